@@ -1,0 +1,219 @@
+"""Orchestrate a build: config, content, Markdown (cached, in parallel), model, render, write."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from blogen import __version__
+from blogen.config import Config, MarkdownOptions, load_config
+from blogen.content import Document, is_editor_noise, load_content
+from blogen.errors import BlogenError, Problem
+from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
+from blogen.render import render_routes, theme_dirs
+from blogen.site import Site, ThemeAsset, make_site
+from blogen.write import WriteReport, check_output, write_outputs
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".blogen-cache"
+_CACHE_FORMAT = 1
+# Below this many uncached documents, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    site: Site
+    output: Path
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    rendered: int  # documents rendered from Markdown this time
+    cached: int  # documents whose Markdown came from the cache
+    seconds: float
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return self.site.warnings
+
+
+# --- the Markdown cache ---------------------------------------------------------------------------
+
+
+def _cache_key(doc: Document, options: MarkdownOptions) -> str:
+    take_title = doc.meta.title is None
+    parts = f"{_CACHE_FORMAT}|{__version__}|{options!r}|{take_title}|{doc.digest}"
+    return hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _cache_path(root: Path, key: str) -> Path:
+    return root / CACHE_DIR / "markdown" / key[:2] / f"{key}.json"
+
+
+def _to_json(r: Rendered) -> str:
+    return json.dumps(asdict(r), ensure_ascii=False, separators=(",", ":"))
+
+
+def _from_json(text: str) -> Rendered:
+    """Parse a cache entry; any mismatch raises, and the caller re-renders instead of trusting it."""
+    d: dict[str, Any] = json.loads(text)
+    return Rendered(
+        html=str(d["html"]),
+        summary_html=None if d["summary_html"] is None else str(d["summary_html"]),
+        toc=tuple(Heading(**h) for h in d["toc"]),
+        headings=tuple(Heading(**h) for h in d["headings"]),
+        title=None if d["title"] is None else str(d["title"]),
+        words=int(d["words"]),
+        links=tuple(LinkRef(**link) for link in d["links"]),
+        first_image=None if d["first_image"] is None else str(d["first_image"]),
+    )
+
+
+def _read_cache(root: Path, key: str) -> Rendered | None:
+    try:
+        return _from_json(_cache_path(root, key).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_cache(root: Path, key: str, rendered: Rendered) -> None:
+    path = _cache_path(root, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(_to_json(rendered), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only or full disk only costs speed next time
+        log.debug("cannot write Markdown cache %s: %s", path, exc)
+
+
+def _render_one(job: tuple[str, str, int, bool, MarkdownOptions]) -> Rendered | BlogenError:
+    body, source, first_line, take_title, options = job
+    try:
+        return render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
+    except BlogenError as exc:
+        return exc
+
+
+def render_documents(config: Config, documents: Sequence[Document], jobs: int | None) -> tuple[dict[str, Rendered], int]:
+    """Markdown of every document, from the cache where possible; returns (results, number rendered)."""
+    options = config.markdown
+    results: dict[str, Rendered] = {}
+    todo: list[tuple[Document, str]] = []
+    for doc in documents:
+        key = _cache_key(doc, options)
+        hit = _read_cache(config.root, key)
+        if hit is not None:
+            results[doc.source] = hit
+        else:
+            todo.append((doc, key))
+    work = [(d.body, d.source, d.body_line, d.meta.title is None, options) for d, _ in todo]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    outcomes: Iterable[Rendered | BlogenError]
+    if workers > 1 and len(work) >= PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(_render_one, work, chunksize=max(1, len(work) // (workers * 8))))
+    else:
+        outcomes = [_render_one(w) for w in work]
+    problems: list[Problem] = []
+    for (doc, key), outcome in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, BlogenError):
+            problems.extend(outcome.problems)
+            continue
+        results[doc.source] = outcome
+        _write_cache(config.root, key, outcome)
+    if problems:
+        raise BlogenError(problems)
+    return results, len(todo)
+
+
+# --- theme assets ---------------------------------------------------------------------------------
+
+
+def collect_theme_assets(config: Config) -> list[ThemeAsset]:
+    """Theme static files (the site's own override the built-in ones by name); CSS is fingerprinted.
+
+    ``style.css`` gets the code-highlighting rules appended, so a page needs one stylesheet request.
+    """
+    chosen: dict[str, Path] = {}
+    for theme in theme_dirs(config.root):
+        static = theme / "static"
+        if not static.is_dir():
+            continue
+        for folder, dirs, files in os.walk(static):
+            dirs[:] = sorted(d for d in dirs if not is_editor_noise(d))
+            for name in sorted(files):
+                if is_editor_noise(name):
+                    continue
+                path = Path(folder) / name
+                chosen.setdefault(path.relative_to(static).as_posix(), path)
+    assets: list[ThemeAsset] = []
+    for name, path in sorted(chosen.items()):
+        if name.endswith((".css", ".js")):
+            data = path.read_bytes()
+            if name == "style.css":
+                data = data.rstrip(b"\n") + b"\n\n" + highlight_css(
+                    config.markdown.highlight_light, config.markdown.highlight_dark).encode()
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            stem, ext = name.rsplit(".", 1)
+            assets.append(ThemeAsset(name, "", f"{stem}.{digest}.{ext}", data))
+        else:
+            assets.append(ThemeAsset(name, str(path), name))
+    return assets
+
+
+# --- the build ------------------------------------------------------------------------------------
+
+
+def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
+                 jobs: int | None = None, now: datetime | None = None) -> tuple[Site, dict[str, bytes | Path], int, int]:
+    """Everything up to the bytes of every file, with no write to output/; raises BlogenError."""
+    config = load_config(root, base_url=base_url, output=output)
+    content = load_content(config)
+    rendered, fresh = render_documents(config, content.documents, jobs)
+    assets = collect_theme_assets(config)
+    when = now or datetime.now(UTC)
+    site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts)
+    if content.warnings:
+        site = _with_warnings(site, content.warnings)
+    template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
+    files: dict[str, bytes | Path] = dict(render_routes(site, site.routes, template_lines))
+    by_name = {a.name: a for a in assets}
+    for route in site.routes:
+        if route.kind == "static" and route.copy_from is not None:
+            files[route.output] = config.root / route.copy_from
+        elif route.kind == "asset" and route.item is not None:
+            asset = by_name[route.item]
+            files[route.output] = asset.data if asset.data is not None else Path(asset.source)
+    return site, files, fresh, len(content.documents) - fresh
+
+
+def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
+    from dataclasses import replace
+
+    return replace(site, warnings=tuple(sorted({*site.warnings, *extra}, key=Problem.sort_key)))
+
+
+def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
+               jobs: int | None = None, strict: bool = False, now: datetime | None = None) -> BuildReport:
+    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing."""
+    start = time.perf_counter()
+    root = root.resolve()
+    site, files, fresh, cached = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now)
+    if strict and site.warnings:
+        raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
+    out = site.config.output_dir
+    check_output(out)
+    report: WriteReport = write_outputs(out, files)
+    return BuildReport(site, out, report.written, report.removed, report.unchanged, fresh, cached,
+                       time.perf_counter() - start)

@@ -1,0 +1,126 @@
+"""The command line; the only module that prints."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from blogen import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _root_option(fn: F) -> F:
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+        help="The site folder (holds content/ and pyproject.toml or blogen.toml).",
+    )(fn)
+
+
+def _shown(root: Path, path: str) -> str:
+    """A problem's path as the user can open it from where they ran blogen."""
+    if os.path.isabs(path) or path.startswith("("):
+        return path
+    prefix = os.path.relpath(root.resolve(), Path.cwd())
+    if prefix.startswith(".."):
+        prefix = str(root.resolve())
+    return path if prefix == "." else os.path.join(prefix, path)
+
+
+def print_problems(root: Path, problems: Sequence[Any]) -> None:
+    from dataclasses import replace
+
+    for p in problems:
+        click.echo(replace(p, path=_shown(root, p.path)).format(), err=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("blogen").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="blogen", message="%(prog)s %(version)s")
+def cli() -> None:
+    """blogen: a static blog generator for technical notes.
+
+    \b
+    Examples:
+      blogen build                  render the site in this folder into output/
+      blogen build --drafts -v      include drafts, show details
+    """
+
+
+@cli.command()
+@_root_option
+@click.option("--drafts", is_flag=True, help="Include drafts and posts dated in the future.")
+@click.option("--output", "-o", metavar="DIR", help="Write here instead of the configured output folder.")
+@click.option("--base-url", metavar="URL", help="Override base_url (e.g. for a staging host).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Worker processes for Markdown (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--verbose", "-v", is_flag=True, help="Print details, and a traceback on internal errors.")
+def build(root: Path, drafts: bool, output: str | None, base_url: str | None, strict: bool, jobs: int | None,
+          quiet: bool, verbose: bool) -> None:
+    """Render the site into output/.
+
+    Nothing in the output folder changes unless the whole build succeeds; files whose bytes are
+    unchanged are left untouched.
+
+    \b
+    Example:
+      blogen build --root ~/notes --base-url https://staging.example.org/
+    """
+    _setup_logging(verbose)
+    from blogen.build import build_site
+    from blogen.errors import BlogenError
+
+    try:
+        report = build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict)
+    except BlogenError as exc:
+        print_problems(root, exc.problems)
+        n = sum(1 for p in exc.problems if p.severity == "error")
+        click.echo(f"build failed: {n} error{'s' if n != 1 else ''}; output left unchanged", err=True)
+        raise SystemExit(1) from None
+    except Exception as exc:
+        if verbose:
+            raise
+        click.echo(f"blogen: internal error: {type(exc).__name__}: {exc} (this is a bug; run with -v for details)", err=True)
+        raise SystemExit(1) from None
+    print_problems(root, report.warnings)
+    if quiet:
+        return
+    site = report.site
+    out = _shown(report.output, ".")
+    out = os.path.normpath(out)
+    n_posts, n_pages, n_tags = len(site.posts), len(site.pages), len(site.tags)
+    click.echo(
+        f"built {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)}, "
+        f"{n_tags} tag{'s' * (n_tags != 1)} into {out}/ in {report.seconds:.2f} s: "
+        f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
+    )
+    if verbose:
+        click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache")
+        for rel in report.written:
+            click.echo(f"  wrote {rel}")
+        for rel in report.removed:
+            click.echo(f"  removed {rel}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``blogen`` script; returns the exit code."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="blogen", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

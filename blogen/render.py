@@ -1,0 +1,332 @@
+"""Turn routes into bytes: the Jinja2 environment (a site's theme overrides the built-in one) and page contexts."""
+
+from __future__ import annotations
+
+import html as htmllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from blogen import __version__
+from blogen.errors import BlogenError, Problem
+from blogen.markdown import Heading
+from blogen.site import Page, Post, Route, Site, Tag
+from blogen.urls import join_url
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def builtin_theme_dir() -> Path:
+    """The theme shipped with blogen: inside the installed package, or ``theme/`` beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "theme"
+    return packaged if packaged.is_dir() else here.parent / "theme"
+
+
+def theme_dirs(root: Path) -> list[Path]:
+    """Theme folders in lookup order: the site's own ``theme/`` first, then the built-in theme."""
+    dirs = [root / "theme", builtin_theme_dir()]
+    out: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
+            out.append(d)
+    return out
+
+
+def format_date(value: datetime) -> str:
+    """``14 March 2021``: English and locale-independent, so output is the same on every machine."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def iso_date(value: datetime) -> str:
+    return value.isoformat()
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    """A strict environment: autoescape on, and an undefined variable is an error, not an empty string."""
+    loader = jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(root)])
+    env = jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, auto_reload=False,
+    )
+    env.filters["date"] = format_date
+    env.filters["isodate"] = iso_date
+    return env
+
+
+# --- views: what templates see (the contract in README.md) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    name: str
+    slug: str
+    url: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostView:
+    title: str
+    url: str
+    slug: str
+    date: datetime
+    updated: datetime | None
+    tags: tuple[TagView, ...]
+    html: Markup
+    summary_html: Markup
+    summary: str
+    has_more: bool
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    reading_minutes: int
+    words: int
+    image: str | None
+    draft: bool
+    extra: Mapping[str, Any]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    title: str
+    url: str
+    slug: str
+    html: Markup
+    summary: str
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    extra: Mapping[str, Any]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    title: str
+    description: str
+    author: str
+    language: str
+    base_url: str
+    extra: Mapping[str, Any]
+    home_url: str
+    tags_url: str
+    archive_url: str
+    feed_url: str | None
+    pages: tuple[PageView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Paginator:
+    number: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class YearView:
+    year: int
+    posts: tuple[PostView, ...]
+
+
+def _tag_view(tag: Tag) -> TagView:
+    return TagView(tag.name, tag.slug, tag.url, tag.count)
+
+
+def _post_view(post: Post, tags: Mapping[str, TagView]) -> PostView:
+    return PostView(
+        title=post.title, url=post.url, slug=post.slug, date=post.date, updated=post.updated,
+        tags=tuple(tags[t] for t in post.tags), html=Markup(post.html), summary_html=Markup(post.summary_html),
+        summary=post.summary, has_more=post.has_more, toc=post.toc, show_toc=post.show_toc,
+        reading_minutes=post.reading_minutes, words=post.words, image=post.image, draft=post.draft,
+        extra=post.extra, source=post.source,
+    )
+
+
+def _page_view(page: Page) -> PageView:
+    return PageView(page.title, page.url, page.slug, Markup(page.html), page.summary, page.toc, page.show_toc,
+                    page.extra, page.source)
+
+
+@dataclass
+class _Errors:
+    """Template errors, each reported once however many pages hit it."""
+
+    seen: dict[tuple[str, int | None, str], list[str]] = field(default_factory=dict)
+
+    def add(self, path: str, line: int | None, message: str, page: str) -> None:
+        self.seen.setdefault((path, line, message), []).append(page)
+
+    def problems(self) -> list[Problem]:
+        out = []
+        for (path, line, message), pages in self.seen.items():
+            more = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
+            out.append(Problem(path, line, f"{message} (while rendering {pages[0]}{more})"))
+        return out
+
+
+class Renderer:
+    """Renders the routes of one Site; views are made once and shared by every page."""
+
+    def __init__(self, site: Site, env: jinja2.Environment | None = None,
+                 template_lines: Mapping[str, int] | None = None) -> None:
+        self.site = site
+        self.template_lines = template_lines or {}  # source -> line of its 'template:' key
+        self.config = site.config
+        self.env = env or make_environment(site.config.root)
+        self.tags = {t.slug: _tag_view(t) for t in site.tags}
+        self.posts = tuple(_post_view(p, self.tags) for p in site.posts)
+        self.pages = {p.source: _page_view(p) for p in site.pages}
+        self.index = site.post_by_source()
+        base = self.config.base_path
+        self.site_view = SiteView(
+            title=self.config.title, description=self.config.description, author=self.config.author,
+            language=self.config.language, base_url=self.config.base_url, extra=self.config.extra,
+            home_url=base, tags_url=join_url(base, "/tags/"), archive_url=join_url(base, "/archive/"),
+            feed_url=None, pages=tuple(self.pages[p.source] for p in site.pages),
+        )
+        self.errors = _Errors()
+
+    # -- helpers for templates
+    def asset(self, name: str) -> str:
+        try:
+            return self.site.assets[name]
+        except KeyError:
+            raise jinja2.UndefinedError(f"asset('{name}'): no file '{name}' in theme/static/") from None
+
+    def canonical(self, url: str) -> str:
+        if not self.config.base_url:
+            return url
+        return self.config.base_url.rstrip("/") + url[len(self.config.base_path) - 1:]
+
+    def _paginate(self, items: Sequence[int], number: int, first_url: str) -> tuple[tuple[PostView, ...], Paginator]:
+        per = self.config.posts_per_page
+        total = max(1, -(-len(items) // per))
+
+        def url(n: int) -> str:
+            return first_url if n == 1 else f"{first_url}page/{n}/"
+
+        chosen = items[(number - 1) * per: number * per]
+        pager = Paginator(number, total, url(number - 1) if number > 1 else None, url(number + 1) if number < total else None)
+        return tuple(self.posts[i] for i in chosen), pager
+
+    def context(self, route: Route) -> dict[str, Any]:
+        ctx: dict[str, Any] = {
+            "site": self.site_view, "page_kind": route.kind, "page_url": route.url,
+            "canonical_url": self.canonical(route.url), "description": self.config.description or self.config.title,
+            "asset": self.asset, "blogen_version": __version__,
+        }
+        if route.kind == "home":
+            posts, pager = self._paginate(range(len(self.posts)), route.number, self.site_view.home_url)
+            ctx.update(posts=posts, paginator=pager)
+        elif route.kind == "post":
+            assert route.item is not None
+            i = self.index[route.item]
+            post = self.posts[i]
+            ctx.update(
+                post=post, newer=self.posts[i - 1] if i > 0 else None,
+                older=self.posts[i + 1] if i + 1 < len(self.posts) else None,
+                related=tuple(self.posts[j] for j in self.site.related[i]),
+                description=post.summary or ctx["description"],
+            )
+        elif route.kind == "page":
+            assert route.item is not None
+            page = self.pages[route.item]
+            ctx.update(page=page, description=page.summary or ctx["description"])
+        elif route.kind == "tag":
+            assert route.item is not None
+            tag = self.tags[route.item]
+            posts, pager = self._paginate(self.site.tag_posts[tag.slug], route.number, tag.url)
+            ctx.update(tag=tag, posts=posts, paginator=pager,
+                       description=f"Notes tagged {tag.name} on {self.config.title}")
+        elif route.kind == "tags":
+            ctx.update(tags=tuple(self.tags[t.slug] for t in self.site.tags))
+        elif route.kind == "archive":
+            years: dict[int, list[PostView]] = {}
+            for post in self.posts:
+                years.setdefault(post.date.year, []).append(post)
+            ctx.update(years=tuple(YearView(y, tuple(ps)) for y, ps in years.items()))
+        return ctx
+
+    def render(self, route: Route) -> bytes | None:
+        """The bytes of a templated route, or None after recording an error."""
+        if route.kind == "alias":
+            assert route.item is not None
+            return redirect_page(self.canonical(route.item)).encode()
+        assert route.template is not None
+        page = route.item if route.kind in ("post", "page") and route.item else route.url
+        try:
+            template = self.env.get_template(route.template)
+            return template.render(self.context(route)).encode("utf-8")
+        except jinja2.TemplateNotFound as exc:
+            path, line = _template_frame(exc.__traceback__)
+            if path is not None:  # an {% include %} or {% extends %} inside a template
+                self.errors.add(self._template_path(path), line, f"template '{exc.name}' not found", page)
+            elif route.kind in ("post", "page") and route.item:
+                self.errors.add(route.item, self.template_lines.get(route.item),
+                                f"template '{exc.name}' not found in theme/templates/ or the built-in theme", page)
+            else:
+                self.errors.add(f"theme/templates/{route.template}", None, f"template '{exc.name}' not found", page)
+        except jinja2.TemplateSyntaxError as exc:
+            self.errors.add(self._template_path(exc.filename or exc.name or "?"), exc.lineno,
+                            f"template syntax error: {exc.message}", page)
+        except Exception as exc:
+            path, line = _template_frame(exc.__traceback__)
+            kind = "undefined variable" if isinstance(exc, jinja2.UndefinedError) else "template error"
+            self.errors.add(self._template_path(path) if path else f"theme/templates/{route.template}", line,
+                            f"{kind}: {exc}", page)
+        return None
+
+    def _template_path(self, filename: str) -> str:
+        path = Path(filename)
+        if not path.is_absolute():
+            return f"theme/templates/{filename}"
+        try:
+            return path.relative_to(self.config.root).as_posix()
+        except ValueError:
+            return f"(built-in theme)/templates/{path.name}"
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that belongs to a template, as (filename, line)."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".j2")) and "/jinja2/" not in name:
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def redirect_page(target: str) -> str:
+    """A page that sends readers and crawlers to ``target`` (meta refresh, canonical, noindex)."""
+    t = htmllib.escape(target, quote=True)
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n"
+        f"<link rel=\"canonical\" href=\"{t}\">\n<meta name=\"robots\" content=\"noindex\">\n"
+        f"<meta http-equiv=\"refresh\" content=\"0; url={t}\">\n</head>\n"
+        f"<body>\n<p>This page has moved to <a href=\"{t}\">{t}</a>.</p>\n</body>\n</html>\n"
+    )
+
+
+def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int]) -> dict[str, bytes]:
+    """The bytes of every templated route keyed by output path; raise BlogenError with all template errors."""
+    renderer = Renderer(site, template_lines=template_lines)
+    out: dict[str, bytes] = {}
+    for route in routes:
+        if route.kind in ("static", "asset"):
+            continue
+        data = renderer.render(route)
+        if data is not None:
+            out[route.output] = data
+    problems = renderer.errors.problems()
+    if problems:
+        raise BlogenError(problems)
+    return out

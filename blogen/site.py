@@ -1,0 +1,376 @@
+"""The pure model: posts, pages and tags from documents, their neighbours, and every route the site has."""
+
+from __future__ import annotations
+
+import html as htmllib
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from types import MappingProxyType
+from typing import Any
+
+from blogen.config import Config
+from blogen.content import Document, StaticFile
+from blogen.errors import BlogenError, Problem
+from blogen.markdown import Heading, Rendered
+from blogen.urls import check_slug, expand_permalink, join_url, output_path, slugify
+
+WORDS_PER_MINUTE = 220
+RELATED_LIMIT = 5
+SUMMARY_CHARS = 280
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    source: str
+    slug: str
+    title: str
+    url: str
+    date: datetime
+    updated: datetime | None
+    tags: tuple[str, ...]  # tag slugs, in the order written
+    summary: str  # plain text
+    summary_html: str
+    html: str
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    words: int
+    reading_minutes: int
+    image: str | None
+    draft: bool
+    template: str
+    aliases: tuple[str, ...]
+    extra: Mapping[str, Any]
+    bundle: str | None
+    assets: tuple[str, ...]
+
+    @property
+    def has_more(self) -> bool:
+        return self.summary_html != self.html
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    source: str
+    slug: str
+    title: str
+    url: str
+    summary: str
+    html: str
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    template: str
+    aliases: tuple[str, ...]
+    extra: Mapping[str, Any]
+    bundle: str | None
+    assets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    slug: str
+    name: str  # display spelling
+    url: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeAsset:
+    """A theme static file; ``target`` is its (possibly fingerprinted) path under the site root."""
+
+    name: str
+    source: str  # absolute path of the file to copy (empty when ``data`` is given)
+    target: str
+    data: bytes | None = None  # generated content (the stylesheet with code-highlighting rules appended)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One file the build writes. ``owner`` names what claims the URL, for collision messages."""
+
+    url: str
+    output: str
+    kind: str  # home post page tag tags archive 404 alias static asset
+    owner: str
+    template: str | None = None
+    item: str | None = None  # post/page source, tag slug, or redirect target URL
+    number: int = 1  # pagination page
+    copy_from: str | None = None  # file to copy (relative to root, or absolute for theme assets)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: Config
+    posts: tuple[Post, ...]  # newest first
+    pages: tuple[Page, ...]  # by title
+    tags: tuple[Tag, ...]  # by name
+    tag_posts: Mapping[str, tuple[int, ...]]  # tag slug -> indices into posts
+    related: tuple[tuple[int, ...], ...]  # aligned with posts
+    routes: tuple[Route, ...]
+    assets: Mapping[str, str]  # theme asset name -> URL
+    warnings: tuple[Problem, ...]
+    next_scheduled: datetime | None
+
+    def post_by_source(self) -> dict[str, int]:
+        return {p.source: i for i, p in enumerate(self.posts)}
+
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_FIRST_P = re.compile(r"<p>.*?</p>", re.S)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, whitespace collapsed (for meta descriptions and feeds)."""
+    return " ".join(htmllib.unescape(_TAG_RE.sub(" ", fragment)).split())
+
+
+def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.-")
+    return cut + "…"
+
+
+def _summary(doc: Document, rendered: Rendered) -> tuple[str, str]:
+    """(plain summary, summary HTML): front matter wins, then ``<!-- more -->``, then the first paragraph."""
+    if doc.meta.summary:
+        return doc.meta.summary, f"<p>{htmllib.escape(doc.meta.summary, quote=False)}</p>\n"
+    if rendered.summary_html is not None:
+        return shorten(html_to_text(rendered.summary_html)), rendered.summary_html
+    m = _FIRST_P.search(rendered.html)
+    if m is None:
+        return shorten(html_to_text(rendered.html)), rendered.html
+    return shorten(html_to_text(m.group(0))), m.group(0) + "\n"
+
+
+def _url_for_alias(config: Config, alias: str) -> str:
+    path = alias if alias.endswith("/") or alias.endswith(".html") else alias + "/"
+    return join_url(config.base_path, path)
+
+
+class _Builder:
+    """Holds the problems list while the model is made; the Site it returns is immutable."""
+
+    def __init__(self, config: Config, now: datetime, include_drafts: bool) -> None:
+        self.config = config
+        self.now = now
+        self.include_drafts = include_drafts
+        self.problems: list[Problem] = []
+
+    def err(self, path: str, line: int | None, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(path, line, message, "warning" if severity == "warning" else "error"))
+
+    def title(self, doc: Document, rendered: Rendered) -> str | None:
+        title = doc.meta.title or rendered.title
+        if not title:
+            self.err(doc.source, 1, "no title: add 'title:' to the front matter or start the body with a '# Title' line")
+        return title
+
+    def slug(self, doc: Document) -> str | None:
+        slug = doc.meta.slug or slugify(doc.name)
+        why = check_slug(slug)
+        if why:
+            self.err(doc.source, doc.meta.lines.get("slug", 1), f"{why} (from {'front matter' if doc.meta.slug else 'the file name'})")
+            return None
+        return slug
+
+    def make_post(self, doc: Document, rendered: Rendered) -> Post | None:
+        title, slug = self.title(doc, rendered), self.slug(doc)
+        when = doc.meta.date
+        if when is None and doc.name_date is not None:
+            when = datetime.combine(doc.name_date, time(), tzinfo=self.config.tzinfo)
+        if when is None:
+            self.err(doc.source, 1, "post has no date: add 'date: 2021-03-14' to the front matter (or name the file 2021-03-14-slug.md)")
+        if title is None or slug is None or when is None:
+            return None
+        summary, summary_html = _summary(doc, rendered)
+        return Post(
+            source=doc.source, slug=slug, title=title,
+            url=join_url(self.config.base_path, expand_permalink(self.config.permalink, slug, when)),
+            date=when, updated=doc.meta.updated, tags=doc.meta.tags, summary=summary, summary_html=summary_html,
+            html=rendered.html, toc=rendered.toc, show_toc=doc.meta.toc, words=rendered.words,
+            reading_minutes=max(1, math.ceil(rendered.words / WORDS_PER_MINUTE)),
+            image=doc.meta.image or rendered.first_image, draft=doc.meta.draft,
+            template=doc.meta.template or "post.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
+            bundle=doc.bundle, assets=doc.assets,
+        )
+
+    def make_page(self, doc: Document, rendered: Rendered) -> Page | None:
+        title, slug = self.title(doc, rendered), self.slug(doc)
+        if title is None or slug is None:
+            return None
+        summary, _ = _summary(doc, rendered)
+        return Page(
+            source=doc.source, slug=slug, title=title, url=join_url(self.config.base_path, f"/{slug}/"),
+            summary=summary, html=rendered.html, toc=rendered.toc, show_toc=doc.meta.toc,
+            template=doc.meta.template or "page.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
+            bundle=doc.bundle, assets=doc.assets,
+        )
+
+    def tags(self, posts: list[Post], docs: Mapping[str, Document]) -> tuple[list[Post], list[Tag], dict[str, tuple[int, ...]]]:
+        """Fold tag spellings into one tag per slug; report merges the config does not name."""
+        aliases = {slugify(k, keep_symbols=True): slugify(v, keep_symbols=True) for k, v in self.config.tag_aliases.items()}
+        declared = {slugify(k, keep_symbols=True): v for k, v in self.config.tag_names.items()}
+        spellings: dict[str, Counter[str]] = {}
+        first_seen: dict[tuple[str, str], str] = {}
+        fixed: list[Post] = []
+        for post in posts:
+            slugs: list[str] = []
+            for name in post.tags:
+                slug = slugify(name, keep_symbols=True)
+                if not slug:
+                    self.err(post.source, docs[post.source].meta.lines.get("tags"), f"tag '{name}' has no letters or digits")
+                    continue
+                slug = aliases.get(slug, slug)
+                spellings.setdefault(slug, Counter())[name] += 1
+                first_seen.setdefault((slug, name), post.source)
+                if slug not in slugs:
+                    slugs.append(slug)
+            fixed.append(_replace_tags(post, tuple(slugs)))
+        tag_posts: dict[str, list[int]] = {}
+        for i, post in enumerate(fixed):
+            for slug in post.tags:
+                tag_posts.setdefault(slug, []).append(i)
+        tags: list[Tag] = []
+        for slug, counts in spellings.items():
+            if slug in declared:
+                name = declared[slug]
+            else:
+                name = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+                if len(counts) > 1:
+                    others = ", ".join(f"'{s}' ({first_seen[(slug, s)]})" for s in sorted(counts) if s != name)
+                    where = first_seen[(slug, name)]
+                    self.err(where, docs[where].meta.lines.get("tags"),
+                             f"tag '{name}' is also written as {others}; they are one tag, shown as '{name}' "
+                             f"(set tag_names.\"{name}\" in the config to choose the spelling and silence this)", "warning")
+            tags.append(Tag(slug, name, join_url(self.config.base_path, f"/tags/{slug}/"), len(tag_posts[slug])))
+        tags.sort(key=lambda t: (t.name.casefold(), t.slug))
+        return fixed, tags, {k: tuple(v) for k, v in tag_posts.items()}
+
+
+def _replace_tags(post: Post, tags: tuple[str, ...]) -> Post:
+    from dataclasses import replace
+
+    return replace(post, tags=tags)
+
+
+def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]]) -> tuple[tuple[int, ...], ...]:
+    """Up to RELATED_LIMIT posts per post, most shared tags first, then newest."""
+    out: list[tuple[int, ...]] = []
+    for i, post in enumerate(posts):
+        shared: Counter[int] = Counter()
+        for slug in post.tags:
+            shared.update(tag_posts[slug])
+        del shared[i]
+        best = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_LIMIT]
+        out.append(tuple(j for j, _ in best))
+    return tuple(out)
+
+
+def _paginate(count: int, per_page: int) -> int:
+    return max(1, math.ceil(count / per_page))
+
+
+def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
+              static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
+              include_drafts: bool) -> Site:
+    """Build the immutable model and every route; raise BlogenError listing every problem."""
+    b = _Builder(config, now, include_drafts)
+    docs = {d.source: d for d in documents}
+    posts: list[Post] = []
+    pages: list[Page] = []
+    scheduled: list[datetime] = []
+    for doc in documents:
+        if doc.kind == "post":
+            post = b.make_post(doc, rendered[doc.source])
+            if post is None:
+                continue
+            if not include_drafts and post.draft:
+                continue
+            if post.date > now and not include_drafts:
+                scheduled.append(post.date)
+                continue
+            posts.append(post)
+        else:
+            if doc.meta.draft and not include_drafts:
+                continue
+            page = b.make_page(doc, rendered[doc.source])
+            if page is not None:
+                pages.append(page)
+    posts.sort(key=lambda p: (p.date, p.source), reverse=True)
+    pages.sort(key=lambda p: (p.title.casefold(), p.source))
+    posts, tags, tag_posts = b.tags(posts, docs)
+    related = _related(posts, tag_posts)
+    assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
+    routes = _routes(config, posts, pages, tags, tag_posts, static, theme_assets)
+    _check_collisions(b, routes)
+    if any(p.severity == "error" for p in b.problems):
+        raise BlogenError(b.problems)
+    return Site(
+        config=config, posts=tuple(posts), pages=tuple(pages), tags=tuple(tags),
+        tag_posts=MappingProxyType(tag_posts), related=related, routes=tuple(routes),
+        assets=MappingProxyType(assets), warnings=tuple(sorted(b.problems, key=Problem.sort_key)),
+        next_scheduled=min(scheduled) if scheduled else None,
+    )
+
+
+def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: Sequence[Tag],
+            tag_posts: Mapping[str, tuple[int, ...]], static: Sequence[StaticFile],
+            theme_assets: Sequence[ThemeAsset]) -> list[Route]:
+    base = config.base_path
+    routes: list[Route] = []
+
+    def add(url: str, kind: str, owner: str, **kw: Any) -> None:
+        try:
+            out = output_path(url, base).as_posix()
+        except ValueError as exc:
+            out = f"\0invalid:{exc}"
+        routes.append(Route(url=url, output=out, kind=kind, owner=owner, **kw))
+
+    per = config.posts_per_page
+    for n in range(1, _paginate(len(posts), per) + 1):
+        add(join_url(base, "/" if n == 1 else f"/page/{n}/"), "home", "the home page", template="index.html", number=n)
+    items: list[Post | Page] = [*posts, *pages]
+    for item in items:
+        kind = "post" if isinstance(item, Post) else "page"
+        add(item.url, kind, item.source, template=item.template, item=item.source)
+        for alias in item.aliases:
+            add(_url_for_alias(config, alias), "alias", f"{item.source} (alias '{alias}')", item=item.url)
+        if item.bundle is not None:
+            folder = item.url if item.url.endswith("/") else item.url.rsplit("/", 1)[0] + "/"
+            for asset in item.assets:
+                add(folder + asset, "static", f"{item.source} (bundle file '{asset}')", copy_from=f"{item.bundle}/{asset}")
+    add(join_url(base, "/tags/"), "tags", "the tag index", template="tags.html")
+    for tag in tags:
+        for n in range(1, _paginate(len(tag_posts[tag.slug]), per) + 1):
+            add(tag.url if n == 1 else f"{tag.url}page/{n}/", "tag", f"tag '{tag.name}'", template="tag.html", item=tag.slug, number=n)
+    add(join_url(base, "/archive/"), "archive", "the archive", template="archive.html")
+    add(join_url(base, "/404.html"), "404", "the 404 page", template="404.html")
+    for f in static:
+        add(join_url(base, "/" + f.target), "static", f.source, copy_from=f.source)
+    for a in theme_assets:
+        add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
+    return routes
+
+
+def _check_collisions(b: _Builder, routes: Sequence[Route]) -> None:
+    """Two things claiming one output file is an error naming both, found before anything is written."""
+    seen: dict[str, Route] = {}
+    for route in routes:
+        if route.output.startswith("\0invalid:"):
+            b.err(_owner_path(route.owner), None, f"{route.output.removeprefix(chr(0) + 'invalid:')} (claimed by {route.owner})")
+            continue
+        key = route.output.casefold()  # two names differing in case are one file on macOS and Windows
+        other = seen.get(key)
+        if other is None:
+            seen[key] = route
+            continue
+        first, second = sorted((other.owner, route.owner))
+        b.err(_owner_path(second), None, f"URL {route.url} is claimed twice: by {first} and by {second}")
+
+
+def _owner_path(owner: str) -> str:
+    return owner.split(" ", 1)[0] if owner.startswith("content/") else owner

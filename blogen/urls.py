@@ -1,0 +1,98 @@
+"""The one URL rule: slugs, permalink patterns, and how a URL maps to a file under output/."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from pathlib import PurePosixPath
+
+# Symbols that carry meaning in technical tag names and must not vanish from their slug,
+# so that "C++" and "C#" never share one page.
+_SYMBOL_WORDS = {"+": " plus ", "#": " sharp ", "@": " at ", "&": " and "}
+_SAFE_SLUG = re.compile(r"^[\w][\w.~-]*$")
+PERMALINK_TOKENS = ("year", "month", "day", "slug")
+
+
+def slugify(text: str, *, keep_symbols: bool = False) -> str:
+    """Lower-case, dash-separated, URL-safe form of ``text``.
+
+    Accents are folded to ASCII where Unicode can decompose them; other letters (Greek,
+    CJK, ...) are kept because browsers handle them and dropping them would empty the slug.
+    With ``keep_symbols`` the characters ``+ # @ &`` become words (used for tags).
+    """
+    if keep_symbols:
+        for symbol, word in _SYMBOL_WORDS.items():
+            text = text.replace(symbol, word)
+    folded = unicodedata.normalize("NFKD", text)
+    out: list[str] = []
+    dash = False
+    for ch in folded:
+        if unicodedata.combining(ch):
+            continue
+        if ch.isalnum():
+            out.append(ch.lower())
+            dash = False
+        elif not dash and out:
+            out.append("-")
+            dash = True
+    return "".join(out).strip("-")
+
+
+def check_slug(slug: str) -> str | None:
+    """Why ``slug`` cannot be used as a URL segment, or ``None`` if it can."""
+    if not slug:
+        return "slug is empty"
+    if "/" in slug or "\\" in slug:
+        return f"slug '{slug}' may not contain '/' or '\\'"
+    if slug in {".", ".."} or not _SAFE_SLUG.match(slug):
+        return f"slug '{slug}' may only use letters, digits, '-', '_', '.' and '~', and must start with a letter or digit"
+    return None
+
+
+def check_permalink(pattern: str) -> str | None:
+    """Why a permalink pattern is unusable, or ``None``."""
+    if not pattern.startswith("/"):
+        return f"permalink '{pattern}' must start with '/'"
+    if not (pattern.endswith("/") or pattern.endswith(".html")):
+        return f"permalink '{pattern}' must end with '/' or '.html'"
+    if "{slug}" not in pattern:
+        return f"permalink '{pattern}' must contain {{slug}} so posts get distinct URLs"
+    for token in re.findall(r"\{([^}]*)\}", pattern):
+        if token not in PERMALINK_TOKENS:
+            return f"permalink '{pattern}' uses unknown token {{{token}}} (known: {', '.join('{' + t + '}' for t in PERMALINK_TOKENS)})"
+    if ".." in pattern.split("/") or "//" in pattern:
+        return f"permalink '{pattern}' may not contain '..' or '//'"
+    return None
+
+
+def expand_permalink(pattern: str, slug: str, date: datetime) -> str:
+    """The URL path (without the site's base path) of a post."""
+    return (
+        pattern.replace("{year}", f"{date.year:04d}")
+        .replace("{month}", f"{date.month:02d}")
+        .replace("{day}", f"{date.day:02d}")
+        .replace("{slug}", slug)
+    )
+
+
+def join_url(base_path: str, path: str) -> str:
+    """Prefix a site-relative path (``/tags/``) with the base path (``/blog/``)."""
+    return base_path.rstrip("/") + path
+
+
+def output_path(url: str, base_path: str) -> PurePosixPath:
+    """The file, relative to output/, that serves ``url``; raises ValueError if it would escape.
+
+    Clean URLs ending in ``/`` are served by ``index.html`` in that folder.
+    """
+    if not url.startswith(base_path):
+        raise ValueError(f"URL '{url}' is outside the site's base path '{base_path}'")
+    rel = url[len(base_path):]
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    parts = rel.split("/")
+    for part in parts:
+        if part in {"", ".", ".."} or "\\" in part or "\0" in part:
+            raise ValueError(f"URL '{url}' does not map to a safe file path")
+    return PurePosixPath(*parts)
