@@ -105,14 +105,23 @@ def _render_one(job: tuple[str, str, int, bool, MarkdownOptions]) -> Rendered | 
         return exc
 
 
-def render_documents(config: Config, documents: Sequence[Document], jobs: int | None) -> tuple[dict[str, Rendered], int]:
-    """Markdown of every document, from the cache where possible; returns (results, number rendered)."""
+def render_documents(config: Config, documents: Sequence[Document], jobs: int | None,
+                     memo: dict[str, Rendered] | None = None) -> tuple[dict[str, Rendered], int]:
+    """Markdown of every document, from the cache where possible; returns (results, number rendered).
+
+    ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
+    keyed like the disk cache, so it is exactly as fresh.
+    """
     options = config.markdown
     results: dict[str, Rendered] = {}
     todo: list[tuple[Document, str]] = []
     for doc in documents:
         key = _cache_key(doc, options)
-        hit = _read_cache(config.root, key)
+        hit = memo.get(key) if memo is not None else None
+        if hit is None:
+            hit = _read_cache(config.root, key)
+            if hit is not None and memo is not None:
+                memo[key] = hit
         if hit is not None:
             results[doc.source] = hit
         else:
@@ -132,6 +141,8 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             continue
         results[doc.source] = outcome
         _write_cache(config.root, key, outcome)
+        if memo is not None:
+            memo[key] = outcome
     if problems:
         raise BlogenError(problems)
     return results, len(todo)
@@ -176,11 +187,12 @@ def collect_theme_assets(config: Config) -> list[ThemeAsset]:
 
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
-                 jobs: int | None = None, now: datetime | None = None) -> tuple[Site, dict[str, bytes | Path], int, int]:
+                 jobs: int | None = None, now: datetime | None = None,
+                 memo: dict[str, Rendered] | None = None) -> tuple[Site, dict[str, bytes | Path], int, int]:
     """Everything up to the bytes of every file, with no write to output/; raises BlogenError."""
     config = load_config(root, base_url=base_url, output=output)
     content = load_content(config)
-    rendered, fresh = render_documents(config, content.documents, jobs)
+    rendered, fresh = render_documents(config, content.documents, jobs, memo)
     assets = collect_theme_assets(config)
     when = now or datetime.now(UTC)
     site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts)
@@ -205,11 +217,16 @@ def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
 
 
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
-               jobs: int | None = None, strict: bool = False, now: datetime | None = None) -> BuildReport:
-    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing."""
+               jobs: int | None = None, strict: bool = False, now: datetime | None = None,
+               memo: dict[str, Rendered] | None = None) -> BuildReport:
+    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing.
+
+    ``memo`` keeps rendered Markdown in memory between builds of one process (the dev server).
+    """
     start = time.perf_counter()
     root = root.resolve()
-    site, files, fresh, cached = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now)
+    site, files, fresh, cached = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now,
+                                              memo=memo)
     if strict and site.warnings:
         raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
     out = site.config.output_dir

@@ -28,6 +28,16 @@ class MarkdownOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedOptions:
+    """The Atom feeds: on by default, full content, the newest 20 entries (0 means all)."""
+
+    enabled: bool = True
+    entries: int = 20
+    full_content: bool = True
+    tags: bool = True  # one feed per tag as well as the site feed
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The validated site configuration. ``root`` is the site folder everything is relative to."""
 
@@ -43,6 +53,7 @@ class Config:
     posts_per_page: int = 10
     output: str = "output"
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    feed: FeedOptions = field(default_factory=FeedOptions)
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -81,6 +92,7 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "output": (lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
     "markdown": (lambda v: isinstance(v, dict), "a table"),
     "highlight": (lambda v: isinstance(v, dict), "a table"),
+    "feed": (lambda v: isinstance(v, dict), "a table"),
     "tag_names": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "tag_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "extra": (lambda v: isinstance(v, dict), "a table"),
@@ -89,6 +101,10 @@ _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
 _MARKDOWN_KEYS = {"raw_html": _BOOL, "smart_punctuation": _BOOL}
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
+_FEED_KEYS: dict[str, tuple[_Check, str]] = {
+    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL,
+    "entries": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0 for all entries)"),
+}
 
 
 def find_config_file(root: Path) -> Path | None:
@@ -184,16 +200,19 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     top = check_table("", table, _TOP_KEYS)
     md = check_table("markdown.", top.pop("markdown", {}), _MARKDOWN_KEYS)
     hl = check_table("highlight.", top.pop("highlight", {}), _HIGHLIGHT_KEYS)
+    feed = FeedOptions(**check_table("feed.", top.pop("feed", {}), _FEED_KEYS))
 
     base_url = top.get("base_url", "")
     if base_url:
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
             bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/'")
-            base_url = ""
         elif not base_url.endswith("/"):
-            base_url += "/"
-        top["base_url"] = base_url
+            top["base_url"] = base_url + "/"
+    elif feed.enabled:
+        problems.append(Problem(rel, _key_line(text, "base_url") or 1,
+                                "base_url is required for the Atom feeds, whose links must be absolute: set base_url = "
+                                "\"https://your.site/\" (or turn feeds off with [feed] enabled = false)"))
     if "timezone" in top:
         try:
             ZoneInfo(top["timezone"])
@@ -230,6 +249,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         root=root,
         source=rel,
         markdown=markdown,
+        feed=feed,
         tag_names=MappingProxyType(dict(top.pop("tag_names", {}))),
         tag_aliases=MappingProxyType(dict(top.pop("tag_aliases", {}))),
         extra=MappingProxyType(dict(top.pop("extra", {}))),

@@ -23,9 +23,14 @@ is, and must lie within the block. Any other option, or a malformed value, is an
 (a misspelt option that silently did nothing would be worse than a failed build).
 An unknown or missing language is shown as escaped plain text; Pygments never guesses.
 
-Line numbers in ``Rendered.links``: the exact line of the link, computed from the line
-breaks that precede it in its paragraph; it can be too small only when an earlier code
-span, link title or link destination in the same paragraph spans several lines.
+``Rendered.links``: ``target`` is the destination as the author wrote it, after Markdown
+has resolved entities, backslash escapes and reference definitions; markdown-it's
+percent-encoding is undone, so ``[a](café.md)``, ``[a](caf%C3%A9.md)`` and ``<a b>`` give
+``café.md``, ``café.md`` and ``a b`` (reserved characters such as ``%2F`` stay encoded).
+Refused destinations (``javascript:`` and the like) are not links at all. ``line`` is the
+exact file line of the link, counted from the line breaks before it in its paragraph; it
+can be too small only when an earlier code span, link title or destination in the same
+paragraph spans several lines. Links inside raw HTML are not reported.
 """
 
 from __future__ import annotations
@@ -267,8 +272,10 @@ def _render_heading_close(self: RendererHTML, tokens: Sequence[Token], idx: int,
     anchor = token.meta.get("anchor")
     if not isinstance(anchor, str):
         return f"</{token.tag}>\n"
-    label = escapeHtml(f"Link to this section: {token.meta.get('label', '')}")
-    return f' <a class="anchor" href="#{escapeHtml(anchor)}" aria-label="{label}">#</a></{token.tag}>\n'
+    text = str(token.meta.get("label") or "")
+    label = escapeHtml(f"Link to this section: {text}" if text else "Link to this section")
+    space = " " if text else ""
+    return f'{space}<a class="anchor" href="#{escapeHtml(anchor)}" aria-label="{label}">#</a></{token.tag}>\n'
 
 
 def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import html as htmllib
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urljoin
 
 import jinja2
 from markupsafe import Markup
 
 from blogen import __version__
 from blogen.errors import BlogenError, Problem
+from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
 from blogen.markdown import Heading
 from blogen.site import Page, Post, Route, Site, Tag
 from blogen.urls import join_url
@@ -70,6 +74,18 @@ class TagView:
     slug: str
     url: str
     count: int
+    feed_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SocialMeta:
+    """Open Graph / Twitter card values for the page; URLs are absolute when base_url is set."""
+
+    title: str
+    description: str
+    url: str
+    type: str  # "article" for posts, "website" otherwise
+    image: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +152,9 @@ class YearView:
     posts: tuple[PostView, ...]
 
 
-def _tag_view(tag: Tag) -> TagView:
-    return TagView(tag.name, tag.slug, tag.url, tag.count)
+def _tag_view(tag: Tag, feeds: set[str]) -> TagView:
+    feed = f"{tag.url}feed.xml"
+    return TagView(tag.name, tag.slug, tag.url, tag.count, feed if feed in feeds else None)
 
 
 def _post_view(post: Post, tags: Mapping[str, TagView]) -> PostView:
@@ -181,7 +198,8 @@ class Renderer:
         self.template_lines = template_lines or {}  # source -> line of its 'template:' key
         self.config = site.config
         self.env = env or make_environment(site.config.root)
-        self.tags = {t.slug: _tag_view(t) for t in site.tags}
+        feeds = {r.url for r in site.routes if r.kind in ("feed", "tagfeed")}
+        self.tags = {t.slug: _tag_view(t, feeds) for t in site.tags}
         self.posts = tuple(_post_view(p, self.tags) for p in site.posts)
         self.pages = {p.source: _page_view(p) for p in site.pages}
         self.index = site.post_by_source()
@@ -190,7 +208,7 @@ class Renderer:
             title=self.config.title, description=self.config.description, author=self.config.author,
             language=self.config.language, base_url=self.config.base_url, extra=self.config.extra,
             home_url=base, tags_url=join_url(base, "/tags/"), archive_url=join_url(base, "/archive/"),
-            feed_url=None, pages=tuple(self.pages[p.source] for p in site.pages),
+            feed_url=join_url(base, "/feed.xml") if join_url(base, "/feed.xml") in feeds else None, pages=tuple(self.pages[p.source] for p in site.pages),
         )
         self.errors = _Errors()
 
@@ -223,6 +241,8 @@ class Renderer:
             "canonical_url": self.canonical(route.url), "description": self.config.description or self.config.title,
             "asset": self.asset, "blogen_version": __version__,
         }
+        title = self.config.title
+        image: str | None = None
         if route.kind == "home":
             posts, pager = self._paginate(range(len(self.posts)), route.number, self.site_view.home_url)
             ctx.update(posts=posts, paginator=pager)
@@ -236,16 +256,21 @@ class Renderer:
                 related=tuple(self.posts[j] for j in self.site.related[i]),
                 description=post.summary or ctx["description"],
             )
+            title = post.title
+            image = urljoin(ctx["canonical_url"], post.image) if post.image else None
+            ctx["json_ld"] = self.json_ld(post, ctx["canonical_url"], image)
         elif route.kind == "page":
             assert route.item is not None
             page = self.pages[route.item]
             ctx.update(page=page, description=page.summary or ctx["description"])
+            title = page.title
         elif route.kind == "tag":
             assert route.item is not None
             tag = self.tags[route.item]
             posts, pager = self._paginate(self.site.tag_posts[tag.slug], route.number, tag.url)
             ctx.update(tag=tag, posts=posts, paginator=pager,
                        description=f"Notes tagged {tag.name} on {self.config.title}")
+            title = f"Posts tagged {tag.name}"
         elif route.kind == "tags":
             ctx.update(tags=tuple(self.tags[t.slug] for t in self.site.tags))
         elif route.kind == "archive":
@@ -253,18 +278,43 @@ class Renderer:
             for post in self.posts:
                 years.setdefault(post.date.year, []).append(post)
             ctx.update(years=tuple(YearView(y, tuple(ps)) for y, ps in years.items()))
+        ctx.setdefault("json_ld", None)
+        ctx["social"] = SocialMeta(title, ctx["description"], ctx["canonical_url"],
+                                   "article" if route.kind == "post" else "website", image)
         return ctx
+
+    def json_ld(self, post: PostView, url: str, image: str | None) -> Markup:
+        """schema.org BlogPosting as JSON that is safe inside a <script> element."""
+        data: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
+            "datePublished": post.date.isoformat(), "dateModified": (post.updated or post.date).isoformat(),
+            "description": post.summary, "url": url, "mainEntityOfPage": url,
+            "keywords": [t.name for t in post.tags],
+        }
+        if self.config.author:
+            data["author"] = {"@type": "Person", "name": self.config.author}
+        if image:
+            data["image"] = image
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        # "</script>" or "<!--" in a title must not end or confuse the script element.
+        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
     def render(self, route: Route) -> bytes | None:
         """The bytes of a templated route, or None after recording an error."""
         if route.kind == "alias":
             assert route.item is not None
             return redirect_page(self.canonical(route.item)).encode()
+        if route.kind in ("feed", "tagfeed", "sitemap", "robots"):
+            return self.render_xml(route).encode("utf-8")
         assert route.template is not None
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         try:
             template = self.env.get_template(route.template)
-            return template.render(self.context(route)).encode("utf-8")
+            html = template.render(self.context(route))
+            # The 404 page is served at any depth by static hosts, so its links must stay root-relative.
+            if route.kind != "404":
+                html = relative_links(html, route.url, self.config.base_path)
+            return html.encode("utf-8")
         except jinja2.TemplateNotFound as exc:
             path, line = _template_frame(exc.__traceback__)
             if path is not None:  # an {% include %} or {% extends %} inside a template
@@ -283,6 +333,45 @@ class Renderer:
             self.errors.add(self._template_path(path) if path else f"theme/templates/{route.template}", line,
                             f"{kind}: {exc}", page)
         return None
+
+    def render_xml(self, route: Route) -> str:
+        site, config = self.site, self.config
+        tags = {t.slug: t for t in site.tags}
+        stylesheet = site.assets.get("feed.xsl")
+        if route.kind == "feed":
+            return atom_feed(config, site.posts, tags, feed_url=route.url, page_url=self.site_view.home_url,
+                             title=config.title, stylesheet=stylesheet)
+        if route.kind == "tagfeed":
+            assert route.item is not None
+            tag = tags[route.item]
+            posts = [site.posts[i] for i in site.tag_posts[tag.slug]]
+            return atom_feed(config, posts, tags, feed_url=route.url, page_url=tag.url,
+                             title=f"{config.title}: {tag.name}", stylesheet=stylesheet)
+        if route.kind == "sitemap":
+            return sitemap(config, self.sitemap_pages())
+        return robots_txt(config, join_url(config.base_path, "/sitemap.xml"))
+
+    def sitemap_pages(self) -> list[tuple[str, datetime | None]]:
+        """Every public HTML page with its last change; drafts and scheduled posts never appear."""
+        site = self.site
+        public = [p for p in site.posts if p.public]
+        newest = max((p.updated or p.date for p in public), default=None)
+        by_source = {p.source: p for p in site.posts}
+        pages: list[tuple[str, datetime | None]] = []
+        for route in site.routes:
+            if route.kind in ("home", "tags", "archive"):
+                pages.append((route.url, newest))
+            elif route.kind == "post" and route.item is not None:
+                post = by_source[route.item]
+                if post.public:
+                    pages.append((route.url, post.updated or post.date))
+            elif route.kind == "page":
+                pages.append((route.url, None))
+            elif route.kind == "tag" and route.item is not None:
+                members = [site.posts[i] for i in site.tag_posts[route.item] if site.posts[i].public]
+                if members:
+                    pages.append((route.url, max(p.updated or p.date for p in members)))
+        return sorted(pages)
 
     def _template_path(self, filename: str) -> str:
         path = Path(filename)
@@ -305,6 +394,30 @@ def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
     return found
 
 
+_LOCAL_ATTR = re.compile(r'(\s(?:href|src|action|poster)=")(/(?!/)[^"]*)"')
+
+
+def relative_links(html: str, page_url: str, base_path: str = "/") -> str:
+    """Rewrite root-relative ``href``/``src`` values into page-relative ones.
+
+    Relative links keep working wherever the folder is put: opened from disk, served under another
+    path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
+    """
+    depth = page_url.count("/") - base_path.count("/")
+    up = "../" * depth if depth > 0 else "./"
+
+    def fix(m: re.Match[str]) -> str:
+        target = m.group(2)
+        if not target.startswith(base_path):
+            return m.group(0)
+        rel = up + target[len(base_path):]
+        if rel.startswith("./") and len(rel) > 2:
+            rel = rel[2:]
+        return f'{m.group(1)}{rel}"'
+
+    return _LOCAL_ATTR.sub(fix, html)
+
+
 def redirect_page(target: str) -> str:
     """A page that sends readers and crawlers to ``target`` (meta refresh, canonical, noindex)."""
     t = htmllib.escape(target, quote=True)
@@ -317,16 +430,22 @@ def redirect_page(target: str) -> str:
 
 
 def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int]) -> dict[str, bytes]:
-    """The bytes of every templated route keyed by output path; raise BlogenError with all template errors."""
+    """The bytes of every generated route keyed by output path; raise BlogenError with all problems.
+
+    Feeds are parsed back and checked before anything is written, so a broken one fails the build.
+    """
     renderer = Renderer(site, template_lines=template_lines)
     out: dict[str, bytes] = {}
+    feed_problems: list[Problem] = []
     for route in routes:
         if route.kind in ("static", "asset"):
             continue
         data = renderer.render(route)
         if data is not None:
             out[route.output] = data
-    problems = renderer.errors.problems()
+            if route.kind in ("feed", "tagfeed"):
+                feed_problems.extend(check_feed(route.output, data))
+    problems = renderer.errors.problems() + feed_problems
     if problems:
         raise BlogenError(problems)
     return out

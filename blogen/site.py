@@ -46,6 +46,8 @@ class Post:
     extra: Mapping[str, Any]
     bundle: str | None
     assets: tuple[str, ...]
+    name: str  # the file or bundle name: the part of the feed entry id that survives retitling and re-slugging
+    public: bool  # neither a draft nor scheduled: only public posts reach feeds and the sitemap
 
     @property
     def has_more(self) -> bool:
@@ -112,19 +114,20 @@ class Site:
     routes: tuple[Route, ...]
     assets: Mapping[str, str]  # theme asset name -> URL
     warnings: tuple[Problem, ...]
-    next_scheduled: datetime | None
+    next_scheduled: tuple[datetime, str] | None  # when the next future-dated post goes live, and its source
 
     def post_by_source(self) -> dict[str, int]:
         return {p.source: i for i, p in enumerate(self.posts)}
 
 
 _TAG_RE = re.compile(r"<[^>]+>")
+_BLOCK_BREAK = re.compile(r"<(?:/(?:p|li|h[1-6]|div|pre|blockquote|td|th|figcaption|dt|dd)|br\s*/?)>", re.I)
 _FIRST_P = re.compile(r"<p>.*?</p>", re.S)
 
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment, whitespace collapsed (for meta descriptions and feeds)."""
-    return " ".join(htmllib.unescape(_TAG_RE.sub(" ", fragment)).split())
+    return " ".join(htmllib.unescape(_TAG_RE.sub("", _BLOCK_BREAK.sub(" ", fragment))).split())
 
 
 def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
@@ -195,7 +198,8 @@ class _Builder:
             reading_minutes=max(1, math.ceil(rendered.words / WORDS_PER_MINUTE)),
             image=doc.meta.image or rendered.first_image, draft=doc.meta.draft,
             template=doc.meta.template or "post.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
-            bundle=doc.bundle, assets=doc.assets,
+            bundle=doc.bundle, assets=doc.assets, name=doc.name,
+            public=not doc.meta.draft and when <= self.now,
         )
 
     def make_page(self, doc: Document, rendered: Rendered) -> Page | None:
@@ -282,7 +286,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     docs = {d.source: d for d in documents}
     posts: list[Post] = []
     pages: list[Page] = []
-    scheduled: list[datetime] = []
+    scheduled: list[tuple[datetime, str]] = []
     for doc in documents:
         if doc.kind == "post":
             post = b.make_post(doc, rendered[doc.source])
@@ -291,7 +295,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
             if not include_drafts and post.draft:
                 continue
             if post.date > now and not include_drafts:
-                scheduled.append(post.date)
+                scheduled.append((post.date, post.source))
                 continue
             posts.append(post)
         else:
@@ -349,6 +353,18 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
             add(tag.url if n == 1 else f"{tag.url}page/{n}/", "tag", f"tag '{tag.name}'", template="tag.html", item=tag.slug, number=n)
     add(join_url(base, "/archive/"), "archive", "the archive", template="archive.html")
     add(join_url(base, "/404.html"), "404", "the 404 page", template="404.html")
+    if config.feed.enabled and any(p.public for p in posts):
+        add(join_url(base, "/feed.xml"), "feed", "the site feed")
+        if config.feed.tags:
+            for tag in tags:
+                if any(posts[i].public for i in tag_posts[tag.slug]):
+                    add(f"{tag.url}feed.xml", "tagfeed", f"the feed of tag '{tag.name}'", item=tag.slug)
+    # A site's own robots.txt or sitemap.xml in content/static/ replaces the generated one.
+    targets = {f.target for f in static}
+    if "sitemap.xml" not in targets:
+        add(join_url(base, "/sitemap.xml"), "sitemap", "the sitemap")
+    if "robots.txt" not in targets and base == "/":
+        add(join_url(base, "/robots.txt"), "robots", "robots.txt")
     for f in static:
         add(join_url(base, "/" + f.target), "static", f.source, copy_from=f.source)
     for a in theme_assets:

@@ -1,0 +1,57 @@
+"""The architecture's import rule: modules import only from modules below them in the table."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import blogen
+
+# Each module may import from blogen only what is listed (directly or not); see ARCHITECTURE.md.
+ALLOWED = {
+    "errors": set(),
+    "urls": {"errors"},
+    "config": {"urls", "errors", "markdown"},  # markdown only to check highlight style names
+    "frontmatter": {"errors", "urls"},
+    "content": {"config", "errors", "frontmatter"},
+    "highlight": set(),
+    "markdown": {"config", "errors", "highlight", "urls"},
+    "site": {"config", "content", "errors", "markdown", "urls"},
+    "feeds": {"config", "errors", "site"},
+    "render": {"errors", "feeds", "markdown", "site", "urls"},
+    "write": {"errors"},
+    "build": {"config", "content", "errors", "markdown", "render", "site", "write"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("blogen"):
+            mod = node.module.removeprefix("blogen").lstrip(".")
+            if mod:
+                found.add(mod.split(".")[0])
+            else:
+                found.update(alias.name for alias in node.names if alias.name != "__version__")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("blogen."):
+                    found.add(alias.name.split(".")[1])
+    return found
+
+
+def test_pipeline_modules_only_import_downwards() -> None:
+    pkg = Path(blogen.__file__).parent
+    for name, allowed in ALLOWED.items():
+        used = _imports(pkg / f"{name}.py")
+        assert used <= allowed, f"blogen.{name} imports {sorted(used - allowed)}, which sit above it in the pipeline"
+
+
+def test_only_cli_prints() -> None:
+    pkg = Path(blogen.__file__).parent
+    for path in sorted(pkg.glob("*.py")):
+        if path.name in {"cli.py", "__main__.py"}:
+            continue
+        tree = ast.parse(path.read_text())
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"]
+        assert not calls, f"{path.name} calls print(); only the CLI talks to the terminal"

@@ -1,0 +1,428 @@
+"""Tests for blogen.markdown: HTML shapes from fixture files, and the facts reported beside the HTML."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.utils import read_fixture_file
+
+from blogen.config import MarkdownOptions
+from blogen.errors import BlogenError
+from blogen.markdown import (
+    Heading,
+    LinkRef,
+    Rendered,
+    alerts_plugin,
+    check_style,
+    highlight_css,
+    render_markdown,
+    slugify,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
+
+# Each fixture file is rendered with one set of options.
+FIXTURE_OPTIONS = {
+    "default.md": MarkdownOptions(),
+    "no_raw_html.md": MarkdownOptions(raw_html=False),
+    "smart.md": MarkdownOptions(smart_punctuation=True),
+    "line_numbers.md": MarkdownOptions(line_numbers=True),
+}
+
+DEFAULT = MarkdownOptions()
+
+
+def render(text: str, options: MarkdownOptions = DEFAULT, *, first_line: int = 1, take_title: bool = False) -> Rendered:
+    return render_markdown(text, options, path="posts/x.md", first_line=first_line, take_title=take_title)
+
+
+def fixture_cases() -> list[object]:
+    cases: list[object] = []
+    for path in sorted(FIXTURES.glob("*.md")):
+        for line, title, source, expected in read_fixture_file(path):
+            cases.append(pytest.param(path.name, source, expected, id=f"{path.stem}:{line}:{title}"))
+    return cases
+
+
+def test_every_fixture_file_has_options() -> None:
+    assert {p.name for p in FIXTURES.glob("*.md")} == set(FIXTURE_OPTIONS)
+
+
+@pytest.mark.parametrize(("file", "source", "expected"), fixture_cases())
+def test_fixture(file: str, source: str, expected: str) -> None:
+    assert render(source, FIXTURE_OPTIONS[file]).html == expected
+
+
+# --------------------------------------------------------------------------- headings
+
+
+def test_headings_report_level_id_text_and_file_line() -> None:
+    doc = "# Top\n\nText.\n\n## Second *part*\n\n### Third {#three}\n\n#### Deep\n"
+    result = render(doc, first_line=5)
+    assert result.headings == (
+        Heading(1, "top", "Top", 5),
+        Heading(2, "second-part", "Second part", 9),
+        Heading(3, "three", "Third", 11),
+        Heading(4, "deep", "Deep", 13),
+    )
+    assert [h.id for h in result.toc] == ["second-part", "three"]
+
+
+def test_duplicate_and_explicit_ids_are_unique() -> None:
+    doc = "## A\n\n## A\n\n## B {#a}\n\n## B {#a}\n"
+    ids = [h.id for h in render(doc).headings]
+    assert ids == ["a-2", "a-3", "a", "a-1"]
+    assert len(set(ids)) == len(ids)
+
+
+def test_hostile_explicit_id_cannot_break_out_of_the_attribute() -> None:
+    result = render('## Hi {#a"><img/src=x/onerror=alert(1)>}\n', MarkdownOptions(raw_html=False))
+    assert result.headings[0].id == "aimgsrcxonerroralert1"
+    assert result.headings[0].text == "Hi"
+    assert "<img" not in result.html
+
+
+def test_heading_id_does_not_collide_with_footnote_ids() -> None:
+    result = render("## fn1\n\nText.[^n]\n\n[^n]: Note.\n")
+    assert result.headings[0].id == "fn1-1"
+    assert 'id="fn1"' in result.html  # the footnote keeps its id
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Hello, World!", "hello-world"),
+        ("  C++ & Rust  ", "c-rust"),
+        ("snake_case_name", "snake-case-name"),
+        ("Ünïcödé Straße", "ünïcödé-straße"),
+        ("Глава 2", "глава-2"),
+        ("!!!", "section"),
+        ("", "section"),
+    ],
+)
+def test_slugify(text: str, slug: str) -> None:
+    assert slugify(text) == slug
+
+
+def test_anchor_only_on_levels_two_to_six_with_escaped_label() -> None:
+    html = render("# One\n\n## Fish & Chips\n").html
+    assert html.startswith('<h1 id="one">One</h1>\n')
+    assert '<a class="anchor" href="#fish-chips" aria-label="Link to this section: Fish &amp; Chips">#</a></h2>' in html
+
+
+# --------------------------------------------------------------------------- title
+
+
+def test_take_title_removes_leading_h1() -> None:
+    result = render("# My Post\n\nBody text.\n", take_title=True)
+    assert result.title == "My Post"
+    assert result.html == "<p>Body text.</p>\n"
+    assert result.headings == ()
+    assert result.words == 2
+
+
+def test_take_title_accepts_setext_heading() -> None:
+    result = render("My *Post*\n=======\n\nBody.\n", take_title=True)
+    assert result.title == "My Post"
+    assert "<h1" not in result.html
+
+
+def test_take_title_leaves_document_alone_when_first_block_is_not_h1() -> None:
+    for doc in ("Intro.\n\n# Later\n", "## Second level\n"):
+        result = render(doc, take_title=True)
+        assert result.title is None
+        assert "<h" in result.html
+
+
+def test_without_take_title_nothing_is_removed() -> None:
+    result = render("# My Post\n\nBody.\n")
+    assert result.title is None
+    assert '<h1 id="my-post">My Post</h1>' in result.html
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@pytest.mark.parametrize("raw_html", [True, False])
+def test_more_marker_splits_summary(raw_html: bool) -> None:
+    doc = "First *para*.\n\n  <!--   MORE   -->  \n\nSecond.\n"
+    result = render(doc, MarkdownOptions(raw_html=raw_html))
+    assert result.summary_html == "<p>First <em>para</em>.</p>\n"
+    assert result.html == "<p>First <em>para</em>.</p>\n<p>Second.</p>\n"
+    assert "more" not in result.html.lower()
+
+
+def test_no_marker_means_no_summary() -> None:
+    assert render("Just text.\n").summary_html is None
+
+
+def test_marker_in_code_is_code() -> None:
+    result = render("```\n<!-- more -->\n```\n")
+    assert result.summary_html is None
+    assert "&lt;!-- more --&gt;" in result.html
+
+
+def test_nested_marker_is_hidden_but_does_not_split() -> None:
+    result = render("- a\n\n  <!-- more -->\n- b\n", MarkdownOptions(raw_html=False))
+    assert result.summary_html is None
+    assert "more" not in result.html
+
+
+# --------------------------------------------------------------------------- alerts, figures, tasks
+
+
+def test_alerts_plugin_works_on_its_own() -> None:
+    md = MarkdownIt("commonmark").use(alerts_plugin)
+    html = md.render("> [!Important]\n> Read this.\n")
+    assert html == '<div class="alert alert-important">\n<p class="alert-title">Important</p>\n<p>Read this.</p>\n</div>\n'
+
+
+def test_alert_title_is_not_counted_as_words() -> None:
+    assert render("> [!NOTE]\n> Two words\n").words == 2
+
+
+def test_figure_and_plain_image() -> None:
+    result = render('![Board](board.png "The finished board")\n\n![Icon](icon.png)\n')
+    assert '<figure><img src="board.png" alt="Board"><figcaption>The finished board</figcaption></figure>' in result.html
+    assert 'title="' not in result.html
+    assert '<p><img src="icon.png" alt="Icon"></p>' in result.html
+    assert result.first_image == "board.png"
+
+
+def test_task_checkboxes_are_disabled_and_labelled() -> None:
+    html = render("- [x] Done thing\n- [ ] Open thing\n").html
+    assert html.count("disabled") == 2
+    assert 'checked aria-label="Done thing"' in html
+    assert '<input type="checkbox" class="task-list-item-checkbox" disabled aria-label="Open thing">' in html
+
+
+def test_task_item_without_a_paragraph_still_gets_a_labelled_checkbox() -> None:
+    html = render("- [ ] \n  ```\n  code\n  ```\n").html
+    assert (
+        '<li class="task-list-item">\n<input type="checkbox" class="task-list-item-checkbox" disabled aria-label="Task">\n'
+        in html
+    )
+
+
+# --------------------------------------------------------------------------- code
+
+
+def test_known_language_is_highlighted() -> None:
+    html = render("```python\nimport os\n```\n").html
+    assert '<span class="kn">import</span>' in html
+    assert html.startswith('<div class="highlight" data-lang="python"><pre tabindex="0"><code class="language-python">')
+
+
+def test_language_alias_is_case_insensitive() -> None:
+    assert '<span class="kn">import</span>' in render("```Python\nimport os\n```\n").html
+
+
+def test_unknown_language_is_escaped_plain_text() -> None:
+    html = render("```klingon\nif (a < b) { x(); }\n```\n").html
+    assert "<span" not in html
+    assert "if (a &lt; b) { x(); }" in html
+
+
+def test_line_numbers_are_unselectable_spans_not_text() -> None:
+    html = render("```python linenos\nx = 1\ny = 2\n```\n").html
+    assert html.count('<span class="linenos">') == 2
+    assert "<table" not in html
+    css = highlight_css("default", "monokai")
+    assert "user-select: none" in css
+
+
+def test_highlighted_lines() -> None:
+    html = render("```text hl_lines=1,3-4\na\nb\nc\nd\n```\n").html
+    assert html.count('<span class="hll">') == 3
+    assert '<span class="hll">b\n</span>' not in html
+
+
+def test_leading_blank_lines_keep_their_numbers() -> None:
+    html = render("```python linenos hl_lines=2\n\nx = 1\n```\n").html
+    assert '<span class="hll"><span class="linenos">2</span><span class="n">x</span>' in html
+
+
+def test_bad_fence_options_report_every_problem_with_file_lines() -> None:
+    doc = "Intro.\n\n```python hl_lines=abc\nx\n```\n\n- item\n\n  ```c hl_lines=3 colour=red\n  y\n  ```\n"
+    with pytest.raises(BlogenError) as caught:
+        render(doc, first_line=10)
+    problems = caught.value.problems
+    assert [(p.path, p.line) for p in problems] == [("posts/x.md", 12), ("posts/x.md", 18), ("posts/x.md", 18)]
+    assert [p.message for p in problems] == [
+        "invalid fence option 'hl_lines=abc': expected line numbers like 2,4-6",
+        "invalid fence option 'hl_lines=3': line 3 is past the end of the block (1 line)",
+        "unknown fence option 'colour=red': expected linenos, linenostart=N or hl_lines=2,4-6",
+    ]
+
+
+def test_misspelt_fence_option_suggests_the_right_one() -> None:
+    with pytest.raises(BlogenError, match=r"did you mean 'linenos'"):
+        render("```python linenoss\nx\n```\n")
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        "linenos=maybe",
+        "linenostart=-1",
+        "hl_lines=0",
+        "hl_lines=3-2",
+        "hl_lines=",
+        "hl_lines=[1,x]",
+    ],
+)
+def test_invalid_fence_option_values(info: str) -> None:
+    with pytest.raises(BlogenError, match="invalid fence option"):
+        render(f"```python {info}\na\nb\n```\n")
+
+
+def test_info_string_cannot_inject_markup() -> None:
+    html = render('```"><script>alert(1)</script> linenos\nx\n```\n').html
+    assert "<script>" not in html
+    assert 'class="language-scriptalert1script"' in html
+    assert 'data-lang="&quot;&gt;&lt;script&gt;' in html
+
+
+def test_pygments_is_not_imported_for_documents_without_languages() -> None:
+    code = (
+        "import sys\n"
+        "from blogen.config import MarkdownOptions\n"
+        "from blogen.markdown import render_markdown\n"
+        "render_markdown('# Hi\\n\\n```\\nplain\\n```\\n\\n    indented\\n', MarkdownOptions(), path='x')\n"
+        "assert 'pygments' not in sys.modules, 'pygments imported'\n"
+        "render_markdown('```python\\nx\\n```\\n', MarkdownOptions(), path='x')\n"
+        "assert 'pygments' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def test_raw_html_on_and_off() -> None:
+    doc = "<aside>note</aside>\n\nPress <kbd>Ctrl</kbd> <script>x</script>\n"
+    on = render(doc, MarkdownOptions(raw_html=True)).html
+    off = render(doc, MarkdownOptions(raw_html=False)).html
+    assert "<aside>note</aside>" in on
+    assert "<kbd>Ctrl</kbd>" in on
+    assert "<aside>" not in off
+    assert "<script>" not in off
+    assert "&lt;kbd&gt;Ctrl&lt;/kbd&gt;" in off
+
+
+def test_smart_punctuation_on_and_off() -> None:
+    doc = '"Hi" -- it\'s...\n'
+    assert render(doc, MarkdownOptions(smart_punctuation=True)).html == "<p>“Hi” – it’s…</p>\n"
+    assert render(doc, MarkdownOptions(smart_punctuation=False)).html == "<p>&quot;Hi&quot; -- it's...</p>\n"
+
+
+def test_line_numbers_option_is_the_default_for_fences() -> None:
+    html = render("```python\nx\n```\n", MarkdownOptions(line_numbers=True)).html
+    assert '<span class="linenos">1</span>' in html
+
+
+# --------------------------------------------------------------------------- words and links
+
+
+def test_words_exclude_code() -> None:
+    doc = (
+        "## Two words\n\n"
+        "Use the `very long inline code` function *carefully*, un*believ*able.\n\n"
+        "```python\nthese words do not count\n```\n\n"
+        "    nor these indented ones\n\n"
+        "- [x] task item\n\n"
+        "| cell one | two |\n|---|---|\n| three | — |\n"
+    )
+    # 2 heading + "Use the function carefully, unbelievable." (5) + task (2) + cells (4); a lone dash is not a word
+    assert render(doc).words == 13
+
+
+def test_links_are_reported_with_file_lines_in_document_order() -> None:
+    doc = (
+        "Intro [one](a.md) and\n"
+        "a second line with ![pic](img/p.png) and <https://example.org/x>\n"
+        "and www.example.com.\n\n"
+        "| [cell](c.md) |\n|---|\n| [row](r.md) |\n\n"
+        "[ref link][r] and [café](café.html#été)\n\n"
+        "[r]: /target/\n"
+    )
+    result = render(doc, first_line=4)
+    assert result.links == (
+        LinkRef("a.md", 4, False),
+        LinkRef("img/p.png", 5, True),
+        LinkRef("https://example.org/x", 5, False),
+        LinkRef("http://www.example.com", 6, False),
+        LinkRef("c.md", 8, False),
+        LinkRef("r.md", 10, False),
+        LinkRef("/target/", 12, False),
+        LinkRef("café.html#été", 12, False),
+    )
+    assert result.first_image == "img/p.png"
+
+
+def test_first_image_is_none_without_images() -> None:
+    assert render("[a](b)\n").first_image is None
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+NASTY = [
+    "",
+    "\x00",
+    ">" * 3000 + " deep",
+    "".join("  " * i + "- a\n" for i in range(300)),
+    "[" * 5000 + "]" * 5000,
+    "*a" * 5000,
+    "## " + "{#" * 3000 + "}",
+    "# x\n" * 2000,
+    "```" + "x " * 2000 + "\ny\n```\n",
+    "```python hl_lines=1-999999999\nx\n```\n",
+    "> [!NOTE]\n> > [!TIP]\n> > - [x] ![a](b 'c')\n",
+    "<!-- more -->\n<!-- more -->\n",
+    "[^1]\n\n[^1]: # heading in a note\n",
+    "\r\n\r\n```\r\ncode\r\n```\r",
+]
+
+
+@pytest.mark.parametrize("doc", NASTY, ids=range(len(NASTY)))
+@pytest.mark.parametrize("options", [DEFAULT, MarkdownOptions(raw_html=False, smart_punctuation=True, line_numbers=True)])
+def test_nasty_input_renders_or_reports_fence_problems(doc: str, options: MarkdownOptions) -> None:
+    try:
+        result = render(doc, options, take_title=True)
+    except BlogenError as error:
+        assert all("fence option" in p.message for p in error.problems)
+        return
+    ids = [h.id for h in result.headings]
+    assert len(ids) == len(set(ids))
+
+
+# --------------------------------------------------------------------------- css and styles
+
+
+def test_highlight_css_has_light_rules_and_dark_media_query() -> None:
+    css = highlight_css("default", "monokai")
+    light, dark = css.split("@media (prefers-color-scheme: dark) {", 1)
+    assert ".highlight { background: #f8f8f8" in light
+    assert ".highlight { background: #272822" in dark
+    # light token colours are reset before the dark ones, so tokens the dark style leaves alone are not dark-on-dark
+    assert dark.index("[class]:where(span)") < dark.index(".highlight .c {")
+    assert ".highlight .linenos" in css
+    assert "\npre " not in css  # Pygments' unscoped `pre { ... }` rule is left out
+    assert css == highlight_css("default", "monokai")
+
+
+def test_highlight_css_rejects_unknown_style() -> None:
+    with pytest.raises(ValueError, match="nosuchstyle"):
+        highlight_css("nosuchstyle", "monokai")
+
+
+@pytest.mark.parametrize(
+    ("name", "known"), [("monokai", True), ("default", True), ("nosuchstyle", False), ("_mapping", False), ("", False)]
+)
+def test_check_style(name: str, known: bool) -> None:
+    assert check_style(name) is known
