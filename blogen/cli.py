@@ -105,6 +105,9 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
         f"{n_tags} tag{'s' * (n_tags != 1)} into {out}/ in {report.seconds:.2f} s: "
         f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
     )
+    if site.next_scheduled is not None:
+        when, source = site.next_scheduled
+        click.echo(f"next scheduled post goes live {when.strftime('%Y-%m-%d %H:%M %Z').strip()} ({source}); build again then to publish it")
     if verbose:
         click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache")
         for rel in report.written:

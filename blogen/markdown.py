@@ -744,3 +744,14 @@ def check_style(name: str) -> bool:
     from blogen import highlight
 
     return highlight.check_style(name)
+
+
+def decode_href(value: str) -> str:
+    """An ``href``/``src`` value as it appears in our HTML, turned back into the target as written.
+
+    The inverse of what the renderer does to destinations (HTML-escaping and percent-encoding),
+    so a rewritten page can find the links that ``Rendered.links`` reported.
+    """
+    import html
+
+    return _parser(True, False).normalizeLinkText(html.unescape(value))

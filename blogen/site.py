@@ -7,7 +7,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from types import MappingProxyType
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from blogen.config import Config
 from blogen.content import Document, StaticFile
 from blogen.errors import BlogenError, Problem
+from blogen.links import LinkIndex, Target, ids_in, resolve_links, rewrite_html
 from blogen.markdown import Heading, Rendered
 from blogen.urls import check_slug, expand_permalink, join_url, output_path, slugify
 
@@ -115,6 +116,7 @@ class Site:
     assets: Mapping[str, str]  # theme asset name -> URL
     warnings: tuple[Problem, ...]
     next_scheduled: tuple[datetime, str] | None  # when the next future-dated post goes live, and its source
+    unreferenced: tuple[str, ...] = ()  # bundle files no link or image uses (still published; `check` lists them)
 
     def post_by_source(self) -> dict[str, int]:
         return {p.source: i for i, p in enumerate(self.posts)}
@@ -256,8 +258,6 @@ class _Builder:
 
 
 def _replace_tags(post: Post, tags: tuple[str, ...]) -> Post:
-    from dataclasses import replace
-
     return replace(post, tags=tags)
 
 
@@ -311,13 +311,16 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
     routes = _routes(config, posts, pages, tags, tag_posts, static, theme_assets)
     _check_collisions(b, routes)
+    published = {p.source for p in posts} | {p.source for p in pages}
+    unpublished = {d.source for d in documents if d.source not in published}
+    posts, pages, unreferenced = _resolve_links(b, posts, pages, rendered, static, routes, unpublished)
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
         config=config, posts=tuple(posts), pages=tuple(pages), tags=tuple(tags),
         tag_posts=MappingProxyType(tag_posts), related=related, routes=tuple(routes),
         assets=MappingProxyType(assets), warnings=tuple(sorted(b.problems, key=Problem.sort_key)),
-        next_scheduled=min(scheduled) if scheduled else None,
+        next_scheduled=min(scheduled) if scheduled else None, unreferenced=unreferenced,
     )
 
 
@@ -370,6 +373,45 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
     for a in theme_assets:
         add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
     return routes
+
+
+def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: Mapping[str, Rendered],
+                   static: Sequence[StaticFile], routes: Sequence[Route],
+                   unpublished: set[str]) -> tuple[list[Post], list[Page], tuple[str, ...]]:
+    """Turn ``.md`` links into URLs and report every local link that points nowhere."""
+    items: list[Post | Page] = [*posts, *pages]
+    targets: dict[str, Target] = {}
+    for item in items:
+        r = rendered[item.source]
+        target = Target(item.source, item.url, ids_in(item.html) | {h.id for h in r.headings},
+                        tuple(h.id for h in r.headings), item.bundle, frozenset(item.assets))
+        targets[item.source] = targets[item.url] = target
+        if item.bundle is not None:
+            targets[item.bundle] = target
+    unpublished_keys = frozenset(unpublished | {u.rsplit("/", 1)[0] for u in unpublished if u.endswith(("/index.md", "/index.markdown"))})
+    index = LinkIndex(
+        documents=targets, unpublished=unpublished_keys,
+        static={f.source: join_url(b.config.base_path, "/" + f.target) for f in static},
+        urls=frozenset(r.url for r in routes), base_path=b.config.base_path,
+    )
+    unreferenced: list[str] = []
+    fixed_posts: dict[str, Post] = {}
+    fixed_pages: dict[str, Page] = {}
+    for item in items:
+        resolved = resolve_links(targets[item.source], rendered[item.source].links, index)
+        b.problems.extend(resolved.problems)
+        for asset in item.assets:
+            if asset not in resolved.used_assets and f'"{asset}"' not in item.html:
+                unreferenced.append(f"{item.bundle}/{asset}")
+        if not resolved.rewrites:
+            continue
+        if isinstance(item, Post):
+            fixed_posts[item.source] = replace(item, html=rewrite_html(item.html, resolved.rewrites),
+                                               summary_html=rewrite_html(item.summary_html, resolved.rewrites))
+        else:
+            fixed_pages[item.source] = replace(item, html=rewrite_html(item.html, resolved.rewrites))
+    return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
+            tuple(sorted(unreferenced)))
 
 
 def _check_collisions(b: _Builder, routes: Sequence[Route]) -> None:

@@ -364,3 +364,17 @@ def test_output_and_base_url_options(site: Site, cli: Callable[..., tuple[int, s
     assert 'href="posts/first/"' in home
     assert '<link rel="canonical" href="https://staging.example.org/blog/">' in home
     assert not (root / "output").exists()
+
+
+def test_build_says_when_the_next_scheduled_post_goes_live(site: Site, cli: Callable[..., tuple[int, str, str]]) -> None:
+    root = site("""\
+-- content/posts/later.md --
+---
+title: Later
+date: 2099-05-01T08:00:00
+---
+x
+""")
+    code, out, err = cli("build", "--root", str(root))
+    assert code == 0, err
+    assert "next scheduled post goes live 2099-05-01 08:00 UTC (content/posts/later.md); build again then to publish it" in out

@@ -1,0 +1,131 @@
+"""Plain Markdown links between notes resolve to URLs, and every broken local link fails the build by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from blogen.build import BuildReport
+from blogen.errors import BlogenError
+from conftest import read
+
+Site = Callable[..., Path]
+Build = Callable[..., BuildReport]
+
+TARGETS = """\
+-- content/posts/criu-selinux.md --
+---
+title: CRIU
+date: 2024-01-01
+---
+## Restoring threads
+
+x
+-- content/posts/board/index.md --
+---
+title: Board
+date: 2024-01-02
+---
+![front](front.svg) and [schematic](schematic.pdf) and [the CRIU note](../criu-selinux.md#restoring-threads).
+-- content/posts/board/front.svg --
+<svg xmlns="http://www.w3.org/2000/svg"/>
+-- content/posts/board/schematic.pdf --
+%PDF
+-- content/posts/board/unused.txt --
+nobody links me
+-- content/pages/about.md --
+---
+title: About
+---
+## Contact
+
+me
+-- content/static/images/logo.svg --
+<svg xmlns="http://www.w3.org/2000/svg"/>
+"""
+
+
+def _post(body: str) -> str:
+    return f"-- content/posts/source.md --\n---\ntitle: Source\ndate: 2024-02-01\n---\n{body}\n"
+
+
+@pytest.mark.parametrize(("link", "href"), [
+    ("criu-selinux.md", "../../posts/criu-selinux/"),
+    ("criu-selinux.md#restoring-threads", "../../posts/criu-selinux/#restoring-threads"),
+    ("./criu-selinux.md", "../../posts/criu-selinux/"),
+    ("../pages/about.md#contact", "../../about/#contact"),
+    ("/posts/criu-selinux.md", "../../posts/criu-selinux/"),
+    ("board/index.md", "../../posts/board/"),
+    ("board/", "../../posts/board/"),
+    ("board/schematic.pdf", "../../posts/board/schematic.pdf"),
+    ("../static/images/logo.svg", "../../images/logo.svg"),
+    ("/images/logo.svg", "../../images/logo.svg"),
+    ("/tags/", "../../tags/"),
+    ("../criu-selinux/", "../criu-selinux/"),
+    ("#intro", "#intro"),
+    ("https://example.com/x.md", "https://example.com/x.md"),
+])
+def test_each_link_form_resolves(site: Site, build: Build, link: str, href: str) -> None:
+    root = site(TARGETS + _post(f"## Intro\n\n[it]({link})"))
+    build(root)
+    assert f'<a href="{href}">it</a>' in read(root, "posts/source/index.html")
+
+
+def test_bundle_links_resolve_and_unreferenced_files_are_listed(site: Site, build: Build) -> None:
+    root = site(TARGETS)
+    report = build(root)
+    html = read(root, "posts/board/index.html")
+    assert '<img src="front.svg" alt="front">' in html
+    assert '<a href="schematic.pdf">schematic</a>' in html
+    assert '<a href="../../posts/criu-selinux/#restoring-threads">the CRIU note</a>' in html
+    assert report.site.unreferenced == ("content/posts/board/unused.txt",)
+    assert (root / "output/posts/board/unused.txt").is_file()  # still published
+
+
+@pytest.mark.parametrize(("link", "message"), [
+    ("criu.md", "content/posts/source.md:7: broken link 'criu.md' (no such file content/posts/criu.md)"),
+    ("criu-selinux.md#restoring", "content/posts/source.md:7: broken link 'criu-selinux.md#restoring' "
+                                  "(no heading 'restoring' in 'posts/criu-selinux.md'; did you mean 'restoring-threads'?)"),
+    ("criu-selinux.md#zzz", "content/posts/source.md:7: broken link 'criu-selinux.md#zzz' (no heading 'zzz' in 'posts/criu-selinux.md')"),
+    ("#intr", "content/posts/source.md:7: broken link '#intr' (no heading 'intr' in this page; did you mean 'intro'?)"),
+    ("board/missing.png", "content/posts/source.md:7: broken link 'board/missing.png' (no such file content/posts/board/missing.png)"),
+    ("../static/nope.svg", "content/posts/source.md:7: broken link '../static/nope.svg' (no such file content/static/nope.svg)"),
+    ("/tgas/", "content/posts/source.md:7: broken link '/tgas/' (no page at /tgas/)"),
+])
+def test_each_broken_link_fails_with_its_message(site: Site, build: Build, link: str, message: str) -> None:
+    root = site(TARGETS + _post(f"## Intro\n\n[it]({link})"))
+    with pytest.raises(BlogenError) as info:
+        build(root)
+    assert [p.format() for p in info.value.problems] == [message]
+
+
+def test_missing_image_is_an_error_with_file_and_line(site: Site, build: Build) -> None:
+    root = site(TARGETS + _post("text\n\n![scope trace](scope.png)"))
+    with pytest.raises(BlogenError) as info:
+        build(root)
+    assert [p.format() for p in info.value.problems] == [
+        "content/posts/source.md:7: broken image 'scope.png' (no such file content/posts/scope.png)"]
+
+
+def test_link_to_a_draft_says_so(site: Site, build: Build) -> None:
+    root = site(TARGETS + _post("[wip](wip.md)") + "-- content/posts/wip.md --\n---\ntitle: W\ndate: 2024-01-01\ndraft: true\n---\nw\n")
+    with pytest.raises(BlogenError, match=r"broken link 'wip.md' \('posts/wip.md' is a draft or scheduled post"):
+        build(root)
+    build(root, drafts=True)  # a preview with drafts resolves it
+    assert '<a href="../../posts/wip/">wip</a>' in read(root, "posts/source/index.html")
+
+
+def test_renaming_a_heading_breaks_the_links_to_it(site: Site, build: Build) -> None:
+    root = site(TARGETS + _post("[see](criu-selinux.md#restoring-threads)"))
+    build(root)
+    note = root / "content/posts/criu-selinux.md"
+    note.write_text(note.read_text().replace("## Restoring threads", "## Restoring multi-threaded processes"))
+    with pytest.raises(BlogenError) as info:
+        build(root)
+    hint = "(no heading 'restoring-threads' in 'posts/criu-selinux.md'; did you mean 'restoring-multi-threaded-processes'?)"
+    assert [p.format() for p in info.value.problems] == [
+        f"content/posts/board/index.md:5: broken link '../criu-selinux.md#restoring-threads' {hint}",
+        f"content/posts/source.md:5: broken link 'criu-selinux.md#restoring-threads' {hint}",
+    ]
