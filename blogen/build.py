@@ -18,6 +18,7 @@ from blogen import __version__
 from blogen.config import Config, MarkdownOptions, load_config
 from blogen.content import Document, is_editor_noise, load_content
 from blogen.errors import BlogenError, Problem
+from blogen.images import probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
 from blogen.render import render_routes, theme_dirs
 from blogen.site import Site, ThemeAsset, make_site
@@ -193,11 +194,17 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     config = load_config(root, base_url=base_url, output=output)
     content = load_content(config)
     rendered, fresh = render_documents(config, content.documents, jobs, memo)
+    image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
+    image_files += [f.source for f in content.static]
+    images, image_problems = probe_images(config.root, image_files)
+    if any(p.severity == "error" for p in image_problems):
+        raise BlogenError(image_problems)
     assets = collect_theme_assets(config)
     when = now or datetime.now(UTC)
-    site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts)
-    if content.warnings:
-        site = _with_warnings(site, content.warnings)
+    site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
+                     images=images)
+    if content.warnings or image_problems:
+        site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
     files: dict[str, bytes | Path] = dict(render_routes(site, site.routes, template_lines))
     by_name = {a.name: a for a in assets}

@@ -48,6 +48,7 @@ class LinkIndex:
     static: Mapping[str, str]  # content/static/... source path -> URL
     urls: frozenset[str]  # every URL the site serves
     base_path: str
+    static_urls: Mapping[str, str]  # the reverse of ``static``: URL -> source path
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class Resolved:
     rewrites: Mapping[str, str]  # target as written -> URL to write instead
     problems: tuple[Problem, ...]
     used_assets: frozenset[str]  # bundle-relative paths of this document's own files that it links
+    files: Mapping[str, str]  # target as written -> the local file it names (relative to the site root)
 
 
 def _split(target: str) -> tuple[str, str | None]:
@@ -70,6 +72,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
     rewrites: dict[str, str] = {}
     problems: list[Problem] = []
     used: set[str] = set()
+    files: dict[str, str] = {}
     folder = doc.bundle or posixpath.dirname(doc.source)
 
     def broken(link: LinkRef, why: str) -> None:
@@ -106,21 +109,26 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             continue
         if candidate in index.static:
             rewrites[target] = index.static[candidate] + (f"#{frag}" if frag else "")
+            files[target] = candidate
             continue
         if doc.bundle and candidate.startswith(doc.bundle + "/") and candidate[len(doc.bundle) + 1:] in doc.assets:
             used.add(candidate[len(doc.bundle) + 1:])
+            files[target] = candidate
             continue
         owner = _bundle_of(candidate, index)
         if owner is not None:
             rel = candidate[len(owner.bundle or "") + 1:]
             base = owner.url if owner.url.endswith("/") else owner.url.rsplit("/", 1)[0] + "/"
             rewrites[target] = base + rel
+            files[target] = candidate
             continue
         if candidate.endswith(SOURCE_SUFFIXES):
             broken(link, f"no such file {candidate}")
             continue
         # Not a file: maybe a site URL, written root-relative (/tags/x/) or relative to the page.
         url = _site_url(path, doc.url, index.base_path)
+        if url in index.static_urls:
+            files[target] = index.static_urls[url]
         if url in index.urls or url.rstrip("/") + "/" in index.urls:
             page = index.documents.get(url)  # documents are also indexed by URL for fragment checks
             if page is not None and frag:
@@ -129,7 +137,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
                 rewrites[target] = url + (f"#{frag}" if frag else "")
             continue
         broken(link, f"no such file {candidate}" if "." in posixpath.basename(path) else f"no page at {url}")
-    return Resolved(rewrites, tuple(problems), frozenset(used))
+    return Resolved(rewrites, tuple(problems), frozenset(used), files)
 
 
 def _bundle_of(candidate: str, index: LinkIndex) -> Target | None:

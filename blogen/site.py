@@ -15,8 +15,9 @@ from typing import Any
 from blogen.config import Config
 from blogen.content import Document, StaticFile
 from blogen.errors import BlogenError, Problem
+from blogen.images import ImageInfo, enhance_images
 from blogen.links import LinkIndex, Target, ids_in, resolve_links, rewrite_html
-from blogen.markdown import Heading, Rendered
+from blogen.markdown import Heading, Rendered, decode_href
 from blogen.urls import check_slug, expand_permalink, join_url, output_path, slugify
 
 WORDS_PER_MINUTE = 220
@@ -280,9 +281,10 @@ def _paginate(count: int, per_page: int) -> int:
 
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
-              include_drafts: bool) -> Site:
+              include_drafts: bool, images: Mapping[str, ImageInfo] | None = None) -> Site:
     """Build the immutable model and every route; raise BlogenError listing every problem."""
     b = _Builder(config, now, include_drafts)
+    images = images or {}
     docs = {d.source: d for d in documents}
     posts: list[Post] = []
     pages: list[Page] = []
@@ -309,11 +311,11 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     posts, tags, tag_posts = b.tags(posts, docs)
     related = _related(posts, tag_posts)
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
-    routes = _routes(config, posts, pages, tags, tag_posts, static, theme_assets)
+    routes = _routes(config, posts, pages, tags, tag_posts, static, theme_assets, images)
     _check_collisions(b, routes)
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
-    posts, pages, unreferenced = _resolve_links(b, posts, pages, rendered, static, routes, unpublished)
+    posts, pages, unreferenced = _resolve_links(b, posts, pages, rendered, static, routes, unpublished, images)
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
@@ -326,7 +328,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
 
 def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: Sequence[Tag],
             tag_posts: Mapping[str, tuple[int, ...]], static: Sequence[StaticFile],
-            theme_assets: Sequence[ThemeAsset]) -> list[Route]:
+            theme_assets: Sequence[ThemeAsset], images: Mapping[str, ImageInfo]) -> list[Route]:
     base = config.base_path
     routes: list[Route] = []
 
@@ -349,7 +351,10 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
         if item.bundle is not None:
             folder = item.url if item.url.endswith("/") else item.url.rsplit("/", 1)[0] + "/"
             for asset in item.assets:
-                add(folder + asset, "static", f"{item.source} (bundle file '{asset}')", copy_from=f"{item.bundle}/{asset}")
+                source = f"{item.bundle}/{asset}"
+                add(folder + asset, "static", f"{item.source} (bundle file '{asset}')", copy_from=source)
+                for v in images[source].variants if source in images else ():
+                    add(folder + asset.rsplit(".", 1)[0] + v.suffix, "static", f"{item.source} (resized '{asset}')", copy_from=v.cache_file)
     add(join_url(base, "/tags/"), "tags", "the tag index", template="tags.html")
     for tag in tags:
         for n in range(1, _paginate(len(tag_posts[tag.slug]), per) + 1):
@@ -370,14 +375,16 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
         add(join_url(base, "/robots.txt"), "robots", "robots.txt")
     for f in static:
         add(join_url(base, "/" + f.target), "static", f.source, copy_from=f.source)
+        for v in images[f.source].variants if f.source in images else ():
+            add(join_url(base, "/" + f.target.rsplit(".", 1)[0] + v.suffix), "static", f"{f.source} (resized)", copy_from=v.cache_file)
     for a in theme_assets:
         add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
     return routes
 
 
 def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: Mapping[str, Rendered],
-                   static: Sequence[StaticFile], routes: Sequence[Route],
-                   unpublished: set[str]) -> tuple[list[Post], list[Page], tuple[str, ...]]:
+                   static: Sequence[StaticFile], routes: Sequence[Route], unpublished: set[str],
+                   images: Mapping[str, ImageInfo]) -> tuple[list[Post], list[Page], tuple[str, ...]]:
     """Turn ``.md`` links into URLs and report every local link that points nowhere."""
     items: list[Post | Page] = [*posts, *pages]
     targets: dict[str, Target] = {}
@@ -389,10 +396,11 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
         if item.bundle is not None:
             targets[item.bundle] = target
     unpublished_keys = frozenset(unpublished | {u.rsplit("/", 1)[0] for u in unpublished if u.endswith(("/index.md", "/index.markdown"))})
+    static_map = {f.source: join_url(b.config.base_path, "/" + f.target) for f in static}
     index = LinkIndex(
-        documents=targets, unpublished=unpublished_keys,
-        static={f.source: join_url(b.config.base_path, "/" + f.target) for f in static},
+        documents=targets, unpublished=unpublished_keys, static=static_map,
         urls=frozenset(r.url for r in routes), base_path=b.config.base_path,
+        static_urls={url: source for source, url in static_map.items()},
     )
     unreferenced: list[str] = []
     fixed_posts: dict[str, Post] = {}
@@ -403,13 +411,18 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
         for asset in item.assets:
             if asset not in resolved.used_assets and f'"{asset}"' not in item.html:
                 unreferenced.append(f"{item.bundle}/{asset}")
-        if not resolved.rewrites:
+        pictures = {t: images[f] for t, f in resolved.files.items() if f in images}
+        if not resolved.rewrites and not pictures:
             continue
+
+        def fix(html: str) -> str:
+            # Sizes are looked up by the target as written, so images go first, then links are rewritten.
+            return rewrite_html(enhance_images(html, pictures, decode_href), resolved.rewrites)
+
         if isinstance(item, Post):
-            fixed_posts[item.source] = replace(item, html=rewrite_html(item.html, resolved.rewrites),
-                                               summary_html=rewrite_html(item.summary_html, resolved.rewrites))
+            fixed_posts[item.source] = replace(item, html=fix(item.html), summary_html=fix(item.summary_html))
         else:
-            fixed_pages[item.source] = replace(item, html=rewrite_html(item.html, resolved.rewrites))
+            fixed_pages[item.source] = replace(item, html=fix(item.html))
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
             tuple(sorted(unreferenced)))
 

@@ -17,11 +17,12 @@ ALLOWED = {
     "highlight": set(),
     "markdown": {"config", "errors", "highlight", "urls"},
     "links": {"errors", "markdown"},
-    "site": {"config", "content", "errors", "links", "markdown", "urls"},
+    "images": {"errors"},
+    "site": {"config", "content", "errors", "images", "links", "markdown", "urls"},
     "feeds": {"config", "errors", "site"},
     "render": {"errors", "feeds", "markdown", "site", "urls"},
     "write": {"errors"},
-    "build": {"config", "content", "errors", "markdown", "render", "site", "write"},
+    "build": {"config", "content", "errors", "images", "markdown", "render", "site", "write"},
 }
 
 
