@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -187,9 +187,20 @@ def collect_theme_assets(config: Config) -> list[ThemeAsset]:
 # --- the build ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A site made in memory: the model, every output file's bytes (or source), and the Markdown results."""
+
+    site: Site
+    files: dict[str, bytes | Path]
+    rendered: Mapping[str, Rendered]
+    fresh: int  # documents rendered from Markdown this time
+    cached: int
+
+
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                  jobs: int | None = None, now: datetime | None = None,
-                 memo: dict[str, Rendered] | None = None) -> tuple[Site, dict[str, bytes | Path], int, int]:
+                 memo: dict[str, Rendered] | None = None) -> Prepared:
     """Everything up to the bytes of every file, with no write to output/; raises BlogenError."""
     config = load_config(root, base_url=base_url, output=output)
     content = load_content(config)
@@ -214,7 +225,7 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
         elif route.kind == "asset" and route.item is not None:
             asset = by_name[route.item]
             files[route.output] = asset.data if asset.data is not None else Path(asset.source)
-    return site, files, fresh, len(content.documents) - fresh
+    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh)
 
 
 def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
@@ -232,8 +243,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     """
     start = time.perf_counter()
     root = root.resolve()
-    site, files, fresh, cached = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now,
-                                              memo=memo)
+    prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo)
+    site, files, fresh, cached = prepared.site, prepared.files, prepared.fresh, prepared.cached
     if strict and site.warnings:
         raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
     out = site.config.output_dir

@@ -54,6 +54,7 @@ def cli() -> None:
     Examples:
       blogen build                  render the site in this folder into output/
       blogen build --drafts -v      include drafts, show details
+      blogen check --external       validate everything, including external links
     """
 
 
@@ -114,6 +115,53 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
             click.echo(f"  wrote {rel}")
         for rel in report.removed:
             click.echo(f"  removed {rel}")
+
+
+@cli.command()
+@_root_option
+@click.option("--drafts", is_flag=True, help="Check drafts and future-dated posts too.")
+@click.option("--base-url", metavar="URL", help="Override base_url.")
+@click.option("--external", is_flag=True, help="Also fetch external links (concurrently, cached for a day).")
+@click.option("--strict", is_flag=True, help="Fail on warnings and on unreachable (not just dead) external links.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+              help="Per-request timeout for --external.")
+@click.option("--verbose", "-v", is_flag=True, help="Print a traceback on internal errors.")
+def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict: bool, timeout: float, verbose: bool) -> None:
+    """Check everything a build checks (front matter, links, images, templates, feeds) without writing.
+
+    Also lists bundle files nothing links to. Exits with 1 when there are errors.
+
+    \b
+    Examples:
+      blogen check
+      blogen check --external --timeout 5
+    """
+    _setup_logging(verbose)
+    from blogen.check import check_site
+    from blogen.errors import BlogenError
+
+    try:
+        report = check_site(root, drafts=drafts, base_url=base_url, external=external, strict=strict, timeout=timeout)
+    except BlogenError as exc:
+        print_problems(root, exc.problems)
+        n = sum(1 for p in exc.problems if p.severity == "error")
+        click.echo(f"check failed: {n} error{'s' if n != 1 else ''}", err=True)
+        raise SystemExit(1) from None
+    except Exception as exc:
+        if verbose:
+            raise
+        click.echo(f"blogen: internal error: {type(exc).__name__}: {exc} (this is a bug; run with -v for details)", err=True)
+        raise SystemExit(1) from None
+    print_problems(root, report.problems)
+    errors = sum(1 for p in report.problems if p.severity == "error")
+    warnings = len(report.problems) - errors
+    site = report.prepared.site
+    ext = f", {report.external} external URL{'s' * (report.external != 1)} fetched" if external else ""
+    n_posts, n_pages = len(site.posts), len(site.pages)
+    click.echo(f"checked {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)} and {report.links} links{ext}: "
+               f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    if errors:
+        raise SystemExit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,7 @@ ALLOWED = {
     "feeds": {"config", "errors", "site"},
     "render": {"errors", "feeds", "markdown", "site", "urls"},
     "write": {"errors"},
+    "check": {"build", "errors"},
     "build": {"config", "content", "errors", "images", "markdown", "render", "site", "write"},
 }
 
