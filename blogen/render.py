@@ -211,6 +211,8 @@ class Renderer:
             feed_url=join_url(base, "/feed.xml") if join_url(base, "/feed.xml") in feeds else None, pages=tuple(self.pages[p.source] for p in site.pages),
         )
         self.errors = _Errors()
+        # Content links were checked in the model, so anything unknown here came from a template.
+        self.known_urls = frozenset(r.url for r in site.routes)
 
     # -- helpers for templates
     def asset(self, name: str) -> str:
@@ -312,8 +314,14 @@ class Renderer:
             template = self.env.get_template(route.template)
             html = template.render(self.context(route))
             # The 404 page is served at any depth by static hosts, so its links must stay root-relative.
+            missing: list[str] = []
             if route.kind != "404":
-                html = relative_links(html, route.url, self.config.base_path)
+                html = relative_links(html, route.url, self.config.base_path, missing, self.known_urls)
+            else:
+                relative_links(html, route.url, self.config.base_path, missing, self.known_urls)
+            for target in missing:
+                self.errors.add(f"theme/templates/{route.template}", None,
+                                f"broken link '{target}' in the page's templates: the site has no such page or file", page)
             return html.encode("utf-8")
         except jinja2.TemplateNotFound as exc:
             path, line = _template_frame(exc.__traceback__)
@@ -397,17 +405,24 @@ def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
 _LOCAL_ATTR = re.compile(r'(\s(?:href|src|action|poster)=")(/(?!/)[^"]*)"')
 
 
-def relative_links(html: str, page_url: str, base_path: str = "/") -> str:
+def relative_links(html: str, page_url: str, base_path: str = "/", missing: list[str] | None = None,
+                   known: frozenset[str] = frozenset()) -> str:
     """Rewrite root-relative ``href``/``src`` values into page-relative ones.
 
     Relative links keep working wherever the folder is put: opened from disk, served under another
     path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
+    With ``missing``, every root-relative link whose path is not in ``known`` is appended to it:
+    that is how links written in templates get checked.
     """
     depth = page_url.count("/") - base_path.count("/")
     up = "../" * depth if depth > 0 else "./"
 
     def fix(m: re.Match[str]) -> str:
         target = m.group(2)
+        if missing is not None:
+            path = target.split("#", 1)[0].split("?", 1)[0]
+            if path not in known:
+                missing.append(target)
         if not target.startswith(base_path):
             return m.group(0)
         rel = up + target[len(base_path):]

@@ -187,3 +187,11 @@ def test_usage_error_exit_code(cli: Cli) -> None:
     code, _, err = cli("build", "--jobs", "0")
     assert code == 2
     assert "Invalid value for '--jobs'" in err
+
+
+def test_broken_link_in_a_template(built: Path, cli: Cli) -> None:
+    _add(built, "theme/templates/page.html", '{% extends "base.html" %}\n{% block content %}<a href="/tgas/">tags</a>{% endblock %}\n')
+    _add(built, "content/pages/about.md", "---\ntitle: About\n---\nMe.\n")
+    err = _fails_cleanly(built, cli)
+    assert ("theme/templates/page.html: broken link '/tgas/' in the page's templates: the site has no such page or file "
+            "(while rendering content/pages/about.md)") in err
