@@ -115,7 +115,12 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
                   assets: tuple[str, ...]) -> tuple[Document | None, list[Problem]]:
     """Read one source file; returns the document or the problems that stop it."""
     rel = _rel(config.root, path)
+    limit = int(config.max_source_mb * 1024 * 1024)
     try:
+        size = path.stat().st_size
+        if size > limit:
+            return None, [Problem(rel, None, f"file is {size / 1048576:.1f} MB, over the {config.max_source_mb:g} MB limit "
+                                            "for a source (raise max_source_mb in the config if it is meant to be this big)")]
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(rel, None, f"cannot read file: {exc.strerror}")]

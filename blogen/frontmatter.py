@@ -229,12 +229,16 @@ def validate(split: Split, path: str, tz: tzinfo) -> tuple[FrontMatter, list[Pro
     return fm, problems
 
 
+# Control characters have no business in a title or tag and are invalid in XML feeds.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+
 def _text(value: Any, what: str = "text") -> str:
     if isinstance(value, (bool, int, float)):
         return str(value)
     if not isinstance(value, str):
         raise ValueError(f"expected {what}, not {type(value).__name__}")
-    return value
+    return _CONTROL.sub("", value)
 
 
 def _check_key(key: str, value: Any, tz: tzinfo) -> Any:

@@ -14,7 +14,8 @@ import errno
 import logging
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -110,10 +111,53 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out`` so two builds never interleave their staging and swaps.
+
+    The lock file lives beside the output folder (which is itself replaced by the swap); the
+    kernel drops the lock if the process dies, so a killed build never leaves it held.
+    """
+    import fcntl
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.blogen-lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise BlogenError.one(str(out), None, f"another blogen process (pid {holder}) is writing this output folder; "
+                                  "nothing was written: run the build again when it has finished") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def write_outputs(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
-    """Make ``out`` hold exactly ``files`` (output path -> bytes, or a file to copy)."""
+    """Make ``out`` hold exactly ``files`` (output path -> bytes, or a file to copy).
+
+    A failure while writing (a full disk, a vanished source file) leaves ``out`` as it was and is
+    reported as a BlogenError.
+    """
     check_output(out)
-    recover(out)
+    with output_lock(out):
+        recover(out)
+        try:
+            return _write(out, files)
+        except OSError as exc:
+            what = exc.strerror or str(exc)
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise BlogenError.one(str(out), None, f"cannot write the new site: {what}{where}; the output folder was left as it was") from None
+
+
+def _write(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
     for rel in files:
         p = PurePosixPath(rel)
         if p.is_absolute() or any(part in ("", ".", "..") for part in p.parts) or rel == MARKER:

@@ -165,7 +165,7 @@ def test_writer_keeps_unchanged_files_and_prunes(tmp_path: Path) -> None:
     assert report.written == ("c.html",) and report.removed == ("d/b.html",)
     assert (out / "a.html").stat().st_mtime_ns == a_stat.st_mtime_ns and (out / "a.html").stat().st_ino == a_stat.st_ino
     assert not (out / "d").exists()
-    assert sorted(os.listdir(tmp_path)) == ["out"]  # no staging or old folder left behind
+    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", "out"]  # no staging or old folder left behind
 
 
 def test_writer_recovers_from_a_swap_killed_halfway(tmp_path: Path) -> None:
@@ -176,7 +176,7 @@ def test_writer_recovers_from_a_swap_killed_halfway(tmp_path: Path) -> None:
     (tmp_path / ".out.blogen-new").mkdir()
     write_outputs(out, {"a.html": b"new"})
     assert (out / "a.html").read_bytes() == b"new"
-    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", "out"]
 
 
 def test_writer_refuses_paths_that_escape(tmp_path: Path) -> None:
