@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,29 @@ class BuildReport:
 # --- the Markdown cache ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def renderer_fingerprint() -> str:
+    """Everything besides the source and options that decides the HTML: our renderer's code and its libraries.
+
+    Hashing the code itself (not just blogen's version) keeps the cache honest across development
+    installs and patched copies; library versions cover upgrades of the parser and highlighter.
+    """
+    from importlib import metadata
+
+    h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
+    for module in ("markdown.py", "highlight.py"):
+        h.update((Path(__file__).parent / module).read_bytes())
+    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments"):
+        try:
+            h.update(f"|{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"|{dist}=?".encode())
+    return h.hexdigest()
+
+
 def _cache_key(doc: Document, options: MarkdownOptions) -> str:
     take_title = doc.meta.title is None
-    parts = f"{_CACHE_FORMAT}|{__version__}|{options!r}|{take_title}|{doc.digest}"
+    parts = f"{renderer_fingerprint()}|{options!r}|{take_title}|{doc.digest}"
     return hashlib.sha256(parts.encode()).hexdigest()
 
 

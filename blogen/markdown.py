@@ -325,6 +325,12 @@ def _render_footnote_anchor(self: RendererHTML, tokens: Sequence[Token], idx: in
 # --------------------------------------------------------------------------- parser factory
 
 
+def _render_footnote_block_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                                env: EnvType) -> str:
+    # A labelled section: an unnamed <section> is a validator warning and a landmark without a name.
+    return '<hr class="footnotes-sep">\n<section class="footnotes" aria-label="Footnotes">\n<ol class="footnotes-list">\n'
+
+
 @lru_cache(maxsize=8)
 def _parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     """One configured parser per distinct option set; building one costs far more than a small post."""
@@ -349,6 +355,7 @@ def _parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
     md.add_render_rule("footnote_anchor", _render_footnote_anchor)
+    md.add_render_rule("footnote_block_open", _render_footnote_block_open)
     return md
 
 

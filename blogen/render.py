@@ -297,7 +297,7 @@ class Renderer:
             data["author"] = {"@type": "Person", "name": self.config.author}
         if image:
             data["image"] = image
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         # "</script>" or "<!--" in a title must not end or confuse the script element.
         return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 

@@ -415,16 +415,18 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
         if not resolved.rewrites and not pictures:
             continue
 
-        def fix(html: str) -> str:
-            # Sizes are looked up by the target as written, so images go first, then links are rewritten.
-            return rewrite_html(enhance_images(html, pictures, decode_href), resolved.rewrites)
-
         if isinstance(item, Post):
-            fixed_posts[item.source] = replace(item, html=fix(item.html), summary_html=fix(item.summary_html))
+            fixed_posts[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites),
+                                               summary_html=_fix_html(item.summary_html, pictures, resolved.rewrites))
         else:
-            fixed_pages[item.source] = replace(item, html=fix(item.html))
+            fixed_pages[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
             tuple(sorted(unreferenced)))
+
+
+def _fix_html(html: str, pictures: Mapping[str, ImageInfo], rewrites: Mapping[str, str]) -> str:
+    # Sizes are looked up by the target as written, so images go first, then links are rewritten.
+    return rewrite_html(enhance_images(html, pictures, decode_href), rewrites)
 
 
 def _check_collisions(b: _Builder, routes: Sequence[Route]) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import snapshot
 
 Cli = Callable[..., tuple[int, str, str]]

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import read, snapshot
 
 from blogen.build import BuildReport
 from blogen.errors import BlogenError
 from blogen.feeds import check_feed
-from conftest import read, snapshot
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from conftest import read
 from PIL import Image
 
 from blogen.build import BuildReport
-from conftest import read
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

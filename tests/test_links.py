@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import read
 
 from blogen.build import BuildReport
 from blogen.errors import BlogenError
-from conftest import read
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

@@ -406,12 +406,14 @@ def test_nasty_input_renders_or_reports_fence_problems(doc: str, options: Markdo
 
 def test_highlight_css_has_light_rules_and_dark_media_query() -> None:
     css = highlight_css("default", "monokai")
-    light, dark = css.split("@media (prefers-color-scheme: dark) {", 1)
-    assert ".highlight { background: #f8f8f8" in light
-    assert ".highlight { background: #272822" in dark
+    light, dark = css.split("@media screen and (prefers-color-scheme: dark) {", 1)
+    assert ".highlight{background:#f8f8f8}" in light
+    assert ".highlight{background:#272822;color:#F8F8F2}" in dark
     # light token colours are reset before the dark ones, so tokens the dark style leaves alone are not dark-on-dark
-    assert dark.index("[class]:where(span)") < dark.index(".highlight .c {")
-    assert ".highlight .linenos" in css
+    assert dark.index("[class]:where(span)") < dark.index(".highlight .c,")
+    # identical declarations share one rule, comments are gone
+    assert ".highlight .c,.highlight .ch" in light and "/* Comment */" not in css
+    assert ".highlight .linenos" in css and "opacity" not in css
     assert "\npre " not in css  # Pygments' unscoped `pre { ... }` rule is left out
     assert css == highlight_css("default", "monokai")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -16,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import read, snapshot, write_site
 
 from blogen.build import BuildReport
 from blogen.errors import BlogenError
 from blogen.write import output_lock
-from conftest import read, snapshot, write_site
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]
