@@ -164,6 +164,16 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
         raise SystemExit(1)
 
 
+def _register_authoring() -> None:
+    from blogen.authoring_cli import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register_authoring()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``blogen`` script; returns the exit code."""
     try:

@@ -91,7 +91,7 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "timezone": (lambda v: isinstance(v, str), "a string"),
     "permalink": (lambda v: isinstance(v, str), "a string"),
     "posts_per_page": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1000, "an integer from 1 to 1000"),
-    "output": (lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
+    "output": (lambda v: isinstance(v, str) and v.strip() != "" and "\0" not in v, "a folder name"),
     "max_source_mb": (lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 < v <= 1024, "a number of megabytes from 0 to 1024"),
     "markdown": (lambda v: isinstance(v, dict), "a table"),
     "highlight": (lambda v: isinstance(v, dict), "a table"),

@@ -39,6 +39,11 @@ class BlogenError(Exception):
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems), key=Problem.sort_key))
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[BlogenError], tuple[tuple[Problem, ...]]]:
+        # Worker processes send these back to the parent; the default pickling would pass the
+        # joined message string where the constructor expects problems.
+        return (type(self), (self.problems,))
+
     @classmethod
     def one(cls, path: str, line: int | None, message: str) -> BlogenError:
         """Shorthand for the common case of a single problem."""

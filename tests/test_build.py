@@ -378,3 +378,19 @@ x
     code, out, err = cli("build", "--root", str(root))
     assert code == 0, err
     assert "next scheduled post goes live 2099-05-01 08:00 UTC (content/posts/later.md); build again then to publish it" in out
+
+
+def test_markdown_errors_from_worker_processes_are_reported(site: Site, build: Build) -> None:
+    from blogen.build import PARALLEL_THRESHOLD
+    from blogen.errors import BlogenError
+
+    posts = "".join(f"-- content/posts/p{i}.md --\n---\ntitle: P{i}\ndate: 2024-01-01\n---\n```c hl_lines=9\nx\n```\n"
+                    for i in range(PARALLEL_THRESHOLD + 2))
+    root = site(posts)
+    try:
+        build(root, jobs=2)
+    except BlogenError as exc:
+        assert len(exc.problems) == PARALLEL_THRESHOLD + 2
+        assert "content/posts/p0.md:5: invalid fence option 'hl_lines=9'" in exc.problems[0].format()
+    else:
+        raise AssertionError("the build should fail")

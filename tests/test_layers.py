@@ -23,6 +23,11 @@ ALLOWED = {
     "render": {"errors", "feeds", "markdown", "site", "urls"},
     "write": {"errors"},
     "check": {"build", "errors"},
+    "scaffold": {"content", "errors", "frontmatter", "urls"},
+    "listing": {"config", "content", "errors", "urls"},
+    "importer": {"config", "content", "errors", "frontmatter", "listing", "scaffold", "urls"},
+    "import_jekyll": {"errors", "importer", "urls"},
+    "import_hugo": {"errors", "importer", "urls"},
     "build": {"config", "content", "errors", "images", "markdown", "render", "site", "write"},
 }
 
