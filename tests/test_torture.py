@@ -37,23 +37,23 @@ def _many_posts(n: int, word: str) -> str:
 
 
 def test_killed_build_leaves_old_or_new_site_and_next_build_recovers(tmp_path: Path) -> None:
-    old_site = write_site(tmp_path / "site", _many_posts(300, "old"))
+    old_site = write_site(tmp_path / "site", _many_posts(200, "old"))
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     cmd = [sys.executable, "-m", "blogen", "build", "--root", str(old_site), "-q", "--jobs", "1"]
     subprocess.run(cmd, check=True, env=env)
     old = _digests(old_site / "output")
     # The expected new site, built from an identical copy of the changed sources elsewhere.
-    new_site = write_site(tmp_path / "copy", _many_posts(300, "new"))
+    new_site = write_site(tmp_path / "copy", _many_posts(200, "new"))
     subprocess.run([*cmd[:5], str(new_site), "-q", "--jobs", "1"], check=True, env=env)
     new = _digests(new_site / "output")
-    write_site(old_site, _many_posts(300, "new"))
+    write_site(old_site, _many_posts(200, "new"))
     start = time.perf_counter()
     subprocess.run(cmd, check=True, env=env)  # time one full build to spread the kills over it
     duration = time.perf_counter() - start
     assert _digests(old_site / "output") == new
-    write_site(old_site, _many_posts(300, "old"))
+    write_site(old_site, _many_posts(200, "old"))
     subprocess.run(cmd, check=True, env=env)
-    write_site(old_site, _many_posts(300, "new"))
+    write_site(old_site, _many_posts(200, "new"))
     seen = set()
     for i in range(8):
         proc = subprocess.Popen(cmd, env=env)
@@ -66,9 +66,9 @@ def test_killed_build_leaves_old_or_new_site_and_next_build_recovers(tmp_path: P
         assert now in (old, new), f"kill {i}: output is neither the old nor the new site: {odd[:10]}, {len(now)} files"
         seen.add("old" if now == old else "new")
         if now == new:  # the kill came after the swap: put the old site back for the next round
-            write_site(old_site, _many_posts(300, "old"))
+            write_site(old_site, _many_posts(200, "old"))
             subprocess.run(cmd, check=True, env=env)
-            write_site(old_site, _many_posts(300, "new"))
+            write_site(old_site, _many_posts(200, "new"))
     subprocess.run(cmd, check=True, env=env)
     assert _digests(old_site / "output") == new
     assert sorted(p.name for p in old_site.iterdir() if "blogen-new" in p.name or "blogen-old" in p.name) == []
