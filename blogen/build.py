@@ -23,6 +23,7 @@ from blogen.images import probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
 from blogen.render import render_routes, theme_dirs
 from blogen.site import Site, ThemeAsset, make_site
+from blogen.stamp import build_options, forget, input_digest, record
 from blogen.write import WriteReport, check_output, write_outputs
 
 log = logging.getLogger(__name__)
@@ -264,6 +265,9 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     """
     start = time.perf_counter()
     root = root.resolve()
+    # Taken before anything is read: an edit made during the build then shows up as a change next time.
+    key = input_digest(root, build_options(drafts, base_url, output))
+    forget(root)
     prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo)
     site, files, fresh, cached = prepared.site, prepared.files, prepared.fresh, prepared.cached
     if strict and site.warnings:
@@ -271,5 +275,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     out = site.config.output_dir
     check_output(out)
     report: WriteReport = write_outputs(out, files)
+    if memo is None:  # the dev server builds elsewhere and keeps its own state
+        record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
     return BuildReport(site, out, report.written, report.removed, report.unchanged, fresh, cached,
                        time.perf_counter() - start)

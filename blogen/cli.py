@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,23 @@ def print_problems(root: Path, problems: Sequence[Any]) -> None:
 
     for p in problems:
         click.echo(replace(p, path=_shown(root, p.path)).format(), err=True)
+
+
+def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> bool:
+    """True (after re-printing the last build's warnings) when the last build already made this exact site.
+
+    Uses only the standard library: the point is to skip loading the pipeline at all.
+    """
+    from datetime import UTC, datetime
+
+    from blogen.stamp import build_options, up_to_date
+
+    warnings = up_to_date(root.resolve(), build_options(drafts, base_url, output), datetime.now(UTC))
+    if warnings is None or (strict and warnings):
+        return False
+    for line in warnings:
+        click.echo(_shown(root, line), err=True)
+    return True
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -79,6 +97,11 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
       blogen build --root ~/notes --base-url https://staging.example.org/
     """
     _setup_logging(verbose)
+    start = time.perf_counter()
+    if _unchanged(root, drafts, base_url, output, strict):
+        if not quiet:
+            click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
+        return
     from blogen.build import build_site
     from blogen.errors import BlogenError
 

@@ -1,0 +1,172 @@
+"""Incremental builds are never stale: after every kind of change the output equals a from-scratch build,
+and exactly the files whose bytes differ were rewritten."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import snapshot, write_site
+
+Cli = Callable[..., tuple[int, str, str]]
+
+BASE = """\
+-- content/posts/alpha.md --
+---
+title: Alpha
+date: 2024-01-01
+tags: [one, two]
+---
+Alpha body. See [beta](beta.md#more).
+-- content/posts/beta.md --
+---
+title: Beta
+date: 2024-01-02
+tags: [two]
+---
+Beta body.
+
+## More
+
+Text.
+-- content/posts/gamma/index.md --
+---
+title: Gamma
+date: 2024-01-03
+tags: [three]
+---
+![dot](dot.svg)
+-- content/posts/gamma/dot.svg --
+<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>
+-- content/pages/about.md --
+---
+title: About
+---
+About.
+-- content/static/robots.txt --
+User-agent: *
+-- theme/templates/_post_meta.html --
+<p class="meta"><time datetime="{{ post.date | isodate }}">{{ post.date | date }}</time>{% for t in post.tags %} <a href="{{ t.url }}">{{ t.name }}</a>{% endfor %}</p>
+"""
+
+
+def _edit(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        path = root / rel
+        path.write_text(path.read_text().replace(old, new, 1))
+    return apply
+
+
+def _rename(old: str, new: str) -> Callable[[Path], None]:
+    return lambda root: (root / old).rename(root / new)
+
+
+def _delete(rel: str) -> Callable[[Path], None]:
+    return lambda root: (root / rel).unlink()
+
+
+def _write(rel: str, text: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return apply
+
+
+CHANGES = {
+    "post body": _edit("content/posts/beta.md", "Beta body.", "Beta body, edited."),
+    "post title": _edit("content/posts/beta.md", "title: Beta", "title: Beta renamed"),
+    "tags": _edit("content/posts/alpha.md", "tags: [one, two]", "tags: [one, four]"),
+    "date": _edit("content/posts/alpha.md", "date: 2024-01-01", "date: 2024-01-05"),
+    "draft flag": _edit("content/posts/alpha.md", "tags: [one, two]", "tags: [one, two]\ndraft: true"),
+    "heading a link points at": _edit("content/posts/beta.md", "## More\n", "## More {#more}\n\nMore words.\n"),
+    "template": _write("theme/templates/page.html",
+                       '{% extends "base.html" %}{% block content %}<h1>{{ page.title }}!</h1>{{ page.html }}{% endblock %}\n'),
+    "include": _edit("theme/templates/_post_meta.html", '<p class="meta">', '<p class="meta byline">'),
+    "config": _edit("blogen.toml", 'title = "Test Notes"', 'title = "Renamed Notes"'),
+    "static file": _edit("content/static/robots.txt", "User-agent: *", "User-agent: *\nDisallow: /tmp/"),
+    "bundle file": _write("content/posts/gamma/dot.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="30"/>'),
+    "deleted post": _delete("content/pages/about.md"),
+    "renamed file": _rename("content/posts/gamma", "content/posts/gamma-ray"),
+    "new post": _write("content/posts/delta.md", "---\ntitle: Delta\ndate: 2024-02-01\ntags: [one]\n---\nNew.\n"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_change_matches_a_from_scratch_build(change: str, tmp_path: Path, cli: Cli) -> None:
+    root = write_site(tmp_path / "site", BASE)
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    before = snapshot(root / "output")
+    CHANGES[change](root)
+    code, _, err = cli("build", "--root", str(root), "-v")
+    assert code == 0, err
+    after = snapshot(root / "output")
+    # A from-scratch build of the same tree, somewhere else.
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-lock"))
+    assert cli("build", "--root", str(fresh), "-q")[0] == 0
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in snapshot(fresh / "output").items()}
+    differ = {k for k in after if before.get(k, ("", 0))[0] != after[k][0]}
+    touched = {k for k in after if before.get(k) != after[k]}
+    assert differ, "the change must show in the output"
+    assert touched == differ  # files whose bytes did not change kept their mtime
+
+
+def test_unchanged_site_is_skipped_without_loading_the_pipeline(tmp_path: Path, cli: Cli) -> None:
+    root = write_site(tmp_path / "site", BASE)
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    before = snapshot(root / "output")
+    code, out, _ = cli("build", "--root", str(root))
+    assert code == 0 and out.startswith("nothing changed since the last build")
+    assert snapshot(root / "output") == before
+
+
+@pytest.mark.parametrize("how", ["tampered output", "deleted output file", "other options", "corrupt stamp", "touched only"])
+def test_the_shortcut_is_taken_only_when_it_is_safe(how: str, tmp_path: Path, cli: Cli) -> None:
+    root = write_site(tmp_path / "site", BASE)
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    args = ["build", "--root", str(root)]
+    if how == "tampered output":
+        (root / "output/index.html").write_text("oops")
+    elif how == "deleted output file":
+        (root / "output/posts/beta/index.html").unlink()
+    elif how == "other options":
+        args.append("--drafts")
+    elif how == "corrupt stamp":
+        (root / ".blogen-cache/last-build.json").write_text("{not json")
+    elif how == "touched only":
+        path = root / "content/posts/beta.md"
+        path.write_text(path.read_text())  # same bytes, new mtime: nothing to do
+    code, out, err = cli(*args)
+    assert code == 0, err
+    if how == "touched only":
+        assert out.startswith("nothing changed")
+    else:
+        assert out.startswith("built "), out
+    assert "oops" not in (root / "output/index.html").read_text()
+    assert (root / "output/posts/beta/index.html").is_file()
+
+
+def test_a_scheduled_post_coming_due_is_not_skipped(tmp_path: Path, cli: Cli) -> None:
+    root = write_site(tmp_path / "site", BASE + "-- content/posts/later.md --\n---\ntitle: Later\ndate: 2099-01-01\n---\nx\n")
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    stamp = root / ".blogen-cache/last-build.json"
+    data = json.loads(stamp.read_text())
+    assert data["next_scheduled"].startswith("2099-01-01")
+    data["next_scheduled"] = "2000-01-01T00:00:00+00:00"  # as if that day had come
+    stamp.write_text(json.dumps(data))
+    code, out, _ = cli("build", "--root", str(root))
+    assert code == 0 and out.startswith("built ")
+
+
+def test_last_warnings_are_repeated_and_strict_still_fails(tmp_path: Path, cli: Cli) -> None:
+    root = write_site(tmp_path / "site", BASE.replace("tags: [two]\n---\nBeta", "tags: [Two]\n---\nBeta"))
+    code, _, err = cli("build", "--root", str(root), "-q")
+    assert code == 0 and "also written as" in err
+    code, out, err = cli("build", "--root", str(root))
+    assert code == 0 and out.startswith("nothing changed") and "also written as" in err
+    code, _, err = cli("build", "--root", str(root), "--strict")
+    assert code == 1 and "(--strict)" in err
