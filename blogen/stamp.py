@@ -141,7 +141,5 @@ def record(root: Path, key: str, out: Path, next_scheduled: datetime | None, war
 
 
 def forget(root: Path) -> None:
-    try:
-        (root / STAMP).unlink()
-    except OSError:
-        pass
+    """Drop the stamp before a build starts, so a build that fails or dies never leaves a stale one."""
+    (root / STAMP).unlink(missing_ok=True)
