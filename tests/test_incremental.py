@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import snapshot, write_site
 
 Cli = Callable[..., tuple[int, str, str]]
