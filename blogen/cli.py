@@ -187,6 +187,43 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
         raise SystemExit(1)
 
 
+@cli.command()
+@_root_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes the site to the network.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port; when busy the next free one is used, unless the port was given explicitly.")
+@click.option("--no-drafts", is_flag=True, help="Leave out drafts and future-dated posts.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@click.option("--poll", is_flag=True, help="Poll for changes instead of using inotify.")
+@click.option("--verbose", "-v", is_flag=True, help="Log details.")
+@click.pass_context
+def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool, open_browser: bool, poll: bool,
+          verbose: bool) -> None:
+    """Build with drafts, serve on 127.0.0.1, and reload the browser on every save.
+
+    The site is built into a private temporary folder (never output/). While a rebuild runs,
+    requests wait for it; each open page reloads once if it changed, a CSS-only change swaps the
+    stylesheet in place, and a build error shows over the last good page until it is fixed.
+
+    \b
+    Examples:
+      blogen serve
+      blogen serve --port 4000 --open
+    """
+    import warnings
+
+    from click.core import ParameterSource
+
+    _setup_logging(verbose)
+    # watchdog 7 warns when a folder appears inside one whose recursive watch is still being set up; harmless.
+    warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
+    from blogen.server import serve as run
+
+    explicit = ctx.get_parameter_source("port") is not ParameterSource.DEFAULT
+    raise SystemExit(run(root, host=host, port=port, port_explicit=explicit, drafts=not no_drafts,
+                         open_browser=open_browser, poll=poll, echo=click.echo))
+
+
 def _register_authoring() -> None:
     from blogen.authoring_cli import COMMANDS
 

@@ -1,21 +1,31 @@
-"""The only writer of output/: stage the new site beside the old one, then swap them in one step.
+"""The only writer of output/: prepare the new site in a spare copy beside it, then swap the two in one step.
 
-Files whose bytes did not change are hard-linked into the staging folder, so they keep their inode
-and mtime (rsync and browsers see them as unchanged); a build that changes nothing touches nothing.
-The swap uses Linux's ``renameat2(RENAME_EXCHANGE)`` so that at every moment ``output/`` is either
-the whole old site or the whole new one; elsewhere it falls back to two renames.
+At every moment ``output/`` is either the whole old site or the whole new one: the new site is made
+complete in ``.output.blogen-spare/`` and exchanged with ``output/`` by Linux's
+``renameat2(RENAME_EXCHANGE)`` (elsewhere: three renames, which a later build repairs if it was
+interrupted). After the swap the spare copy holds the previous site and is kept, so the next build
+only has to bring it up to date: the cost of a build is the number of files that changed, not the
+size of the site (creating and deleting thousands of folders is slow on many disks).
+
+Both folders have a manifest of their files' digests and inode facts, kept beside them in
+``.output.blogen-state`` (so the published files themselves stay byte-for-byte stable).
+Files whose bytes did not change are hard links to the live ones, so they keep their inode and
+mtime (rsync and browsers see them as unchanged); files are never modified in place, only
+replaced, so sharing inodes between the two copies is safe. A build that changes nothing touches
+nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
+import hashlib
+import json
 import logging
 import os
 import shutil
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,8 +35,12 @@ log = logging.getLogger(__name__)
 
 MARKER = ".blogen-output"
 _MARKER_TEXT = b"This folder is written by blogen; it replaces the contents on every build.\n"
+_FORMAT = 1
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+# rel -> [digest, size, mtime_ns, inode]
+Manifest = dict[str, list[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +50,8 @@ class WriteReport:
     unchanged: int
 
 
-def _staging(out: Path) -> Path:
-    return out.parent / f".{out.name}.blogen-new"
+def _spare(out: Path) -> Path:
+    return out.parent / f".{out.name}.blogen-spare"
 
 
 def _old(out: Path) -> Path:
@@ -56,50 +70,107 @@ def check_output(out: Path) -> None:
 
 
 def recover(out: Path) -> None:
-    """Finish or undo a swap that a killed build left half done, and drop its staging folder."""
+    """Undo a fallback swap that a killed build left half done, and drop leftovers of older versions."""
     old = _old(out)
     if old.is_dir():
         if not out.exists():
-            os.rename(old, out)  # the kill fell between the two fallback renames: the old site comes back
+            os.rename(old, out)  # the kill fell between the renames: the old site comes back
         else:
             shutil.rmtree(old, ignore_errors=True)
-    staging = _staging(out)
-    if staging.exists():
-        shutil.rmtree(staging, ignore_errors=True)
+    legacy = out.parent / f".{out.name}.blogen-new"
+    if legacy.exists():
+        shutil.rmtree(legacy, ignore_errors=True)
 
 
-def _existing(out: Path) -> set[str]:
+def _digest(data: bytes | Path) -> str:
+    return hashlib.sha256(data.read_bytes() if isinstance(data, Path) else data).hexdigest()[:32]
+
+
+def _state_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.blogen-state"
+
+
+def _folder_key(folder: Path) -> str | None:
+    """Folders are known by device and inode, which a rename or an exchange does not change."""
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _load_state(out: Path) -> dict[str, Manifest]:
+    try:
+        doc = json.loads(_state_path(out).read_text(encoding="utf-8"))
+        if doc.get("format") != _FORMAT or not isinstance(doc.get("folders"), dict):
+            return {}
+        return {str(k): {str(r): list(v) for r, v in m.items()} for k, m in doc["folders"].items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _read_manifest(out: Path, folder: Path) -> Manifest | None:
+    key = _folder_key(folder)
+    return None if key is None else _load_state(out).get(key)
+
+
+def _write_manifest(out: Path, folder: Path, manifest: Manifest | None) -> None:
+    """Record (or, with None, forget) a folder's manifest; the manifests live beside output/, not in it,
+    so the published files stay the same bytes from build to build."""
+    keep = {k for k in (_folder_key(out), _folder_key(_spare(out))) if k}
+    state = {k: v for k, v in _load_state(out).items() if k in keep}
+    key = _folder_key(folder)
+    if key is not None:
+        if manifest is None:
+            state.pop(key, None)
+        else:
+            state[key] = manifest
+    path = _state_path(out)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"format": _FORMAT, "folders": state}, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _ensure_marker(folder: Path) -> None:
+    if not (folder / MARKER).is_file():
+        (folder / MARKER).write_bytes(_MARKER_TEXT)
+
+
+def _scan(folder: Path) -> set[str]:
     found: set[str] = set()
-    if not out.is_dir():
-        return found
-    for folder, _dirs, files in os.walk(out):
-        rel = Path(folder).relative_to(out)
+    for top, _dirs, files in os.walk(folder):
+        rel = Path(top).relative_to(folder)
         for name in files:
             found.add((rel / name).as_posix())
     found.discard(MARKER)
     return found
 
 
-def _same(path: Path, data: bytes | Path) -> bool:
-    try:
-        if isinstance(data, Path):
-            if path.stat().st_size != data.stat().st_size:
-                return False
-            return path.read_bytes() == data.read_bytes()
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
-        return False
+def _live_manifest(out: Path) -> Manifest:
+    """The live folder's manifest, checked against the disk: a file edited or deleted by hand counts as changed."""
+    if not out.is_dir():
+        return {}
+    manifest = _read_manifest(out, out)
+    if manifest is None:  # an older blogen, or a damaged marker: learn the facts from the files themselves
+        manifest = {}
+        for rel in _scan(out):
+            st = (out / rel).stat()
+            manifest[rel] = [_digest(out / rel), st.st_size, st.st_mtime_ns, st.st_ino]
+        return manifest
+    good: Manifest = {}
+    for rel, (digest, size, mtime, ino) in manifest.items():
+        try:
+            st = (out / rel).stat()
+        except OSError:
+            continue
+        if (st.st_size, st.st_mtime_ns, st.st_ino) == (size, mtime, ino):
+            good[rel] = [digest, size, mtime, ino]
+    return good
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with renameat2; False where the system cannot."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    fn = getattr(libc, "renameat2", None)
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # the libc already loaded
     if fn is None:
         return False
     res = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
@@ -113,7 +184,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 @contextmanager
 def output_lock(out: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``out`` so two builds never interleave their staging and swaps.
+    """Hold an exclusive lock on ``out`` so two builds never interleave their updates and swaps.
 
     The lock file lives beside the output folder (which is itself replaced by the swap); the
     kernel drops the lock if the process dies, so a killed build never leaves it held.
@@ -147,6 +218,10 @@ def write_outputs(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
     reported as a BlogenError.
     """
     check_output(out)
+    for rel in files:
+        p = PurePosixPath(rel)
+        if p.is_absolute() or any(part in ("", ".", "..") for part in p.parts) or rel == MARKER:
+            raise BlogenError.one(rel, None, "refusing to write outside the output folder")
     with output_lock(out):
         recover(out)
         try:
@@ -158,58 +233,110 @@ def write_outputs(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
 
 
 def _write(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
-    for rel in files:
-        p = PurePosixPath(rel)
-        if p.is_absolute() or any(part in ("", ".", "..") for part in p.parts) or rel == MARKER:
-            raise BlogenError.one(rel, None, "refusing to write outside the output folder")
-    existing = _existing(out)
-    changed = sorted(rel for rel, data in files.items() if rel not in existing or not _same(out / rel, data))
-    removed = sorted(existing - files.keys())
-    unchanged = len(files) - len(changed)
-    if not changed and not removed and (out / MARKER).is_file():
-        return WriteReport((), (), unchanged)
-    staging = _staging(out)
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    try:
-        changed_set = set(changed)
-        made: set[Path] = {staging}
-        for rel in sorted(files):
-            target = staging / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            if rel not in changed_set:
-                try:
-                    os.link(out / rel, target)
-                    continue
-                except OSError:
-                    pass  # a file system without hard links: copy instead
-            data = files[rel]
-            if isinstance(data, Path):
-                shutil.copyfile(data, target)
+    desired = {rel: _digest(data) for rel, data in files.items()}
+    live = _live_manifest(out)
+    changed = sorted(rel for rel, d in desired.items() if rel not in live or live[rel][0] != d)
+    removed = sorted(set(live) - desired.keys())
+    if not changed and not removed and (out / MARKER).is_file() and not (_scan(out) - desired.keys()):
+        return WriteReport((), (), len(desired))
+    spare = _prepare_spare(out, live)
+    spare_files = _read_manifest(out, spare) or {}
+    _write_manifest(out, spare, None)  # from here until its new manifest is written, the spare is untrusted
+    _ensure_marker(spare)
+    result: Manifest = {}
+    made: set[Path] = set()
+    for rel, d in sorted(desired.items()):
+        target = spare / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        mine = spare_files.get(rel)
+        if rel in live and live[rel][0] == d:
+            # Unchanged: the spare must hold the very same inode as the live folder, mtime and all.
+            if (mine is None or mine[3] != live[rel][3]) and not _replace_with_link(out / rel, target):
+                _replace_with_data(target, files[rel])
+                result[rel] = _facts(d, target)
             else:
-                target.write_bytes(data)
+                result[rel] = live[rel]
+        elif mine is not None and mine[0] == d:
+            result[rel] = mine  # the spare already has these bytes (from the build before last)
+        else:
+            _replace_with_data(target, files[rel])
+            result[rel] = _facts(d, target)
+    for rel in sorted(set(spare_files) - desired.keys()):
+        with suppress(FileNotFoundError):
+            (spare / rel).unlink()
+        _prune_empty(spare, (spare / rel).parent)
+    _write_manifest(out, spare, result)
+    _swap(out, spare)
+    return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
+
+
+def _prepare_spare(out: Path, live: Manifest) -> Path:
+    """The spare folder, made from the live one by hard links when there is none (the first swap)."""
+    spare = _spare(out)
+    if spare.is_dir() and _read_manifest(out, spare) is not None:
+        return spare
+    if spare.exists():  # left untrusted by a build that died while updating it, or by hand
+        shutil.rmtree(spare)
+    spare.mkdir(parents=True)
+    _write_manifest(out, spare, None)  # a new folder may reuse the inode of a deleted one: forget that one
+    if out.is_dir():
+        for rel in [*live, MARKER]:
+            target = spare / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(out / rel, target)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                shutil.copy2(out / rel, target)
+        _write_manifest(out, spare, {rel: list(v) for rel, v in live.items()})
+    return spare
+
+
+def _facts(digest: str, path: Path) -> list[object]:
+    st = path.stat()
+    return [digest, st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _replace_with_link(source: Path, target: Path) -> bool:
+    """Make ``target`` a hard link of ``source``; False where hard links are not possible."""
+    tmp = target.with_name(f".{target.name}.blogen-tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        return False
+    os.replace(tmp, target)
+    return True
+
+
+def _replace_with_data(target: Path, data: bytes | Path) -> None:
+    tmp = target.with_name(f".{target.name}.blogen-tmp")
+    if isinstance(data, Path):
+        shutil.copyfile(data, tmp)
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def _prune_empty(root: Path, folder: Path) -> None:
+    while folder != root and folder.is_relative_to(root):
         try:
-            os.link(out / MARKER, staging / MARKER)
+            folder.rmdir()
         except OSError:
-            (staging / MARKER).write_bytes(_MARKER_TEXT)
-        _swap(out, staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return WriteReport(tuple(changed), tuple(removed), unchanged)
+            return
+        folder = folder.parent
 
 
-def _swap(out: Path, staging: Path) -> None:
+def _swap(out: Path, spare: Path) -> None:
     if not out.exists():
-        os.rename(staging, out)
+        os.rename(spare, out)
         return
-    if _exchange(staging, out):
-        shutil.rmtree(staging)  # now holds the old site
+    if _exchange(spare, out):
         return
     old = _old(out)
     os.rename(out, old)
-    os.rename(staging, out)
-    shutil.rmtree(old)
+    os.rename(spare, out)
+    os.rename(old, spare)

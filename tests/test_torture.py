@@ -95,7 +95,7 @@ def test_disk_full_while_writing_leaves_output_as_it_was(site: Site, build: Buil
     calls = {"n": 0}
 
     def full(self: Path, data: bytes) -> int:  # type: ignore[override]
-        if ".blogen-new" in str(self):
+        if ".blogen-spare" in str(self):
             calls["n"] += 1
             if calls["n"] > 2:
                 raise OSError(errno.ENOSPC, "No space left on device", str(self))
@@ -106,7 +106,7 @@ def test_disk_full_while_writing_leaves_output_as_it_was(site: Site, build: Buil
     assert code == 1 and "Traceback" not in err
     assert "cannot write the new site: No space left on device" in err
     assert snapshot(root / "output") == before
-    assert not list(root.glob(".output.blogen-new*"))
+    assert not list((root / "output").glob("**/*.blogen-tmp"))
     monkeypatch.setattr(Path, "write_bytes", real)
     code, _, err = cli("build", "--root", str(root), "-q")
     assert code == 0, err

@@ -165,7 +165,8 @@ def test_writer_keeps_unchanged_files_and_prunes(tmp_path: Path) -> None:
     assert report.written == ("c.html",) and report.removed == ("d/b.html",)
     assert (out / "a.html").stat().st_mtime_ns == a_stat.st_mtime_ns and (out / "a.html").stat().st_ino == a_stat.st_ino
     assert not (out / "d").exists()
-    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", "out"]  # no staging or old folder left behind
+    # beside it: the lock, the manifests, and the spare copy the next build updates (no leftovers)
+    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", ".out.blogen-spare", ".out.blogen-state", "out"]
 
 
 def test_writer_recovers_from_a_swap_killed_halfway(tmp_path: Path) -> None:
@@ -173,10 +174,12 @@ def test_writer_recovers_from_a_swap_killed_halfway(tmp_path: Path) -> None:
     write_outputs(out, {"a.html": b"old"})
     # Simulate a kill between the fallback's two renames: the old site sits aside, output/ is gone.
     os.rename(out, tmp_path / ".out.blogen-old")
-    (tmp_path / ".out.blogen-new").mkdir()
+    (tmp_path / ".out.blogen-spare").mkdir()
+    (tmp_path / ".out.blogen-spare" / "junk.html").write_bytes(b"half-made")
     write_outputs(out, {"a.html": b"new"})
     assert (out / "a.html").read_bytes() == b"new"
-    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", "out"]
+    assert sorted(os.listdir(out)) == [MARKER, "a.html"]
+    assert ".out.blogen-old" not in os.listdir(tmp_path)
 
 
 def test_writer_refuses_paths_that_escape(tmp_path: Path) -> None:
