@@ -24,7 +24,7 @@ from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_ma
 from blogen.render import render_routes, theme_dirs
 from blogen.site import Site, ThemeAsset, make_site
 from blogen.stamp import build_options, forget, input_digest, record
-from blogen.write import WriteReport, check_output, write_outputs
+from blogen.write import Data, Kept, WriteReport, check_output, read_live, write_outputs
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class BuildReport:
     rendered: int  # documents rendered from Markdown this time
     cached: int  # documents whose Markdown came from the cache
     seconds: float
+    pages_kept: int = 0  # pages not rendered again because nothing they show changed
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -214,16 +215,21 @@ class Prepared:
     """A site made in memory: the model, every output file's bytes (or source), and the Markdown results."""
 
     site: Site
-    files: dict[str, bytes | Path]
+    files: dict[str, Data]  # output path -> bytes, a file to copy, or Kept (the live copy is still right)
     rendered: Mapping[str, Rendered]
     fresh: int  # documents rendered from Markdown this time
     cached: int
+    pages: dict[str, list[Any]]  # per page: input fingerprint and links, kept with the output for next time
 
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                  jobs: int | None = None, now: datetime | None = None,
-                 memo: dict[str, Rendered] | None = None) -> Prepared:
-    """Everything up to the bytes of every file, with no write to output/; raises BlogenError."""
+                 memo: dict[str, Rendered] | None = None, reuse: bool = True) -> Prepared:
+    """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
+
+    With ``reuse``, pages whose inputs match what the output folder was last built from are not
+    rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
+    """
     config = load_config(root, base_url=base_url, output=output)
     content = load_content(config)
     rendered, fresh = render_documents(config, content.documents, jobs, memo)
@@ -239,7 +245,11 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
-    files: dict[str, bytes | Path] = dict(render_routes(site, site.routes, template_lines))
+    live, notes = read_live(config.output_dir) if reuse else ({}, {})
+    pages = notes.get("pages", {})
+    result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live))
+    files: dict[str, Data] = dict(result.files)
+    files.update((rel, Kept(live[rel])) for rel in result.kept)
     by_name = {a.name: a for a in assets}
     for route in site.routes:
         if route.kind == "static" and route.copy_from is not None:
@@ -247,7 +257,7 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
         elif route.kind == "asset" and route.item is not None:
             asset = by_name[route.item]
             files[route.output] = asset.data if asset.data is not None else Path(asset.source)
-    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh)
+    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh, result.notes)
 
 
 def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
@@ -258,15 +268,16 @@ def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
 
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
-               memo: dict[str, Rendered] | None = None) -> BuildReport:
+               memo: dict[str, Rendered] | None = None, input_key: str | None = None) -> BuildReport:
     """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing.
 
     ``memo`` keeps rendered Markdown in memory between builds of one process (the dev server).
+    ``input_key`` is the inputs' digest when the caller has just computed it (see ``blogen.stamp``).
     """
     start = time.perf_counter()
     root = root.resolve()
     # Taken before anything is read: an edit made during the build then shows up as a change next time.
-    key = input_digest(root, build_options(drafts, base_url, output))
+    key = input_key or input_digest(root, build_options(drafts, base_url, output))
     forget(root)
     prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo)
     site, files, fresh, cached = prepared.site, prepared.files, prepared.fresh, prepared.cached
@@ -274,8 +285,9 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
     out = site.config.output_dir
     check_output(out)
-    report: WriteReport = write_outputs(out, files)
+    report: WriteReport = write_outputs(out, files, {"pages": prepared.pages})
     if memo is None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
+    kept = sum(1 for data in files.values() if isinstance(data, Kept))
     return BuildReport(site, out, report.written, report.removed, report.unchanged, fresh, cached,
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, kept)

@@ -41,8 +41,9 @@ def print_problems(root: Path, problems: Sequence[Any]) -> None:
         click.echo(replace(p, path=_shown(root, p.path)).format(), err=True)
 
 
-def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> bool:
-    """True (after re-printing the last build's warnings) when the last build already made this exact site.
+def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, str]:
+    """Whether the last build already made this exact site (then its warnings are printed again),
+    and the digest of the inputs for the build to record.
 
     Uses only the standard library: the point is to skip loading the pipeline at all.
     """
@@ -50,12 +51,12 @@ def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | Non
 
     from blogen.stamp import build_options, up_to_date
 
-    warnings = up_to_date(root.resolve(), build_options(drafts, base_url, output), datetime.now(UTC))
+    warnings, key = up_to_date(root.resolve(), build_options(drafts, base_url, output), datetime.now(UTC))
     if warnings is None or (strict and warnings):
-        return False
+        return False, key
     for line in warnings:
         click.echo(_shown(root, line), err=True)
-    return True
+    return True, key
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -98,7 +99,8 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
     """
     _setup_logging(verbose)
     start = time.perf_counter()
-    if _unchanged(root, drafts, base_url, output, strict):
+    same, key = _unchanged(root, drafts, base_url, output, strict)
+    if same:
         if not quiet:
             click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
         return
@@ -106,7 +108,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
     from blogen.errors import BlogenError
 
     try:
-        report = build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict)
+        report = build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict, input_key=key)
     except BlogenError as exc:
         print_problems(root, exc.problems)
         n = sum(1 for p in exc.problems if p.severity == "error")
@@ -133,7 +135,8 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
         when, source = site.next_scheduled
         click.echo(f"next scheduled post goes live {when.strftime('%Y-%m-%d %H:%M %Z').strip()} ({source}); build again then to publish it")
     if verbose:
-        click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache")
+        click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache; "
+                   f"pages: {report.pages_kept} kept without rendering (their inputs did not change)")
         for rel in report.written:
             click.echo(f"  wrote {rel}")
         for rel in report.removed:

@@ -24,6 +24,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _URL_ATTR = re.compile(r'(\s(?:href|src|poster)=")([^"]*)"')
 _SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 # Heading self-links help on the page but are stray "#" characters in a feed reader.
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_RELATIVE_IN_CONTENT = re.compile(r'\s(?:href|src)="(?![A-Za-z][A-Za-z0-9+.-]*:)([^"]*)"')
 _ANCHOR = re.compile(r' ?<a class="anchor" href="#[^"]*"[^>]*>#</a>')
 
 
@@ -45,19 +47,36 @@ def absolute_links(html: str, page_url: str) -> str:
 
     Feed readers show entries away from the site, where ``cask.png`` or ``/tags/x/`` mean nothing.
     """
+    origin = page_url[: page_url.index("/", page_url.index("//") + 2)] if page_url.count("/") > 2 else page_url
+
+    def resolve(value: str) -> str:
+        # The common cases without urljoin, which is slow when called for every link of every entry.
+        if _HAS_SCHEME.match(value):
+            return value
+        if value.startswith("#"):
+            return page_url + value
+        if value.startswith("/") and not value.startswith("//"):
+            return origin + value
+        return urljoin(page_url, value)
+
     def fix(m: re.Match[str]) -> str:
-        return f'{m.group(1)}{escape(urljoin(page_url, _unescape(m.group(2))), {chr(34): "&quot;"})}"'
+        return f'{m.group(1)}{escape(resolve(_unescape(m.group(2))), {chr(34): "&quot;"})}"'
 
     def fix_set(m: re.Match[str]) -> str:
         parts = []
         for candidate in _unescape(m.group(2)).split(","):
             bits = candidate.strip().split(None, 1)
             if bits:
-                bits[0] = urljoin(page_url, bits[0])
+                bits[0] = resolve(bits[0])
                 parts.append(" ".join(bits))
         return f'{m.group(1)}{escape(", ".join(parts), {chr(34): "&quot;"})}"'
 
     return _SRCSET.sub(fix_set, _URL_ATTR.sub(fix, html))
+
+
+def feed_content(post: Post, url: str) -> str:
+    """The entry content of a post: its HTML without heading self-links, every URL absolute, XML-escaped."""
+    return xml_text(absolute_links(_ANCHOR.sub("", post.html), url))
 
 
 def _unescape(value: str) -> str:
@@ -75,8 +94,12 @@ def entry_id(config: Config, post: Post) -> str:
 
 
 def atom_feed(config: Config, posts: Sequence[Post], tags: dict[str, Tag], *, feed_url: str, page_url: str,
-              title: str, stylesheet: str | None) -> str:
-    """The Atom document for ``posts`` (newest first); ``feed_url`` and ``page_url`` are site paths."""
+              title: str, stylesheet: str | None, contents: dict[str, str] | None = None) -> str:
+    """The Atom document for ``posts`` (newest first); ``feed_url`` and ``page_url`` are site paths.
+
+    ``contents`` caches each post's entry content across the site feed and the tag feeds of one build.
+    """
+    contents = {} if contents is None else contents
     entries = [p for p in posts if p.public]
     if config.feed.entries:
         entries = entries[: config.feed.entries]
@@ -111,7 +134,9 @@ def atom_feed(config: Config, posts: Sequence[Post], tags: dict[str, Tag], *, fe
                        f"scheme={xml_attr(absolute_url(config, tag.url))}/>\n")
         out.append(f"<summary>{xml_text(post.summary)}</summary>\n")
         if config.feed.full_content:
-            out.append(f'<content type="html" xml:base={xml_attr(url)}>{xml_text(absolute_links(_ANCHOR.sub("", post.html), url))}</content>\n')
+            if post.source not in contents:
+                contents[post.source] = feed_content(post, url)
+            out.append(f'<content type="html" xml:base={xml_attr(url)}>{contents[post.source]}</content>\n')
         out.append("</entry>\n")
     out.append("</feed>\n")
     return "".join(out)
@@ -149,11 +174,10 @@ def check_feed(path: str, data: bytes) -> list[Problem]:
         if entry.find(a + "author") is None and root.find(a + "author") is None:
             problems.append(Problem(path, None, f"feed {where} has no author"))
         content = entry.findtext(a + "content") or ""
-        urls = [m.group(2) for m in _URL_ATTR.finditer(content)]
-        urls += [link.get("href", "") for link in entry.findall(a + "link")]
+        urls = [m.group(1) for m in _RELATIVE_IN_CONTENT.finditer(content)]
+        urls += [h for link in entry.findall(a + "link") if not _HAS_SCHEME.match(h := link.get("href", ""))]
         for url in urls:
-            if not urlsplit(_unescape(url)).scheme:
-                problems.append(Problem(path, None, f"feed {where} has a relative URL '{url}' that readers cannot follow"))
+            problems.append(Problem(path, None, f"feed {where} has a relative URL '{url}' that readers cannot follow"))
     for link in root.findall(a + "link"):
         if not urlsplit(link.get("href", "")).scheme:
             problems.append(Problem(path, None, f"feed link '{link.get('href')}' is not absolute"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import html as htmllib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ from blogen.errors import BlogenError, Problem
 from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
 from blogen.markdown import Heading
 from blogen.site import Page, Post, Route, Site, Tag
+from blogen.stamp import code_fingerprint
 from blogen.urls import join_url
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -42,6 +44,17 @@ def theme_dirs(root: Path) -> list[Path]:
         if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
             out.append(d)
     return out
+
+
+def templates_digest(root: Path) -> bytes:
+    """A digest of every template the site can use (its own and the built-in ones)."""
+    h = hashlib.sha256()
+    for theme in theme_dirs(root):
+        folder = theme / "templates"
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file():
+                h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.digest()
 
 
 def format_date(value: datetime) -> str:
@@ -213,6 +226,13 @@ class Renderer:
         self.errors = _Errors()
         # Content links were checked in the model, so anything unknown here came from a template.
         self.known_urls = frozenset(r.url for r in site.routes)
+        self.feed_contents: dict[str, str] = {}  # post source -> its entry content, shared by every feed
+        self.last_links: list[str] = []
+        self._post_digests: dict[int, bytes] = {}
+        self.base_fingerprint = hashlib.sha256(repr((
+            code_fingerprint(), templates_digest(site.config.root), self.site_view, sorted(site.assets.items()),
+            site.config,
+        )).encode()).digest()
 
     # -- helpers for templates
     def asset(self, name: str) -> str:
@@ -314,14 +334,13 @@ class Renderer:
             template = self.env.get_template(route.template)
             html = template.render(self.context(route))
             # The 404 page is served at any depth by static hosts, so its links must stay root-relative.
-            missing: list[str] = []
+            links: list[str] = []
             if route.kind != "404":
-                html = relative_links(html, route.url, self.config.base_path, missing, self.known_urls)
+                html = relative_links(html, route.url, self.config.base_path, links)
             else:
-                relative_links(html, route.url, self.config.base_path, missing, self.known_urls)
-            for target in missing:
-                self.errors.add(f"theme/templates/{route.template}", None,
-                                f"broken link '{target}' in the page's templates: the site has no such page or file", page)
+                relative_links(html, route.url, self.config.base_path, links)
+            self.last_links = sorted(set(links))
+            self.check_links(route, self.last_links)
             return html.encode("utf-8")
         except jinja2.TemplateNotFound as exc:
             path, line = _template_frame(exc.__traceback__)
@@ -342,19 +361,67 @@ class Renderer:
                             f"{kind}: {exc}", page)
         return None
 
+    def check_links(self, route: Route, links: Sequence[str]) -> None:
+        """Report root-relative links (from templates: content links were checked in the model) to no page."""
+        page = route.item if route.kind in ("post", "page") and route.item else route.url
+        for target in links:
+            if target.split("#", 1)[0].split("?", 1)[0] not in self.known_urls:
+                self.errors.add(f"theme/templates/{route.template}", None,
+                                f"broken link '{target}' in the page's templates: the site has no such page or file", page)
+
+    def fingerprint(self, route: Route) -> str | None:
+        """A digest of everything the route's bytes depend on, or None when it is cheaper to just render it."""
+        if route.kind in ("sitemap", "robots", "alias"):
+            return None
+        h = hashlib.sha256(self.base_fingerprint)
+        h.update(repr((route.kind, route.url, route.output, route.template, route.item, route.number)).encode())
+        posts: Sequence[int] = ()
+        if route.kind == "home":
+            per = self.config.posts_per_page
+            posts = range((route.number - 1) * per, min(len(self.posts), route.number * per))
+            h.update(str(len(self.posts)).encode())
+        elif route.kind == "post" and route.item is not None:
+            i = self.index[route.item]
+            posts = [i, *([i - 1] if i > 0 else []), *([i + 1] if i + 1 < len(self.posts) else []), -1,
+                     *self.site.related[i]]
+        elif route.kind == "page" and route.item is not None:
+            h.update(repr(self.pages[route.item]).encode())
+        elif route.kind in ("tag", "tagfeed") and route.item is not None:
+            members = self.site.tag_posts[route.item]
+            h.update(repr((self.tags[route.item], len(members))).encode())
+            posts = members
+        elif route.kind in ("archive", "feed"):
+            posts = range(len(self.posts))
+        elif route.kind == "tags":
+            h.update(repr(sorted(self.tags.items())).encode())
+        for i in posts:
+            h.update(b"-" if i < 0 else self.post_digest(i))
+        return h.hexdigest()
+
+    def post_digest(self, i: int) -> bytes:
+        digest = self._post_digests.get(i)
+        if digest is None:
+            view = self.posts[i]
+            # The bodies are hashed as bytes: repr() of long strings would cost more than rendering.
+            h = hashlib.sha256(view.html.encode())
+            h.update(view.summary_html.encode())
+            h.update(repr((replace(view, html=Markup(), summary_html=Markup()), self.site.posts[i].public)).encode())
+            digest = self._post_digests[i] = h.digest()
+        return digest
+
     def render_xml(self, route: Route) -> str:
         site, config = self.site, self.config
         tags = {t.slug: t for t in site.tags}
         stylesheet = site.assets.get("feed.xsl")
         if route.kind == "feed":
             return atom_feed(config, site.posts, tags, feed_url=route.url, page_url=self.site_view.home_url,
-                             title=config.title, stylesheet=stylesheet)
+                             title=config.title, stylesheet=stylesheet, contents=self.feed_contents)
         if route.kind == "tagfeed":
             assert route.item is not None
             tag = tags[route.item]
             posts = [site.posts[i] for i in site.tag_posts[tag.slug]]
             return atom_feed(config, posts, tags, feed_url=route.url, page_url=tag.url,
-                             title=f"{config.title}: {tag.name}", stylesheet=stylesheet)
+                             title=f"{config.title}: {tag.name}", stylesheet=stylesheet, contents=self.feed_contents)
         if route.kind == "sitemap":
             return sitemap(config, self.sitemap_pages())
         return robots_txt(config, join_url(config.base_path, "/sitemap.xml"))
@@ -405,24 +472,21 @@ def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
 _LOCAL_ATTR = re.compile(r'(\s(?:href|src|action|poster)=")(/(?!/)[^"]*)"')
 
 
-def relative_links(html: str, page_url: str, base_path: str = "/", missing: list[str] | None = None,
-                   known: frozenset[str] = frozenset()) -> str:
+def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None) -> str:
     """Rewrite root-relative ``href``/``src`` values into page-relative ones.
 
     Relative links keep working wherever the folder is put: opened from disk, served under another
     path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
-    With ``missing``, every root-relative link whose path is not in ``known`` is appended to it:
-    that is how links written in templates get checked.
+    With ``found``, every root-relative link is appended to it, so links written in templates can
+    be checked against the site's pages.
     """
     depth = page_url.count("/") - base_path.count("/")
     up = "../" * depth if depth > 0 else "./"
 
     def fix(m: re.Match[str]) -> str:
         target = m.group(2)
-        if missing is not None:
-            path = target.split("#", 1)[0].split("?", 1)[0]
-            if path not in known:
-                missing.append(target)
+        if found is not None:
+            found.append(target)
         if not target.startswith(base_path):
             return m.group(0)
         rel = up + target[len(base_path):]
@@ -444,23 +508,49 @@ def redirect_page(target: str) -> str:
     )
 
 
-def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int]) -> dict[str, bytes]:
-    """The bytes of every generated route keyed by output path; raise BlogenError with all problems.
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """What rendering the routes produced: new bytes, the files kept as they are, and notes for next time."""
 
-    Feeds are parsed back and checked before anything is written, so a broken one fails the build.
+    files: dict[str, bytes]
+    kept: frozenset[str]  # output paths whose inputs are unchanged and whose live file is intact
+    notes: dict[str, list[Any]]  # output path -> [input fingerprint, root-relative links the page has]
+
+
+def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int],
+                  previous: Mapping[str, Any] | None = None, intact: frozenset[str] = frozenset()) -> RenderResult:
+    """Render every generated route; raise BlogenError with all problems.
+
+    A route whose input fingerprint equals the one recorded with the live file (``previous``), and
+    whose live file is intact, is not rendered again: same inputs, same code, same templates give
+    the same bytes. Its recorded links are still checked against today's pages. Feeds are parsed
+    back and checked before anything is written, so a broken one fails the build.
     """
     renderer = Renderer(site, template_lines=template_lines)
+    previous = previous or {}
     out: dict[str, bytes] = {}
+    kept: set[str] = set()
+    notes: dict[str, list[Any]] = {}
     feed_problems: list[Problem] = []
     for route in routes:
         if route.kind in ("static", "asset"):
             continue
+        fingerprint = renderer.fingerprint(route)
+        old = previous.get(route.output)
+        if fingerprint is not None and route.output in intact and isinstance(old, list) and len(old) == 2 \
+                and old[0] == fingerprint:
+            kept.add(route.output)
+            notes[route.output] = old
+            renderer.check_links(route, [str(t) for t in old[1]])
+            continue
         data = renderer.render(route)
         if data is not None:
             out[route.output] = data
+            if fingerprint is not None:
+                notes[route.output] = [fingerprint, renderer.last_links]
             if route.kind in ("feed", "tagfeed"):
                 feed_problems.extend(check_feed(route.output, data))
     problems = renderer.errors.problems() + feed_problems
     if problems:
         raise BlogenError(problems)
-    return out
+    return RenderResult(out, frozenset(kept), notes)

@@ -26,15 +26,15 @@ _DISTRIBUTIONS = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "
 
 def _files(top: Path) -> Iterator[Path]:
     """Every file under ``top`` (following symlinks, each real folder once)."""
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     stack = [top]
     while stack:
         folder = stack.pop()
         try:
-            real = folder.resolve()
-            if real in seen:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in seen:
                 continue
-            seen.add(real)
+            seen.add((st.st_dev, st.st_ino))
             entries = list(os.scandir(folder))
         except OSError:
             continue
@@ -109,21 +109,22 @@ def output_manifest(out: Path) -> str:
     return h.hexdigest()
 
 
-def up_to_date(root: Path, options: Sequence[object], now: datetime) -> list[str] | None:
-    """The warnings of the last build when nothing changed since it, else None (build for real)."""
+def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[list[str] | None, str]:
+    """(the warnings of the last build, or None to build for real; the inputs' digest, for the build to record)."""
+    key = input_digest(root, options)
     try:
         stamp = json.loads((root / STAMP).read_text())
         if stamp.get("format") != _FORMAT:
-            return None
+            return None, key
         if stamp.get("next_scheduled") and now >= datetime.fromisoformat(stamp["next_scheduled"]):
-            return None
-        if stamp.get("key") != input_digest(root, options):
-            return None
+            return None, key
+        if stamp.get("key") != key:
+            return None, key
         if stamp.get("manifest") != output_manifest(Path(stamp["output"])):
-            return None
-        return [str(w) for w in stamp.get("warnings", [])]
+            return None, key
+        return [str(w) for w in stamp.get("warnings", [])], key
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+        return None, key
 
 
 def record(root: Path, key: str, out: Path, next_scheduled: datetime | None, warnings: Sequence[str]) -> None:

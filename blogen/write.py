@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from blogen.errors import BlogenError
 
@@ -41,6 +42,16 @@ _AT_FDCWD = -100
 
 # rel -> [digest, size, mtime_ns, inode]
 Manifest = dict[str, list[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A file the caller knows is unchanged: keep the live folder's copy, whose digest this is."""
+
+    digest: str
+
+
+Data = bytes | Path | Kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,9 @@ def recover(out: Path) -> None:
         shutil.rmtree(legacy, ignore_errors=True)
 
 
-def _digest(data: bytes | Path) -> str:
+def _digest(data: Data) -> str:
+    if isinstance(data, Kept):
+        return data.digest
     return hashlib.sha256(data.read_bytes() if isinstance(data, Path) else data).hexdigest()[:32]
 
 
@@ -99,24 +112,28 @@ def _folder_key(folder: Path) -> str | None:
     return f"{st.st_dev}:{st.st_ino}"
 
 
-def _load_state(out: Path) -> dict[str, Manifest]:
+def _load_state(out: Path) -> dict[str, dict[str, Any]]:
     try:
         doc = json.loads(_state_path(out).read_text(encoding="utf-8"))
         if doc.get("format") != _FORMAT or not isinstance(doc.get("folders"), dict):
             return {}
-        return {str(k): {str(r): list(v) for r, v in m.items()} for k, m in doc["folders"].items()}
+        return {str(k): v for k, v in doc["folders"].items() if isinstance(v, dict) and isinstance(v.get("files"), dict)}
     except (OSError, ValueError, AttributeError, TypeError):
         return {}
 
 
 def _read_manifest(out: Path, folder: Path) -> Manifest | None:
     key = _folder_key(folder)
-    return None if key is None else _load_state(out).get(key)
+    entry = None if key is None else _load_state(out).get(key)
+    return None if entry is None else {str(r): list(v) for r, v in entry["files"].items()}
 
 
-def _write_manifest(out: Path, folder: Path, manifest: Manifest | None) -> None:
-    """Record (or, with None, forget) a folder's manifest; the manifests live beside output/, not in it,
-    so the published files stay the same bytes from build to build."""
+def _write_manifest(out: Path, folder: Path, manifest: Manifest | None, notes: Mapping[str, Any] | None = None) -> None:
+    """Record (or, with None, forget) a folder's manifest and the caller's notes about it.
+
+    The manifests live beside output/, not in it, so the published files stay the same bytes from
+    build to build.
+    """
     keep = {k for k in (_folder_key(out), _folder_key(_spare(out))) if k}
     state = {k: v for k, v in _load_state(out).items() if k in keep}
     key = _folder_key(folder)
@@ -124,11 +141,21 @@ def _write_manifest(out: Path, folder: Path, manifest: Manifest | None) -> None:
         if manifest is None:
             state.pop(key, None)
         else:
-            state[key] = manifest
+            state[key] = {"files": manifest, "notes": dict(notes or {})}
     path = _state_path(out)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"format": _FORMAT, "folders": state}, sort_keys=True, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def read_live(out: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    """The digests of the live folder's intact files, and the notes the last build left with them."""
+    if not out.is_dir():
+        return {}, {}
+    key = _folder_key(out)
+    entry = _load_state(out).get(key or "")
+    notes = entry.get("notes", {}) if entry else {}
+    return {rel: str(m[0]) for rel, m in _live_manifest(out).items()}, notes if isinstance(notes, dict) else {}
 
 
 def _ensure_marker(folder: Path) -> None:
@@ -211,8 +238,10 @@ def output_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_outputs(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
-    """Make ``out`` hold exactly ``files`` (output path -> bytes, or a file to copy).
+def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any] | None = None) -> WriteReport:
+    """Make ``out`` hold exactly ``files`` (output path -> bytes, a file to copy, or Kept).
+
+    ``notes`` are kept with the new folder's manifest and returned by ``read_live`` next time.
 
     A failure while writing (a full disk, a vanished source file) leaves ``out`` as it was and is
     reported as a BlogenError.
@@ -225,19 +254,23 @@ def write_outputs(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
     with output_lock(out):
         recover(out)
         try:
-            return _write(out, files)
+            return _write(out, files, notes or {})
         except OSError as exc:
             what = exc.strerror or str(exc)
             where = f" ({exc.filename})" if exc.filename else ""
             raise BlogenError.one(str(out), None, f"cannot write the new site: {what}{where}; the output folder was left as it was") from None
 
 
-def _write(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
+def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]) -> WriteReport:
     desired = {rel: _digest(data) for rel, data in files.items()}
     live = _live_manifest(out)
+    for rel, data in files.items():
+        if isinstance(data, Kept) and (rel not in live or live[rel][0] != data.digest):
+            raise OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel)
     changed = sorted(rel for rel, d in desired.items() if rel not in live or live[rel][0] != d)
     removed = sorted(set(live) - desired.keys())
     if not changed and not removed and (out / MARKER).is_file() and not (_scan(out) - desired.keys()):
+        _write_manifest(out, out, live, notes)
         return WriteReport((), (), len(desired))
     spare = _prepare_spare(out, live)
     spare_files = _read_manifest(out, spare) or {}
@@ -254,20 +287,23 @@ def _write(out: Path, files: Mapping[str, bytes | Path]) -> WriteReport:
         if rel in live and live[rel][0] == d:
             # Unchanged: the spare must hold the very same inode as the live folder, mtime and all.
             if (mine is None or mine[3] != live[rel][3]) and not _replace_with_link(out / rel, target):
-                _replace_with_data(target, files[rel])
+                data = files[rel]
+                _replace_with_data(target, out / rel if isinstance(data, Kept) else data)
                 result[rel] = _facts(d, target)
             else:
                 result[rel] = live[rel]
         elif mine is not None and mine[0] == d:
             result[rel] = mine  # the spare already has these bytes (from the build before last)
         else:
-            _replace_with_data(target, files[rel])
+            data = files[rel]
+            assert not isinstance(data, Kept)  # checked above: a Kept file is always unchanged
+            _replace_with_data(target, data)
             result[rel] = _facts(d, target)
     for rel in sorted(set(spare_files) - desired.keys()):
         with suppress(FileNotFoundError):
             (spare / rel).unlink()
         _prune_empty(spare, (spare / rel).parent)
-    _write_manifest(out, spare, result)
+    _write_manifest(out, spare, result, notes)
     _swap(out, spare)
     return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
 

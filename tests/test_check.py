@@ -28,7 +28,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         if self.path == "/slow":
-            time.sleep(1.5)
+            time.sleep(4)
         code = {"/ok": 200, "/no-head": 200, "/gone": 404, "/boom": 503, "/slow": 200}.get(self.path, 404)
         self.send_response(code)
         self.send_header("Content-Length", "0")
@@ -81,11 +81,11 @@ def test_check_fails_on_what_build_fails_on(site: Callable[..., Path], cli: Cli,
 
 def test_external_links_dead_fail_flaky_warn(site: Callable[..., Path], cli: Cli, web: str) -> None:
     root = _site(site, web, f"[ok]({web}/ok) [nohead]({web}/no-head)\n\n[gone]({web}/gone)\n\n[boom]({web}/boom) [slow]({web}/slow)")
-    code, out, err = cli("check", "--root", str(root), "--external", "--timeout", "0.5")
+    code, out, err = cli("check", "--root", str(root), "--external", "--timeout", "2")
     assert code == 1
     assert f"content/posts/a/index.md:7: dead external link {web}/gone (404 Not Found)" in err
     assert f"content/posts/a/index.md:9: warning: unreachable external link {web}/boom (503 Service Unavailable)" in err
-    assert f"content/posts/a/index.md:9: warning: unreachable external link {web}/slow (timed out after 0.5 s)" in err
+    assert f"content/posts/a/index.md:9: warning: unreachable external link {web}/slow (timed out after 2 s)" in err
     assert "/ok" not in err and "/no-head" not in err
     assert "5 external URLs fetched" in out
 

@@ -114,6 +114,22 @@ def test_every_change_matches_a_from_scratch_build(change: str, tmp_path: Path, 
     assert touched == differ  # files whose bytes did not change kept their mtime
 
 
+def test_an_edit_renders_only_the_pages_that_show_it(tmp_path: Path, cli: Cli) -> None:
+    posts = "".join(f"-- content/posts/p{i}.md --\n---\ntitle: P{i}\ndate: 2024-01-{i + 1:02d}\ntags: [t{i % 3}]\n---\nBody {i}.\n"
+                    for i in range(12))
+    root = write_site(tmp_path / "site", posts)
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    (root / "content/posts/p0.md").write_text((root / "content/posts/p0.md").read_text().replace("Body 0.", "Body zero."))
+    code, out, err = cli("build", "--root", str(root), "-v")
+    assert code == 0, err
+    kept = int(out.split("pages: ")[1].split(" kept")[0])
+    total = len([p for p in (root / "output").rglob("*.html")]) + len(list((root / "output").rglob("feed.xml")))
+    # p0 (oldest) is shown by its own page, its newer neighbour and related posts, one home page,
+    # its tag's page and feeds, and the archive: everything else is kept.
+    assert total - kept < 12 < total, (kept, total)
+    assert "Body zero." in (root / "output/posts/p0/index.html").read_text()
+
+
 def test_unchanged_site_is_skipped_without_loading_the_pipeline(tmp_path: Path, cli: Cli) -> None:
     root = write_site(tmp_path / "site", BASE)
     assert cli("build", "--root", str(root), "-q")[0] == 0

@@ -20,7 +20,8 @@ ALLOWED = {
     "images": {"errors"},
     "site": {"config", "content", "errors", "images", "links", "markdown", "urls"},
     "feeds": {"config", "errors", "site"},
-    "render": {"errors", "feeds", "markdown", "site", "urls"},
+    "stamp": set(),
+    "render": {"errors", "feeds", "markdown", "site", "stamp", "urls"},
     "write": {"errors"},
     "check": {"build", "errors"},
     "scaffold": {"content", "errors", "frontmatter", "urls"},
@@ -28,7 +29,7 @@ ALLOWED = {
     "importer": {"config", "content", "errors", "frontmatter", "listing", "scaffold", "urls"},
     "import_jekyll": {"errors", "importer", "urls"},
     "import_hugo": {"errors", "importer", "urls"},
-    "build": {"config", "content", "errors", "images", "markdown", "render", "site", "write"},
+    "build": {"config", "content", "errors", "images", "markdown", "render", "site", "stamp", "write"},
 }
 
 
