@@ -33,7 +33,7 @@ class Target:
 
     source: str  # content/posts/a.md
     url: str
-    ids: frozenset[str]
+    html: str  # searched for other ids (footnotes, raw HTML) only when a fragment names no heading
     headings: tuple[str, ...]  # heading ids, for "did you mean"
     bundle: str | None
     assets: frozenset[str]
@@ -80,7 +80,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         problems.append(Problem(doc.source, link.line, f"{kind} '{link.target}' ({why})"))
 
     def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str) -> None:
-        if frag and frag not in target.ids:
+        if frag and frag not in target.headings and frag not in ids_in(target.html):
             where = "this page" if target is doc else f"'{target.source.removeprefix('content/')}'"
             hint = did_you_mean(frag, target.headings).replace(" (did you mean", "; did you mean").rstrip(")")
             broken(link, f"no heading '{frag}' in {where}{hint}")

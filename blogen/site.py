@@ -16,7 +16,7 @@ from blogen.config import Config
 from blogen.content import Document, StaticFile
 from blogen.errors import BlogenError, Problem
 from blogen.images import ImageInfo, enhance_images
-from blogen.links import LinkIndex, Target, ids_in, resolve_links, rewrite_html
+from blogen.links import LinkIndex, Target, resolve_links, rewrite_html
 from blogen.markdown import Heading, Rendered, decode_href
 from blogen.urls import check_slug, expand_permalink, join_url, output_path, slugify
 
@@ -390,8 +390,8 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
     targets: dict[str, Target] = {}
     for item in items:
         r = rendered[item.source]
-        target = Target(item.source, item.url, ids_in(item.html) | {h.id for h in r.headings},
-                        tuple(h.id for h in r.headings), item.bundle, frozenset(item.assets))
+        target = Target(item.source, item.url, item.html, tuple(h.id for h in r.headings), item.bundle,
+                        frozenset(item.assets))
         targets[item.source] = targets[item.url] = target
         if item.bundle is not None:
             targets[item.bundle] = target
