@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from conftest import write_site
-from test_server import DEADLINE, SITE, builds, make_server, request, wait_until
+from test_server import SITE, builds, make_server, request, wait_until
 
 from blogen.server import DevServer
 
