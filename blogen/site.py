@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import html as htmllib
 import math
 import re
@@ -236,7 +237,7 @@ class _Builder:
                 first_seen.setdefault((slug, name), post.source)
                 if slug not in slugs:
                     slugs.append(slug)
-            fixed.append(_replace_tags(post, tuple(slugs)))
+            fixed.append(replace(post, tags=tuple(slugs)))
         tag_posts: dict[str, list[int]] = {}
         for i, post in enumerate(fixed):
             for slug in post.tags:
@@ -258,10 +259,6 @@ class _Builder:
         return fixed, tags, {k: tuple(v) for k, v in tag_posts.items()}
 
 
-def _replace_tags(post: Post, tags: tuple[str, ...]) -> Post:
-    return replace(post, tags=tags)
-
-
 def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]]) -> tuple[tuple[int, ...], ...]:
     """Up to RELATED_LIMIT posts per post, most shared tags first, then newest."""
     out: list[tuple[int, ...]] = []
@@ -270,7 +267,7 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]]) ->
         for slug in post.tags:
             shared.update(tag_posts[slug])
         del shared[i]
-        best = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_LIMIT]
+        best = heapq.nsmallest(RELATED_LIMIT, shared.items(), key=lambda kv: (-kv[1], kv[0]))
         out.append(tuple(j for j, _ in best))
     return tuple(out)
 
