@@ -51,7 +51,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from blogen.config import MarkdownOptions
-from blogen.errors import BlogenError, Problem, did_you_mean
+from blogen.errors import BlogenError, Problem
+from blogen.fences import CodeOptions, code_html, parse_info
 
 if TYPE_CHECKING:
     from markdown_it.renderer import RendererHTML
@@ -104,37 +105,13 @@ class Rendered:
     first_image: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _CodeOptions:
-    """How one code block is rendered; validated before rendering so all errors are reported together."""
-
-    lang: str
-    linenos: bool
-    linenostart: int = 1
-    hl_lines: frozenset[int] = frozenset()
-
-
 # --------------------------------------------------------------------------- patterns
 
 _SLUG_WORD_RE = re.compile(r"[^\W_]+")  # runs of characters for which str.isalnum() is true
 _ID_JUNK_RE = re.compile(r"[^A-Za-z0-9_-]")
-_CLASS_JUNK_RE = re.compile(r"[^A-Za-z0-9_+-]")
 _CUSTOM_ID_RE = re.compile(r"[ \t]*\{#([^{}\s]*)\}$")
 _MORE_RE = re.compile(r"<!--[ \t]*more[ \t]*-->[ \t]*", re.IGNORECASE)
 _ALERT_RE = re.compile(r"\[!([A-Za-z]+)\][ \t]*(?:\n|$)")
-_INFO_RE = re.compile(r"([^\s{]*)\s*(.*)", re.DOTALL)
-_OPTION_SEP_RE = re.compile(r"[\s,]*")
-_OPTION_RE = re.compile(
-    r"""(?P<key>[A-Za-z_][A-Za-z0-9_-]*)
-        (?:\s*=\s*(?P<value>"[^"]*"|'[^']*'|\[[^\]]*\]|[^\s"'\[]*))?
-        (?=[\s,]|$)""",
-    re.VERBOSE,
-)
-_BAD_OPTION_RE = re.compile(r"[^\s,]+")
-_LINE_ITEM_SPLIT_RE = re.compile(r"[\s,]+")
-_LINE_ITEM_RE = re.compile(r"([0-9]{1,9})(?:-([0-9]{1,9}))?")
-_NUMBER_RE = re.compile(r"[0-9]{1,9}")
-
 _ALERT_TITLES = {
     "note": "Note",
     "tip": "Tip",
@@ -142,10 +119,6 @@ _ALERT_TITLES = {
     "warning": "Warning",
     "caution": "Caution",
 }
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
-_FENCE_OPTIONS = ("hl_lines", "linenos", "linenostart")
-_FENCE_SYNTAX = "expected linenos, linenostart=N or hl_lines=2,4-6"
 
 
 def slugify(text: str) -> str:
@@ -281,9 +254,9 @@ def _render_heading_close(self: RendererHTML, tokens: Sequence[Token], idx: int,
 def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
     code = token.meta.get("code")
-    if not isinstance(code, _CodeOptions):
-        code = _CodeOptions(lang="", linenos=False)
-    return _code_html(token.content, code)
+    if not isinstance(code, CodeOptions):
+        code = CodeOptions(lang="", linenos=False)
+    return code_html(token.content, code)
 
 
 def _render_checkbox(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -357,122 +330,6 @@ def _parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.add_render_rule("footnote_anchor", _render_footnote_anchor)
     md.add_render_rule("footnote_block_open", _render_footnote_block_open)
     return md
-
-
-# --------------------------------------------------------------------------- code blocks
-
-
-def _split_lines(code: str) -> list[str]:
-    lines = code.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-def _parse_lines(value: str) -> list[tuple[int, int]] | None:
-    """``2,4-6`` (also space-separated, quoted or bracketed) as ranges, or None if malformed."""
-    if len(value) >= 2 and value[0] + value[-1] in ('""', "''", "[]"):
-        value = value[1:-1]
-    ranges: list[tuple[int, int]] = []
-    for item in _LINE_ITEM_SPLIT_RE.split(value.strip()):
-        if not item:
-            continue
-        match = _LINE_ITEM_RE.fullmatch(item)
-        if match is None:
-            return None
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        if first < 1 or last < first:
-            return None
-        ranges.append((first, last))
-    return ranges or None
-
-
-def _parse_info(info: str, code: str, default_linenos: bool) -> tuple[_CodeOptions, list[str]]:
-    """The language and options of a fence, plus a message for each bad option."""
-    match = _INFO_RE.fullmatch(info)
-    lang, rest = (match.group(1), match.group(2).strip()) if match else ("", "")
-    if len(rest) >= 2 and rest[0] == "{" and rest[-1] == "}":
-        rest = rest[1:-1]
-    errors: list[str] = []
-    linenos: bool | None = None
-    linenostart: int | None = None
-    hl_lines: frozenset[int] = frozenset()
-    pos = 0
-    while True:
-        sep = _OPTION_SEP_RE.match(rest, pos)
-        pos = sep.end() if sep else pos
-        if pos >= len(rest):
-            break
-        option = _OPTION_RE.match(rest, pos)
-        if option is None:
-            bad = _BAD_OPTION_RE.match(rest, pos)
-            end = bad.end() if bad else len(rest)
-            errors.append(f"invalid fence option '{rest[pos:end]}': {_FENCE_SYNTAX}")
-            pos = end
-            continue
-        pos = option.end()
-        raw = option.group(0)
-        key = option.group("key")
-        value = option.group("value")
-        if value is not None and value[:1] not in ('"', "'", "["):
-            value = value.rstrip(",")
-        if key == "linenos":
-            flag = "true" if value is None else value.strip("\"'").lower()
-            if flag in _TRUE:
-                linenos = True
-            elif flag in _FALSE:
-                linenos = False
-            else:
-                errors.append(f"invalid fence option '{raw}': expected linenos=true or linenos=false")
-        elif key == "linenostart":
-            number = (value or "").strip("\"'")
-            if _NUMBER_RE.fullmatch(number):
-                linenostart = int(number)
-            else:
-                errors.append(f"invalid fence option '{raw}': expected a first line number like linenostart=10")
-        elif key == "hl_lines":
-            ranges = _parse_lines(value or "")
-            if ranges is None:
-                errors.append(f"invalid fence option '{raw}': expected line numbers like 2,4-6")
-                continue
-            count = len(_split_lines(code))
-            highest = max(last for _, last in ranges)
-            if highest > count:
-                noun = "line" if count == 1 else "lines"
-                errors.append(f"invalid fence option '{raw}': line {highest} is past the end of the block ({count} {noun})")
-                continue
-            hl_lines = frozenset(n for first, last in ranges for n in range(first, last + 1))
-        else:
-            hint = did_you_mean(key, _FENCE_OPTIONS)
-            errors.append(f"unknown fence option '{raw}'{hint}: {_FENCE_SYNTAX}")
-    if linenos is None:
-        linenos = default_linenos or linenostart is not None
-    return _CodeOptions(lang, linenos, 1 if linenostart is None else linenostart, hl_lines), errors
-
-
-def _code_html(code: str, options: _CodeOptions) -> str:
-    """The block in our one code wrapper, highlighted when Pygments knows the language."""
-    lines: list[str] | None = None
-    if options.lang:
-        from blogen import highlight  # lazy: Pygments is only loaded for documents that need it
-
-        lines = highlight.highlight_lines(code, options.lang)
-    if lines is None:
-        lines = [escapeHtml(line) for line in _split_lines(code)]
-    width = len(str(options.linenostart + len(lines) - 1))
-    parts: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if options.linenos:
-            line = f'<span class="linenos">{options.linenostart + number - 1:>{width}}</span>{line}'
-        parts.append(f'<span class="hll">{line}\n</span>' if number in options.hl_lines else f"{line}\n")
-    lang_attr = code_class = ""
-    if options.lang:
-        lang_attr = f' data-lang="{escapeHtml(options.lang)}"'
-        safe = _CLASS_JUNK_RE.sub("", options.lang)
-        if safe:
-            code_class = f' class="language-{safe}"'
-    return f'<div class="highlight"{lang_attr}><pre tabindex="0"><code{code_class}>' + "".join(parts) + "</code></pre></div>\n"
 
 
 # --------------------------------------------------------------------------- analysis
@@ -594,11 +451,11 @@ def _analyse(
             headings.append((token, tokens[i + 1], tokens[i + 2]))
         elif kind == "fence":
             info = unescapeAll(token.info).strip() if token.info else ""
-            code, errors = _parse_info(info, token.content, options.line_numbers)
+            code, errors = parse_info(info, token.content, options.line_numbers)
             problems.extend(Problem(path, block_line, message) for message in errors)
             token.meta["code"] = code
         elif kind == "code_block":
-            token.meta["code"] = _CodeOptions(lang="", linenos=options.line_numbers)
+            token.meta["code"] = CodeOptions(lang="", linenos=options.line_numbers)
         elif kind == "list_item_open" and "checked" in token.meta:
             checked = bool(token.meta.pop("checked"))
             box = Token("task_checkbox", "input", 0, meta={"checked": checked})
