@@ -20,10 +20,10 @@ from markupsafe import Markup
 from blogen import __version__
 from blogen.errors import BlogenError, Problem
 from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
-from blogen.markdown import Heading
-from blogen.site import Page, Post, Route, Site, Tag
+from blogen.site import Route, Site
 from blogen.stamp import code_fingerprint
 from blogen.urls import join_url
+from blogen.views import Paginator, PostView, SiteView, SocialMeta, YearView, page_view, post_view, tag_view
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -78,113 +78,6 @@ def make_environment(root: Path) -> jinja2.Environment:
     return env
 
 
-# --- views: what templates see (the contract in README.md) ---------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TagView:
-    name: str
-    slug: str
-    url: str
-    count: int
-    feed_url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SocialMeta:
-    """Open Graph / Twitter card values for the page; URLs are absolute when base_url is set."""
-
-    title: str
-    description: str
-    url: str
-    type: str  # "article" for posts, "website" otherwise
-    image: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PostView:
-    title: str
-    url: str
-    slug: str
-    date: datetime
-    updated: datetime | None
-    tags: tuple[TagView, ...]
-    html: Markup
-    summary_html: Markup
-    summary: str
-    has_more: bool
-    toc: tuple[Heading, ...]
-    show_toc: bool
-    reading_minutes: int
-    words: int
-    image: str | None
-    draft: bool
-    extra: Mapping[str, Any]
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class PageView:
-    title: str
-    url: str
-    slug: str
-    html: Markup
-    summary: str
-    toc: tuple[Heading, ...]
-    show_toc: bool
-    extra: Mapping[str, Any]
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class SiteView:
-    title: str
-    description: str
-    author: str
-    language: str
-    base_url: str
-    extra: Mapping[str, Any]
-    home_url: str
-    tags_url: str
-    archive_url: str
-    feed_url: str | None
-    pages: tuple[PageView, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Paginator:
-    number: int
-    total: int
-    prev_url: str | None
-    next_url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class YearView:
-    year: int
-    posts: tuple[PostView, ...]
-
-
-def _tag_view(tag: Tag, feeds: set[str]) -> TagView:
-    feed = f"{tag.url}feed.xml"
-    return TagView(tag.name, tag.slug, tag.url, tag.count, feed if feed in feeds else None)
-
-
-def _post_view(post: Post, tags: Mapping[str, TagView]) -> PostView:
-    return PostView(
-        title=post.title, url=post.url, slug=post.slug, date=post.date, updated=post.updated,
-        tags=tuple(tags[t] for t in post.tags), html=Markup(post.html), summary_html=Markup(post.summary_html),
-        summary=post.summary, has_more=post.has_more, toc=post.toc, show_toc=post.show_toc,
-        reading_minutes=post.reading_minutes, words=post.words, image=post.image, draft=post.draft,
-        extra=post.extra, source=post.source,
-    )
-
-
-def _page_view(page: Page) -> PageView:
-    return PageView(page.title, page.url, page.slug, Markup(page.html), page.summary, page.toc, page.show_toc,
-                    page.extra, page.source)
-
-
 @dataclass
 class _Errors:
     """Template errors, each reported once however many pages hit it."""
@@ -212,9 +105,9 @@ class Renderer:
         self.config = site.config
         self.env = env or make_environment(site.config.root)
         feeds = {r.url for r in site.routes if r.kind in ("feed", "tagfeed")}
-        self.tags = {t.slug: _tag_view(t, feeds) for t in site.tags}
-        self.posts = tuple(_post_view(p, self.tags) for p in site.posts)
-        self.pages = {p.source: _page_view(p) for p in site.pages}
+        self.tags = {t.slug: tag_view(t, feeds) for t in site.tags}
+        self.posts = tuple(post_view(p, self.tags) for p in site.posts)
+        self.pages = {p.source: page_view(p) for p in site.pages}
         self.index = site.post_by_source()
         base = self.config.base_path
         self.site_view = SiteView(

@@ -1,0 +1,117 @@
+"""What templates see: immutable views of the model, shaped as the template contract in README.md says."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from blogen.markdown import Heading
+from blogen.site import Page, Post, Tag
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    name: str
+    slug: str
+    url: str
+    count: int
+    feed_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SocialMeta:
+    """Open Graph / Twitter card values for the page; URLs are absolute when base_url is set."""
+
+    title: str
+    description: str
+    url: str
+    type: str  # "article" for posts, "website" otherwise
+    image: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostView:
+    title: str
+    url: str
+    slug: str
+    date: datetime
+    updated: datetime | None
+    tags: tuple[TagView, ...]
+    html: Markup
+    summary_html: Markup
+    summary: str
+    has_more: bool
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    reading_minutes: int
+    words: int
+    image: str | None
+    draft: bool
+    extra: Mapping[str, Any]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    title: str
+    url: str
+    slug: str
+    html: Markup
+    summary: str
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    extra: Mapping[str, Any]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    title: str
+    description: str
+    author: str
+    language: str
+    base_url: str
+    extra: Mapping[str, Any]
+    home_url: str
+    tags_url: str
+    archive_url: str
+    feed_url: str | None
+    pages: tuple[PageView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Paginator:
+    number: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class YearView:
+    year: int
+    posts: tuple[PostView, ...]
+
+
+def tag_view(tag: Tag, feeds: set[str]) -> TagView:
+    feed = f"{tag.url}feed.xml"
+    return TagView(tag.name, tag.slug, tag.url, tag.count, feed if feed in feeds else None)
+
+
+def post_view(post: Post, tags: Mapping[str, TagView]) -> PostView:
+    return PostView(
+        title=post.title, url=post.url, slug=post.slug, date=post.date, updated=post.updated,
+        tags=tuple(tags[t] for t in post.tags), html=Markup(post.html), summary_html=Markup(post.summary_html),
+        summary=post.summary, has_more=post.has_more, toc=post.toc, show_toc=post.show_toc,
+        reading_minutes=post.reading_minutes, words=post.words, image=post.image, draft=post.draft,
+        extra=post.extra, source=post.source,
+    )
+
+
+def page_view(page: Page) -> PageView:
+    return PageView(page.title, page.url, page.slug, Markup(page.html), page.summary, page.toc, page.show_toc,
+                    page.extra, page.source)
