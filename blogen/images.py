@@ -192,6 +192,8 @@ def enhance_images(html: str, images: Mapping[str, ImageInfo], decode: Callable[
 
     ``images`` maps a src as the author wrote it (see ``decode``) to its facts.
     """
+    if not images:
+        return html
     count = 0
 
     def fix(m: re.Match[str]) -> str:

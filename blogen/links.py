@@ -158,6 +158,33 @@ def _site_url(path: str, page_url: str, base_path: str) -> str:
     return posixpath.normpath(posixpath.join(base, path)) + ("/" if path.endswith("/") else "")
 
 
+_SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)"')
+
+
+def root_relative(html: str, page_url: str) -> str:
+    """Make the page-relative links and images of ``html`` root-relative, so the fragment can be shown
+    on another page (a post's summary on the home and tag pages) and still point at the same files."""
+    folder = page_url if page_url.endswith("/") else page_url.rsplit("/", 1)[0] + "/"
+
+    def resolve(value: str) -> str:
+        if not value or _SCHEME.match(value) or value.startswith("/"):
+            return value
+        if value.startswith("#"):
+            return page_url + value
+        path, sep, rest = value.partition("#")
+        joined = posixpath.normpath(posixpath.join(folder, path)) + ("/" if path.endswith("/") else "")
+        return joined + sep + rest
+
+    def fix(m: re.Match[str]) -> str:
+        return f'{m.group(1)}{resolve(m.group(2))}"'
+
+    def fix_set(m: re.Match[str]) -> str:
+        items = [c.strip().split(None, 1) for c in m.group(2).split(",") if c.strip()]
+        return m.group(1) + ", ".join(" ".join([resolve(i[0]), *i[1:]]) for i in items) + '"'
+
+    return _SRCSET_ATTR.sub(fix_set, _URL_ATTR.sub(fix, html))
+
+
 def rewrite_html(html: str, rewrites: Mapping[str, str]) -> str:
     """Replace the ``href``/``src`` of each rewritten link in rendered HTML."""
     if not rewrites:

@@ -17,7 +17,7 @@ from blogen.config import Config
 from blogen.content import Document, StaticFile
 from blogen.errors import BlogenError, Problem
 from blogen.images import ImageInfo, enhance_images
-from blogen.links import LinkIndex, Target, resolve_links, rewrite_html
+from blogen.links import LinkIndex, Target, resolve_links, rewrite_html, root_relative
 from blogen.markdown import Heading, Rendered, decode_href
 from blogen.urls import check_slug, expand_permalink, join_url, output_path, slugify
 
@@ -51,10 +51,7 @@ class Post:
     assets: tuple[str, ...]
     name: str  # the file or bundle name: the part of the feed entry id that survives retitling and re-slugging
     public: bool  # neither a draft nor scheduled: only public posts reach feeds and the sitemap
-
-    @property
-    def has_more(self) -> bool:
-        return self.summary_html != self.html
+    has_more: bool  # the page has more than the summary shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +200,7 @@ class _Builder:
             image=doc.meta.image or rendered.first_image, draft=doc.meta.draft,
             template=doc.meta.template or "post.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
             bundle=doc.bundle, assets=doc.assets, name=doc.name,
-            public=not doc.meta.draft and when <= self.now,
+            public=not doc.meta.draft and when <= self.now, has_more=summary_html != rendered.html,
         )
 
     def make_page(self, doc: Document, rendered: Rendered) -> Page | None:
@@ -409,14 +406,16 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
             if asset not in resolved.used_assets and f'"{asset}"' not in item.html:
                 unreferenced.append(f"{item.bundle}/{asset}")
         pictures = {t: images[f] for t, f in resolved.files.items() if f in images}
+        if isinstance(item, Post):
+            # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
+            summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites), item.url)
+            fixed_posts[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites),
+                                               summary_html=summary)
+            continue
         if not resolved.rewrites and not pictures:
             continue
 
-        if isinstance(item, Post):
-            fixed_posts[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites),
-                                               summary_html=_fix_html(item.summary_html, pictures, resolved.rewrites))
-        else:
-            fixed_pages[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
+        fixed_pages[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
             tuple(sorted(unreferenced)))
 

@@ -129,3 +129,31 @@ def test_renaming_a_heading_breaks_the_links_to_it(site: Site, build: Build) -> 
         f"content/posts/board/index.md:5: broken link '../criu-selinux.md#restoring-threads' {hint}",
         f"content/posts/source.md:5: broken link 'criu-selinux.md#restoring-threads' {hint}",
     ]
+
+
+def test_summaries_keep_working_links_on_listing_pages(site: Site, build: Build) -> None:
+    root = site("""\
+-- content/posts/psu/index.md --
+---
+title: PSU
+date: 2024-01-01
+tags: [bench]
+---
+![Ripple](ripple.svg "Ripple at 1 A") See [the note](#details) and [the schematic](schematic.pdf).
+
+## Details
+
+x
+-- content/posts/psu/ripple.svg --
+<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>
+-- content/posts/psu/schematic.pdf --
+%PDF
+""")
+    build(root)
+    home = read(root, "index.html")
+    assert 'src="posts/psu/ripple.svg"' in home
+    assert 'href="posts/psu/#details"' in home and 'href="posts/psu/schematic.pdf"' in home
+    tag = read(root, "tags/bench/index.html")
+    assert 'src="../../posts/psu/ripple.svg"' in tag
+    post = read(root, "posts/psu/index.html")
+    assert 'src="ripple.svg"' in post and 'href="#details"' in post  # the post itself is unchanged
