@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -129,8 +129,12 @@ def _render_one(job: tuple[str, str, int, bool, MarkdownOptions]) -> Rendered | 
         return exc
 
 
+Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
+
+
 def render_documents(config: Config, documents: Sequence[Document], jobs: int | None,
-                     memo: dict[str, Rendered] | None = None) -> tuple[dict[str, Rendered], int]:
+                     memo: dict[str, Rendered] | None = None,
+                     progress: Progress | None = None) -> tuple[dict[str, Rendered], int]:
     """Markdown of every document, from the cache where possible; returns (results, number rendered).
 
     ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
@@ -155,9 +159,18 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     outcomes: Iterable[Rendered | BlogenError]
     if workers > 1 and len(work) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(_render_one, work, chunksize=max(1, len(work) // (workers * 8))))
+            results_iter = pool.map(_render_one, work, chunksize=max(1, min(64, len(work) // (workers * 8))))
+            outcomes = []
+            for outcome in results_iter:
+                outcomes.append(outcome)
+                if progress is not None:
+                    progress("rendering Markdown", len(outcomes), len(work))
     else:
-        outcomes = [_render_one(w) for w in work]
+        outcomes = []
+        for w in work:
+            outcomes.append(_render_one(w))
+            if progress is not None:
+                progress("rendering Markdown", len(outcomes), len(work))
     problems: list[Problem] = []
     for (doc, key), outcome in zip(todo, outcomes, strict=True):
         if isinstance(outcome, BlogenError):
@@ -224,7 +237,8 @@ class Prepared:
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                  jobs: int | None = None, now: datetime | None = None,
-                 memo: dict[str, Rendered] | None = None, reuse: bool = True) -> Prepared:
+                 memo: dict[str, Rendered] | None = None, reuse: bool = True,
+                 progress: Progress | None = None) -> Prepared:
     """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
 
     With ``reuse``, pages whose inputs match what the output folder was last built from are not
@@ -232,7 +246,7 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     """
     config = load_config(root, base_url=base_url, output=output)
     content = load_content(config)
-    rendered, fresh = render_documents(config, content.documents, jobs, memo)
+    rendered, fresh = render_documents(config, content.documents, jobs, memo, progress)
     image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
     image_files += [f.source for f in content.static]
     images, image_problems = probe_images(config.root, image_files)
@@ -247,7 +261,8 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
     live, notes = read_live(config.output_dir) if reuse else ({}, {})
     pages = notes.get("pages", {})
-    result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live))
+    result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
+                           progress)
     files: dict[str, Data] = dict(result.files)
     files.update((rel, Kept(live[rel])) for rel in result.kept)
     by_name = {a.name: a for a in assets}
@@ -268,7 +283,8 @@ def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
 
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
-               memo: dict[str, Rendered] | None = None, input_key: str | None = None) -> BuildReport:
+               memo: dict[str, Rendered] | None = None, input_key: str | None = None,
+               progress: Progress | None = None) -> BuildReport:
     """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing.
 
     ``memo`` keeps rendered Markdown in memory between builds of one process (the dev server).
@@ -279,7 +295,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     # Taken before anything is read: an edit made during the build then shows up as a change next time.
     key = input_key or input_digest(root, build_options(drafts, base_url, output))
     forget(root)
-    prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo)
+    prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
+                            progress=progress)
     site, files, fresh, cached = prepared.site, prepared.files, prepared.fresh, prepared.cached
     if strict and site.warnings:
         raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)

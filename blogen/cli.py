@@ -59,6 +59,40 @@ def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | Non
     return True, key
 
 
+class _ProgressLine:
+    """A self-overwriting ``rendering pages 1234/5000`` line on a terminal, at most ten updates a second.
+
+    Only on an interactive terminal and outside CI: piped output and logs stay clean.
+    """
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        click.echo(f"\r\033[K{what} {done}/{total}", nl=False, err=True)
+
+    def end(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+def _progress_line() -> _ProgressLine | None:
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+    return _ProgressLine()
+
+
+def _end_progress(progress: _ProgressLine | None) -> None:
+    if progress is not None:
+        progress.end()
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("blogen").setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -107,9 +141,12 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
     from blogen.build import build_site
     from blogen.errors import BlogenError
 
+    progress = _progress_line() if not quiet else None
     try:
-        report = build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict, input_key=key)
+        report = build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict, input_key=key,
+                            progress=progress)
     except BlogenError as exc:
+        _end_progress(progress)
         print_problems(root, exc.problems)
         n = sum(1 for p in exc.problems if p.severity == "error")
         click.echo(f"build failed: {n} error{'s' if n != 1 else ''}; output left unchanged", err=True)
@@ -119,6 +156,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
             raise
         click.echo(f"blogen: internal error: {type(exc).__name__}: {exc} (this is a bug; run with -v for details)", err=True)
         raise SystemExit(1) from None
+    _end_progress(progress)
     print_problems(root, report.warnings)
     if quiet:
         return

@@ -6,7 +6,7 @@ import hashlib
 import html as htmllib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -411,7 +411,8 @@ class RenderResult:
 
 
 def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int],
-                  previous: Mapping[str, Any] | None = None, intact: frozenset[str] = frozenset()) -> RenderResult:
+                  previous: Mapping[str, Any] | None = None, intact: frozenset[str] = frozenset(),
+                  progress: Callable[[str, int, int], None] | None = None) -> RenderResult:
     """Render every generated route; raise BlogenError with all problems.
 
     A route whose input fingerprint equals the one recorded with the live file (``previous``), and
@@ -425,7 +426,9 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
     kept: set[str] = set()
     notes: dict[str, list[Any]] = {}
     feed_problems: list[Problem] = []
-    for route in routes:
+    for n, route in enumerate(routes, start=1):
+        if progress is not None:
+            progress("rendering pages", n, len(routes))
         if route.kind in ("static", "asset"):
             continue
         fingerprint = renderer.fingerprint(route)

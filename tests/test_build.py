@@ -394,3 +394,32 @@ def test_markdown_errors_from_worker_processes_are_reported(site: Site, build: B
         assert "content/posts/p0.md:5: invalid fence option 'hl_lines=9'" in exc.problems[0].format()
     else:
         raise AssertionError("the build should fail")
+
+
+def test_progress_shows_on_a_terminal_only(site: Site) -> None:
+    import pty
+
+    posts = "".join(f"-- content/posts/p{i}.md --\n---\ntitle: P{i}\ndate: 2024-01-01\n---\nx\n" for i in range(30))
+    root = site(posts)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    piped = subprocess.run([sys.executable, "-m", "blogen", "build", "--root", str(root)], capture_output=True, text=True, env=env)
+    assert piped.returncode == 0 and "rendering" not in piped.stderr + piped.stdout
+    (root / "content/posts/p0.md").write_text("---\ntitle: P0\ndate: 2024-01-01\n---\nchanged\n")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "blogen", "build", "--root", str(root)], stdout=subprocess.DEVNULL,
+                            stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(master)
+    shown = b"".join(chunks).decode()
+    assert proc.returncode == 0
+    assert "rendering Markdown 1/1" in shown and re.search(r"rendering pages \d+/\d+", shown)
