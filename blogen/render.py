@@ -23,7 +23,7 @@ from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
 from blogen.site import Route, Site
 from blogen.stamp import code_fingerprint
 from blogen.urls import join_url
-from blogen.views import Paginator, PostView, SiteView, SocialMeta, YearView, page_view, post_view, tag_view
+from blogen.views import Paginator, PostView, SafeHTML, SiteView, SocialMeta, YearView, page_view, post_view, tag_view
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -296,9 +296,9 @@ class Renderer:
         if digest is None:
             view = self.posts[i]
             # The bodies are hashed as bytes: repr() of long strings would cost more than rendering.
-            h = hashlib.sha256(view.html.encode())
-            h.update(view.summary_html.encode())
-            h.update(repr((replace(view, html=Markup(), summary_html=Markup()), self.site.posts[i].public)).encode())
+            h = hashlib.sha256(view.html.text.encode())
+            h.update(view.summary_html.text.encode())
+            h.update(repr((replace(view, html=SafeHTML(""), summary_html=SafeHTML("")), self.site.posts[i].public)).encode())
             digest = self._post_digests[i] = h.digest()
         return digest
 

@@ -7,10 +7,39 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from markupsafe import Markup
-
 from blogen.markdown import Heading
 from blogen.site import Page, Post, Tag
+
+
+class SafeHTML:
+    """HTML that templates print as it is, without copying it.
+
+    ``Markup(text)`` would copy every post body once more for the whole build; Jinja only needs
+    ``__html__``, and the copy it makes while rendering one page is freed with that page.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"SafeHTML({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SafeHTML) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __len__(self) -> int:
+        return len(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +70,8 @@ class PostView:
     date: datetime
     updated: datetime | None
     tags: tuple[TagView, ...]
-    html: Markup
-    summary_html: Markup
+    html: SafeHTML
+    summary_html: SafeHTML
     summary: str
     has_more: bool
     toc: tuple[Heading, ...]
@@ -60,7 +89,7 @@ class PageView:
     title: str
     url: str
     slug: str
-    html: Markup
+    html: SafeHTML
     summary: str
     toc: tuple[Heading, ...]
     show_toc: bool
@@ -105,7 +134,7 @@ def tag_view(tag: Tag, feeds: set[str]) -> TagView:
 def post_view(post: Post, tags: Mapping[str, TagView]) -> PostView:
     return PostView(
         title=post.title, url=post.url, slug=post.slug, date=post.date, updated=post.updated,
-        tags=tuple(tags[t] for t in post.tags), html=Markup(post.html), summary_html=Markup(post.summary_html),
+        tags=tuple(tags[t] for t in post.tags), html=SafeHTML(post.html), summary_html=SafeHTML(post.summary_html),
         summary=post.summary, has_more=post.has_more, toc=post.toc, show_toc=post.show_toc,
         reading_minutes=post.reading_minutes, words=post.words, image=post.image, draft=post.draft,
         extra=post.extra, source=post.source,
@@ -113,5 +142,5 @@ def post_view(post: Post, tags: Mapping[str, TagView]) -> PostView:
 
 
 def page_view(page: Page) -> PageView:
-    return PageView(page.title, page.url, page.slug, Markup(page.html), page.summary, page.toc, page.show_toc,
+    return PageView(page.title, page.url, page.slug, SafeHTML(page.html), page.summary, page.toc, page.show_toc,
                     page.extra, page.source)
