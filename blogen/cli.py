@@ -222,7 +222,8 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
     site = report.prepared.site
     ext = f", {report.external} external URL{'s' * (report.external != 1)} fetched" if external else ""
     n_posts, n_pages = len(site.posts), len(site.pages)
-    click.echo(f"checked {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)} and {report.links} links{ext}: "
+    click.echo(f"checked {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)} and {report.links} "
+               f"link{'s' * (report.links != 1)}{ext}: "
                f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
     if errors:
         raise SystemExit(1)

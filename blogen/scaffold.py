@@ -230,6 +230,8 @@ _GITIGNORE = """\
 # Written by `blogen build` and `blogen serve`; made again from content/ at any time.
 output/
 .blogen-cache/
+# Beside output/: the spare copy the next build updates, its manifests and the build lock.
+.*.blogen-*
 """
 
 

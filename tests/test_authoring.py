@@ -46,7 +46,8 @@ def test_init_makes_a_site_that_builds(cli: Cli, tmp_path: Path) -> None:
     assert files == [".gitignore", "blogen.toml", "content/pages/about.md", "content/posts/hello-blogen.md", "content/static/.gitkeep"]
     assert f"created {demo}/blogen.toml" in out
     assert not (demo / "theme").exists()  # the built-in theme is used
-    assert (demo / ".gitignore").read_text().splitlines()[1:] == ["output/", ".blogen-cache/"]
+    ignored = [line for line in (demo / ".gitignore").read_text().splitlines() if not line.startswith("#")]
+    assert ignored == ["output/", ".blogen-cache/", ".*.blogen-*"]
     post = meta_of(demo / "content/posts/hello-blogen.md")
     when = post["date"]
     assert isinstance(when, datetime) and when.utcoffset() == datetime.now(ZoneInfo("Europe/Berlin")).utcoffset()
