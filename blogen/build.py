@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 from blogen import __version__
 from blogen.config import Config, MarkdownOptions, load_config
-from blogen.content import Document, is_editor_noise, load_content
+from blogen.content import Document, DocumentMemo, is_editor_noise, load_content
 from blogen.errors import BlogenError, Problem
 from blogen.images import probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
@@ -224,6 +224,14 @@ def collect_theme_assets(config: Config) -> list[ThemeAsset]:
 
 
 @dataclass(frozen=True, slots=True)
+class Memo:
+    """What a long-running process (``blogen serve``) keeps between builds; keyed by content, so never stale."""
+
+    markdown: dict[str, Rendered] = field(default_factory=dict)
+    documents: DocumentMemo = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """A site made in memory: the model, every output file's bytes (or source), and the Markdown results."""
 
@@ -237,7 +245,7 @@ class Prepared:
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                  jobs: int | None = None, now: datetime | None = None,
-                 memo: dict[str, Rendered] | None = None, reuse: bool = True,
+                 memo: Memo | None = None, reuse: bool = True,
                  progress: Progress | None = None) -> Prepared:
     """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
 
@@ -245,8 +253,9 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
     """
     config = load_config(root, base_url=base_url, output=output)
-    content = load_content(config)
-    rendered, fresh = render_documents(config, content.documents, jobs, memo, progress)
+    content = load_content(config, memo.documents if memo is not None else None)
+    rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown if memo is not None else None,
+                                       progress)
     image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
     image_files += [f.source for f in content.static]
     images, image_problems = probe_images(config.root, image_files)
@@ -283,18 +292,20 @@ def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
 
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
-               memo: dict[str, Rendered] | None = None, input_key: str | None = None,
+               memo: Memo | None = None, input_key: str | None = None,
                progress: Progress | None = None) -> BuildReport:
     """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing.
 
-    ``memo`` keeps rendered Markdown in memory between builds of one process (the dev server).
+    ``memo`` keeps parsed sources and rendered Markdown in memory between builds of one process (the dev server).
     ``input_key`` is the inputs' digest when the caller has just computed it (see ``blogen.stamp``).
     """
     start = time.perf_counter()
     root = root.resolve()
     # Taken before anything is read: an edit made during the build then shows up as a change next time.
-    key = input_key or input_digest(root, build_options(drafts, base_url, output))
-    forget(root)
+    # (The dev server builds into its own folder and keeps no stamp.)
+    key = input_key or (input_digest(root, build_options(drafts, base_url, output)) if memo is None else "")
+    if memo is None:
+        forget(root)
     prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
                             progress=progress)
     site, files, fresh, cached = prepared.site, prepared.files, prepared.fresh, prepared.cached

@@ -111,9 +111,16 @@ def _name_and_date(stem: str) -> tuple[str, date | None]:
     return stem, None
 
 
+DocumentMemo = dict[tuple[object, ...], tuple["Document | None", list[Problem]]]
+
+
 def read_document(config: Config, path: Path, kind: Literal["post", "page"], bundle: Path | None,
-                  assets: tuple[str, ...]) -> tuple[Document | None, list[Problem]]:
-    """Read one source file; returns the document or the problems that stop it."""
+                  assets: tuple[str, ...], memo: DocumentMemo | None = None) -> tuple[Document | None, list[Problem]]:
+    """Read one source file; returns the document or the problems that stop it.
+
+    ``memo`` (kept by the dev server between builds) maps the file's bytes and everything else the
+    result depends on to the result, so an unchanged file is read but not parsed again.
+    """
     rel = _rel(config.root, path)
     limit = int(config.max_source_mb * 1024 * 1024)
     try:
@@ -124,6 +131,19 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(rel, None, f"cannot read file: {exc.strerror}")]
+    key: tuple[object, ...] = ()
+    if memo is not None:
+        key = (rel, kind, bundle, assets, config.timezone, hashlib.sha256(data).digest())
+        if key in memo:
+            return memo[key]
+        result = _parse_document(config, path, rel, data, kind, bundle, assets)
+        memo[key] = result
+        return result
+    return _parse_document(config, path, rel, data, kind, bundle, assets)
+
+
+def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Literal["post", "page"],
+                    bundle: Path | None, assets: tuple[str, ...]) -> tuple[Document | None, list[Problem]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -147,7 +167,7 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
     return doc, problems
 
 
-def load_content(config: Config) -> Content:
+def load_content(config: Config, memo: DocumentMemo | None = None) -> Content:
     """Read every post, page and static file of the site; raise BlogenError with all problems found."""
     root = config.root
     content = root / "content"
@@ -179,13 +199,13 @@ def load_content(config: Config) -> Content:
             if f.parent == bundle and f.name in ("index.md", "index.markdown"):
                 assets = tuple(sorted(a.relative_to(bundle).as_posix() for a in files
                                       if (a.parent == bundle or bundle in a.parents) and a != f))
-                doc, found = read_document(config, f, kind, bundle, assets)
+                doc, found = read_document(config, f, kind, bundle, assets, memo)
                 problems.extend(found)
                 if doc is not None:
                     documents.append(doc)
             continue  # other files in a bundle are its assets
         if f.suffix in SOURCE_SUFFIXES:
-            doc, found = read_document(config, f, kind, None, ())
+            doc, found = read_document(config, f, kind, None, (), memo)
             problems.extend(found)
             if doc is not None:
                 documents.append(doc)

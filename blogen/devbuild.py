@@ -61,6 +61,8 @@ class DevBuilder:
         self._readers = 0
         self._stopping = False
         self._generation = 0
+        self._started = 0  # builds begun
+        self._finished = 0  # builds ended
         self.outcome: BuildOutcome | None = None  # the latest, good or bad
         self.good: BuildOutcome | None = None  # the latest good one: what output/ holds
         self._thread = threading.Thread(target=self._loop, name="blogen-build", daemon=True)
@@ -101,8 +103,14 @@ class DevBuilder:
         return since is not None and time.monotonic() - since < ACTIVITY_HOLD
 
     def _wait_idle_locked(self, timeout: float) -> bool:
+        """Wait for the builds that cover every change seen so far, not for later ones.
+
+        Under a stream of saves the server is never idle; waiting only for the build already
+        running, or the one that will pick up changes seen before this request, bounds the wait.
+        """
         deadline = time.monotonic() + timeout
-        while self._busy() and not self._stopping:
+        need = self._started + (1 if self._requested or self._activity_since is not None else 0)
+        while self._busy() and self._finished < need and not self._stopping:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
@@ -138,6 +146,7 @@ class DevBuilder:
                     return
                 self._requested = False
                 self._building = True
+                self._started += 1
                 changes = frozenset(self._changes)
                 self._changes = set()
                 since = self._activity_since
@@ -158,6 +167,7 @@ class DevBuilder:
             finally:
                 with self._cond:
                     self._building = False
+                    self._finished += 1
                     self._cond.notify_all()
 
     def _run(self, changes: frozenset[str], since: float | None) -> BuildOutcome:

@@ -25,12 +25,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from blogen.build import BuildReport, build_site
+from blogen.build import BuildReport, Memo, build_site
 from blogen.devbuild import BuildOutcome, DevBuilder, describe
 from blogen.errors import Problem
 from blogen.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.livereload import digest, error_page, page_update, problems_json
-from blogen.markdown import Rendered
 from blogen.watch import ChangeSet, Watcher
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ class DevServer:
         self.request_wait = request_wait
         self.loopback = is_loopback(host)
         self._build_function = build_function
-        self._memo: dict[str, Rendered] = {}
+        self._memo = Memo()
         self.tempdir = Path(tempfile.mkdtemp(prefix="blogen-serve-"))
         self.served = self.tempdir / "site"
         self.builder = DevBuilder(self._build, self._publish)

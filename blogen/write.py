@@ -112,50 +112,56 @@ def _folder_key(folder: Path) -> str | None:
     return f"{st.st_dev}:{st.st_ino}"
 
 
-def _load_state(out: Path) -> dict[str, dict[str, Any]]:
-    try:
-        doc = json.loads(_state_path(out).read_text(encoding="utf-8"))
-        if doc.get("format") != _FORMAT or not isinstance(doc.get("folders"), dict):
-            return {}
-        return {str(k): v for k, v in doc["folders"].items() if isinstance(v, dict) and isinstance(v.get("files"), dict)}
-    except (OSError, ValueError, AttributeError, TypeError):
-        return {}
-
-
-def _read_manifest(out: Path, folder: Path) -> Manifest | None:
-    key = _folder_key(folder)
-    entry = None if key is None else _load_state(out).get(key)
-    return None if entry is None else {str(r): list(v) for r, v in entry["files"].items()}
-
-
-def _write_manifest(out: Path, folder: Path, manifest: Manifest | None, notes: Mapping[str, Any] | None = None) -> None:
-    """Record (or, with None, forget) a folder's manifest and the caller's notes about it.
+class _State:
+    """The manifests file beside output/: read once per build, written through on every change.
 
     The manifests live beside output/, not in it, so the published files stay the same bytes from
     build to build.
     """
-    keep = {k for k in (_folder_key(out), _folder_key(_spare(out))) if k}
-    state = {k: v for k, v in _load_state(out).items() if k in keep}
-    key = _folder_key(folder)
-    if key is not None:
-        if manifest is None:
-            state.pop(key, None)
-        else:
-            state[key] = {"files": manifest, "notes": dict(notes or {})}
-    path = _state_path(out)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"format": _FORMAT, "folders": state}, sort_keys=True, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = _state_path(out)
+        self.folders: dict[str, dict[str, Any]] = {}
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            if doc.get("format") == _FORMAT and isinstance(doc.get("folders"), dict):
+                self.folders = {str(k): v for k, v in doc["folders"].items()
+                                if isinstance(v, dict) and isinstance(v.get("files"), dict)}
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass
+
+    def manifest(self, folder: Path) -> Manifest | None:
+        entry = self.folders.get(_folder_key(folder) or "")
+        return None if entry is None else {str(r): list(v) for r, v in entry["files"].items()}
+
+    def notes(self, folder: Path) -> dict[str, Any]:
+        entry = self.folders.get(_folder_key(folder) or "")
+        notes = entry.get("notes") if entry else None
+        return notes if isinstance(notes, dict) else {}
+
+    def put(self, folder: Path, manifest: Manifest | None, notes: Mapping[str, Any] | None = None) -> None:
+        """Record (or, with None, forget) a folder's manifest and the caller's notes about it."""
+        keep = {k for k in (_folder_key(self.out), _folder_key(_spare(self.out))) if k}
+        self.folders = {k: v for k, v in self.folders.items() if k in keep}
+        key = _folder_key(folder)
+        if key is not None:
+            if manifest is None:
+                self.folders.pop(key, None)
+            else:
+                self.folders[key] = {"files": manifest, "notes": dict(notes or {})}
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps({"format": _FORMAT, "folders": self.folders}, sort_keys=True, separators=(",", ":")),
+                       encoding="utf-8")
+        os.replace(tmp, self.path)
 
 
 def read_live(out: Path) -> tuple[dict[str, str], dict[str, Any]]:
     """The digests of the live folder's intact files, and the notes the last build left with them."""
     if not out.is_dir():
         return {}, {}
-    key = _folder_key(out)
-    entry = _load_state(out).get(key or "")
-    notes = entry.get("notes", {}) if entry else {}
-    return {rel: str(m[0]) for rel, m in _live_manifest(out).items()}, notes if isinstance(notes, dict) else {}
+    state = _State(out)
+    return {rel: str(m[0]) for rel, m in _live_manifest(out, state).items()}, state.notes(out)
 
 
 def _ensure_marker(folder: Path) -> None:
@@ -173,11 +179,11 @@ def _scan(folder: Path) -> set[str]:
     return found
 
 
-def _live_manifest(out: Path) -> Manifest:
+def _live_manifest(out: Path, state: _State) -> Manifest:
     """The live folder's manifest, checked against the disk: a file edited or deleted by hand counts as changed."""
     if not out.is_dir():
         return {}
-    manifest = _read_manifest(out, out)
+    manifest = state.manifest(out)
     if manifest is None:  # an older blogen, or a damaged marker: learn the facts from the files themselves
         manifest = {}
         for rel in _scan(out):
@@ -263,18 +269,20 @@ def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]
 
 def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]) -> WriteReport:
     desired = {rel: _digest(data) for rel, data in files.items()}
-    live = _live_manifest(out)
+    state = _State(out)
+    live = _live_manifest(out, state)
     for rel, data in files.items():
         if isinstance(data, Kept) and (rel not in live or live[rel][0] != data.digest):
             raise OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel)
     changed = sorted(rel for rel, d in desired.items() if rel not in live or live[rel][0] != d)
     removed = sorted(set(live) - desired.keys())
     if not changed and not removed and (out / MARKER).is_file() and not (_scan(out) - desired.keys()):
-        _write_manifest(out, out, live, notes)
+        if state.notes(out) != notes:
+            state.put(out, live, notes)
         return WriteReport((), (), len(desired))
-    spare = _prepare_spare(out, live)
-    spare_files = _read_manifest(out, spare) or {}
-    _write_manifest(out, spare, None)  # from here until its new manifest is written, the spare is untrusted
+    spare = _prepare_spare(out, live, state)
+    spare_files = state.manifest(spare) or {}
+    state.put(spare, None)  # from here until its new manifest is written, the spare is untrusted
     _ensure_marker(spare)
     result: Manifest = {}
     made: set[Path] = set()
@@ -303,20 +311,20 @@ def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]) -> Wr
         with suppress(FileNotFoundError):
             (spare / rel).unlink()
         _prune_empty(spare, (spare / rel).parent)
-    _write_manifest(out, spare, result, notes)
+    state.put(spare, result, notes)
     _swap(out, spare)
     return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
 
 
-def _prepare_spare(out: Path, live: Manifest) -> Path:
+def _prepare_spare(out: Path, live: Manifest, state: _State) -> Path:
     """The spare folder, made from the live one by hard links when there is none (the first swap)."""
     spare = _spare(out)
-    if spare.is_dir() and _read_manifest(out, spare) is not None:
+    if spare.is_dir() and state.manifest(spare) is not None:
         return spare
     if spare.exists():  # left untrusted by a build that died while updating it, or by hand
         shutil.rmtree(spare)
     spare.mkdir(parents=True)
-    _write_manifest(out, spare, None)  # a new folder may reuse the inode of a deleted one: forget that one
+    state.put(spare, None)  # a new folder may reuse the inode of a deleted one: forget that one
     if out.is_dir():
         for rel in [*live, MARKER]:
             target = spare / rel
@@ -327,7 +335,7 @@ def _prepare_spare(out: Path, live: Manifest) -> Path:
                 pass
             except OSError:
                 shutil.copy2(out / rel, target)
-        _write_manifest(out, spare, {rel: list(v) for rel, v in live.items()})
+        state.put(spare, {rel: list(v) for rel, v in live.items()})
     return spare
 
 
