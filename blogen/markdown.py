@@ -368,9 +368,12 @@ def _count_words(children: Sequence[Token]) -> int:
     return _count_prose("".join(parts))
 
 
+_PROSE_WORD_RE = re.compile(r"\S*[^\W_]\S*")  # a run of non-space with at least one letter or digit
+
+
 def _count_prose(text: str) -> int:
     """Whitespace-separated words, ignoring lone punctuation such as a spaced dash."""
-    return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
+    return len(_PROSE_WORD_RE.findall(text))
 
 
 def _count_breaks(children: Sequence[Token] | None) -> int:
