@@ -81,6 +81,10 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
 
     def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str) -> None:
         if frag and frag not in target.headings and frag not in ids_in(target.html):
+            same = _same_anchor(frag, target.headings)
+            if same is not None:  # written for GitHub or Hugo, which keep doubled dashes ("a & b" -> "a--b")
+                rewrites[link.target] = (url if target is not doc else "") + f"#{same}"
+                return
             where = "this page" if target is doc else f"'{target.source.removeprefix('content/')}'"
             hint = did_you_mean(frag, target.headings).replace(" (did you mean", "; did you mean").rstrip(")")
             broken(link, f"no heading '{frag}' in {where}{hint}")
@@ -138,6 +142,13 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             continue
         broken(link, f"no such file {candidate}" if "." in posixpath.basename(path) else f"no page at {url}")
     return Resolved(rewrites, tuple(problems), frozenset(used), files)
+
+
+def _same_anchor(frag: str, headings: tuple[str, ...]) -> str | None:
+    """The heading id that ``frag`` names once runs of dashes count as one, if exactly one does."""
+    key = re.sub(r"-{2,}", "-", frag.lower()).strip("-")
+    found = [h for h in headings if re.sub(r"-{2,}", "-", h).strip("-") == key]
+    return found[0] if len(found) == 1 else None
 
 
 def _bundle_of(candidate: str, index: LinkIndex) -> Target | None:

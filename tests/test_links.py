@@ -157,3 +157,11 @@ x
     assert 'src="../../posts/psu/ripple.svg"' in tag
     post = read(root, "posts/psu/index.html")
     assert 'src="ripple.svg"' in post and 'href="#details"' in post  # the post itself is unchanged
+
+
+def test_fragments_written_for_github_or_hugo_find_their_heading(site: Site, build: Build) -> None:
+    root = site(TARGETS + _post("## People & Body\n\n[here](#people--body) and [there](../pages/about.md#--contact--)"))
+    build(root)
+    html = read(root, "posts/source/index.html")
+    assert '<a href="#people-body">here</a>' in html
+    assert '<a href="../../about/#contact">there</a>' in html
