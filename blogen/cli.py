@@ -59,6 +59,34 @@ def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | Non
     return True, key
 
 
+T = TypeVar("T")
+
+
+def _guarded(root: Path, verbose: bool, what: str, consequence: str, action: Callable[[], T],
+             settle: Callable[[], None] = lambda: None) -> T:
+    """Run a command's work: site problems become ``path:line: message`` lines and exit code 1,
+    anything else is reported as a bug in one line (a traceback only with -v). ``settle`` runs
+    first either way (it clears a progress line)."""
+    from blogen.errors import BlogenError
+
+    try:
+        result = action()
+    except BlogenError as exc:
+        settle()
+        print_problems(root, exc.problems)
+        n = sum(1 for p in exc.problems if p.severity == "error")
+        click.echo(f"{what} failed: {n} error{'s' if n != 1 else ''}{consequence}", err=True)
+        raise SystemExit(1) from None
+    except Exception as exc:
+        settle()
+        if verbose:
+            raise
+        click.echo(f"blogen: internal error: {type(exc).__name__}: {exc} (this is a bug; run with -v for details)", err=True)
+        raise SystemExit(1) from None
+    settle()
+    return result
+
+
 class _ProgressLine:
     """A self-overwriting ``rendering pages 1234/5000`` line on a terminal, at most ten updates a second.
 
@@ -139,24 +167,12 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
             click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
         return
     from blogen.build import build_site
-    from blogen.errors import BlogenError
 
     progress = _progress_line() if not quiet else None
-    try:
-        report = build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict, input_key=key,
-                            progress=progress)
-    except BlogenError as exc:
-        _end_progress(progress)
-        print_problems(root, exc.problems)
-        n = sum(1 for p in exc.problems if p.severity == "error")
-        click.echo(f"build failed: {n} error{'s' if n != 1 else ''}; output left unchanged", err=True)
-        raise SystemExit(1) from None
-    except Exception as exc:
-        if verbose:
-            raise
-        click.echo(f"blogen: internal error: {type(exc).__name__}: {exc} (this is a bug; run with -v for details)", err=True)
-        raise SystemExit(1) from None
-    _end_progress(progress)
+    report = _guarded(root, verbose, "build", "; output left unchanged",
+                      lambda: build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict,
+                                         input_key=key, progress=progress),
+                      settle=lambda: _end_progress(progress))
     print_problems(root, report.warnings)
     if quiet:
         return
@@ -202,20 +218,9 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
     """
     _setup_logging(verbose)
     from blogen.check import check_site
-    from blogen.errors import BlogenError
-
-    try:
-        report = check_site(root, drafts=drafts, base_url=base_url, external=external, strict=strict, timeout=timeout)
-    except BlogenError as exc:
-        print_problems(root, exc.problems)
-        n = sum(1 for p in exc.problems if p.severity == "error")
-        click.echo(f"check failed: {n} error{'s' if n != 1 else ''}", err=True)
-        raise SystemExit(1) from None
-    except Exception as exc:
-        if verbose:
-            raise
-        click.echo(f"blogen: internal error: {type(exc).__name__}: {exc} (this is a bug; run with -v for details)", err=True)
-        raise SystemExit(1) from None
+    report = _guarded(root, verbose, "check", "",
+                      lambda: check_site(root, drafts=drafts, base_url=base_url, external=external, strict=strict,
+                                         timeout=timeout))
     print_problems(root, report.problems)
     errors = sum(1 for p in report.problems if p.severity == "error")
     warnings = len(report.problems) - errors

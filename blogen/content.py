@@ -101,7 +101,8 @@ def _rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _name_and_date(stem: str) -> tuple[str, date | None]:
+def name_and_date(stem: str) -> tuple[str, date | None]:
+    """``2021-03-14-my-post`` -> (``my-post``, 2021-03-14): the date prefix Jekyll requires and Hugo allows."""
     m = _DATE_PREFIX.match(stem)
     if m:
         try:
@@ -157,7 +158,7 @@ def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Lit
     if any(p.severity == "error" for p in problems):
         return None, problems
     stem = bundle.name if bundle is not None else path.name.rsplit(".", 1)[0]
-    name, name_date = _name_and_date(stem)
+    name, name_date = name_and_date(stem)
     digest = hashlib.sha256(f"{split.body_line}\n{split.body}".encode()).hexdigest()
     doc = Document(
         kind=kind, source=rel, name=name, name_date=name_date, meta=meta, body=split.body,

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from blogen.content import name_and_date
 from blogen.errors import BlogenError
 from blogen.importer import (
     IMPORT_SUFFIXES,
@@ -24,7 +25,6 @@ from blogen.importer import (
     as_text_list,
     fence_states,
     finish_front,
-    name_and_date,
     parse_date_value,
     plain,
     snippet,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from blogen.content import name_and_date
 from blogen.importer import (
     IMPORT_SUFFIXES,
     Converted,
@@ -22,7 +23,6 @@ from blogen.importer import (
     as_text_list,
     fenced_lines,
     finish_front,
-    name_and_date,
     parse_date_value,
     plain,
     snippet,

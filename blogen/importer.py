@@ -28,7 +28,6 @@ from blogen.scaffold import format_front_matter, post_slugs, readable_name
 from blogen.urls import expand_permalink, join_url, slugify
 
 IMPORT_SUFFIXES = (".md", ".markdown", ".mkd", ".mkdn", ".mdown")
-_DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
 _SNIPPET = 70
 _CONTAINER = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*")
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -146,17 +145,6 @@ def split_front(text: str, shown: str, findings: list[Finding]) -> Split:
                         key_lines[m.group(1)] = n + 1
                 return Split({str(k): v for k, v in values.items()}, key_lines, "\n".join(lines[end + 1:]), end + 2)
     raise BlogenError(problems)
-
-
-def name_and_date(stem: str) -> tuple[str, date | None]:
-    """``2021-03-14-my-post`` -> (``my-post``, 2021-03-14); the date prefix Jekyll requires and Hugo allows."""
-    m = _DATE_PREFIX.match(stem)
-    if m:
-        try:
-            return m.group(4), date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            pass
-    return stem, None
 
 
 # --- values ---------------------------------------------------------------------------------------

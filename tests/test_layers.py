@@ -29,8 +29,8 @@ ALLOWED = {
     "scaffold": {"content", "errors", "frontmatter", "urls"},
     "listing": {"config", "content", "errors", "urls"},
     "importer": {"config", "content", "errors", "frontmatter", "listing", "scaffold", "urls"},
-    "import_jekyll": {"errors", "importer", "urls"},
-    "import_hugo": {"errors", "importer", "urls"},
+    "import_jekyll": {"content", "errors", "importer", "urls"},
+    "import_hugo": {"content", "errors", "importer", "urls"},
     "build": {"config", "content", "errors", "images", "markdown", "render", "site", "stamp", "write"},
 }
 
