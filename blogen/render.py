@@ -279,17 +279,28 @@ class Renderer:
                      *self.site.related[i]]
         elif route.kind == "page" and route.item is not None:
             h.update(repr(self.pages[route.item]).encode())
-        elif route.kind in ("tag", "tagfeed") and route.item is not None:
+        elif route.kind == "tag" and route.item is not None:
             members = self.site.tag_posts[route.item]
+            per = self.config.posts_per_page
             h.update(repr((self.tags[route.item], len(members))).encode())
-            posts = members
-        elif route.kind in ("archive", "feed"):
+            posts = members[(route.number - 1) * per: route.number * per]
+        elif route.kind == "tagfeed" and route.item is not None:
+            h.update(repr(self.tags[route.item]).encode())
+            posts = self._feed_entries(self.site.tag_posts[route.item])
+        elif route.kind == "feed":
+            posts = self._feed_entries(range(len(self.posts)))
+        elif route.kind == "archive":
             posts = range(len(self.posts))
         elif route.kind == "tags":
             h.update(repr(sorted(self.tags.items())).encode())
         for i in posts:
             h.update(b"-" if i < 0 else self.post_digest(i))
         return h.hexdigest()
+
+    def _feed_entries(self, indices: Sequence[int]) -> list[int]:
+        """The posts a feed shows (as ``atom_feed`` picks them): public ones, newest first, up to the limit."""
+        public = [i for i in indices if self.site.posts[i].public]
+        return public[: self.config.feed.entries] if self.config.feed.entries else public
 
     def post_digest(self, i: int) -> bytes:
         digest = self._post_digests.get(i)
