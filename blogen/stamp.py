@@ -84,11 +84,13 @@ def input_digest(root: Path, options: Sequence[object]) -> str:
             h.update(name.encode() + b"\0" + (root / name).read_bytes())
         except OSError:
             h.update(name.encode() + b"\0-")
+    root_text = str(root) + os.sep
     for top in (root / "content", root / "theme"):
-        for path in sorted(_files(top)):
-            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        for path in sorted(str(p) for p in _files(top)):
+            h.update(path.removeprefix(root_text).encode() + b"\0")
             try:
-                h.update(path.read_bytes())
+                with open(path, "rb") as handle:
+                    h.update(handle.read())
             except OSError:
                 h.update(b"\0unreadable")
     return h.hexdigest()
@@ -96,17 +98,25 @@ def input_digest(root: Path, options: Sequence[object]) -> str:
 
 def output_manifest(out: Path) -> str:
     """Sizes and mtimes of every file in the output folder: any change by hand shows up here."""
-    h = hashlib.sha256()
     rows: list[str] = []
-    for path in _files(out):
+    stack = [(str(out), "")]
+    while stack:  # plain strings and DirEntry stats: this walk is most of a no-op build's time
+        folder, prefix = stack.pop()
         try:
-            st = path.stat()
+            entries = list(os.scandir(folder))
         except OSError:
             continue
-        rows.append(f"{path.relative_to(out).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}")
-    for row in sorted(rows):
-        h.update(row.encode() + b"\n")
-    return h.hexdigest()
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    rows.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}")
+            except OSError:
+                continue
+    rows.sort()
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
 def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[list[str] | None, str]:
