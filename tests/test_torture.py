@@ -118,6 +118,7 @@ def test_file_vanishing_between_scan_and_read(site: Site, cli: Cli, monkeypatch:
     code, _, _ = cli("build", "--root", str(root), "-q")
     assert code == 0
     before = snapshot(root / "output")
+    (root / "content/posts/a.md").write_text(GOOD.split("--\n", 1)[1].replace("Alpha", "Changed"))  # a build to do
     real = Path.read_bytes
 
     def vanish(self: Path) -> bytes:
