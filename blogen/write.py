@@ -288,10 +288,10 @@ def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]) -> Wr
     made: set[Path] = set()
     for rel, d in sorted(desired.items()):
         target = spare / rel
-        if target.parent not in made:
+        mine = spare_files.get(rel)
+        if mine is None and target.parent not in made:  # a file the spare already has has its folder too
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        mine = spare_files.get(rel)
         if rel in live and live[rel][0] == d:
             # Unchanged: the spare must hold the very same inode as the live folder, mtime and all.
             if (mine is None or mine[3] != live[rel][3]) and not _replace_with_link(out / rel, target):
