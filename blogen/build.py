@@ -188,6 +188,29 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
 # --- theme assets ---------------------------------------------------------------------------------
 
 
+def _code_css(config: Config) -> bytes:
+    """The code-highlighting CSS, from the cache when the renderer and styles are the same.
+
+    Making it loads Pygments, which a build whose Markdown all comes from the cache never needs.
+    """
+    light, dark = config.markdown.highlight_light, config.markdown.highlight_dark
+    key = hashlib.sha256(f"{renderer_fingerprint()}|{light}|{dark}".encode()).hexdigest()[:32]
+    path = config.root / CACHE_DIR / f"code-{key}.css"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    css = highlight_css(light, dark).encode()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(css)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("cannot cache the code CSS: %s", exc)
+    return css
+
+
 def collect_theme_assets(config: Config) -> list[ThemeAsset]:
     """Theme static files (the site's own override the built-in ones by name); CSS is fingerprinted.
 
@@ -210,8 +233,7 @@ def collect_theme_assets(config: Config) -> list[ThemeAsset]:
         if name.endswith((".css", ".js")):
             data = path.read_bytes()
             if name == "style.css":
-                data = data.rstrip(b"\n") + b"\n\n" + highlight_css(
-                    config.markdown.highlight_light, config.markdown.highlight_dark).encode()
+                data = data.rstrip(b"\n") + b"\n\n" + _code_css(config)
             digest = hashlib.sha256(data).hexdigest()[:10]
             stem, ext = name.rsplit(".", 1)
             assets.append(ThemeAsset(name, "", f"{stem}.{digest}.{ext}", data))
