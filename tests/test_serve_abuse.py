@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from conftest import write_site
-from test_server import SITE, builds, make_server, request, wait_until
+from test_server import SITE, builds, make_server, request, serve_process, wait_until
 
 from blogen.server import DevServer
 
@@ -95,24 +92,12 @@ def test_sigterm_during_a_build_exits_cleanly(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", spec)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    code = ("import sys; from pathlib import Path; from blogen.server import serve; "
-            "sys.exit(serve(Path(sys.argv[1]), port=0, echo=lambda s: print(s, flush=True)))")
-    with subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True,
-                          env={**os.environ, "TMPDIR": str(tmp)}) as proc:
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.startswith("Serving "):
-                    break
-            for i in range(120):  # every page changes: a long rebuild
-                (root / f"content/posts/p{i}.md").write_text(f"---\ntitle: P{i} again\ndate: 2024-01-01\n---\n{body}\n")
-            time.sleep(0.4)  # past the debounce: the rebuild is running now
-            t0 = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=10) == 0
-            assert time.monotonic() - t0 < 2.5
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    with serve_process(root, tmp) as proc:
+        for i in range(120):  # every page changes: a long rebuild
+            (root / f"content/posts/p{i}.md").write_text(f"---\ntitle: P{i} again\ndate: 2024-01-01\n---\n{body}\n")
+        time.sleep(0.4)  # past the debounce: the rebuild is running now
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert time.monotonic() - t0 < 2.5
     wait_until(lambda: list(tmp.iterdir()) == [], "the temporary folder to be removed", 10)

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -461,11 +462,9 @@ def test_stop_is_quick_and_leaves_nothing(tmp_path: Path) -> None:
         socket.create_connection(("127.0.0.1", dev.port), timeout=1).close()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_signal_stops_the_process_and_removes_its_temp_folder(tmp_path: Path, signum: signal.Signals) -> None:
-    root = write_site(tmp_path / "site", SITE)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+@contextmanager
+def serve_process(root: Path, tmp: Path) -> Iterator[subprocess.Popen[str]]:
+    """``serve`` in a real process with its own TMPDIR, yielded once it says it is serving."""
     code = ("import sys; from pathlib import Path; from blogen.server import serve; "
             "sys.exit(serve(Path(sys.argv[1]), port=0, echo=lambda s: print(s, flush=True)))")
     with subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True,
@@ -475,16 +474,25 @@ def test_signal_stops_the_process_and_removes_its_temp_folder(tmp_path: Path, si
             for line in proc.stdout:
                 if line.startswith("Serving "):
                     break
-            assert any(tmp.iterdir())  # the private build folder exists while serving
-            t0 = time.monotonic()
-            proc.send_signal(signum)
-            assert proc.wait(timeout=5) == 0
-            assert time.monotonic() - t0 < 2.0
-            assert list(tmp.iterdir()) == []
+            yield proc
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_stops_the_process_and_removes_its_temp_folder(tmp_path: Path, signum: signal.Signals) -> None:
+    root = write_site(tmp_path / "site", SITE)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with serve_process(root, tmp) as proc:
+        assert any(tmp.iterdir())  # the private build folder exists while serving
+        t0 = time.monotonic()
+        proc.send_signal(signum)
+        assert proc.wait(timeout=5) == 0
+        assert time.monotonic() - t0 < 2.0
+        assert list(tmp.iterdir()) == []
 
 
 def test_outcome_is_a_value() -> None:
