@@ -294,6 +294,8 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     pages = notes.get("pages", {})
     result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
                            progress)
+    if result.warnings:
+        site = _with_warnings(site, result.warnings)
     files: dict[str, Data] = dict(result.files)
     files.update((rel, Kept(live[rel])) for rel in result.kept)
     by_name = {a.name: a for a in assets}

@@ -54,6 +54,7 @@ class Config:
     posts_per_page: int = 10
     output: str = "output"
     max_source_mb: float = 16.0  # a Markdown source larger than this is refused (a runaway generated file)
+    broken_links: str = "error"  # or "warning": while migrating a blog whose old links point at files not yet here
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     feed: FeedOptions = field(default_factory=FeedOptions)
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -92,6 +93,7 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "permalink": (lambda v: isinstance(v, str), "a string"),
     "posts_per_page": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1000, "an integer from 1 to 1000"),
     "output": (lambda v: isinstance(v, str) and v.strip() != "" and "\0" not in v, "a folder name"),
+    "broken_links": (lambda v: v in ("error", "warning"), '"error" or "warning"'),
     "max_source_mb": (lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 < v <= 1024, "a number of megabytes from 0 to 1024"),
     "markdown": (lambda v: isinstance(v, dict), "a table"),
     "highlight": (lambda v: isinstance(v, dict), "a table"),

@@ -59,6 +59,7 @@ class Resolved:
     problems: tuple[Problem, ...]
     used_assets: frozenset[str]  # bundle-relative paths of this document's own files that it links
     files: Mapping[str, str]  # target as written -> the local file it names (relative to the site root)
+    broken: tuple[str, ...] = ()  # the targets (as written) that point at nothing
 
 
 def _split(target: str) -> tuple[str, str | None]:
@@ -73,11 +74,13 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
     problems: list[Problem] = []
     used: set[str] = set()
     files: dict[str, str] = {}
+    dead: list[str] = []
     folder = doc.bundle or posixpath.dirname(doc.source)
 
     def broken(link: LinkRef, why: str) -> None:
         kind = "broken image" if link.is_image else "broken link"
         problems.append(Problem(doc.source, link.line, f"{kind} '{link.target}' ({why})"))
+        dead.append(link.target)
 
     def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str) -> None:
         if frag and frag not in target.headings and frag not in ids_in(target.html):
@@ -141,7 +144,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
                 rewrites[target] = url + (f"#{frag}" if frag else "")
             continue
         broken(link, f"no such file {candidate}" if "." in posixpath.basename(path) else f"no page at {url}")
-    return Resolved(rewrites, tuple(problems), frozenset(used), files)
+    return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead))
 
 
 def _same_anchor(frag: str, headings: tuple[str, ...]) -> str | None:
@@ -172,19 +175,24 @@ def _site_url(path: str, page_url: str, base_path: str) -> str:
 _SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)"')
 
 
+def root_relative_url(value: str, page_url: str) -> str:
+    """A page-relative href or src as seen from the site root (``cask.png`` on ``/posts/x/`` -> ``/posts/x/cask.png``)."""
+    if not value or _SCHEME.match(value) or value.startswith("/"):
+        return value
+    if value.startswith("#"):
+        return page_url + value
+    folder = page_url if page_url.endswith("/") else page_url.rsplit("/", 1)[0] + "/"
+    path, sep, rest = value.partition("#")
+    joined = posixpath.normpath(posixpath.join(folder, path)) + ("/" if path.endswith("/") else "")
+    return joined + sep + rest
+
+
 def root_relative(html: str, page_url: str) -> str:
     """Make the page-relative links and images of ``html`` root-relative, so the fragment can be shown
     on another page (a post's summary on the home and tag pages) and still point at the same files."""
-    folder = page_url if page_url.endswith("/") else page_url.rsplit("/", 1)[0] + "/"
 
     def resolve(value: str) -> str:
-        if not value or _SCHEME.match(value) or value.startswith("/"):
-            return value
-        if value.startswith("#"):
-            return page_url + value
-        path, sep, rest = value.partition("#")
-        joined = posixpath.normpath(posixpath.join(folder, path)) + ("/" if path.endswith("/") else "")
-        return joined + sep + rest
+        return root_relative_url(value, page_url)
 
     def fix(m: re.Match[str]) -> str:
         return f'{m.group(1)}{resolve(m.group(2))}"'

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from blogen import __version__
-from blogen.errors import BlogenError, Problem
+from blogen.errors import BlogenError, Problem, Severity
 from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
 from blogen.site import Route, Site
 from blogen.stamp import code_fingerprint
@@ -82,16 +82,16 @@ def make_environment(root: Path) -> jinja2.Environment:
 class _Errors:
     """Template errors, each reported once however many pages hit it."""
 
-    seen: dict[tuple[str, int | None, str], list[str]] = field(default_factory=dict)
+    seen: dict[tuple[str, int | None, str, Severity], list[str]] = field(default_factory=dict)
 
-    def add(self, path: str, line: int | None, message: str, page: str) -> None:
-        self.seen.setdefault((path, line, message), []).append(page)
+    def add(self, path: str, line: int | None, message: str, page: str, severity: Severity = "error") -> None:
+        self.seen.setdefault((path, line, message, severity), []).append(page)
 
     def problems(self) -> list[Problem]:
         out = []
-        for (path, line, message), pages in self.seen.items():
+        for (path, line, message, severity), pages in self.seen.items():
             more = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
-            out.append(Problem(path, line, f"{message} (while rendering {pages[0]}{more})"))
+            out.append(Problem(path, line, f"{message} (while rendering {pages[0]}{more})", severity))
         return out
 
 
@@ -118,7 +118,7 @@ class Renderer:
         )
         self.errors = _Errors()
         # Content links were checked in the model, so anything unknown here came from a template.
-        self.known_urls = frozenset(r.url for r in site.routes)
+        self.known_urls = frozenset(r.url for r in site.routes) | {u.split("#", 1)[0] for u in site.tolerated}
         self.feed_contents: dict[str, str] = {}  # post source -> its entry content, shared by every feed
         self.last_links: list[str] = []
         self._post_digests: dict[int, bytes] = {}
@@ -260,7 +260,8 @@ class Renderer:
         for target in links:
             if target.split("#", 1)[0].split("?", 1)[0] not in self.known_urls:
                 self.errors.add(f"theme/templates/{route.template}", None,
-                                f"broken link '{target}' in the page's templates: the site has no such page or file", page)
+                                f"broken link '{target}' in the page's templates: the site has no such page or file", page,
+                                "warning" if self.config.broken_links == "warning" else "error")
 
     def fingerprint(self, route: Route) -> str | None:
         """A digest of everything the route's bytes depend on, or None when it is cheaper to just render it."""
@@ -419,6 +420,7 @@ class RenderResult:
     files: dict[str, bytes]
     kept: frozenset[str]  # output paths whose inputs are unchanged and whose live file is intact
     notes: dict[str, list[Any]]  # output path -> [input fingerprint, root-relative links the page has]
+    warnings: tuple[Problem, ...] = ()
 
 
 def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int],
@@ -458,6 +460,6 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             if route.kind in ("feed", "tagfeed"):
                 feed_problems.extend(check_feed(route.output, data))
     problems = renderer.errors.problems() + feed_problems
-    if problems:
+    if any(p.severity == "error" for p in problems):
         raise BlogenError(problems)
-    return RenderResult(out, frozenset(kept), notes)
+    return RenderResult(out, frozenset(kept), notes, tuple(problems))

@@ -17,7 +17,7 @@ from blogen.config import Config
 from blogen.content import Document, StaticFile
 from blogen.errors import BlogenError, Problem
 from blogen.images import ImageInfo, enhance_images
-from blogen.links import LinkIndex, Target, resolve_links, rewrite_html, root_relative
+from blogen.links import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.markdown import Heading, Rendered, decode_href
 from blogen.urls import check_slug, expand_permalink, join_url, output_path, slugify
 
@@ -116,6 +116,7 @@ class Site:
     warnings: tuple[Problem, ...]
     next_scheduled: tuple[datetime, str] | None  # when the next future-dated post goes live, and its source
     unreferenced: tuple[str, ...] = ()  # bundle files no link or image uses (still published; `check` lists them)
+    tolerated: frozenset[str] = frozenset()  # broken links reported as warnings (broken_links = "warning"), root-relative
 
     def post_by_source(self) -> dict[str, int]:
         return {p.source: i for i, p in enumerate(self.posts)}
@@ -309,14 +310,14 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     _check_collisions(b, routes)
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
-    posts, pages, unreferenced = _resolve_links(b, posts, pages, rendered, static, routes, unpublished, images)
+    posts, pages, unreferenced, tolerated = _resolve_links(b, posts, pages, rendered, static, routes, unpublished, images)
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
         config=config, posts=tuple(posts), pages=tuple(pages), tags=tuple(tags),
         tag_posts=MappingProxyType(tag_posts), related=related, routes=tuple(routes),
         assets=MappingProxyType(assets), warnings=tuple(sorted(b.problems, key=Problem.sort_key)),
-        next_scheduled=min(scheduled) if scheduled else None, unreferenced=unreferenced,
+        next_scheduled=min(scheduled) if scheduled else None, unreferenced=unreferenced, tolerated=tolerated,
     )
 
 
@@ -378,7 +379,7 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
 
 def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: Mapping[str, Rendered],
                    static: Sequence[StaticFile], routes: Sequence[Route], unpublished: set[str],
-                   images: Mapping[str, ImageInfo]) -> tuple[list[Post], list[Page], tuple[str, ...]]:
+                   images: Mapping[str, ImageInfo]) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str]]:
     """Turn ``.md`` links into URLs and report every local link that points nowhere."""
     items: list[Post | Page] = [*posts, *pages]
     targets: dict[str, Target] = {}
@@ -397,11 +398,16 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
         static_urls={url: source for source, url in static_map.items()},
     )
     unreferenced: list[str] = []
+    tolerated: set[str] = set()
     fixed_posts: dict[str, Post] = {}
     fixed_pages: dict[str, Page] = {}
     for item in items:
         resolved = resolve_links(targets[item.source], rendered[item.source].links, index)
-        b.problems.extend(resolved.problems)
+        if b.config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
+            b.problems.extend(replace(p, severity="warning") for p in resolved.problems)
+            tolerated.update(root_relative_url(link, item.url) for link in resolved.broken)
+        else:
+            b.problems.extend(resolved.problems)
         for asset in item.assets:
             if asset not in resolved.used_assets and f'"{asset}"' not in item.html:
                 unreferenced.append(f"{item.bundle}/{asset}")
@@ -417,7 +423,7 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
 
         fixed_pages[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
-            tuple(sorted(unreferenced)))
+            tuple(sorted(unreferenced)), frozenset(tolerated))
 
 
 def _fix_html(html: str, pictures: Mapping[str, ImageInfo], rewrites: Mapping[str, str]) -> str:

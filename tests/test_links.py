@@ -165,3 +165,16 @@ def test_fragments_written_for_github_or_hugo_find_their_heading(site: Site, bui
     html = read(root, "posts/source/index.html")
     assert '<a href="#people-body">here</a>' in html
     assert '<a href="../../about/#contact">there</a>' in html
+
+
+def test_broken_links_can_be_warnings_while_migrating(site: Site, build: Build) -> None:
+    config = 'title = "T"\nbase_url = "https://e.org/"\nbroken_links = "warning"\n'
+    root = site(TARGETS + _post("[gone](gone.md) ![x](nope.png)"), config=config)
+    report = build(root)
+    assert [w.format() for w in report.warnings] == [
+        "content/posts/source.md:5: warning: broken image 'nope.png' (no such file content/posts/nope.png)",
+        "content/posts/source.md:5: warning: broken link 'gone.md' (no such file content/posts/gone.md)",
+    ]
+    assert (root / "output/posts/source/index.html").is_file()
+    with pytest.raises(BlogenError, match=r"broken link 'gone\.md'"):
+        build(root, strict=True)
