@@ -260,7 +260,7 @@ class Renderer:
         for target in links:
             if target.split("#", 1)[0].split("?", 1)[0] not in self.known_urls:
                 self.errors.add(f"theme/templates/{route.template}", None,
-                                f"broken link '{target}' in the page's templates: the site has no such page or file", page,
+                                f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
                                 "warning" if self.config.broken_links == "warning" else "error")
 
     def fingerprint(self, route: Route) -> str | None:
