@@ -159,10 +159,9 @@ def _url_for_alias(config: Config, alias: str) -> str:
 class _Builder:
     """Holds the problems list while the model is made; the Site it returns is immutable."""
 
-    def __init__(self, config: Config, now: datetime, include_drafts: bool) -> None:
+    def __init__(self, config: Config, now: datetime) -> None:
         self.config = config
         self.now = now
-        self.include_drafts = include_drafts
         self.problems: list[Problem] = []
 
     def err(self, path: str, line: int | None, message: str, severity: str = "error") -> None:
@@ -278,7 +277,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
               include_drafts: bool, images: Mapping[str, ImageInfo] | None = None) -> Site:
     """Build the immutable model and every route; raise BlogenError listing every problem."""
-    b = _Builder(config, now, include_drafts)
+    b = _Builder(config, now)
     images = images or {}
     docs = {d.source: d for d in documents}
     posts: list[Post] = []
