@@ -15,7 +15,7 @@ from typing import Any
 
 from blogen.config import Config
 from blogen.content import Document, StaticFile
-from blogen.errors import BlogenError, Problem
+from blogen.errors import BlogenError, Problem, Severity
 from blogen.images import ImageInfo, enhance_images
 from blogen.links import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.markdown import Heading, Rendered, decode_href
@@ -164,8 +164,8 @@ class _Builder:
         self.now = now
         self.problems: list[Problem] = []
 
-    def err(self, path: str, line: int | None, message: str, severity: str = "error") -> None:
-        self.problems.append(Problem(path, line, message, "warning" if severity == "warning" else "error"))
+    def err(self, path: str, line: int | None, message: str, severity: Severity = "error") -> None:
+        self.problems.append(Problem(path, line, message, severity))
 
     def title(self, doc: Document, rendered: Rendered) -> str | None:
         title = doc.meta.title or rendered.title
