@@ -9,51 +9,27 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Literal, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from blogen.errors import BlogenError, Problem
+from blogen.terminal import person_watching, print_problems, root_option, shown
 
-F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-def _root_option(fn: F) -> F:
-    return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-        help="The site folder (holds content/ and pyproject.toml or blogen.toml).",
-    )(fn)
-
-
-def _shown(root: Path, rel: str) -> str:
-    """A path relative to the site root, as the user can open it from where they ran blogen."""
-    if os.path.isabs(rel) or rel.startswith("("):
-        return rel
-    prefix = os.path.relpath(root.resolve(), Path.cwd())
-    if prefix.startswith(".."):
-        prefix = str(root.resolve())
-    return rel if prefix == "." else os.path.join(prefix, rel)
-
-
 def _fail(problems: Iterable[Problem], root: Path | None = None) -> NoReturn:
-    for p in problems:
-        shown = p if root is None else Problem(_shown(root, p.path), p.line, p.message, p.severity)
-        click.echo(shown.format(), err=True)
+    print_problems(root, problems)
     raise SystemExit(1)
 
 
-def _show_progress() -> bool:
-    """Progress only for a person watching: stderr is a terminal and this is not a CI job."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
-
-
 def _progress(items: Sequence[T], label: str) -> Iterator[T]:
-    if not _show_progress() or len(items) < 2:
+    if not person_watching() or len(items) < 2:
         yield from items
         return
     with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
@@ -115,7 +91,7 @@ def _check_slug(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 @click.command("new")
 @click.argument("title")
-@_root_option
+@root_option
 @click.option("--tags", default="", metavar="A,B", help="Comma-separated tags.")
 @click.option("--draft", is_flag=True, help="Mark the post as a draft (built only with --drafts).")
 @click.option("--slug", callback=_check_slug, help="The post's slug (default: made from the title).")
@@ -138,7 +114,7 @@ def new(title: str, root: Path, tags: str, draft: bool, slug: str | None, bundle
         made = new_post(root, title, config.tzinfo, tags=tags.split(","), draft=draft, slug=slug, bundle=bundle)
     except BlogenError as exc:
         _fail(exc.problems, root)
-    click.echo(_shown(root, made.path.relative_to(root).as_posix()))
+    click.echo(shown(root, made.path.relative_to(root).as_posix()))
 
 
 # --- blogen import --------------------------------------------------------------------------------
@@ -147,7 +123,7 @@ def new(title: str, root: Path, tags: str, draft: bool, slug: str | None, bundle
 @click.command("import")
 @click.argument("kind", type=click.Choice(["jekyll", "hugo"]))
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@_root_option
+@root_option
 @click.option("--dry-run", is_flag=True, help="Show what would be written and the warnings; write nothing.")
 @click.option("--categories", type=click.Choice(["tags", "keep"]), default="tags", show_default=True,
               help="Fold categories into tags, or keep them as extra.categories.")
@@ -209,9 +185,9 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
     written: list[str] = []
     if dry_run:
         for item in plan.items:
-            click.echo(f"would write {_shown(root, item.target)}  (from {item.source.shown})")
+            click.echo(f"would write {shown(root, item.target)}  (from {item.source.shown})")
             for _, target in item.assets:
-                click.echo(f"would copy {_shown(root, target)}")
+                click.echo(f"would copy {shown(root, target)}")
     else:
         try:
             written = write_plan(root, plan)
@@ -219,14 +195,13 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
             errors.extend(exc.problems)
         if verbose:
             for rel in written:
-                click.echo(f"wrote {_shown(root, rel)}")
+                click.echo(f"wrote {shown(root, rel)}")
     findings = [*skipped, *plan.findings]
     for finding in findings:
         click.echo(finding.format(), err=True)
     for problem in [*errors, *plan.conflicts]:
-        shown = Problem(_shown(root, problem.path) if problem.path.startswith("content/") else problem.path,
-                        problem.line, problem.message, problem.severity)
-        click.echo(shown.format(), err=True)
+        where = shown(root, problem.path) if problem.path.startswith("content/") else problem.path
+        click.echo(Problem(where, problem.line, problem.message, problem.severity).format(), err=True)
     counts = count_kinds(findings)
     if counts:
         click.echo("warnings: " + ", ".join(f"{n} {kind_}" for kind_, n in counts.items()), err=True)
@@ -234,7 +209,7 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
     n_files = sum(len(i.assets) for i in plan.items)
     verb = "would import" if dry_run else "imported"
     files = f" and {n_files} bundle file{'s' * (n_files != 1)}" if n_files else ""
-    click.echo(f"{verb} {n_posts} post{'s' * (n_posts != 1)}{files} into {_shown(root, 'content/posts')}/"
+    click.echo(f"{verb} {n_posts} post{'s' * (n_posts != 1)}{files} into {shown(root, 'content/posts')}/"
                f"; {len(findings)} warning{'s' * (len(findings) != 1)}, "
                f"{len(plan.conflicts)} conflict{'s' * (len(plan.conflicts) != 1)}, {len(errors)} error{'s' * (len(errors) != 1)}")
     if plan.conflicts or errors:
@@ -245,7 +220,7 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
 
 
 @click.command("list")
-@_root_option
+@root_option
 @click.option("--json", "as_json", is_flag=True, help='Print a JSON document {"posts": [...], "tags": [...]}.')
 @click.option("--drafts", is_flag=True, help="Include drafts.")
 def list_posts(root: Path, as_json: bool, drafts: bool) -> None:
@@ -266,7 +241,7 @@ def list_posts(root: Path, as_json: bool, drafts: bool) -> None:
     except BlogenError as exc:
         _fail(exc.problems, root)
     for warning in listing.warnings:
-        click.echo(Problem(_shown(root, warning.path), warning.line, warning.message, warning.severity).format(), err=True)
+        click.echo(Problem(shown(root, warning.path), warning.line, warning.message, warning.severity).format(), err=True)
     if as_json:
         click.echo(listing_json(listing), nl=False)
     else:
@@ -288,7 +263,7 @@ def theme() -> None:
 
 
 @theme.command("eject")
-@_root_option
+@root_option
 @click.option("--force", is_flag=True, help="Replace files already in theme/ with the built-in versions.")
 def eject(root: Path, force: bool) -> None:
     """Copy the built-in theme into theme/ to edit it.
@@ -312,7 +287,7 @@ def eject(root: Path, force: bool) -> None:
         _fail(exc.problems, root)
     replaced = set(report.overwritten)
     for rel in report.written:
-        click.echo(f"{'replaced' if rel in replaced else 'created'} {_shown(root, rel)}")
+        click.echo(f"{'replaced' if rel in replaced else 'created'} {shown(root, rel)}")
 
 
 COMMANDS: tuple[click.Command, ...] = (init, new, import_posts, list_posts, theme)

@@ -8,37 +8,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
 from blogen import __version__
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _root_option(fn: F) -> F:
-    return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-        help="The site folder (holds content/ and pyproject.toml or blogen.toml).",
-    )(fn)
-
-
-def _shown(root: Path, path: str) -> str:
-    """A problem's path as the user can open it from where they ran blogen."""
-    if os.path.isabs(path) or path.startswith("("):
-        return path
-    prefix = os.path.relpath(root.resolve(), Path.cwd())
-    if prefix.startswith(".."):
-        prefix = str(root.resolve())
-    return path if prefix == "." else os.path.join(prefix, path)
-
-
-def print_problems(root: Path, problems: Sequence[Any]) -> None:
-    from dataclasses import replace
-
-    for p in problems:
-        click.echo(replace(p, path=_shown(root, p.path)).format(), err=True)
+from blogen.terminal import person_watching, print_problems, root_option, shown
 
 
 def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, str]:
@@ -55,7 +30,7 @@ def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | Non
     if warnings is None or (strict and warnings):
         return False, key
     for line in warnings:
-        click.echo(_shown(root, line), err=True)
+        click.echo(shown(root, line), err=True)
     return True, key
 
 
@@ -111,9 +86,7 @@ class _ProgressLine:
 
 
 def _progress_line() -> _ProgressLine | None:
-    if os.environ.get("CI") or not sys.stderr.isatty():
-        return None
-    return _ProgressLine()
+    return _ProgressLine() if person_watching() else None
 
 
 def _end_progress(progress: _ProgressLine | None) -> None:
@@ -140,7 +113,7 @@ def cli() -> None:
 
 
 @cli.command()
-@_root_option
+@root_option
 @click.option("--drafts", is_flag=True, help="Include drafts and posts dated in the future.")
 @click.option("--output", "-o", metavar="DIR", help="Write here instead of the configured output folder.")
 @click.option("--base-url", metavar="URL", help="Override base_url (e.g. for a staging host).")
@@ -177,7 +150,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
     if quiet:
         return
     site = report.site
-    out = _shown(report.output, ".")
+    out = shown(report.output, ".")
     out = os.path.normpath(out)
     n_posts, n_pages, n_tags = len(site.posts), len(site.pages), len(site.tags)
     click.echo(
@@ -198,7 +171,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
 
 
 @cli.command()
-@_root_option
+@root_option
 @click.option("--drafts", is_flag=True, help="Check drafts and future-dated posts too.")
 @click.option("--base-url", metavar="URL", help="Override base_url.")
 @click.option("--external", is_flag=True, help="Also fetch external links (concurrently, cached for a day).")
@@ -235,7 +208,7 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
 
 
 @cli.command()
-@_root_option
+@root_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes the site to the network.")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port; when busy the next free one is used, unless the port was given explicitly.")

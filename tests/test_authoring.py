@@ -294,12 +294,12 @@ def test_every_command_has_an_example(cli: Cli, args: tuple[str, ...]) -> None:
 
 
 def test_progress_is_quiet_when_piped(monkeypatch: pytest.MonkeyPatch) -> None:
-    from blogen import authoring_cli
+    from blogen import terminal
 
     monkeypatch.delenv("CI", raising=False)
-    assert authoring_cli._show_progress() is False  # pytest captures stderr: not a terminal
-    monkeypatch.setattr(authoring_cli.sys.stderr, "isatty", lambda: True, raising=False)
-    assert authoring_cli._show_progress() is True
+    assert terminal.person_watching() is False  # pytest captures stderr: not a terminal
+    monkeypatch.setattr(terminal.sys.stderr, "isatty", lambda: True, raising=False)
+    assert terminal.person_watching() is True
     monkeypatch.setenv("CI", "1")
-    assert authoring_cli._show_progress() is False
+    assert terminal.person_watching() is False
     assert os.environ["CI"] == "1"
