@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -309,8 +309,6 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
 
 
 def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
-    from dataclasses import replace
-
     return replace(site, warnings=tuple(sorted({*site.warnings, *extra}, key=Problem.sort_key)))
 
 

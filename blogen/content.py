@@ -19,7 +19,11 @@ _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
 
 
 def is_editor_noise(name: str) -> bool:
-    """Files editors and tools leave beside real ones (swap, lock, backup, probe files); never content."""
+    """Files editors and tools leave beside real ones; never content, never a reason to rebuild.
+
+    Dotfiles (vim ``.x.swp``, emacs ``.#x`` locks, GNOME ``.goutputstream-*``), emacs ``#x#``
+    autosaves, ``x~`` backups, vim's ``4913`` write probe, and temporary or partial downloads.
+    """
     return (
         name.startswith((".", "#", "~"))
         or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak"))

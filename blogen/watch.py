@@ -51,22 +51,6 @@ class ObserverFactory(Protocol):
     def __call__(self) -> BaseObserver: ...
 
 
-def is_noise(name: str) -> bool:
-    """True for a file or folder name no editor user means as content: swap, lock, backup, probe files.
-
-    ``is_editor_noise`` covers most of them (names starting with ``.``, ``#`` or ``~``, vim's ``4913``
-    probe, ``.swp``/``.swx``, ``~`` backups, ``.goutputstream-*``); emacs' ``#x#`` autosaves and
-    ``.#x`` lock links are listed here too so this stays right if that rule is ever narrowed.
-    """
-    return (
-        is_editor_noise(name)
-        or name == "4913"
-        or name.endswith(("~", ".swp", ".swx"))
-        or name.startswith((".#", ".goutputstream-"))
-        or (len(name) > 1 and name.startswith("#") and name.endswith("#"))
-    )
-
-
 def site_path(root: Path, path: str) -> str | None:
     """The site-relative path of an event path if it is a site input, else ``None``.
 
@@ -82,7 +66,7 @@ def site_path(root: Path, path: str) -> str | None:
         return None
     if len(parts) == 1:
         return parts[0] if parts[0] in CONFIG_FILES or parts[0] in WATCHED_DIRS else None
-    if parts[0] not in WATCHED_DIRS or any(is_noise(p) for p in parts):
+    if parts[0] not in WATCHED_DIRS or any(is_editor_noise(p) for p in parts):
         return None
     return rel.as_posix()
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from watchdog.observers.api import BaseObserver
 
-from blogen.watch import ChangeSet, Watcher, is_noise, site_path
+from blogen.content import is_editor_noise
+from blogen.watch import ChangeSet, Watcher, site_path
 
 DEADLINE = 10.0
 
@@ -79,9 +80,9 @@ def watch(tree: Path) -> Iterator[Callable[..., tuple[Watcher, Recorder]]]:
 
 def test_noise_names() -> None:
     for name in ["4913", ".a.md.swp", "a.md.swx", ".#a.md", "#a.md#", "a.md~", ".goutputstream-XYZ", ".hidden"]:
-        assert is_noise(name), name
+        assert is_editor_noise(name), name
     for name in ["a.md", "style.css", "index.html", "4914"]:
-        assert not is_noise(name), name
+        assert not is_editor_noise(name), name
 
 
 def test_site_path_keeps_only_inputs(tree: Path) -> None:
