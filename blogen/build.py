@@ -21,8 +21,8 @@ from blogen.content import Document, DocumentMemo, is_editor_noise, load_content
 from blogen.errors import BlogenError, Problem
 from blogen.images import probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
-from blogen.render import render_routes, theme_dirs
-from blogen.site import Site, ThemeAsset, make_site
+from blogen.render import RenderMemo, render_routes, theme_dirs
+from blogen.site import ModelMemo, Site, ThemeAsset, make_site
 from blogen.stamp import build_options, forget, input_digest, record
 from blogen.write import Data, Kept, WriteReport, check_output, read_live, write_outputs
 
@@ -74,9 +74,10 @@ def renderer_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _cache_key(doc: Document, options: MarkdownOptions) -> str:
+def _cache_key(doc: Document, options: MarkdownOptions | str) -> str:
+    """``options`` may be given as its repr, worked out once per build instead of once per document."""
     take_title = doc.meta.title is None
-    parts = f"{renderer_fingerprint()}|{options!r}|{take_title}|{doc.digest}"
+    parts = f"{renderer_fingerprint()}|{options if isinstance(options, str) else repr(options)}|{take_title}|{doc.digest}"
     return hashlib.sha256(parts.encode()).hexdigest()
 
 
@@ -143,8 +144,11 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     options = config.markdown
     results: dict[str, Rendered] = {}
     todo: list[tuple[Document, str]] = []
+    used: set[str] = set()
+    options_repr = repr(options)
     for doc in documents:
-        key = _cache_key(doc, options)
+        key = _cache_key(doc, options_repr)
+        used.add(key)
         hit = memo.get(key) if memo is not None else None
         if hit is None:
             hit = _read_cache(config.root, key)
@@ -182,6 +186,9 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             memo[key] = outcome
     if problems:
         raise BlogenError(problems)
+    if memo is not None:  # keep this build's results only: a long session must not hoard every draft of every post
+        for key in [k for k in memo if k not in used]:
+            del memo[key]
     return results, len(todo)
 
 
@@ -251,6 +258,8 @@ class Memo:
 
     markdown: dict[str, Rendered] = field(default_factory=dict)
     documents: DocumentMemo = field(default_factory=dict)
+    model: ModelMemo = field(default_factory=ModelMemo)
+    render: RenderMemo = field(default_factory=RenderMemo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,14 +295,14 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     assets = collect_theme_assets(config)
     when = now or datetime.now(UTC)
     site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
-                     images=images)
+                     images=images, memo=memo.model if memo is not None else None)
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
     live, notes = read_live(config.output_dir) if reuse else ({}, {})
     pages = notes.get("pages", {})
     result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
-                           progress)
+                           progress, memo.render if memo is not None else None)
     if result.warnings:
         site = _with_warnings(site, result.warnings)
     files: dict[str, Data] = dict(result.files)

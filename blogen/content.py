@@ -99,6 +99,10 @@ def _walk(root: Path, top: Path, problems: list[Problem]) -> list[Path]:
 
 
 def _rel(root: Path, path: Path) -> str:
+    # String work: pathlib's relative_to costs ~20 us a call, which adds up over thousands of files.
+    top, full = str(root), str(path)
+    if full.startswith(top) and full[len(top):len(top) + 1] == os.sep:
+        return full[len(top) + 1:].replace(os.sep, "/")
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -117,6 +121,11 @@ def name_and_date(stem: str) -> tuple[str, date | None]:
 
 
 DocumentMemo = dict[tuple[object, ...], tuple["Document | None", list[Problem]]]
+"""Parsed sources kept by a long-running process, keyed by what decides the result.
+
+Two kinds of key: the file's bytes (``sha256``), and its identity on disk (inode, size, mtime
+and ctime in nanoseconds, which every write changes and no tool can set back), so an unchanged
+file is not even read again."""
 
 
 def read_document(config: Config, path: Path, kind: Literal["post", "page"], bundle: Path | None,
@@ -129,7 +138,13 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
     rel = _rel(config.root, path)
     limit = int(config.max_source_mb * 1024 * 1024)
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        seen: tuple[object, ...] = ()
+        if memo is not None:
+            seen = ("stat", rel, kind, bundle, assets, config.timezone, limit, st.st_ino, size, st.st_mtime_ns, st.st_ctime_ns)
+            if seen in memo:
+                return memo[seen]
         if size > limit:
             return None, [Problem(rel, None, f"file is {size / 1048576:.1f} MB, over the {config.max_source_mb:g} MB limit "
                                             "for a source (raise max_source_mb in the config if it is meant to be this big)")]
@@ -139,10 +154,10 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
     key: tuple[object, ...] = ()
     if memo is not None:
         key = (rel, kind, bundle, assets, config.timezone, hashlib.sha256(data).digest())
-        if key in memo:
-            return memo[key]
-        result = _parse_document(config, path, rel, data, kind, bundle, assets)
+        result = memo.get(key) or _parse_document(config, path, rel, data, kind, bundle, assets)
         memo[key] = result
+        if len(data) == size:  # the file did not change between stat and read
+            memo[seen] = result
         return result
     return _parse_document(config, path, rel, data, kind, bundle, assets)
 
@@ -182,29 +197,42 @@ def load_content(config: Config, memo: DocumentMemo | None = None) -> Content:
     files = _walk(root, content, problems)
     documents: list[Document] = []
     static: list[StaticFile] = []
-    by_folder: dict[Path, list[Path]] = {}
-    for f in files:
-        by_folder.setdefault(f.parent, []).append(f)
-    bundles = {folder for folder, fs in by_folder.items() if any(f.name in ("index.md", "index.markdown") for f in fs)}
-    for f in files:
-        part = f.relative_to(content).parts
-        section = part[0] if len(part) > 1 else ""
+    # Paths as strings from here: pathlib's hashing and parents cost more than everything else in a rebuild.
+    top = str(content)
+    names = [str(f) for f in files]
+    bundles = {os.path.dirname(n) for n in names if os.path.basename(n) in ("index.md", "index.markdown")}
+
+    def bundle_of(name: str) -> str | None:
+        folder = os.path.dirname(name)
+        while len(folder) >= len(top):  # nearest first
+            if folder in bundles:
+                return folder
+            folder = os.path.dirname(folder)
+        return None
+
+    owner = {n: bundle_of(n) for n in names} if bundles else dict.fromkeys(names)
+    bundle_assets: dict[str, list[str]] = {}
+    for n, b in owner.items():
+        if b is not None and not (os.path.dirname(n) == b and os.path.basename(n) in ("index.md", "index.markdown")):
+            bundle_assets.setdefault(b, []).append(n[len(b) + 1:].replace(os.sep, "/"))
+    for f, name in zip(files, names, strict=True):
+        rel = _rel(content, f)
+        section = rel.split("/", 1)[0] if "/" in rel else ""
         if section == "static":
-            static.append(StaticFile(_rel(root, f), f.relative_to(content / "static").as_posix()))
+            static.append(StaticFile(_rel(root, f), rel.removeprefix("static/")))
             continue
         if section not in ("posts", "pages"):
             problems.append(Problem(_rel(root, f), None, "ignored: content files belong in content/posts/, content/pages/ or content/static/", "warning"))
             continue
         kind: Literal["post", "page"] = "post" if section == "posts" else "page"
-        bundle = next((b for b in bundles if f.parent == b or b in f.parents), None)
-        if bundle is not None and bundle == content / section:
+        bundle = owner[name]
+        if bundle is not None and bundle == os.path.join(top, section):
             problems.append(Problem(_rel(root, f), None, f"content/{section}/ itself cannot be a bundle; move index.md into a folder of its own"))
             continue
         if bundle is not None:
-            if f.parent == bundle and f.name in ("index.md", "index.markdown"):
-                assets = tuple(sorted(a.relative_to(bundle).as_posix() for a in files
-                                      if (a.parent == bundle or bundle in a.parents) and a != f))
-                doc, found = read_document(config, f, kind, bundle, assets, memo)
+            if os.path.dirname(name) == bundle and f.name in ("index.md", "index.markdown"):
+                assets = tuple(sorted(bundle_assets.get(bundle, ())))
+                doc, found = read_document(config, f, kind, f.parent, assets, memo)
                 problems.extend(found)
                 if doc is not None:
                     documents.append(doc)
@@ -219,4 +247,8 @@ def load_content(config: Config, memo: DocumentMemo | None = None) -> Content:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise BlogenError(problems)
+    if memo is not None:  # keep what this build used, so a long session does not hoard every version of every file
+        used = {id(d) for d in documents}
+        for key in [k for k, (doc, _) in memo.items() if doc is None or id(doc) not in used]:
+            del memo[key]
     return Content(tuple(documents), tuple(static), tuple(p for p in problems if p.severity == "warning"))

@@ -20,10 +20,10 @@ from markupsafe import Markup
 from blogen import __version__
 from blogen.errors import BlogenError, Problem, Severity
 from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
-from blogen.site import Route, Site
+from blogen.site import Post, Route, Site
 from blogen.stamp import code_fingerprint
 from blogen.urls import join_url
-from blogen.views import Paginator, PostView, SafeHTML, SiteView, SocialMeta, YearView, page_view, post_view, tag_view
+from blogen.views import Paginator, PostView, SafeHTML, SiteView, SocialMeta, TagView, YearView, page_view, post_view, tag_view
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -95,18 +95,44 @@ class _Errors:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class RenderMemo:
+    """What a long-running process (``blogen serve``) keeps between renders.
+
+    The template environment, with its compiled templates, while no template file changed;
+    and each post's view and digest while the post is the same object and its tags' views are
+    equal (the model's memo hands back the same Post when nothing it was made from changed).
+    """
+
+    env: dict[tuple[object, ...], jinja2.Environment] = field(default_factory=dict)
+    views: dict[str, tuple[Post, tuple[TagView, ...], PostView, bytes | None]] = field(default_factory=dict)
+
+
 class Renderer:
     """Renders the routes of one Site; views are made once and shared by every page."""
 
     def __init__(self, site: Site, env: jinja2.Environment | None = None,
-                 template_lines: Mapping[str, int] | None = None) -> None:
+                 template_lines: Mapping[str, int] | None = None, memo: RenderMemo | None = None) -> None:
         self.site = site
         self.template_lines = template_lines or {}  # source -> line of its 'template:' key
         self.config = site.config
+        templates = templates_digest(site.config.root)
+        if env is None and memo is not None:
+            key = (tuple(str(d) for d in theme_dirs(site.config.root)), templates)
+            env = memo.env.get(key)
+            if env is None:
+                memo.env.clear()
+                env = memo.env[key] = make_environment(site.config.root)
         self.env = env or make_environment(site.config.root)
         feeds = {r.url for r in site.routes if r.kind in ("feed", "tagfeed")}
         self.tags = {t.slug: tag_view(t, feeds) for t in site.tags}
-        self.posts = tuple(post_view(p, self.tags) for p in site.posts)
+        self._memo = memo
+        self._post_digests: dict[int, bytes] = {}
+        self.posts = tuple(self._view(i, p) for i, p in enumerate(site.posts))
+        if memo is not None:
+            shown = {p.source for p in site.posts}
+            for source in [s for s in memo.views if s not in shown]:
+                del memo.views[source]
         self.pages = {p.source: page_view(p) for p in site.pages}
         self.index = site.post_by_source()
         base = self.config.base_path
@@ -119,13 +145,26 @@ class Renderer:
         self.errors = _Errors()
         # Content links were checked in the model, so anything unknown here came from a template.
         self.known_urls = frozenset(r.url for r in site.routes) | {u.split("#", 1)[0] for u in site.tolerated}
+        self._link_known: dict[str, bool] = {}  # template links repeat on every page: look each up once
         self.feed_contents: dict[str, str] = {}  # post source -> its entry content, shared by every feed
         self.last_links: list[str] = []
-        self._post_digests: dict[int, bytes] = {}
         self.base_fingerprint = hashlib.sha256(repr((
-            code_fingerprint(), templates_digest(site.config.root), self.site_view, sorted(site.assets.items()),
+            code_fingerprint(), templates, self.site_view, sorted(site.assets.items()),
             site.config,
         )).encode()).digest()
+
+    def _view(self, i: int, post: Post) -> PostView:
+        tags = tuple(self.tags[t] for t in post.tags)
+        if self._memo is not None:
+            hit = self._memo.views.get(post.source)
+            if hit is not None and hit[0] is post and hit[1] == tags:
+                if hit[3] is not None:
+                    self._post_digests[i] = hit[3]
+                return hit[2]
+        view = post_view(post, self.tags)
+        if self._memo is not None:
+            self._memo.views[post.source] = (post, tags, view, None)
+        return view
 
     # -- helpers for templates
     def asset(self, name: str) -> str:
@@ -258,16 +297,22 @@ class Renderer:
         """Report root-relative links (from templates: content links were checked in the model) to no page."""
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         for target in links:
-            if target.split("#", 1)[0].split("?", 1)[0] not in self.known_urls:
+            known = self._link_known.get(target)
+            if known is None:
+                known = self._link_known[target] = target.split("#", 1)[0].split("?", 1)[0] in self.known_urls
+            if not known:
                 self.errors.add(f"theme/templates/{route.template}", None,
                                 f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
                                 "warning" if self.config.broken_links == "warning" else "error")
 
     def fingerprint(self, route: Route) -> str | None:
         """A digest of everything the route's bytes depend on, or None when it is cheaper to just render it."""
-        if route.kind in ("sitemap", "robots", "alias"):
+        if route.kind in ("robots", "alias"):
             return None
         h = hashlib.sha256(self.base_fingerprint)
+        if route.kind == "sitemap":  # what it lists is cheap to gather; turning that into XML is not
+            h.update(repr((route.url, self.sitemap_pages())).encode())
+            return h.hexdigest()
         h.update(repr((route.kind, route.url, route.output, route.template, route.item, route.number)).encode())
         posts: Sequence[int] = ()
         if route.kind == "home":
@@ -312,6 +357,11 @@ class Renderer:
             h.update(view.summary_html.text.encode())
             h.update(repr((replace(view, html=SafeHTML(""), summary_html=SafeHTML("")), self.site.posts[i].public)).encode())
             digest = self._post_digests[i] = h.digest()
+            if self._memo is not None:
+                post = self.site.posts[i]
+                hit = self._memo.views.get(post.source)
+                if hit is not None and hit[0] is post:
+                    self._memo.views[post.source] = (hit[0], hit[1], hit[2], digest)
         return digest
 
     def render_xml(self, route: Route) -> str:
@@ -425,7 +475,8 @@ class RenderResult:
 
 def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int],
                   previous: Mapping[str, Any] | None = None, intact: frozenset[str] = frozenset(),
-                  progress: Callable[[str, int, int], None] | None = None) -> RenderResult:
+                  progress: Callable[[str, int, int], None] | None = None,
+                  memo: RenderMemo | None = None) -> RenderResult:
     """Render every generated route; raise BlogenError with all problems.
 
     A route whose input fingerprint equals the one recorded with the live file (``previous``), and
@@ -433,7 +484,7 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
     the same bytes. Its recorded links are still checked against today's pages. Feeds are parsed
     back and checked before anything is written, so a broken one fails the build.
     """
-    renderer = Renderer(site, template_lines=template_lines)
+    renderer = Renderer(site, template_lines=template_lines, memo=memo)
     previous = previous or {}
     out: dict[str, bytes] = {}
     kept: set[str] = set()

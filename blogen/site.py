@@ -7,8 +7,8 @@ import html as htmllib
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from types import MappingProxyType
 from typing import Any
@@ -19,7 +19,7 @@ from blogen.errors import BlogenError, Problem, Severity
 from blogen.images import ImageInfo, enhance_images
 from blogen.links import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.markdown import Heading, Rendered, decode_href
-from blogen.urls import check_slug, expand_permalink, join_url, output_path, slugify
+from blogen.urls import check_slug, expand_permalink, join_url, output_file, slugify
 
 WORDS_PER_MINUTE = 220
 RELATED_LIMIT = 5
@@ -122,6 +122,63 @@ class Site:
         return {p.source: i for i, p in enumerate(self.posts)}
 
 
+@dataclass(frozen=True, slots=True)
+class ModelMemo:
+    """What ``make_site`` keeps between the builds of one process (``blogen serve``).
+
+    Each entry holds the very inputs its result was made from and is used only when today's
+    inputs are the same objects, or equal, so a reused result is exactly what recomputing it
+    would give; the memo only saves time. Objects are compared by identity where the caller's
+    own memos hand back the same object for the same source (documents, rendered Markdown).
+    """
+
+    made: dict[str, tuple[Document, Rendered, tuple[str, str, str], Post | Page]] = field(default_factory=dict)
+    tagged: dict[str, tuple[Post, tuple[str, ...], Post]] = field(default_factory=dict)  # before, slugs, after
+    related: dict[str, tuple[object, tuple[tuple[int, ...], ...]]] = field(default_factory=dict)  # "": (key, result)
+    links: dict[str, _Linked] = field(default_factory=dict)
+    link_globals: dict[str, object] = field(default_factory=dict)  # "": what every resolution also depends on
+
+
+@dataclass(frozen=True, slots=True)
+class _Linked:
+    """One document's resolved links, with everything the resolution read."""
+
+    item: Post | Page  # before resolution
+    lookups: tuple[tuple[str, Target | None], ...]  # every document key looked up, and what it gave
+    pictured: tuple[tuple[str, ImageInfo | None], ...]  # the local files it names, and their image facts
+    problems: tuple[Problem, ...]
+    broken: tuple[str, ...]  # tolerated broken links (broken_links = "warning"), root-relative
+    unused: tuple[str, ...]  # its bundle files nothing refers to
+    fixed: Post | Page  # after resolution
+
+
+class _Recording(Mapping[str, "Target"]):
+    """The link index's documents, remembering every key looked up and what it gave.
+
+    A document's links resolve the same way again as long as each of those lookups gives an
+    equal answer, which is how one post's resolution is reused when another post changes.
+    """
+
+    __slots__ = ("inner", "seen")
+
+    def __init__(self, inner: Mapping[str, Target]) -> None:
+        self.inner = inner
+        self.seen: dict[str, Target | None] = {}
+
+    def __getitem__(self, key: str) -> Target:
+        found = self.inner.get(key)
+        self.seen[key] = found
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("iterating would make every document a dependency")
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+
 _TAG_RE = re.compile(r"<[^>]+>")
 _BLOCK_BREAK = re.compile(r"<(?:/(?:p|li|h[1-6]|div|pre|blockquote|td|th|figcaption|dt|dd)|br\s*/?)>", re.I)
 _FIRST_P = re.compile(r"<p>.*?</p>", re.S)
@@ -215,7 +272,8 @@ class _Builder:
             bundle=doc.bundle, assets=doc.assets,
         )
 
-    def tags(self, posts: list[Post], docs: Mapping[str, Document]) -> tuple[list[Post], list[Tag], dict[str, tuple[int, ...]]]:
+    def tags(self, posts: list[Post], docs: Mapping[str, Document],
+             memo: ModelMemo | None = None) -> tuple[list[Post], list[Tag], dict[str, tuple[int, ...]]]:
         """Fold tag spellings into one tag per slug; report merges the config does not name."""
         aliases = {slugify(k, keep_symbols=True): slugify(v, keep_symbols=True) for k, v in self.config.tag_aliases.items()}
         declared = {slugify(k, keep_symbols=True): v for k, v in self.config.tag_names.items()}
@@ -234,7 +292,15 @@ class _Builder:
                 first_seen.setdefault((slug, name), post.source)
                 if slug not in slugs:
                     slugs.append(slug)
-            fixed.append(replace(post, tags=tuple(slugs)))
+            tagged = memo.tagged.get(post.source) if memo is not None else None
+            if tagged is not None and tagged[0] is post and tagged[1] == tuple(slugs):
+                fixed.append(tagged[2])
+            else:
+                fixed.append(replace(post, tags=tuple(slugs)))
+                if memo is not None:
+                    memo.tagged[post.source] = (post, tuple(slugs), fixed[-1])
+        if memo is not None:
+            _forget_others(memo.tagged, docs)
         tag_posts: dict[str, list[int]] = {}
         for i, post in enumerate(fixed):
             for slug in post.tags:
@@ -256,8 +322,17 @@ class _Builder:
         return fixed, tags, {k: tuple(v) for k, v in tag_posts.items()}
 
 
-def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]]) -> tuple[tuple[int, ...], ...]:
-    """Up to RELATED_LIMIT posts per post, most shared tags first, then newest."""
+def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
+             memo: ModelMemo | None = None) -> tuple[tuple[int, ...], ...]:
+    """Up to RELATED_LIMIT posts per post, most shared tags first, then newest.
+
+    The lists depend only on each post's position and tags, so that sequence is the memo's key.
+    """
+    key = tuple(p.tags for p in posts)
+    if memo is not None:
+        hit = memo.related.get("")
+        if hit is not None and hit[0] == key:
+            return hit[1]
     out: list[tuple[int, ...]] = []
     for i, post in enumerate(posts):
         shared: Counter[int] = Counter()
@@ -266,6 +341,8 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]]) ->
         del shared[i]
         best = heapq.nsmallest(RELATED_LIMIT, shared.items(), key=lambda kv: (-kv[1], kv[0]))
         out.append(tuple(j for j, _ in best))
+    if memo is not None:
+        memo.related[""] = (key, tuple(out))
     return tuple(out)
 
 
@@ -275,41 +352,59 @@ def _paginate(count: int, per_page: int) -> int:
 
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
-              include_drafts: bool, images: Mapping[str, ImageInfo] | None = None) -> Site:
-    """Build the immutable model and every route; raise BlogenError listing every problem."""
+              include_drafts: bool, images: Mapping[str, ImageInfo] | None = None,
+              memo: ModelMemo | None = None) -> Site:
+    """Build the immutable model and every route; raise BlogenError listing every problem.
+
+    ``memo`` (kept by the dev server) lets unchanged posts and pages, their tags, the related
+    lists and their resolved links be reused; the model is the same with or without it.
+    """
     b = _Builder(config, now)
     images = images or {}
     docs = {d.source: d for d in documents}
     posts: list[Post] = []
     pages: list[Page] = []
     scheduled: list[tuple[datetime, str]] = []
+    settings = (config.base_path, config.permalink, config.timezone)
     for doc in documents:
-        if doc.kind == "post":
-            post = b.make_post(doc, rendered[doc.source])
-            if post is None:
-                continue
-            if not include_drafts and post.draft:
-                continue
-            if post.date > now and not include_drafts:
-                scheduled.append((post.date, post.source))
-                continue
-            posts.append(post)
+        if doc.kind == "page" and doc.meta.draft and not include_drafts:
+            continue  # a draft page is not even checked until it is published
+        r = rendered[doc.source]
+        made = memo.made.get(doc.source) if memo is not None else None
+        item: Post | Page | None
+        if made is not None and made[0] is doc and made[1] is r and made[2] == settings:
+            item = made[3]
         else:
-            if doc.meta.draft and not include_drafts:
+            item = b.make_post(doc, r) if doc.kind == "post" else b.make_page(doc, r)
+            if memo is not None and item is not None:
+                memo.made[doc.source] = (doc, r, settings, item)
+        if isinstance(item, Post):
+            public = not item.draft and item.date <= now
+            if item.public != public:  # the clock moved past a scheduled post's date
+                item = replace(item, public=public)
+                if memo is not None:
+                    memo.made[doc.source] = (doc, r, settings, item)
+            if not include_drafts and item.draft:
                 continue
-            page = b.make_page(doc, rendered[doc.source])
-            if page is not None:
-                pages.append(page)
+            if item.date > now and not include_drafts:
+                scheduled.append((item.date, item.source))
+                continue
+            posts.append(item)
+        elif isinstance(item, Page):
+            pages.append(item)
+    if memo is not None:
+        _forget_others(memo.made, docs)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
     pages.sort(key=lambda p: (p.title.casefold(), p.source))
-    posts, tags, tag_posts = b.tags(posts, docs)
-    related = _related(posts, tag_posts)
+    posts, tags, tag_posts = b.tags(posts, docs, memo)
+    related = _related(posts, tag_posts, memo)
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
     routes = _routes(config, posts, pages, tags, tag_posts, static, theme_assets, images)
     _check_collisions(b, routes)
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
-    posts, pages, unreferenced, tolerated = _resolve_links(b, posts, pages, rendered, static, routes, unpublished, images)
+    posts, pages, unreferenced, tolerated = _resolve_links(b, posts, pages, rendered, static, routes, unpublished, images,
+                                                           memo)
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
@@ -320,6 +415,12 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     )
 
 
+def _forget_others(entries: dict[str, Any], keep: Mapping[str, object]) -> None:
+    """Drop memo entries of sources that are gone, so a long session does not keep every deleted post."""
+    for source in [s for s in entries if s not in keep]:
+        del entries[source]
+
+
 def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: Sequence[Tag],
             tag_posts: Mapping[str, tuple[int, ...]], static: Sequence[StaticFile],
             theme_assets: Sequence[ThemeAsset], images: Mapping[str, ImageInfo]) -> list[Route]:
@@ -328,7 +429,7 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
 
     def add(url: str, kind: str, owner: str, **kw: Any) -> None:
         try:
-            out = output_path(url, base).as_posix()
+            out = output_file(url, base)
         except ValueError as exc:
             out = f"\0invalid:{exc}"
         routes.append(Route(url=url, output=out, kind=kind, owner=owner, **kw))
@@ -378,8 +479,14 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
 
 def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: Mapping[str, Rendered],
                    static: Sequence[StaticFile], routes: Sequence[Route], unpublished: set[str],
-                   images: Mapping[str, ImageInfo]) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str]]:
-    """Turn ``.md`` links into URLs and report every local link that points nowhere."""
+                   images: Mapping[str, ImageInfo],
+                   memo: ModelMemo | None = None) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str]]:
+    """Turn ``.md`` links into URLs and report every local link that points nowhere.
+
+    With ``memo``, a document's previous resolution is reused when the document is the same
+    object, everything the index holds besides documents is equal, and every document its links
+    looked up (found or not) is equal to what it was: together, all that ``resolve_links`` reads.
+    """
     items: list[Post | Page] = [*posts, *pages]
     targets: dict[str, Target] = {}
     for item in items:
@@ -396,33 +503,58 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
         urls=frozenset(r.url for r in routes), base_path=b.config.base_path,
         static_urls={url: source for source, url in static_map.items()},
     )
+    same_index = False
+    if memo is not None:
+        rest = (index.unpublished, index.static, index.urls, index.base_path, b.config.broken_links)
+        same_index = memo.link_globals.get("") == rest
+        memo.link_globals[""] = rest
     unreferenced: list[str] = []
     tolerated: set[str] = set()
     fixed_posts: dict[str, Post] = {}
     fixed_pages: dict[str, Page] = {}
     for item in items:
-        resolved = resolve_links(targets[item.source], rendered[item.source].links, index)
-        if b.config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
-            b.problems.extend(replace(p, severity="warning") for p in resolved.problems)
-            tolerated.update(root_relative_url(link, item.url) for link in resolved.broken)
+        done = memo.links.get(item.source) if memo is not None and same_index else None
+        if done is None or done.item is not item or any(targets.get(k) != t for k, t in done.lookups) \
+                or any(images.get(f) != info for f, info in done.pictured):
+            done = _resolve_item(b, item, rendered[item.source], targets, index, images)
+            if memo is not None:
+                memo.links[item.source] = done
+        b.problems.extend(done.problems)
+        tolerated.update(done.broken)
+        unreferenced.extend(done.unused)
+        if isinstance(done.fixed, Post):
+            fixed_posts[item.source] = done.fixed
         else:
-            b.problems.extend(resolved.problems)
-        for asset in item.assets:
-            if asset not in resolved.used_assets and f'"{asset}"' not in item.html:
-                unreferenced.append(f"{item.bundle}/{asset}")
-        pictures = {t: images[f] for t, f in resolved.files.items() if f in images}
-        if isinstance(item, Post):
-            # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
-            summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites), item.url)
-            fixed_posts[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites),
-                                               summary_html=summary)
-            continue
-        if not resolved.rewrites and not pictures:
-            continue
-
-        fixed_pages[item.source] = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
+            fixed_pages[item.source] = done.fixed
+    if memo is not None:
+        _forget_others(memo.links, {i.source: i for i in items})
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
             tuple(sorted(unreferenced)), frozenset(tolerated))
+
+
+def _resolve_item(b: _Builder, item: Post | Page, rendered: Rendered, targets: Mapping[str, Target], index: LinkIndex,
+                  images: Mapping[str, ImageInfo]) -> _Linked:
+    """One document's links resolved, with the lookups and image facts the result depends on."""
+    recording = _Recording(targets)
+    resolved = resolve_links(targets[item.source], rendered.links, replace(index, documents=recording))
+    broken: tuple[str, ...] = ()
+    if b.config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
+        problems = tuple(replace(p, severity="warning") for p in resolved.problems)
+        broken = tuple(root_relative_url(link, item.url) for link in resolved.broken)
+    else:
+        problems = resolved.problems
+    unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets
+                   if asset not in resolved.used_assets and f'"{asset}"' not in item.html)
+    pictured = tuple((f, images.get(f)) for f in sorted(set(resolved.files.values())))
+    pictures = {t: images[f] for t, f in resolved.files.items() if f in images}
+    fixed: Post | Page = item
+    if isinstance(item, Post):
+        # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
+        summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites), item.url)
+        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites), summary_html=summary)
+    elif resolved.rewrites or pictures:
+        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
+    return _Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed)
 
 
 def _fix_html(html: str, pictures: Mapping[str, ImageInfo], rewrites: Mapping[str, str]) -> str:

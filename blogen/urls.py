@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 # Symbols that carry meaning in technical tag names and must not vanish from their slug,
@@ -14,6 +15,7 @@ _SAFE_SLUG = re.compile(r"^[\w][\w.~-]*$")
 PERMALINK_TOKENS = ("year", "month", "day", "slug")
 
 
+@lru_cache(maxsize=8192)
 def slugify(text: str, *, keep_symbols: bool = False) -> str:
     """Lower-case, dash-separated, URL-safe form of ``text``.
 
@@ -86,6 +88,11 @@ def output_path(url: str, base_path: str) -> PurePosixPath:
 
     Clean URLs ending in ``/`` are served by ``index.html`` in that folder.
     """
+    return PurePosixPath(output_file(url, base_path))
+
+
+def output_file(url: str, base_path: str) -> str:
+    """``output_path`` as a string: the same checks, without pathlib's cost (it runs once per route)."""
     if not url.startswith(base_path):
         raise ValueError(f"URL '{url}' is outside the site's base path '{base_path}'")
     rel = url[len(base_path):]
@@ -95,4 +102,4 @@ def output_path(url: str, base_path: str) -> PurePosixPath:
     for part in parts:
         if part in {"", ".", ".."} or "\\" in part or "\0" in part:
             raise ValueError(f"URL '{url}' does not map to a safe file path")
-    return PurePosixPath(*parts)
+    return rel

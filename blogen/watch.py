@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 CONFIG_FILES = ("blogen.toml", "pyproject.toml")
 WATCHED_DIRS = ("content", "theme")
 # Quiet time after the last event of a burst before the change set is handed on.
-DEBOUNCE = 0.1
+DEBOUNCE = 0.05
 # A stream of events that never goes quiet still yields a change set this often, so a process that
 # rewrites a file every 50 ms cannot starve the build.
 MAX_DELAY = 2.0

@@ -103,6 +103,23 @@ def _state_path(out: Path) -> Path:
     return out.parent / f".{out.name}.blogen-state"
 
 
+def _dirty_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.blogen-dirty"
+
+
+# The state file as last read or written by this process, by path: (its inode facts, its folders).
+# A long-running process (the dev server) then parses it only when someone else has replaced it.
+_LOADED: dict[str, tuple[tuple[int, int, int, int], dict[str, dict[str, Any]]]] = {}
+
+
+def _file_facts(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def _folder_key(folder: Path) -> str | None:
     """Folders are known by device and inode, which a rename or an exchange does not change."""
     try:
@@ -123,6 +140,11 @@ class _State:
         self.out = out
         self.path = _state_path(out)
         self.folders: dict[str, dict[str, Any]] = {}
+        facts = _file_facts(self.path)
+        loaded = _LOADED.get(str(self.path))
+        if facts is not None and loaded is not None and loaded[0] == facts:
+            self.folders = dict(loaded[1])  # entries are replaced, never changed in place, so sharing them is safe
+            return
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
             if doc.get("format") == _FORMAT and isinstance(doc.get("folders"), dict):
@@ -132,8 +154,28 @@ class _State:
             pass
 
     def manifest(self, folder: Path) -> Manifest | None:
-        entry = self.folders.get(_folder_key(folder) or "")
-        return None if entry is None else {str(r): list(v) for r, v in entry["files"].items()}
+        key = _folder_key(folder) or ""
+        entry = self.folders.get(key)
+        if entry is None:
+            return None
+        try:  # a build that died while changing this folder left its key here: the manifest is not to be trusted
+            if _dirty_path(self.out).read_text(encoding="utf-8") == key:
+                return None
+        except OSError:
+            pass
+        return {str(r): list(v) for r, v in entry["files"].items()}
+
+    def mark_dirty(self, folder: Path) -> None:
+        """Say, in a small file, that ``folder`` is about to change and its manifest is void until ``put`` again.
+
+        Cheaper than rewriting the whole state file (which holds every page's notes) to say the same.
+        """
+        key = _folder_key(folder)
+        if key is not None:
+            dirty = _dirty_path(self.out)
+            tmp = dirty.with_name(dirty.name + ".tmp")
+            tmp.write_text(key, encoding="utf-8")
+            os.replace(tmp, dirty)
 
     def notes(self, folder: Path) -> dict[str, Any]:
         entry = self.folders.get(_folder_key(folder) or "")
@@ -151,9 +193,17 @@ class _State:
             else:
                 self.folders[key] = {"files": manifest, "notes": dict(notes or {})}
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"format": _FORMAT, "folders": self.folders}, sort_keys=True, separators=(",", ":")),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps({"format": _FORMAT, "folders": self.folders}, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.path)
+        facts = _file_facts(self.path)
+        if facts is not None:
+            _LOADED[str(self.path)] = (facts, dict(self.folders))
+        dirty = _dirty_path(self.out)
+        try:  # the folder marked dirty has just been recorded afresh (or forgotten): the mark has done its job
+            if key is not None and dirty.read_text(encoding="utf-8") == key:
+                dirty.unlink()
+        except OSError:
+            pass
 
 
 def read_live(out: Path) -> tuple[dict[str, str], dict[str, Any]]:
@@ -191,9 +241,10 @@ def _live_manifest(out: Path, state: _State) -> Manifest:
             manifest[rel] = [_digest(out / rel), st.st_size, st.st_mtime_ns, st.st_ino]
         return manifest
     good: Manifest = {}
+    top = str(out) + os.sep
     for rel, (digest, size, mtime, ino) in manifest.items():
         try:
-            st = (out / rel).stat()
+            st = os.stat(top + rel)  # a string path: pathlib would cost more than the stat itself
         except OSError:
             continue
         if (st.st_size, st.st_mtime_ns, st.st_ino) == (size, mtime, ino):
@@ -282,7 +333,7 @@ def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]) -> Wr
         return WriteReport((), (), len(desired))
     spare = _prepare_spare(out, live, state)
     spare_files = state.manifest(spare) or {}
-    state.put(spare, None)  # from here until its new manifest is written, the spare is untrusted
+    state.mark_dirty(spare)  # from here until its new manifest is written, the spare is untrusted
     _ensure_marker(spare)
     result: Manifest = {}
     made: set[Path] = set()

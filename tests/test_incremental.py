@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import snapshot, write_site
+from conftest import NOW, snapshot, write_site
+
+from blogen.build import build_site
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -185,3 +187,52 @@ def test_last_warnings_are_repeated_and_strict_still_fails(tmp_path: Path, cli: 
     assert code == 0 and out.startswith("nothing changed") and "also written as" in err
     code, _, err = cli("build", "--root", str(root), "--strict")
     assert code == 1 and "(--strict)" in err
+
+
+# The dev server keeps parsed sources, Markdown and parts of the model in memory between builds.
+# The same changes, one after another in one process (with a broken save and its fix in between,
+# and a link to a heading that is renamed and renamed back), must give what a fresh build gives.
+SESSION = [
+    "post body", "post title", "tags", "date", "draft flag", "heading a link points at", "template", "include",
+    "config", "static file", "bundle file", "deleted post", "renamed file", "new post",
+]
+
+
+def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
+    from blogen.build import Memo
+    from blogen.errors import BlogenError
+
+    root = write_site(tmp_path / "site", BASE)
+    memo = Memo()
+    served = tmp_path / "served"
+
+    def both(step: str) -> None:
+        build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo, now=NOW)
+        fresh = tmp_path / f"fresh-{step.replace(' ', '-')}"
+        shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-*"))
+        build_site(fresh, drafts=True, output=str(tmp_path / f"out-{step.replace(' ', '-')}"),
+                   base_url="http://127.0.0.1:8000/", now=NOW)
+        got = {k: v[0] for k, v in snapshot(served).items()}
+        want = {k: v[0] for k, v in snapshot(tmp_path / f"out-{step.replace(' ', '-')}").items()}
+        assert got == want, f"after '{step}': differs in {sorted(k for k in got.keys() | want.keys() if got.get(k) != want.get(k))}"
+
+    both("start")
+    for step in SESSION:
+        CHANGES[step](root)
+        both(step)
+        if step == "post title":  # a broken save, then the same file fixed: the memo must not keep the broken state
+            path = root / "content/posts/beta.md"
+            good = path.read_text()
+            path.write_text(good.replace("date: 2024-01-02", "date: 2024-02-30"))
+            with pytest.raises(BlogenError):
+                build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo, now=NOW)
+            path.write_text(good)
+            both("fixed")
+        if step == "heading a link points at":  # alpha links to beta#more: renaming the heading must break alpha
+            path = root / "content/posts/beta.md"
+            good = path.read_text()
+            path.write_text(good.replace("## More {#more}", "## Less"))
+            with pytest.raises(BlogenError, match=r"alpha\.md"):
+                build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo, now=NOW)
+            path.write_text(good)
+            both("heading back")
