@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from blogen.errors import BlogenError, Problem
 from blogen.frontmatter import FrontMatter, split_source, validate
 
 SOURCE_SUFFIXES = (".md", ".markdown")
+_SETTLED_NS = 3_000_000_000  # see read_document
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
 
 
@@ -156,7 +158,10 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         key = (rel, kind, bundle, assets, config.timezone, hashlib.sha256(data).digest())
         result = memo.get(key) or _parse_document(config, path, rel, data, kind, bundle, assets)
         memo[key] = result
-        if len(data) == size:  # the file did not change between stat and read
+        # Trust the stat next time only for a file that has been still for a while: file times tick in
+        # steps of a few milliseconds (seconds on some disks), so a second save in the same step could
+        # leave them unchanged. A recent file is read again, which costs little: it is the one being edited.
+        if len(data) == size and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _SETTLED_NS:
             memo[seen] = result
         return result
     return _parse_document(config, path, rel, data, kind, bundle, assets)

@@ -236,3 +236,4 @@ def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
                 build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo, now=NOW)
             path.write_text(good)
             both("heading back")
+
