@@ -7,6 +7,8 @@ served and the server has been quiet for ``SETTLE`` s):
   poll the post's URL every ``POLL`` s until the body contains the sentence. This is "save → rebuilt",
   as a client that asks sees it (the server holds requests while a build runs, so a poll lands
   right after the build). It includes the watcher's debounce.
+* **save → shown in Chromium**: a real headless Chromium tab (Playwright, Debian's chromium) has
+  the post open; after each save the tab is polled until its rendered text contains the sentence.
 * **save → browser** (simulated): what an open tab does. Before the edit, load the page, read the
   live-reload script's ``cfg`` (``page``, ``v``) and open the Server-Sent Events channel as the
   script does; after the edit wait for the ``reload`` event, then fetch the page again (the script's
@@ -48,11 +50,62 @@ class ServeResult:
     served: list[float] = field(default_factory=list)  # save → page served with the edit (s)
     event: list[float] = field(default_factory=list)  # save → live-reload "reload" event (s)
     browser: list[float] = field(default_factory=list)  # save → reloaded page fetched (s)
+    chromium: list[float] = field(default_factory=list)  # save → the text shown in a real Chromium tab (s)
     first_build: float = 0.0  # start → first "Serving" (s)
 
     def median(self, name: str) -> float | None:
         values = getattr(self, name)
         return statistics.median(values) if values else None
+
+
+CHROMIUM = os.environ.get("BENCH_CHROMIUM", "/usr/bin/chromium")
+CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run"]
+
+
+def _measure_chromium(result: ServeResult, url: str, post_source: Path, n: int, log=print) -> None:
+    """3. save → the new text is in the page a real (headless) Chromium tab shows, reloaded by blogen's script.
+
+    The tab is polled from here every few milliseconds with ``document.body.innerText``, which
+    needs layout, so the time includes the reload, parsing, style and layout of the new page
+    (not the paint itself, which headless Chromium does not wait for). Skipped with a note when
+    Playwright or Chromium is missing.
+    """
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        result.note = (result.note + "; " if result.note else "") + "playwright not installed: Chromium latency not measured"
+        return
+    if not Path(CHROMIUM).exists():
+        result.note = (result.note + "; " if result.note else "") + f"no {CHROMIUM}: Chromium latency not measured"
+        return
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_load_state("load")
+            time.sleep(SETTLE)
+            for i in range(n):
+                token = f"Chromium edit {i} {uuid.uuid4().hex[:12]}"
+                t0 = _append(post_source, f"\n\n{token}.\n")
+                while True:
+                    try:
+                        seen = page.evaluate("t => !!document.body && document.body.innerText.includes(t)", token)
+                    except PlaywrightError:  # the page is being replaced by the reload
+                        seen = False
+                    now = time.perf_counter()
+                    if seen:
+                        result.chromium.append(now - t0)
+                        break
+                    if now - t0 > EDIT_TIMEOUT:
+                        raise RuntimeError(f"serve: edit {i} not shown in Chromium within {EDIT_TIMEOUT} s")
+                    time.sleep(POLL)
+                time.sleep(SETTLE)
+        finally:
+            browser.close()
+    log(f"serve: save → shown in Chromium median {statistics.median(result.chromium) * 1000:.0f} ms over {n}")
 
 
 def serve_available(blogen: str) -> tuple[bool, str]:
@@ -232,6 +285,7 @@ def measure_serve(blogen: str, site_root: Path, post_source: Path, page_path: st
         if result.browser:
             log(f"serve: save → reload event median {statistics.median(result.event) * 1000:.0f} ms, "
                 f"→ page fetched {statistics.median(result.browser) * 1000:.0f} ms over {len(result.browser)}")
+        _measure_chromium(result, f"http://{host}:{port}{page_path}", post_source, n, log)
         return result
     finally:
         if proc.poll() is None:

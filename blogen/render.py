@@ -6,7 +6,7 @@ import hashlib
 import html as htmllib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,22 @@ from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
 from blogen.site import Post, Route, Site
 from blogen.stamp import code_fingerprint
 from blogen.urls import join_url
-from blogen.views import Paginator, PostView, SafeHTML, SiteView, SocialMeta, TagView, YearView, page_view, post_view, tag_view
+from blogen.views import (
+    BODY_FIELDS,
+    Paginator,
+    PostView,
+    SafeHTML,
+    SiteView,
+    SocialMeta,
+    TagView,
+    YearView,
+    note_body_read,
+    page_view,
+    post_view,
+    recording_body_reads,
+    stop_recording,
+    tag_view,
+)
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -66,10 +81,25 @@ def iso_date(value: datetime) -> str:
     return value.isoformat()
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, noting every read of a post's body fields (``post.html``, ``post['toc']``,
+    ``map(attribute='words')``: all go through these two methods)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute in BODY_FIELDS and isinstance(obj, PostView):
+            note_body_read(obj)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: str | Any) -> Any:
+        if isinstance(obj, PostView) and argument in BODY_FIELDS:
+            note_body_read(obj)
+        return super().getitem(obj, argument)
+
+
 def make_environment(root: Path) -> jinja2.Environment:
     """A strict environment: autoescape on, and an undefined variable is an error, not an empty string."""
     loader = jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(root)])
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False,
     )
@@ -105,7 +135,7 @@ class RenderMemo:
     """
 
     env: dict[tuple[object, ...], jinja2.Environment] = field(default_factory=dict)
-    views: dict[str, tuple[Post, tuple[TagView, ...], PostView, bytes | None]] = field(default_factory=dict)
+    views: dict[str, tuple[Post, tuple[TagView, ...], PostView, tuple[bytes, bytes] | None]] = field(default_factory=dict)
 
 
 class Renderer:
@@ -127,7 +157,7 @@ class Renderer:
         feeds = {r.url for r in site.routes if r.kind in ("feed", "tagfeed")}
         self.tags = {t.slug: tag_view(t, feeds) for t in site.tags}
         self._memo = memo
-        self._post_digests: dict[int, bytes] = {}
+        self._post_digests: dict[int, tuple[bytes, bytes]] = {}  # (everything, everything but the body)
         self.posts = tuple(self._view(i, p) for i, p in enumerate(site.posts))
         if memo is not None:
             shown = {p.source for p in site.posts}
@@ -148,6 +178,7 @@ class Renderer:
         self._link_known: dict[str, bool] = {}  # template links repeat on every page: look each up once
         self.feed_contents: dict[str, str] = {}  # post source -> its entry content, shared by every feed
         self.last_links: list[str] = []
+        self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.base_fingerprint = hashlib.sha256(repr((
             code_fingerprint(), templates, self.site_view, sorted(site.assets.items()),
             site.config,
@@ -262,9 +293,15 @@ class Renderer:
             return self.render_xml(route).encode("utf-8")
         assert route.template is not None
         page = route.item if route.kind in ("post", "page") and route.item else route.url
+        reads: set[str] = set()
+        token = recording_body_reads(reads)
         try:
             template = self.env.get_template(route.template)
-            html = template.render(self.context(route))
+            try:
+                html = template.render(self.context(route))
+            finally:
+                stop_recording(token)
+            self.last_body_reads = sorted(reads)
             # The 404 page is served at any depth by static hosts, so its links must stay root-relative.
             links: list[str] = []
             if route.kind != "404":
@@ -305,8 +342,14 @@ class Renderer:
                                 f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
                                 "warning" if self.config.broken_links == "warning" else "error")
 
-    def fingerprint(self, route: Route) -> str | None:
-        """A digest of everything the route's bytes depend on, or None when it is cheaper to just render it."""
+    def fingerprint(self, route: Route, body_reads: Collection[str] | None = None) -> str | None:
+        """A digest of everything the route's bytes depend on, or None when it is cheaper to just render it.
+
+        ``body_reads`` are the posts whose body (``BODY_FIELDS``) the page's templates read when it
+        was last rendered; the other posts it shows count by everything but their body. Same
+        inputs then mean the same template run, reading the same bodies, so the same bytes. None
+        means unknown: every post counts whole.
+        """
         if route.kind in ("robots", "alias"):
             return None
         h = hashlib.sha256(self.base_fingerprint)
@@ -339,8 +382,17 @@ class Renderer:
             posts = range(len(self.posts))
         elif route.kind == "tags":
             h.update(repr(sorted(self.tags.items())).encode())
+        reads = None if body_reads is None else frozenset(body_reads)
+        if reads and not reads <= {self.posts[i].source for i in posts if i >= 0}:
+            reads = None  # a body from somewhere this fingerprint does not cover: count everything whole
+        if reads is not None:
+            h.update(b"partial")
         for i in posts:
-            h.update(b"-" if i < 0 else self.post_digest(i))
+            if i < 0:
+                h.update(b"-")
+            else:
+                whole, listed = self._digests(i)
+                h.update(whole if reads is None or self.posts[i].source in reads else listed)
         return h.hexdigest()
 
     def _feed_entries(self, indices: Sequence[int]) -> list[int]:
@@ -349,14 +401,21 @@ class Renderer:
         return public[: self.config.feed.entries] if self.config.feed.entries else public
 
     def post_digest(self, i: int) -> bytes:
+        return self._digests(i)[0]
+
+    def _digests(self, i: int) -> tuple[bytes, bytes]:
+        """(everything the post's view holds, everything but its body fields), plus whether it is public."""
         digest = self._post_digests.get(i)
         if digest is None:
             view = self.posts[i]
             # The bodies are hashed as bytes: repr() of long strings would cost more than rendering.
-            h = hashlib.sha256(view.html.text.encode())
-            h.update(view.summary_html.text.encode())
-            h.update(repr((replace(view, html=SafeHTML(""), summary_html=SafeHTML("")), self.site.posts[i].public)).encode())
-            digest = self._post_digests[i] = h.digest()
+            listed = hashlib.sha256(view.summary_html.text.encode())
+            listed.update(repr((replace(view, html=SafeHTML(""), summary_html=SafeHTML(""), toc=(), words=0,
+                                        reading_minutes=0), self.site.posts[i].public)).encode())
+            whole = hashlib.sha256(listed.digest())
+            whole.update(view.html.text.encode())
+            whole.update(repr((view.toc, view.words, view.reading_minutes)).encode())
+            digest = self._post_digests[i] = (whole.digest(), listed.digest())
             if self._memo is not None:
                 post = self.site.posts[i]
                 hit = self._memo.views.get(post.source)
@@ -469,7 +528,7 @@ class RenderResult:
 
     files: dict[str, bytes]
     kept: frozenset[str]  # output paths whose inputs are unchanged and whose live file is intact
-    notes: dict[str, list[Any]]  # output path -> [input fingerprint, root-relative links the page has]
+    notes: dict[str, list[Any]]  # output path -> [input fingerprint, root-relative links, posts whose body it read]
     warnings: tuple[Problem, ...] = ()
 
 
@@ -495,10 +554,11 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             progress("rendering pages", n, len(routes))
         if route.kind in ("static", "asset"):
             continue
-        fingerprint = renderer.fingerprint(route)
-        old = previous.get(route.output)
-        if fingerprint is not None and route.output in intact and isinstance(old, list) and len(old) == 2 \
-                and old[0] == fingerprint:
+        found = previous.get(route.output)
+        old: list[Any] = found if isinstance(found, list) and len(found) in (2, 3) else []
+        reads = old[2] if len(old) == 3 and isinstance(old[2], list) else None
+        fingerprint = renderer.fingerprint(route, reads)
+        if fingerprint is not None and route.output in intact and old and old[0] == fingerprint:
             kept.add(route.output)
             notes[route.output] = old
             renderer.check_links(route, [str(t) for t in old[1]])
@@ -507,7 +567,11 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
         if data is not None:
             out[route.output] = data
             if fingerprint is not None:
-                notes[route.output] = [fingerprint, renderer.last_links]
+                if route.template is not None:  # a templated page: count what it read this time
+                    fingerprint = renderer.fingerprint(route, renderer.last_body_reads)
+                    notes[route.output] = [fingerprint, renderer.last_links, renderer.last_body_reads]
+                else:
+                    notes[route.output] = [fingerprint, renderer.last_links]
             if route.kind in ("feed", "tagfeed"):
                 feed_problems.extend(check_feed(route.output, data))
     problems = renderer.errors.problems() + feed_problems

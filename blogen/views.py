@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -62,8 +63,36 @@ class SocialMeta:
     image: str | None
 
 
-@dataclass(frozen=True, slots=True)
+# The fields of a post that change when only its body is edited. A listing page (home, tags,
+# archive, a neighbour's links) that reads none of them need not be rendered again after such an
+# edit; the renderer records, per page, whose bodies the templates did read.
+BODY_FIELDS = frozenset({"html", "toc", "words", "reading_minutes"})
+_body_reads: ContextVar[set[str] | None] = ContextVar("blogen_body_reads", default=None)
+
+
+def recording_body_reads(reads: set[str] | None) -> Token[set[str] | None]:
+    """Collect into ``reads`` the sources of posts whose body a template reads, until reset with the token."""
+    return _body_reads.set(reads)
+
+
+def stop_recording(token: Token[set[str] | None]) -> None:
+    _body_reads.reset(token)
+
+
+def note_body_read(view: PostView) -> None:
+    reads = _body_reads.get()
+    if reads is not None:
+        reads.add(view.source)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class PostView:
+    """A post as templates see it.
+
+    Printing or stringifying the whole view (``{{ post }}``, ``|string``, ``|pprint``) shows its
+    body too, so it counts as reading the body; attribute reads are noted by the environment.
+    """
+
     title: str
     url: str
     slug: str
@@ -82,6 +111,10 @@ class PostView:
     draft: bool
     extra: Mapping[str, Any]
     source: str
+
+    def __repr__(self) -> str:
+        note_body_read(self)
+        return "PostView(" + ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)) + ")"
 
 
 @dataclass(frozen=True, slots=True)

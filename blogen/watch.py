@@ -30,8 +30,11 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILES = ("blogen.toml", "pyproject.toml")
 WATCHED_DIRS = ("content", "theme")
-# Quiet time after the last event of a burst before the change set is handed on.
-DEBOUNCE = 0.05
+# Quiet time after the last event of a burst before the change set is handed on: short while one
+# file has changed (an editor's save, even an atomic one, is a few events within a millisecond or
+# two), longer once several have (a checkout, a formatter, a sync), so such a burst is one build.
+DEBOUNCE_ONE = 0.02
+DEBOUNCE = 0.1
 # A stream of events that never goes quiet still yields a change set this often, so a process that
 # rewrites a file every 50 ms cannot starve the build.
 MAX_DELAY = 2.0
@@ -212,7 +215,8 @@ class Watcher:
                 if self._stopping:
                     return
                 now = time.monotonic()
-                due = min(self._last + self._debounce, self._first + MAX_DELAY)
+                quiet = min(DEBOUNCE_ONE, self._debounce) if len(self._pending) == 1 else self._debounce
+                due = min(self._last + quiet, self._first + MAX_DELAY)
                 if now < due:
                     self._cond.wait(due - now)
                     continue

@@ -237,3 +237,43 @@ def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
             path.write_text(good)
             both("heading back")
 
+
+
+# Listing pages are kept after an edit to a post's body when their templates read no body; a
+# template that does read one (however it gets at it) must see the edit.
+BODY_READERS = {
+    "attribute": "{% for p in posts %}<p>{{ p.title }}: {{ p.words }} words</p>{% endfor %}",
+    "subscript": "{% for p in posts %}<p>{{ p['words'] }}</p>{% endfor %}",
+    "filter": "<p>{{ posts | map(attribute='html') | join('|') }}</p>",
+    "whole view": "<p>{{ posts[-1] }}</p>",
+    "neighbour's body": None,  # the default theme; beta's page links to alpha, which is edited
+}
+
+
+@pytest.mark.parametrize("how", sorted(BODY_READERS))
+def test_pages_reading_a_body_see_its_edit(how: str, tmp_path: Path, cli: Cli) -> None:
+    template = BODY_READERS[how]
+    spec = BASE
+    if template is not None:
+        spec += f'-- theme/templates/index.html --\n{{% extends "base.html" %}}{{% block content %}}{template}{{% endblock %}}\n'
+    if how == "neighbour's body":
+        spec += ('-- theme/templates/_post_nav.html --\n'
+                 '{% if older %}<p>{{ older.title }}: {{ older.html }}</p>{% endif %}\n')
+    root = write_site(tmp_path / "site", spec)
+    if how == "neighbour's body":
+        post = (root / "theme/templates/post.html")
+        builtin = (Path(__file__).parent.parent / "theme/templates/post.html").read_text()
+        head, _, tail = builtin.rpartition("{% endblock %}")  # the end of the content block
+        post.write_text(head + '{% include "_post_nav.html" %}{% endblock %}' + tail)
+    # Two paragraphs, the second edited: the summary (the first paragraph) stays the same.
+    _edit("content/posts/alpha.md", "(beta.md#more).", "(beta.md#more).\n\nSecond paragraph.")(root)
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    _edit("content/posts/alpha.md", "Second paragraph.", "Second paragraph, now with a few more words in it.")(root)
+    code, _, err = cli("build", "--root", str(root), "-q")
+    assert code == 0, err
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-*"))
+    assert cli("build", "--root", str(fresh), "-q")[0] == 0
+    assert {k: v[0] for k, v in snapshot(root / "output").items()} == {k: v[0] for k, v in snapshot(fresh / "output").items()}
+    page = "index.html" if template is not None else "posts/beta/index.html"
+    assert "few more words" in (root / "output" / page).read_text() or how in ("attribute", "subscript")
