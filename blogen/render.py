@@ -332,6 +332,8 @@ class Renderer:
 
     def check_links(self, route: Route, links: Sequence[str]) -> None:
         """Report root-relative links (from templates: content links were checked in the model) to no page."""
+        if self.known_urls.issuperset(links):  # the usual case, checked in one step
+            return
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         for target in links:
             known = self._link_known.get(target)
@@ -383,7 +385,7 @@ class Renderer:
         elif route.kind == "tags":
             h.update(repr(sorted(self.tags.items())).encode())
         reads = None if body_reads is None else frozenset(body_reads)
-        if reads and not reads <= {self.posts[i].source for i in posts if i >= 0}:
+        if reads and any(self.index.get(source, -1) not in posts for source in reads):
             reads = None  # a body from somewhere this fingerprint does not cover: count everything whole
         if reads is not None:
             h.update(b"partial")
@@ -561,7 +563,7 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
         if fingerprint is not None and route.output in intact and old and old[0] == fingerprint:
             kept.add(route.output)
             notes[route.output] = old
-            renderer.check_links(route, [str(t) for t in old[1]])
+            renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
             continue
         data = renderer.render(route)
         if data is not None:
