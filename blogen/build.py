@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -86,7 +86,16 @@ def _cache_path(root: Path, key: str) -> Path:
 
 
 def _to_json(r: Rendered) -> str:
-    return json.dumps(asdict(r), ensure_ascii=False, separators=(",", ":"))
+    # By hand rather than dataclasses.asdict, which deep-copies every field and cost half the cache's time.
+    def heading(h: Heading) -> dict[str, Any]:
+        return {"level": h.level, "id": h.id, "text": h.text, "line": h.line}
+
+    return json.dumps({
+        "html": r.html, "summary_html": r.summary_html, "toc": [heading(h) for h in r.toc],
+        "headings": [heading(h) for h in r.headings], "title": r.title, "words": r.words,
+        "links": [{"target": link.target, "line": link.line, "is_image": link.is_image} for link in r.links],
+        "first_image": r.first_image,
+    }, ensure_ascii=False, separators=(",", ":"))
 
 
 def _from_json(text: str) -> Rendered:
@@ -111,10 +120,15 @@ def _read_cache(root: Path, key: str) -> Rendered | None:
         return None
 
 
+_MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found), to skip a mkdir per entry
+
+
 def _write_cache(root: Path, key: str, rendered: Rendered) -> None:
     path = _cache_path(root, key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in _MADE_DIRS:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _MADE_DIRS.add(path.parent)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(_to_json(rendered), encoding="utf-8")
         os.replace(tmp, path)
@@ -122,12 +136,15 @@ def _write_cache(root: Path, key: str, rendered: Rendered) -> None:
         log.debug("cannot write Markdown cache %s: %s", path, exc)
 
 
-def _render_one(job: tuple[str, str, int, bool, MarkdownOptions]) -> Rendered | BlogenError:
-    body, source, first_line, take_title, options = job
+def _render_one(job: tuple[str, str, int, bool, MarkdownOptions, Path, str]) -> Rendered | BlogenError:
+    """Render one document and store it in the cache (workers do both, so writing the cache runs in parallel too)."""
+    body, source, first_line, take_title, options, root, key = job
     try:
-        return render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
+        rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
     except BlogenError as exc:
         return exc
+    _write_cache(root, key, rendered)
+    return rendered
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
@@ -158,7 +175,7 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             results[doc.source] = hit
         else:
             todo.append((doc, key))
-    work = [(d.body, d.source, d.body_line, d.meta.title is None, options) for d, _ in todo]
+    work = [(d.body, d.source, d.body_line, d.meta.title is None, options, config.root, key) for d, key in todo]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     outcomes: Iterable[Rendered | BlogenError]
     if workers > 1 and len(work) >= PARALLEL_THRESHOLD:
@@ -181,7 +198,6 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             problems.extend(outcome.problems)
             continue
         results[doc.source] = outcome
-        _write_cache(config.root, key, outcome)
         if memo is not None:
             memo[key] = outcome
     if problems:
