@@ -134,15 +134,15 @@ def parse_info(info: str, code: str, default_linenos: bool) -> tuple[CodeOptions
     return CodeOptions(lang, linenos, 1 if linenostart is None else linenostart, hl_lines), errors
 
 
-def code_html(code: str, options: CodeOptions) -> str:
-    """The block in our one code wrapper, highlighted when Pygments knows the language."""
+def code_html(code: str, options: CodeOptions, light: str, dark: str) -> str:
+    """The block in our one code wrapper, highlighted in the ``light``/``dark`` styles' classes when Pygments knows the language."""
     lines: list[str] | None = None
     if options.lang:
         from blogen import highlight  # lazy: Pygments is only loaded for documents that need it
 
-        lines = highlight.highlight_lines(code, options.lang)
+        lines = highlight.highlight_lines(code, options.lang, light, dark)
     if lines is None:
-        lines = [escapeHtml(line) for line in _split_lines(code)]
+        lines = [escape_text(line) for line in _split_lines(code)]
     width = len(str(options.linenostart + len(lines) - 1))
     parts: list[str] = []
     for number, line in enumerate(lines, start=1):
@@ -156,3 +156,8 @@ def code_html(code: str, options: CodeOptions) -> str:
         if safe:
             code_class = f' class="language-{safe}"'
     return f'<div class="highlight"{lang_attr}><pre tabindex="0"><code{code_class}>' + "".join(parts) + "</code></pre></div>\n"
+
+
+def escape_text(text: str) -> str:
+    """Text for element content: only ``&``, ``<`` and ``>`` need escaping there (quotes matter in attributes)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

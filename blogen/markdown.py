@@ -70,6 +70,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_DEFAULT = MarkdownOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +257,8 @@ def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options:
     code = token.meta.get("code")
     if not isinstance(code, CodeOptions):
         code = CodeOptions(lang="", linenos=False)
-    return code_html(token.content, code)
+    light, dark = env.get("blogen_styles") or (_DEFAULT.highlight_light, _DEFAULT.highlight_dark)
+    return code_html(token.content, code, light, dark)
 
 
 def _render_checkbox(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -562,7 +564,7 @@ def render_markdown(
 
 def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, take_title: bool) -> Rendered:
     md = _parser(options.raw_html, options.smart_punctuation)
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"blogen_styles": (options.highlight_light, options.highlight_dark)}
     tokens = md.parse(text, env)
 
     title: str | None = None
