@@ -241,8 +241,16 @@ def _render_alert_title(self: RendererHTML, tokens: Sequence[Token], idx: int, o
     return f'<p class="alert-title">{escapeHtml(tokens[idx].content)}</p>\n'
 
 
+def _render_heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    html = self.renderToken(tokens, idx, options, env)
+    link = tokens[idx].meta.get("link")
+    return f'{html}<a href="#{escapeHtml(link)}">' if isinstance(link, str) else html
+
+
 def _render_heading_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
+    if token.meta.get("link"):
+        return f"</a></{token.tag}>\n"
     anchor = token.meta.get("anchor")
     if not isinstance(anchor, str):
         return f"</{token.tag}>\n"
@@ -322,6 +330,7 @@ def _parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.core.ruler.after("inline", "blogen_custom_id", _custom_id_rule)
     md.block.ruler.before("html_block", "blogen_more", _more_rule, {"alt": ["paragraph", "reference", "blockquote"]})
     md.add_render_rule("more_marker", _render_nothing)
+    md.add_render_rule("heading_open", _render_heading_open)
     md.add_render_rule("heading_close", _render_heading_close)
     md.add_render_rule("fence", _render_code)
     md.add_render_rule("code_block", _render_code)
@@ -496,6 +505,14 @@ def _analyse(
     return out, walk, headings, more_at
 
 
+# Inline content that may sit inside a link: a heading made of only these is its own self-link.
+# Links, footnote references and raw HTML (which may hold a link or leave an element open) may not.
+_LINKABLE = frozenset({
+    "text", "text_special", "code_inline", "softbreak", "hardbreak", "image",
+    "em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close",
+})
+
+
 def _assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], first_line: int) -> list[Heading]:
     """Give every heading a unique id; explicit ``{#id}``s are claimed first so they never get a suffix
     because of an earlier automatic id."""
@@ -523,12 +540,15 @@ def _assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], 
         if isinstance(custom, str) and custom:
             ids[k] = unique(custom)
     result: list[Heading] = []
-    for k, (opener, _, closer) in enumerate(headings):
+    for k, (opener, inline, closer) in enumerate(headings):
         ident = ids[k] or unique(slugify(texts[k]))
         level = int(opener.tag[1:]) if opener.tag[1:].isdigit() else 1
         opener.attrSet("id", ident)
-        if level >= 2:
-            closer.meta["anchor"] = ident
+        if level >= 2 and texts[k] and all(c.type in _LINKABLE for c in inline.children or ()):
+            opener.meta["link"] = ident  # the heading's own text links to it
+            closer.meta["link"] = True
+        elif level >= 2:
+            closer.meta["anchor"] = ident  # text that cannot sit inside a link: a "#" link after it
             closer.meta["label"] = texts[k]
         line = (opener.map[0] if opener.map else 0) + first_line
         result.append(Heading(level, ident, texts[k], line))

@@ -95,6 +95,7 @@ def test_site_and_tag_feeds_parse_with_full_content_and_absolute_links(site: Sit
     assert hrefs and all(h.startswith("https://example.org/") for h in hrefs), hrefs
     assert "https://example.org/posts/cask/cask.svg" in hrefs
     assert "https://example.org/posts/sshd/" in hrefs and "https://example.org/tags/cask/" in hrefs
+    assert '<h2 id="timeline">Timeline</h2>' in content  # the page's heading self-link is not a link in the feed
     tag_feed = _parse(out / "tags/ssh/feed.xml")
     assert [e.title for e in tag_feed.entries] == ['sshd <StrictModes> & "quotes" ]]>']
     assert {link.rel: link.href for link in tag_feed.feed.links}["self"] == "https://example.org/tags/ssh/feed.xml"

@@ -109,10 +109,21 @@ def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
 
 
-def test_anchor_only_on_levels_two_to_six_with_escaped_label() -> None:
-    html = render("# One\n\n## Fish & Chips\n").html
+def test_self_links_only_on_levels_two_to_six() -> None:
+    html = render("# One\n\n## Fish & *Chips*\n\n### `code` ![alt](x.png)\n").html
     assert html.startswith('<h1 id="one">One</h1>\n')
-    assert '<a class="anchor" href="#fish-chips" aria-label="Link to this section: Fish &amp; Chips">#</a></h2>' in html
+    # the heading's own text is the link: its accessible name is the heading text
+    assert '<h2 id="fish-chips"><a href="#fish-chips">Fish &amp; <em>Chips</em></a></h2>' in html
+    assert '<h3 id="code-alt"><a href="#code-alt"><code>code</code> <img src="x.png" alt="alt"></a></h3>' in html
+
+
+@pytest.mark.parametrize("heading", ["## See [the docs](https://x.org) & more", "## Note[^1] & more", "## Raw <b>html</b> & more"])
+def test_heading_that_cannot_be_a_link_gets_a_labelled_anchor_after_it(heading: str) -> None:
+    # a link may not hold a link (nor a footnote reference); raw HTML might hold one or leave an element open
+    html = render(f"{heading}\n\n[^1]: x\n").html
+    assert '<a class="anchor" href="#' in html
+    assert ' aria-label="Link to this section: ' in html and '& more">#</a></h2>' in html.replace("&amp;", "&")
+    assert re.match(r'<h2 id="[a-z-]+">[^<]', html)  # the text is not wrapped in a link
 
 
 # --------------------------------------------------------------------------- title
