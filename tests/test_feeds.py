@@ -184,6 +184,26 @@ def test_social_meta_uses_absolute_image_and_summary(site: Site, build: Build) -
     assert 'href="../../tags/ssh/feed.xml"' in tag
 
 
+def test_json_ld_says_once_what_the_meta_tags_do_not(site: Site, build: Build) -> None:
+    root = site(FEED_SITE)
+    build(root)
+
+    def ld(page: str) -> dict[str, object]:
+        found = re.search(r'<script type="application/ld\+json">(.*?)</script>', read(root, page), re.S)
+        assert found is not None
+        return dict(json.loads(found.group(1)))
+
+    cask = ld("posts/cask/index.html")
+    assert cask == {
+        "@context": "https://schema.org", "@type": "BlogPosting", "headline": "Owning a cask",
+        "author": {"@type": "Person", "name": "Tess Ter"}, "image": "https://example.org/posts/cask/cask.svg",
+        "datePublished": "2016-05-08T10:00:00+00:00", "dateModified": "2016-06-01T09:00:00+00:00",
+        "keywords": ["Whisky", "cask"], "url": "https://example.org/posts/cask/",
+    }  # the summary is the meta description, the URL the canonical link: neither is repeated
+    assert "dateModified" not in ld("posts/sshd/index.html")  # never updated
+    assert 'property="article:tag"' not in read(root, "posts/cask/index.html")  # the tags are the keywords above
+
+
 def test_alias_colliding_with_a_page_is_an_error_naming_both(site: Site, build: Build) -> None:
     root = site(FEED_SITE.replace("tags: [ssh]\n---\nBody", "tags: [ssh]\naliases: [/about/]\n---\nBody"))
     with pytest.raises(BlogenError) as info:
