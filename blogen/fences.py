@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markdown_it.common.utils import escapeHtml
-
 from blogen.errors import did_you_mean
 
 _CLASS_JUNK_RE = re.compile(r"[^A-Za-z0-9_+-]")
@@ -149,13 +147,11 @@ def code_html(code: str, options: CodeOptions, light: str, dark: str) -> str:
         if options.linenos:
             line = f'<span class="linenos">{options.linenostart + number - 1:>{width}}</span>{line}'
         parts.append(f'<span class="hll">{line}\n</span>' if number in options.hl_lines else f"{line}\n")
-    lang_attr = code_class = ""
-    if options.lang:
-        lang_attr = f' data-lang="{escapeHtml(options.lang)}"'
-        safe = _CLASS_JUNK_RE.sub("", options.lang)
-        if safe:
-            code_class = f' class="language-{safe}"'
-    return f'<div class="highlight"{lang_attr}><pre tabindex="0"><code{code_class}>' + "".join(parts) + "</code></pre></div>\n"
+    # The language is told once, the CommonMark way (a `language-` class); characters a class
+    # cannot hold are dropped from it.
+    safe = _CLASS_JUNK_RE.sub("", options.lang)
+    code_class = f' class="language-{safe}"' if safe else ""
+    return f'<div class="highlight"><pre tabindex="0"><code{code_class}>' + "".join(parts) + "</code></pre></div>\n"
 
 
 def escape_text(text: str) -> str:

@@ -52,7 +52,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from blogen.config import MarkdownOptions
 from blogen.errors import BlogenError, Problem
-from blogen.fences import CodeOptions, code_html, parse_info
+from blogen.fences import CodeOptions, code_html, escape_text, parse_info
 
 if TYPE_CHECKING:
     from markdown_it.renderer import RendererHTML
@@ -237,6 +237,17 @@ def _render_nothing(self: RendererHTML, tokens: Sequence[Token], idx: int, optio
     return ""
 
 
+# Text between tags needs only `&`, `<` and `>` escaped; markdown-it also turns every `"` into
+# `&quot;`, which only an attribute value needs (attributes keep markdown-it's escaping).
+def _render_text(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return escape_text(tokens[idx].content)
+
+
+def _render_code_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    return f"<code{self.renderAttrs(token)}>{escape_text(token.content)}</code>"
+
+
 def _render_alert_title(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     return f'<p class="alert-title">{escapeHtml(tokens[idx].content)}</p>\n'
 
@@ -330,6 +341,8 @@ def _parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.core.ruler.after("inline", "blogen_custom_id", _custom_id_rule)
     md.block.ruler.before("html_block", "blogen_more", _more_rule, {"alt": ["paragraph", "reference", "blockquote"]})
     md.add_render_rule("more_marker", _render_nothing)
+    md.add_render_rule("text", _render_text)
+    md.add_render_rule("code_inline", _render_code_inline)
     md.add_render_rule("heading_open", _render_heading_open)
     md.add_render_rule("heading_close", _render_heading_close)
     md.add_render_rule("fence", _render_code)

@@ -234,7 +234,7 @@ def test_known_language_is_highlighted() -> None:
 
     html = render("```python\nimport os\n```\n").html
     assert f'<span class="{_class_of(Keyword.Namespace)}">import</span>' in html
-    assert html.startswith('<div class="highlight" data-lang="python"><pre tabindex="0"><code class="language-python">')
+    assert html.startswith('<div class="highlight"><pre tabindex="0"><code class="language-python">')
 
 
 def test_language_alias_is_case_insensitive() -> None:
@@ -371,7 +371,6 @@ def test_info_string_cannot_inject_markup() -> None:
     html = render('```"><script>alert(1)</script> linenos\nx\n```\n').html
     assert "<script>" not in html
     assert 'class="language-scriptalert1script"' in html
-    assert 'data-lang="&quot;&gt;&lt;script&gt;' in html
 
 
 def test_pygments_is_not_imported_for_documents_without_languages() -> None:
@@ -401,10 +400,15 @@ def test_raw_html_on_and_off() -> None:
     assert "&lt;kbd&gt;Ctrl&lt;/kbd&gt;" in off
 
 
+def test_quotes_are_escaped_in_attributes_only() -> None:
+    html = render('"a" `"b"` [l](/x "t\\"q") ![i"m](/y.png)\n').html
+    assert html == '<p>"a" <code>"b"</code> <a href="/x" title="t&quot;q">l</a> <img src="/y.png" alt="i&quot;m"></p>\n'
+
+
 def test_smart_punctuation_on_and_off() -> None:
     doc = '"Hi" -- it\'s...\n'
     assert render(doc, MarkdownOptions(smart_punctuation=True)).html == "<p>“Hi” – it’s…</p>\n"
-    assert render(doc, MarkdownOptions(smart_punctuation=False)).html == "<p>&quot;Hi&quot; -- it's...</p>\n"
+    assert render(doc, MarkdownOptions(smart_punctuation=False)).html == "<p>\"Hi\" -- it's...</p>\n"
 
 
 def test_line_numbers_option_is_the_default_for_fences() -> None:
