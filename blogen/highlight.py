@@ -26,15 +26,15 @@ from typing import Any
 
 from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
 from pygments.styles import get_all_styles, get_style_by_name  # type: ignore[import-untyped]
-from pygments.token import STANDARD_TYPES, Token  # type: ignore[import-untyped]
+from pygments.token import STANDARD_TYPES, Token, Whitespace  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
 logger = logging.getLogger(__name__)
 
-# The CSS scope of the block rules; markdown.py emits the matching wrapper. Token rules are
-# written as `pre .tN`: the classes are blogen's own and appear only inside code blocks.
+# The CSS scope of the block rules; fences.py emits the matching wrapper. Token rules are
+# written as bare `.tN`: the classes are blogen's own, appear only inside code blocks, and
+# the theme contract (README, "Code markup") keeps the names `t...` for them.
 SCOPE = ".highlight"
-TOKEN_SCOPE = "pre"
 CLASS_PREFIX = "t"
 
 # Properties a token can get from a Pygments style, in the order Pygments writes them, and
@@ -44,11 +44,11 @@ _RESET = {
     "font-weight": "inherit",
     "font-style": "inherit",
     "text-decoration": "none",
-    "background-color": "transparent",
+    "background": "none",
     "border": "0",
 }
 # Properties that show on a run of spaces (the rest only change how glyphs look).
-_SOLID = frozenset({"text-decoration", "background-color", "border"})
+_SOLID = frozenset({"text-decoration", "background", "border"})
 
 Decls = tuple[tuple[str, str], ...]
 
@@ -105,13 +105,13 @@ def _decls(ndef: dict[str, Any], base: dict[str, Any]) -> Decls:
     if ndef["color"] and (not base["color"] or ndef["color"].lower() != base["color"].lower()):
         out.append(("color", _colour(ndef["color"])))
     if ndef["bold"] and not base["bold"]:
-        out.append(("font-weight", "bold"))
+        out.append(("font-weight", "700"))
     if ndef["italic"] and not base["italic"]:
         out.append(("font-style", "italic"))
     if ndef["underline"] and not base["underline"]:
         out.append(("text-decoration", "underline"))
     if ndef["bgcolor"]:
-        out.append(("background-color", _colour(ndef["bgcolor"])))
+        out.append(("background", _colour(ndef["bgcolor"])))
     if ndef["border"]:
         out.append(("border", f"1px solid {_colour(ndef['border'])}"))
     return tuple(out)
@@ -187,15 +187,19 @@ def palette(light: str, dark: str) -> Palette:
     classes: dict[Any, str] = {}
     for ttype in ordered:
         pair = (schemes[0].looks[ttype], schemes[1].looks[ttype])
-        if pair == ((), ()):
-            classes[ttype] = ""
+        if pair == ((), ()) or (ttype in Whitespace and not _shows_on_spaces(pair)):
+            classes[ttype] = ""  # nothing to show, or nothing that would show on spaces
             continue
         if pair not in names:
             names[pair] = f"{CLASS_PREFIX}{_base36(len(names))}"
         classes[ttype] = names[pair]
     rules = {name: pair for pair, name in names.items()}
-    solid = frozenset(name for name, (lt, dk) in rules.items() if any(p in _SOLID for p, _ in lt + dk))
+    solid = frozenset(name for name, pair in rules.items() if _shows_on_spaces(pair))
     return Palette(schemes[0], schemes[1], classes, rules, solid)
+
+
+def _shows_on_spaces(pair: tuple[Decls, Decls]) -> bool:
+    return any(prop in _SOLID for prop, _ in pair[0] + pair[1])
 
 
 def _base36(n: int) -> str:
@@ -215,34 +219,33 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _lines(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[list[tuple[str, str]]]:
-    """The (class, text) runs of each line; class "" is plain text."""
-    line: list[tuple[str | None, str]] = []
+def _pieces(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[tuple[str | None, str]]:
+    """(class, text) of every token, cut at line ends; each line end is a piece ``(None, "\\n")`` of its own.
+
+    Class None marks text whose look would not show: spaces and line ends (a colour, weight or
+    slant is invisible on them), unless their own class draws a background, underline or border.
+    """
     for ttype, value in tokens:
         cls = colours.class_of(ttype)
         for k, piece in enumerate(value.split("\n")):
             if k:
-                yield _merged(line, colours.solid)
-                line = []
+                yield None, "\n"
             if piece:
-                # None: spaces whose look would not show (a colour, weight or slant is invisible on a space)
-                line.append((None if piece.isspace() and cls not in colours.solid else cls, piece))
-    if line:
-        yield _merged(line, colours.solid)
+                yield (None if piece.isspace() and cls not in colours.solid else cls), piece
 
 
-def _merged(line: list[tuple[str | None, str]], solid: frozenset[str]) -> list[tuple[str, str]]:
+def _merged(pieces: list[tuple[str | None, str]], solid: frozenset[str]) -> list[tuple[str, str]]:
     """Runs with neighbours of one class joined; spaces between two runs of one class join them (``static int``)."""
-    after: list[str] = []  # the class of the next run that is not spaces, for each run
+    after: list[str] = []  # the class of the next piece that is not spaces, for each piece
     nxt = ""
-    for cls, _ in reversed(line):
+    for cls, _ in reversed(pieces):
         after.append(nxt)
         if cls is not None:
             nxt = cls
     after.reverse()
     runs: list[tuple[str, list[str]]] = []
     before = ""
-    for k, (cls, text) in enumerate(line):
+    for k, (cls, text) in enumerate(pieces):
         if cls is None:
             cls = before if before == after[k] and before not in solid else ""
         else:
@@ -254,6 +257,22 @@ def _merged(line: list[tuple[str | None, str]], solid: frozenset[str]) -> list[t
     return [(cls, "".join(parts)) for cls, parts in runs]
 
 
+def _html(runs: Iterable[tuple[str, str]]) -> str:
+    return "".join(f'<span class="{cls}">{_escape(text)}</span>' if cls else _escape(text) for cls, text in runs)
+
+
+def _tokens(code: str, lang: str) -> list[tuple[Any, str]] | None:
+    """The lexer's tokens, or None when the language is unknown or the lexer fails."""
+    lexer = _lexer(lang.lower())
+    if lexer is None:
+        return None
+    try:
+        return list(lexer.get_tokens(code))
+    except Exception:  # lexers are third-party code; a crash must degrade, not abort
+        logger.warning("Pygments failed to highlight a %r block; showing it unhighlighted", lang, exc_info=True)
+        return None
+
+
 def highlight_lines(code: str, lang: str, light: str, dark: str) -> list[str] | None:
     """The highlighted HTML of each line of ``code``, or None when ``lang`` is unknown.
 
@@ -261,18 +280,34 @@ def highlight_lines(code: str, lang: str, light: str, dark: str) -> list[str] | 
     caller add line numbers and highlighted-line wrappers the same way for highlighted and
     plain blocks. ``light`` and ``dark`` are the styles whose palette names the classes.
     """
-    lexer = _lexer(lang.lower())
-    if lexer is None:
+    tokens = _tokens(code, lang)
+    if tokens is None:
         return None
     colours = palette(light, dark)
-    try:
-        return [
-            "".join(f'<span class="{cls}">{_escape(text)}</span>' if cls else _escape(text) for cls, text in line)
-            for line in _lines(lexer.get_tokens(code), colours)
-        ]
-    except Exception:  # lexers are third-party code; a crash must degrade, not abort
-        logger.warning("Pygments failed to highlight a %r block; showing it unhighlighted", lang, exc_info=True)
+    lines: list[list[tuple[str | None, str]]] = [[]]
+    for piece in _pieces(tokens, colours):
+        if piece[1] == "\n" and piece[0] is None:
+            lines.append([])
+        else:
+            lines[-1].append(piece)
+    if not lines[-1]:
+        lines.pop()  # the line end of the last line
+    return [_html(_merged(line, colours.solid)) for line in lines]
+
+
+def highlight_block(code: str, lang: str, light: str, dark: str) -> str | None:
+    """The highlighted HTML of the whole block (ending in a line end), or None when ``lang`` is unknown.
+
+    For blocks without line numbers or highlighted lines: a run may go on across line ends
+    (``<span class="t1">output 1\noutput 2</span>``), which saves a closing and an opening tag
+    for every line that continues the look of the one before (a console session's output, a
+    long comment).
+    """
+    tokens = _tokens(code, lang)
+    if tokens is None:
         return None
+    colours = palette(light, dark)
+    return _html(_merged(list(_pieces(tokens, colours)), colours.solid))
 
 
 # --------------------------------------------------------------------------- CSS
@@ -320,5 +355,5 @@ def _grouped(rules: Iterable[tuple[str, Decls]]) -> list[str]:
     grouped: dict[str, list[str]] = {}
     for name, decls in rules:
         if decls:
-            grouped.setdefault(_css(decls), []).append(f"{TOKEN_SCOPE} .{name}")
+            grouped.setdefault(_css(decls), []).append(f".{name}")
     return [f"{','.join(selectors)}{{{decls}}}" for decls, selectors in grouped.items()]

@@ -255,6 +255,18 @@ def test_code_classes_are_short_shared_by_look_and_merged() -> None:
     assert "<span" not in render("```c\n();\n```\n").html
 
 
+def test_a_run_goes_on_across_line_ends_unless_lines_are_numbered_or_highlighted() -> None:
+    from pygments.token import Generic
+
+    output = _class_of(Generic.Output)
+    doc = "$ ls\none\ntwo\n"
+    assert f'<span class="{output}">one\ntwo</span>\n</code>' in render(f"```console\n{doc}```\n").html
+    for options in ("linenos", "hl_lines=2"):
+        html = render(f"```console {options}\n{doc}```\n").html
+        # each line balanced on its own, so numbers and highlight wrappers can go around it
+        assert f'<span class="{output}">one</span>' in html and f'<span class="{output}">two</span>' in html
+
+
 def test_spaces_never_join_a_run_whose_look_shows_on_them() -> None:
     # github-dark gives deleted lines a background: the spaces between two deleted words keep it,
     # but spaces before them (plain) stay plain
@@ -263,12 +275,15 @@ def test_spaces_never_join_a_run_whose_look_shows_on_them() -> None:
 
     deleted = _class_of(Generic.Deleted)
     assert f'<span class="{deleted}">-a b</span>' in html
+    # nor line ends: two deleted lines stay two spans, so the background does not paint the line end
+    html = render("```diff\n-a\n-b\n```\n").html
+    assert f'<span class="{deleted}">-a</span>\n<span class="{deleted}">-b</span>\n' in html
 
 
 def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
     """Our classes and CSS against Pygments' own formatter, for every standard token type, in both schemes."""
     from pygments.formatters import HtmlFormatter
-    from pygments.token import STANDARD_TYPES, Token
+    from pygments.token import STANDARD_TYPES, Token, Whitespace
 
     def looks(css: str) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
@@ -288,7 +303,9 @@ def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
         decls = dict(d.strip().split(": ", 1) for d in body.split(";") if d.strip())
         if base and decls.get("color", "").lower().lstrip("#") == base.lower():
             del decls["color"]
-        return {k: v.lower() for k, v in decls.items()}
+        # the same look in fewer bytes: `700` is `bold`, and a span has no other background to keep
+        names = {"background-color": "background"}
+        return {names.get(k, k): {"bold": "700"}.get(v.lower(), v.lower()) for k, v in decls.items()}
 
     def short(value: str) -> str:  # #aabbcc -> #abc, as Pygments' webify does too
         return value if not re.fullmatch(r"#([0-9a-f])\1([0-9a-f])\2([0-9a-f])\3", value) else "#" + value[1::2]
@@ -299,9 +316,12 @@ def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
         light_rules, dark_rules = looks(light_css), looks(dark_css.split("\n}\n", 1)[0])
         resets = {"inherit", "none", "transparent", "0"}
         for ttype in STANDARD_TYPES:
+            if ttype in Whitespace:
+                assert not _class_of(ttype, light, dark)  # a colour never shows on spaces: no class, no rule
+                continue
             cls = _class_of(ttype, light, dark)
-            got_light = light_rules.get(f"pre .{cls}", {}) if cls else {}
-            got_dark = {**got_light, **dark_rules.get(f"pre .{cls}", {})} if cls else {}
+            got_light = light_rules.get(f".{cls}", {}) if cls else {}
+            got_dark = {**got_light, **dark_rules.get(f".{cls}", {})} if cls else {}
             got_dark = {k: v for k, v in got_dark.items() if v not in resets}
             want_light = {k: short(v) for k, v in pygments_look(light, ttype).items()}
             want_dark = {k: short(v) for k, v in pygments_look(dark, ttype).items()}
@@ -503,7 +523,7 @@ def test_highlight_css_has_light_rules_and_dark_media_query() -> None:
     # a class the light style colours and the dark one leaves alone is set back, never dark-on-dark
     assert "{color:inherit}" in dark
     # one rule per look: classes with identical declarations share it; comments are gone
-    assert re.search(r"\npre \.t\w+,pre \.t\w+[,{]", light) and "/* Comment */" not in css
+    assert re.search(r"\n\.t\w+,\.t\w+[,{]", light) and "/* Comment */" not in css
     assert ".highlight .linenos" in css and "opacity" not in css
     assert "\npre{" not in css and "\npre {" not in css  # no unscoped rule for every `pre` of the site
     assert css == highlight_css("default", "monokai")
