@@ -281,11 +281,18 @@ def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options:
 
 
 def _render_checkbox(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """A disabled checkbox named by its item: a <label> around the item's text, else an aria-label."""
     token = tokens[idx]
     checked = " checked" if token.meta.get("checked") else ""
+    if token.meta.get("wrap"):
+        return f'<label><input type="checkbox" disabled{checked}> '
     label = escapeHtml(str(token.meta.get("label") or "Task"))
-    html = f'<input type="checkbox" class="task-list-item-checkbox" disabled{checked} aria-label="{label}">'
+    html = f'<input type="checkbox" disabled{checked} aria-label="{label}">'
     return html + (" " if not token.block else "\n")
+
+
+def _render_label_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return "</label>"
 
 
 def _render_figure(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -348,6 +355,7 @@ def _parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.add_render_rule("fence", _render_code)
     md.add_render_rule("code_block", _render_code)
     md.add_render_rule("task_checkbox", _render_checkbox)
+    md.add_render_rule("task_label_close", _render_label_close)
     md.add_render_rule("figure", _render_figure)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
@@ -488,8 +496,16 @@ def _analyse(
             box = Token("task_checkbox", "input", 0, meta={"checked": checked})
             if i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open" and tokens[i + 2].type == "inline":
                 inline = tokens[i + 2]
-                box.meta["label"] = _plain_text(inline.children)
-                inline.children = [box, *(inline.children or [])]
+                children = inline.children or []
+                text = _plain_text(children)
+                if text and not any(c.type == "html_inline" for c in children):
+                    # The item's own text names the box: not written a second time as an aria-label.
+                    # (Raw HTML might hold a control or a label, which a label may not contain.)
+                    box.meta["wrap"] = True
+                    inline.children = [box, *children, Token("task_label_close", "label", -1)]
+                else:
+                    box.meta["label"] = text
+                    inline.children = [box, *children]
             else:
                 box.block = True
                 out.append(token)
