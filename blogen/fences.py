@@ -134,31 +134,42 @@ def parse_info(info: str, code: str, default_linenos: bool) -> tuple[CodeOptions
 
 def code_html(code: str, options: CodeOptions, light: str, dark: str) -> str:
     """The block in our one code wrapper, highlighted in the ``light``/``dark`` styles' classes when Pygments knows the language."""
-    per_line = options.linenos or bool(options.hl_lines)
-    lines: list[str] | None = None
-    body: str | None = None
+    highlighted = None
     if options.lang:
         from blogen import highlight  # lazy: Pygments is only loaded for documents that need it
 
-        if per_line:
-            lines = highlight.highlight_lines(code, options.lang, light, dark)
-        else:
-            body = highlight.highlight_block(code, options.lang, light, dark)
-    if lines is None and body is None:
-        lines = [escape_text(line) for line in _split_lines(code)]
-    if lines is not None:
-        width = len(str(options.linenostart + len(lines) - 1))
-        parts: list[str] = []
-        for number, line in enumerate(lines, start=1):
-            if options.linenos:
-                line = f'<span class="linenos">{options.linenostart + number - 1:>{width}}</span>{line}'
-            parts.append(f'<span class="hll">{line}\n</span>' if number in options.hl_lines else f"{line}\n")
-        body = "".join(parts)
+        highlighted = highlight.highlight_lines(code, options.lang, light, dark)
+    if highlighted is not None:
+        count, lines = len(highlighted), highlighted.html
+    else:
+        plain = [escape_text(line) for line in _split_lines(code)]
+        count = len(plain)
+
+        def lines(start: int, stop: int) -> str:
+            return "".join(f"{line}\n" for line in plain[start:stop])
+
+    # Lines go out in runs: a numbered line on its own (its number comes first), otherwise a run
+    # of highlighted or of ordinary lines, so a highlighted run gets one wrapper.
+    def group(i: int) -> tuple[int, bool]:
+        return (i if options.linenos else 0, i + 1 in options.hl_lines)
+
+    width = len(str(options.linenostart + count - 1))
+    parts: list[str] = []
+    start = 0
+    while start < count:
+        stop = start + 1
+        while stop < count and group(stop) == group(start):
+            stop += 1
+        html = lines(start, stop)
+        if options.linenos:
+            html = f'<span class="linenos">{options.linenostart + start:>{width}}</span>{html}'
+        parts.append(f'<span class="hll">{html}</span>' if start + 1 in options.hl_lines else html)
+        start = stop
     # The language is told once, the CommonMark way (a `language-` class); characters a class
     # cannot hold are dropped from it.
     safe = _CLASS_JUNK_RE.sub("", options.lang)
     code_class = f' class="language-{safe}"' if safe else ""
-    return f'<div class="highlight"><pre tabindex="0"><code{code_class}>{body}</code></pre></div>\n'
+    return f'<div class="highlight"><pre tabindex="0"><code{code_class}>{"".join(parts)}</code></pre></div>\n'
 
 
 def escape_text(text: str) -> str:

@@ -273,41 +273,46 @@ def _tokens(code: str, lang: str) -> list[tuple[Any, str]] | None:
         return None
 
 
-def highlight_lines(code: str, lang: str, light: str, dark: str) -> list[str] | None:
-    """The highlighted HTML of each line of ``code``, or None when ``lang`` is unknown.
+@dataclass(frozen=True, slots=True)
+class Highlighted:
+    """A highlighted block as its lines; ``html`` gives any run of consecutive lines as balanced HTML."""
 
-    Every line is balanced HTML on its own (spans are closed at line ends); that lets the
-    caller add line numbers and highlighted-line wrappers the same way for highlighted and
-    plain blocks. ``light`` and ``dark`` are the styles whose palette names the classes.
-    """
+    lines: list[list[tuple[str | None, str]]]
+    solid: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def html(self, start: int, stop: int) -> str:
+        """Lines ``start`` to ``stop - 1``, each ending in a line end, with every span closed at the end.
+
+        Within the run a span may go on across line ends (``<span class="t1">output 1\noutput 2</span>``),
+        which saves a closing and an opening tag for every line that continues the look of the line
+        before (a console session's output, a long comment). The caller cuts the block where line
+        numbers or highlighted-line wrappers must go around single lines.
+        """
+        pieces: list[tuple[str | None, str]] = []
+        for line in self.lines[start:stop]:
+            pieces.extend(line)
+            pieces.append((None, "\n"))  # joins a run only between two of one class, so the last one is plain
+        return _html(_merged(pieces, self.solid))
+
+
+def highlight_lines(code: str, lang: str, light: str, dark: str) -> Highlighted | None:
+    """``code`` highlighted in the classes of the ``light``/``dark`` palette, or None when ``lang`` is unknown."""
     tokens = _tokens(code, lang)
     if tokens is None:
         return None
     colours = palette(light, dark)
     lines: list[list[tuple[str | None, str]]] = [[]]
     for piece in _pieces(tokens, colours):
-        if piece[1] == "\n" and piece[0] is None:
+        if piece == (None, "\n"):
             lines.append([])
         else:
             lines[-1].append(piece)
     if not lines[-1]:
         lines.pop()  # the line end of the last line
-    return [_html(_merged(line, colours.solid)) for line in lines]
-
-
-def highlight_block(code: str, lang: str, light: str, dark: str) -> str | None:
-    """The highlighted HTML of the whole block (ending in a line end), or None when ``lang`` is unknown.
-
-    For blocks without line numbers or highlighted lines: a run may go on across line ends
-    (``<span class="t1">output 1\noutput 2</span>``), which saves a closing and an opening tag
-    for every line that continues the look of the one before (a console session's output, a
-    long comment).
-    """
-    tokens = _tokens(code, lang)
-    if tokens is None:
-        return None
-    colours = palette(light, dark)
-    return _html(_merged(list(_pieces(tokens, colours)), colours.solid))
+    return Highlighted(lines, colours.solid)
 
 
 # --------------------------------------------------------------------------- CSS

@@ -349,8 +349,18 @@ def test_line_numbers_are_unselectable_spans_not_text() -> None:
 
 def test_highlighted_lines() -> None:
     html = render("```text hl_lines=1,3-4\na\nb\nc\nd\n```\n").html
-    assert html.count('<span class="hll">') == 3
-    assert '<span class="hll">b\n</span>' not in html
+    # consecutive highlighted lines share one wrapper (a block: it looks the same as one per line)
+    assert '<code class="language-text"><span class="hll">a\n</span>b\n<span class="hll">c\nd\n</span></code>' in html
+    numbered = render("```text linenos hl_lines=1,3-4\na\nb\nc\nd\n```\n").html
+    assert numbered.count('<span class="hll"><span class="linenos">') == 3  # numbered lines go one by one
+
+
+def test_runs_go_on_across_ordinary_lines_of_a_block_with_highlighted_lines() -> None:
+    from pygments.token import Generic
+
+    output = _class_of(Generic.Output)
+    html = render("```console hl_lines=2\n$ ls\none\ntwo\nthree\n```\n").html
+    assert f'<span class="hll"><span class="{output}">one</span>\n</span><span class="{output}">two\nthree</span>\n' in html
 
 
 def test_leading_blank_lines_keep_their_numbers() -> None:
