@@ -19,6 +19,7 @@ and the CSS holds one rule per class and scheme instead of one per token type.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,6 +52,7 @@ _RESET = {
 _SOLID = frozenset({"text-decoration", "background", "border"})
 
 Decls = tuple[tuple[str, str], ...]
+_HEX = re.compile(r"[0-9a-f]{3}|[0-9a-f]{6}")
 
 
 @lru_cache(maxsize=256)
@@ -92,8 +94,10 @@ def check_style(name: str) -> bool:
 
 
 def _colour(value: str) -> str:
-    """A Pygments colour (``A90D91``) as short lower-case CSS (``#a90d91``, ``#fff``)."""
+    """A Pygments colour (``A90D91``) as short lower-case CSS (``#a90d91``, ``#fff``); other values as given."""
     value = value.lower()
+    if not _HEX.fullmatch(value):
+        return value  # `transparent`, `var(...)`: what a third-party style may use for a background
     if len(value) == 6 and value[0::2] == value[1::2]:
         value = value[0::2]
     return "#" + value
