@@ -23,10 +23,12 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _URL_ATTR = re.compile(r'(\s(?:href|src|poster)=")([^"]*)"')
 _SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
-# Heading self-links help on the page but are stray "#" characters in a feed reader.
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _RELATIVE_IN_CONTENT = re.compile(r'\s(?:href|src)="(?![A-Za-z][A-Za-z0-9+.-]*:)([^"]*)"')
+# Heading self-links help on the page; in a feed reader a "#" link is a stray character and a linked
+# heading just looks like a link: the first is dropped, the second unwrapped.
 _ANCHOR = re.compile(r' ?<a class="anchor" href="#[^"]*"[^>]*>#</a>')
+_SELF_LINK = re.compile(r'(<h([2-6]) id="([^"]*)">)<a href="#\3">(.*?)</a>(</h\2>)', re.DOTALL)
 
 
 def xml_text(text: str) -> str:
@@ -76,7 +78,8 @@ def absolute_links(html: str, page_url: str) -> str:
 
 def feed_content(post: Post, url: str) -> str:
     """The entry content of a post: its HTML without heading self-links, every URL absolute, XML-escaped."""
-    return xml_text(absolute_links(_ANCHOR.sub("", post.html), url))
+    html = _SELF_LINK.sub(r"\1\4\5", _ANCHOR.sub("", post.html))
+    return xml_text(absolute_links(html, url))
 
 
 def _unescape(value: str) -> str:

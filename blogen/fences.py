@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markdown_it.common.utils import escapeHtml
-
 from blogen.errors import did_you_mean
 
 _CLASS_JUNK_RE = re.compile(r"[^A-Za-z0-9_+-]")
@@ -134,25 +132,46 @@ def parse_info(info: str, code: str, default_linenos: bool) -> tuple[CodeOptions
     return CodeOptions(lang, linenos, 1 if linenostart is None else linenostart, hl_lines), errors
 
 
-def code_html(code: str, options: CodeOptions) -> str:
-    """The block in our one code wrapper, highlighted when Pygments knows the language."""
-    lines: list[str] | None = None
+def code_html(code: str, options: CodeOptions, light: str, dark: str) -> str:
+    """The block in our one code wrapper, highlighted in the ``light``/``dark`` styles' classes when Pygments knows the language."""
+    highlighted = None
     if options.lang:
         from blogen import highlight  # lazy: Pygments is only loaded for documents that need it
 
-        lines = highlight.highlight_lines(code, options.lang)
-    if lines is None:
-        lines = [escapeHtml(line) for line in _split_lines(code)]
-    width = len(str(options.linenostart + len(lines) - 1))
+        highlighted = highlight.highlight_lines(code, options.lang, light, dark)
+    if highlighted is not None:
+        count, lines = len(highlighted), highlighted.html
+    else:
+        plain = [escape_text(line) for line in _split_lines(code)]
+        count = len(plain)
+
+        def lines(start: int, stop: int) -> str:
+            return "".join(f"{line}\n" for line in plain[start:stop])
+
+    # Lines go out in runs: a numbered line on its own (its number comes first), otherwise a run
+    # of highlighted or of ordinary lines, so a highlighted run gets one wrapper.
+    def group(i: int) -> tuple[int, bool]:
+        return (i if options.linenos else 0, i + 1 in options.hl_lines)
+
+    width = len(str(options.linenostart + count - 1))
     parts: list[str] = []
-    for number, line in enumerate(lines, start=1):
+    start = 0
+    while start < count:
+        stop = start + 1
+        while stop < count and group(stop) == group(start):
+            stop += 1
+        html = lines(start, stop)
         if options.linenos:
-            line = f'<span class="linenos">{options.linenostart + number - 1:>{width}}</span>{line}'
-        parts.append(f'<span class="hll">{line}\n</span>' if number in options.hl_lines else f"{line}\n")
-    lang_attr = code_class = ""
-    if options.lang:
-        lang_attr = f' data-lang="{escapeHtml(options.lang)}"'
-        safe = _CLASS_JUNK_RE.sub("", options.lang)
-        if safe:
-            code_class = f' class="language-{safe}"'
-    return f'<div class="highlight"{lang_attr}><pre tabindex="0"><code{code_class}>' + "".join(parts) + "</code></pre></div>\n"
+            html = f'<span class="linenos">{options.linenostart + start:>{width}}</span>{html}'
+        parts.append(f'<span class="hll">{html}</span>' if start + 1 in options.hl_lines else html)
+        start = stop
+    # The language is told once, the CommonMark way (a `language-` class); characters a class
+    # cannot hold are dropped from it.
+    safe = _CLASS_JUNK_RE.sub("", options.lang)
+    code_class = f' class="language-{safe}"' if safe else ""
+    return f'<div class="highlight"><pre tabindex="0"><code{code_class}>{"".join(parts)}</code></pre></div>\n'
+
+
+def escape_text(text: str) -> str:
+    """Text for element content: only ``&``, ``<`` and ``>`` need escaping there (quotes matter in attributes)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -52,7 +52,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from blogen.config import MarkdownOptions
 from blogen.errors import BlogenError, Problem
-from blogen.fences import CodeOptions, code_html, parse_info
+from blogen.fences import CodeOptions, code_html, escape_text, parse_info
 
 if TYPE_CHECKING:
     from markdown_it.renderer import RendererHTML
@@ -70,6 +70,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_DEFAULT = MarkdownOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +237,31 @@ def _render_nothing(self: RendererHTML, tokens: Sequence[Token], idx: int, optio
     return ""
 
 
+# Text between tags needs only `&`, `<` and `>` escaped; markdown-it also turns every `"` into
+# `&quot;`, which only an attribute value needs (attributes keep markdown-it's escaping).
+def _render_text(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return escape_text(tokens[idx].content)
+
+
+def _render_code_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    return f"<code{self.renderAttrs(token)}>{escape_text(token.content)}</code>"
+
+
 def _render_alert_title(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     return f'<p class="alert-title">{escapeHtml(tokens[idx].content)}</p>\n'
 
 
+def _render_heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    html = self.renderToken(tokens, idx, options, env)
+    link = tokens[idx].meta.get("link")
+    return f'{html}<a href="#{escapeHtml(link)}">' if isinstance(link, str) else html
+
+
 def _render_heading_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
+    if token.meta.get("link"):
+        return f"</a></{token.tag}>\n"
     anchor = token.meta.get("anchor")
     if not isinstance(anchor, str):
         return f"</{token.tag}>\n"
@@ -256,15 +276,23 @@ def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options:
     code = token.meta.get("code")
     if not isinstance(code, CodeOptions):
         code = CodeOptions(lang="", linenos=False)
-    return code_html(token.content, code)
+    light, dark = env.get("blogen_styles") or (_DEFAULT.highlight_light, _DEFAULT.highlight_dark)
+    return code_html(token.content, code, light, dark)
 
 
 def _render_checkbox(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """A disabled checkbox named by its item: a <label> around the item's text, else an aria-label."""
     token = tokens[idx]
     checked = " checked" if token.meta.get("checked") else ""
+    if token.meta.get("wrap"):
+        return f'<label><input type="checkbox" disabled{checked}> '
     label = escapeHtml(str(token.meta.get("label") or "Task"))
-    html = f'<input type="checkbox" class="task-list-item-checkbox" disabled{checked} aria-label="{label}">'
+    html = f'<input type="checkbox" disabled{checked} aria-label="{label}">'
     return html + (" " if not token.block else "\n")
+
+
+def _render_label_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return "</label>"
 
 
 def _render_figure(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -320,10 +348,14 @@ def _parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.core.ruler.after("inline", "blogen_custom_id", _custom_id_rule)
     md.block.ruler.before("html_block", "blogen_more", _more_rule, {"alt": ["paragraph", "reference", "blockquote"]})
     md.add_render_rule("more_marker", _render_nothing)
+    md.add_render_rule("text", _render_text)
+    md.add_render_rule("code_inline", _render_code_inline)
+    md.add_render_rule("heading_open", _render_heading_open)
     md.add_render_rule("heading_close", _render_heading_close)
     md.add_render_rule("fence", _render_code)
     md.add_render_rule("code_block", _render_code)
     md.add_render_rule("task_checkbox", _render_checkbox)
+    md.add_render_rule("task_label_close", _render_label_close)
     md.add_render_rule("figure", _render_figure)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
@@ -464,8 +496,16 @@ def _analyse(
             box = Token("task_checkbox", "input", 0, meta={"checked": checked})
             if i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open" and tokens[i + 2].type == "inline":
                 inline = tokens[i + 2]
-                box.meta["label"] = _plain_text(inline.children)
-                inline.children = [box, *(inline.children or [])]
+                children = inline.children or []
+                text = _plain_text(children)
+                if text and not any(c.type == "html_inline" for c in children):
+                    # The item's own text names the box: not written a second time as an aria-label.
+                    # (Raw HTML might hold a control or a label, which a label may not contain.)
+                    box.meta["wrap"] = True
+                    inline.children = [box, *children, Token("task_label_close", "label", -1)]
+                else:
+                    box.meta["label"] = text
+                    inline.children = [box, *children]
             else:
                 box.block = True
                 out.append(token)
@@ -492,6 +532,14 @@ def _analyse(
     if problems:
         raise BlogenError(problems)
     return out, walk, headings, more_at
+
+
+# Inline content that may sit inside a link: a heading made of only these is its own self-link.
+# Links, footnote references and raw HTML (which may hold a link or leave an element open) may not.
+_LINKABLE = frozenset({
+    "text", "text_special", "code_inline", "softbreak", "hardbreak", "image",
+    "em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close",
+})
 
 
 def _assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], first_line: int) -> list[Heading]:
@@ -521,12 +569,15 @@ def _assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], 
         if isinstance(custom, str) and custom:
             ids[k] = unique(custom)
     result: list[Heading] = []
-    for k, (opener, _, closer) in enumerate(headings):
+    for k, (opener, inline, closer) in enumerate(headings):
         ident = ids[k] or unique(slugify(texts[k]))
         level = int(opener.tag[1:]) if opener.tag[1:].isdigit() else 1
         opener.attrSet("id", ident)
-        if level >= 2:
-            closer.meta["anchor"] = ident
+        if level >= 2 and texts[k] and all(c.type in _LINKABLE for c in inline.children or ()):
+            opener.meta["link"] = ident  # the heading's own text links to it
+            closer.meta["link"] = True
+        elif level >= 2:
+            closer.meta["anchor"] = ident  # text that cannot sit inside a link: a "#" link after it
             closer.meta["label"] = texts[k]
         line = (opener.map[0] if opener.map else 0) + first_line
         result.append(Heading(level, ident, texts[k], line))
@@ -562,7 +613,7 @@ def render_markdown(
 
 def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, take_title: bool) -> Rendered:
     md = _parser(options.raw_html, options.smart_punctuation)
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"blogen_styles": (options.highlight_light, options.highlight_dark)}
     tokens = md.parse(text, env)
 
     title: str | None = None

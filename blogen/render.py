@@ -275,13 +275,20 @@ class Renderer:
         return ctx
 
     def json_ld(self, post: PostView, url: str, image: str | None) -> Markup:
-        """schema.org BlogPosting as JSON that is safe inside a <script> element."""
+        """schema.org BlogPosting as JSON that is safe inside a <script> element.
+
+        Only what the page's meta tags do not already say for everyone: the summary is the meta
+        and Open Graph description, ``url`` the canonical link (so no ``mainEntityOfPage`` too),
+        and ``dateModified`` is left out until the post has an ``updated`` date.
+        """
         data: dict[str, Any] = {
             "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
-            "datePublished": post.date.isoformat(), "dateModified": (post.updated or post.date).isoformat(),
-            "description": post.summary, "url": url, "mainEntityOfPage": url,
-            "keywords": [t.name for t in post.tags],
+            "datePublished": post.date.isoformat(), "url": url,
         }
+        if post.updated:
+            data["dateModified"] = post.updated.isoformat()
+        if post.tags:
+            data["keywords"] = [t.name for t in post.tags]
         if self.config.author:
             data["author"] = {"@type": "Person", "name": self.config.author}
         if image:

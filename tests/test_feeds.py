@@ -95,6 +95,7 @@ def test_site_and_tag_feeds_parse_with_full_content_and_absolute_links(site: Sit
     assert hrefs and all(h.startswith("https://example.org/") for h in hrefs), hrefs
     assert "https://example.org/posts/cask/cask.svg" in hrefs
     assert "https://example.org/posts/sshd/" in hrefs and "https://example.org/tags/cask/" in hrefs
+    assert '<h2 id="timeline">Timeline</h2>' in content  # the page's heading self-link is not a link in the feed
     tag_feed = _parse(out / "tags/ssh/feed.xml")
     assert [e.title for e in tag_feed.entries] == ['sshd <StrictModes> & "quotes" ]]>']
     assert {link.rel: link.href for link in tag_feed.feed.links}["self"] == "https://example.org/tags/ssh/feed.xml"
@@ -181,6 +182,26 @@ def test_social_meta_uses_absolute_image_and_summary(site: Site, build: Build) -
     assert '<link rel="alternate" type="application/atom+xml" title="Test Notes" href="../../feed.xml">' in html
     tag = read(root, "tags/ssh/index.html")
     assert 'href="../../tags/ssh/feed.xml"' in tag
+
+
+def test_json_ld_says_once_what_the_meta_tags_do_not(site: Site, build: Build) -> None:
+    root = site(FEED_SITE)
+    build(root)
+
+    def ld(page: str) -> dict[str, object]:
+        found = re.search(r'<script type="application/ld\+json">(.*?)</script>', read(root, page), re.S)
+        assert found is not None
+        return dict(json.loads(found.group(1)))
+
+    cask = ld("posts/cask/index.html")
+    assert cask == {
+        "@context": "https://schema.org", "@type": "BlogPosting", "headline": "Owning a cask",
+        "author": {"@type": "Person", "name": "Tess Ter"}, "image": "https://example.org/posts/cask/cask.svg",
+        "datePublished": "2016-05-08T10:00:00+00:00", "dateModified": "2016-06-01T09:00:00+00:00",
+        "keywords": ["Whisky", "cask"], "url": "https://example.org/posts/cask/",
+    }  # the summary is the meta description, the URL the canonical link: neither is repeated
+    assert "dateModified" not in ld("posts/sshd/index.html")  # never updated
+    assert 'property="article:tag"' not in read(root, "posts/cask/index.html")  # the tags are the keywords above
 
 
 def test_alias_colliding_with_a_page_is_an_error_naming_both(site: Site, build: Build) -> None:

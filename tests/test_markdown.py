@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,10 +109,21 @@ def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
 
 
-def test_anchor_only_on_levels_two_to_six_with_escaped_label() -> None:
-    html = render("# One\n\n## Fish & Chips\n").html
+def test_self_links_only_on_levels_two_to_six() -> None:
+    html = render("# One\n\n## Fish & *Chips*\n\n### `code` ![alt](x.png)\n").html
     assert html.startswith('<h1 id="one">One</h1>\n')
-    assert '<a class="anchor" href="#fish-chips" aria-label="Link to this section: Fish &amp; Chips">#</a></h2>' in html
+    # the heading's own text is the link: its accessible name is the heading text
+    assert '<h2 id="fish-chips"><a href="#fish-chips">Fish &amp; <em>Chips</em></a></h2>' in html
+    assert '<h3 id="code-alt"><a href="#code-alt"><code>code</code> <img src="x.png" alt="alt"></a></h3>' in html
+
+
+@pytest.mark.parametrize("heading", ["## See [the docs](https://x.org) & more", "## Note[^1] & more", "## Raw <b>html</b> & more"])
+def test_heading_that_cannot_be_a_link_gets_a_labelled_anchor_after_it(heading: str) -> None:
+    # a link may not hold a link (nor a footnote reference); raw HTML might hold one or leave an element open
+    html = render(f"{heading}\n\n[^1]: x\n").html
+    assert '<a class="anchor" href="#' in html
+    assert ' aria-label="Link to this section: ' in html and '& more">#</a></h2>' in html.replace("&amp;", "&")
+    assert re.match(r'<h2 id="[a-z-]+">[^<]', html)  # the text is not wrapped in a link
 
 
 # --------------------------------------------------------------------------- title
@@ -193,32 +205,132 @@ def test_figure_and_plain_image() -> None:
     assert result.first_image == "board.png"
 
 
-def test_task_checkboxes_are_disabled_and_labelled() -> None:
-    html = render("- [x] Done thing\n- [ ] Open thing\n").html
+def test_task_checkboxes_are_disabled_and_labelled_by_their_text() -> None:
+    html = render("- [x] Done thing\n- [ ] Open [thing](/x)\n").html
     assert html.count("disabled") == 2
-    assert 'checked aria-label="Done thing"' in html
-    assert '<input type="checkbox" class="task-list-item-checkbox" disabled aria-label="Open thing">' in html
+    assert '<li class="task-list-item"><label><input type="checkbox" disabled checked> Done thing</label></li>' in html
+    assert '<label><input type="checkbox" disabled> Open <a href="/x">thing</a></label>' in html
+    assert "aria-label" not in html  # the text is not written twice
+
+
+def test_task_item_text_that_cannot_be_a_label_gives_an_aria_label() -> None:
+    # raw HTML might hold a control or a label, which a <label> may not contain
+    html = render("- [ ] Press <kbd>Ctrl</kbd>\n").html
+    assert '<input type="checkbox" disabled aria-label="Press Ctrl"> Press <kbd>Ctrl</kbd>' in html
+    assert "<label>" not in html
 
 
 def test_task_item_without_a_paragraph_still_gets_a_labelled_checkbox() -> None:
     html = render("- [ ] \n  ```\n  code\n  ```\n").html
-    assert (
-        '<li class="task-list-item">\n<input type="checkbox" class="task-list-item-checkbox" disabled aria-label="Task">\n'
-        in html
-    )
+    assert '<li class="task-list-item">\n<input type="checkbox" disabled aria-label="Task">\n' in html
 
 
 # --------------------------------------------------------------------------- code
 
 
+def _class_of(ttype: object, light: str = "xcode", dark: str = "github-dark") -> str:
+    from blogen.highlight import palette
+
+    return palette(light, dark).class_of(ttype)
+
+
 def test_known_language_is_highlighted() -> None:
+    from pygments.token import Keyword
+
     html = render("```python\nimport os\n```\n").html
-    assert '<span class="kn">import</span>' in html
-    assert html.startswith('<div class="highlight" data-lang="python"><pre tabindex="0"><code class="language-python">')
+    assert f'<span class="{_class_of(Keyword.Namespace)}">import</span>' in html
+    assert html.startswith('<div class="highlight"><pre tabindex="0"><code class="language-python">')
 
 
 def test_language_alias_is_case_insensitive() -> None:
-    assert '<span class="kn">import</span>' in render("```Python\nimport os\n```\n").html
+    assert '<span class="t' in render("```Python\nimport os\n```\n").html
+
+
+def test_code_classes_are_short_shared_by_look_and_merged() -> None:
+    from pygments.token import Keyword, Name
+
+    # `static` (Keyword) and `int` (Keyword.Type) look alike in xcode and in github-dark: one class, one span
+    assert _class_of(Keyword) == _class_of(Keyword.Type)
+    assert _class_of(Keyword) != _class_of(Name.Function)
+    html = render("```c\nstatic int f(void);\n```\n").html
+    keyword, function = _class_of(Keyword), _class_of(Name.Function)
+    assert f'<span class="{keyword}">static int</span> <span class="{function}">f</span>(<span class="{keyword}">void</span>);' in html
+    # punctuation has no look of its own in either style: no span at all; nor do spaces between runs
+    assert _class_of(Name.Function).startswith("t") and len(_class_of(Name.Function)) == 2
+    assert "<span" not in render("```c\n();\n```\n").html
+
+
+def test_a_run_goes_on_across_line_ends_unless_lines_are_numbered_or_highlighted() -> None:
+    from pygments.token import Generic
+
+    output = _class_of(Generic.Output)
+    doc = "$ ls\none\ntwo\n"
+    assert f'<span class="{output}">one\ntwo</span>\n</code>' in render(f"```console\n{doc}```\n").html
+    for options in ("linenos", "hl_lines=2"):
+        html = render(f"```console {options}\n{doc}```\n").html
+        # each line balanced on its own, so numbers and highlight wrappers can go around it
+        assert f'<span class="{output}">one</span>' in html and f'<span class="{output}">two</span>' in html
+
+
+def test_spaces_never_join_a_run_whose_look_shows_on_them() -> None:
+    # github-dark gives deleted lines a background: the spaces between two deleted words keep it,
+    # but spaces before them (plain) stay plain
+    html = render("```diff\n-a b\n```\n").html
+    from pygments.token import Generic
+
+    deleted = _class_of(Generic.Deleted)
+    assert f'<span class="{deleted}">-a b</span>' in html
+    # nor line ends: two deleted lines stay two spans, so the background does not paint the line end
+    html = render("```diff\n-a\n-b\n```\n").html
+    assert f'<span class="{deleted}">-a</span>\n<span class="{deleted}">-b</span>\n' in html
+
+
+def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
+    """Our classes and CSS against Pygments' own formatter, for every standard token type, in both schemes."""
+    from pygments.formatters import HtmlFormatter
+    from pygments.token import STANDARD_TYPES, Token, Whitespace
+
+    def looks(css: str) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+            decls = dict(d.split(":", 1) for d in body.split(";") if d)
+            for selector in selectors.split(","):
+                out.setdefault(selector.strip(), {}).update(decls)
+        return out
+
+    def pygments_look(style: str, ttype: object) -> dict[str, str]:
+        formatter = HtmlFormatter(style=style)
+        while ttype not in formatter.ttype2class and ttype is not Token:
+            ttype = ttype.parent  # type: ignore[attr-defined]
+        cls = formatter.ttype2class.get(ttype, "")
+        body = formatter.class2style[cls][0] if cls in formatter.class2style else ""
+        base = formatter.style.style_for_token(Token)["color"]
+        decls = dict(d.strip().split(": ", 1) for d in body.split(";") if d.strip())
+        if base and decls.get("color", "").lower().lstrip("#") == base.lower():
+            del decls["color"]
+        # the same look in fewer bytes: `700` is `bold`, and a span has no other background to keep
+        names = {"background-color": "background"}
+        return {names.get(k, k): {"bold": "700"}.get(v.lower(), v.lower()) for k, v in decls.items()}
+
+    def short(value: str) -> str:  # #aabbcc -> #abc, as Pygments' webify does too
+        return value if not re.fullmatch(r"#([0-9a-f])\1([0-9a-f])\2([0-9a-f])\3", value) else "#" + value[1::2]
+
+    for light, dark in (("xcode", "github-dark"), ("default", "monokai")):
+        css = highlight_css(light, dark)
+        light_css, dark_css = css.split("@media screen and (prefers-color-scheme:dark){", 1)
+        light_rules, dark_rules = looks(light_css), looks(dark_css.split("\n}\n", 1)[0])
+        resets = {"inherit", "none", "transparent", "0"}
+        for ttype in STANDARD_TYPES:
+            if ttype in Whitespace:
+                assert not _class_of(ttype, light, dark)  # a colour never shows on spaces: no class, no rule
+                continue
+            cls = _class_of(ttype, light, dark)
+            got_light = light_rules.get(f".{cls}", {}) if cls else {}
+            got_dark = {**got_light, **dark_rules.get(f".{cls}", {})} if cls else {}
+            got_dark = {k: v for k, v in got_dark.items() if v not in resets}
+            want_light = {k: short(v) for k, v in pygments_look(light, ttype).items()}
+            want_dark = {k: short(v) for k, v in pygments_look(dark, ttype).items()}
+            assert (got_light, got_dark) == (want_light, want_dark), (light, dark, ttype)
 
 
 def test_unknown_language_is_escaped_plain_text() -> None:
@@ -232,18 +344,28 @@ def test_line_numbers_are_unselectable_spans_not_text() -> None:
     assert html.count('<span class="linenos">') == 2
     assert "<table" not in html
     css = highlight_css("default", "monokai")
-    assert "user-select: none" in css
+    assert ".highlight .linenos{-webkit-user-select:none;user-select:none" in css
 
 
 def test_highlighted_lines() -> None:
     html = render("```text hl_lines=1,3-4\na\nb\nc\nd\n```\n").html
-    assert html.count('<span class="hll">') == 3
-    assert '<span class="hll">b\n</span>' not in html
+    # consecutive highlighted lines share one wrapper (a block: it looks the same as one per line)
+    assert '<code class="language-text"><span class="hll">a\n</span>b\n<span class="hll">c\nd\n</span></code>' in html
+    numbered = render("```text linenos hl_lines=1,3-4\na\nb\nc\nd\n```\n").html
+    assert numbered.count('<span class="hll"><span class="linenos">') == 3  # numbered lines go one by one
+
+
+def test_runs_go_on_across_ordinary_lines_of_a_block_with_highlighted_lines() -> None:
+    from pygments.token import Generic
+
+    output = _class_of(Generic.Output)
+    html = render("```console hl_lines=2\n$ ls\none\ntwo\nthree\n```\n").html
+    assert f'<span class="hll"><span class="{output}">one</span>\n</span><span class="{output}">two\nthree</span>\n' in html
 
 
 def test_leading_blank_lines_keep_their_numbers() -> None:
     html = render("```python linenos hl_lines=2\n\nx = 1\n```\n").html
-    assert '<span class="hll"><span class="linenos">2</span><span class="n">x</span>' in html
+    assert '<span class="hll"><span class="linenos">2</span><span class="t' in html
 
 
 def test_bad_fence_options_report_every_problem_with_file_lines() -> None:
@@ -284,7 +406,6 @@ def test_info_string_cannot_inject_markup() -> None:
     html = render('```"><script>alert(1)</script> linenos\nx\n```\n').html
     assert "<script>" not in html
     assert 'class="language-scriptalert1script"' in html
-    assert 'data-lang="&quot;&gt;&lt;script&gt;' in html
 
 
 def test_pygments_is_not_imported_for_documents_without_languages() -> None:
@@ -314,10 +435,15 @@ def test_raw_html_on_and_off() -> None:
     assert "&lt;kbd&gt;Ctrl&lt;/kbd&gt;" in off
 
 
+def test_quotes_are_escaped_in_attributes_only() -> None:
+    html = render('"a" `"b"` [l](/x "t\\"q") ![i"m](/y.png)\n').html
+    assert html == '<p>"a" <code>"b"</code> <a href="/x" title="t&quot;q">l</a> <img src="/y.png" alt="i&quot;m"></p>\n'
+
+
 def test_smart_punctuation_on_and_off() -> None:
     doc = '"Hi" -- it\'s...\n'
     assert render(doc, MarkdownOptions(smart_punctuation=True)).html == "<p>“Hi” – it’s…</p>\n"
-    assert render(doc, MarkdownOptions(smart_punctuation=False)).html == "<p>&quot;Hi&quot; -- it's...</p>\n"
+    assert render(doc, MarkdownOptions(smart_punctuation=False)).html == "<p>\"Hi\" -- it's...</p>\n"
 
 
 def test_line_numbers_option_is_the_default_for_fences() -> None:
@@ -406,15 +532,15 @@ def test_nasty_input_renders_or_reports_fence_problems(doc: str, options: Markdo
 
 def test_highlight_css_has_light_rules_and_dark_media_query() -> None:
     css = highlight_css("default", "monokai")
-    light, dark = css.split("@media screen and (prefers-color-scheme: dark) {", 1)
+    light, dark = css.split("@media screen and (prefers-color-scheme:dark){", 1)
     assert ".highlight{background:#f8f8f8}" in light
-    assert ".highlight{background:#272822;color:#F8F8F2}" in dark
-    # light token colours are reset before the dark ones, so tokens the dark style leaves alone are not dark-on-dark
-    assert dark.index("[class]:where(span)") < dark.index(".highlight .c,")
-    # identical declarations share one rule, comments are gone
-    assert ".highlight .c,.highlight .ch" in light and "/* Comment */" not in css
+    assert ".highlight{background:#272822;color:#f8f8f2}" in dark
+    # a class the light style colours and the dark one leaves alone is set back, never dark-on-dark
+    assert "{color:inherit}" in dark
+    # one rule per look: classes with identical declarations share it; comments are gone
+    assert re.search(r"\n\.t\w+,\.t\w+[,{]", light) and "/* Comment */" not in css
     assert ".highlight .linenos" in css and "opacity" not in css
-    assert "\npre " not in css  # Pygments' unscoped `pre { ... }` rule is left out
+    assert "\npre{" not in css and "\npre {" not in css  # no unscoped rule for every `pre` of the site
     assert css == highlight_css("default", "monokai")
 
 

@@ -225,7 +225,7 @@ def test_five_megabyte_post_builds_and_the_size_cap_is_clear(site: Site, build: 
 
 
 @pytest.mark.parametrize(("raw", "expected"), [(True, '<span class="kbd">Ctrl</span>'),
-                                               (False, "&lt;span class=&quot;kbd&quot;&gt;Ctrl&lt;/span&gt;")])
+                                               (False, '&lt;span class="kbd"&gt;Ctrl&lt;/span&gt;')])
 def test_raw_html_switch(site: Site, build: Build, raw: bool, expected: str) -> None:
     config = f'title = "T"\nbase_url = "https://e.org/"\n[markdown]\nraw_html = {"true" if raw else "false"}\n'
     root = site(GOOD.replace("Alpha.", 'Press <span class="kbd">Ctrl</span>.'), config=config)
