@@ -71,6 +71,10 @@ def renderer_fingerprint() -> str:
             h.update(f"|{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
             h.update(f"|{dist}=?".encode())
+    # Code classes stand for a style's looks, so a style from another package counts with its version.
+    for ep in sorted(metadata.entry_points(group="pygments.styles"), key=lambda e: e.name):
+        owner = ep.dist
+        h.update(f"|style {ep.name}={owner.name if owner else '?'}={owner.version if owner else '?'}".encode())
     return h.hexdigest()
 
 
