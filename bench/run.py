@@ -332,8 +332,12 @@ def table(results: dict) -> str:
                      "", ""])
         e_med, b_med = med(serve["event"]), med(serve["browser"])
         rows.append(["serve: save → live-reload event", f"{serve['posts']:,}", fmt_s(e_med), *blank, "", ""])
-        rows.append(["serve: save → reloaded page fetched", f"{serve['posts']:,}", fmt_s(b_med), *blank,
-                     "≤ 300 ms (browser)" if big else "", check(b_med <= 0.3) if big and b_med is not None else ""])
+        rows.append(["serve: save → reloaded page fetched", f"{serve['posts']:,}", fmt_s(b_med), *blank, "", ""])
+        c_med = med(serve.get("chromium", []))
+        # The serve issue asks for < 300 ms at 1,000 posts, the performance issue for <= 300 ms at 5,000.
+        rows.append(["serve: save → shown in Chromium", f"{serve['posts']:,}", fmt_s(c_med), *blank,
+                     "≤ 300 ms" if serve["posts"] in (1000, 5000) else "",
+                     check(c_med <= 0.3) if serve["posts"] in (1000, 5000) and c_med is not None else ""])
     else:
         rows.append(["serve: save → rebuilt (not measured, see below)", "—", "—", *blank, "≤ 100 ms at 5,000", "—"])
 
