@@ -322,7 +322,7 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     live, notes = read_live(config.output_dir) if reuse else ({}, {})
     pages = notes.get("pages", {})
     result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
-                           progress, memo.render if memo is not None else None, jobs)
+                           progress, memo.render if memo is not None else None)
     if result.warnings:
         site = _with_warnings(site, result.warnings)
     files: dict[str, Data] = dict(result.files)

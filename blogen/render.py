@@ -112,20 +112,14 @@ def make_environment(root: Path) -> jinja2.Environment:
 class _Errors:
     """Template errors, each reported once however many pages hit it."""
 
-    seen: dict[tuple[str, int | None, str, Severity], list[tuple[int, str]]] = field(default_factory=dict)
-    order: int = 0  # the route being rendered, so pages are named in route order however the work was split
+    seen: dict[tuple[str, int | None, str, Severity], list[str]] = field(default_factory=dict)
 
     def add(self, path: str, line: int | None, message: str, page: str, severity: Severity = "error") -> None:
-        self.seen.setdefault((path, line, message, severity), []).append((self.order, page))
-
-    def merge(self, other: Mapping[tuple[str, int | None, str, Severity], list[tuple[int, str]]]) -> None:
-        for key, pages in other.items():
-            self.seen.setdefault(key, []).extend(pages)
+        self.seen.setdefault((path, line, message, severity), []).append(page)
 
     def problems(self) -> list[Problem]:
         out = []
-        for (path, line, message, severity), found in sorted(self.seen.items(), key=lambda kv: min(kv[1])):
-            pages = [page for _, page in sorted(found)]
+        for (path, line, message, severity), pages in self.seen.items():
             more = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
             out.append(Problem(path, line, f"{message} (while rendering {pages[0]}{more})", severity))
         return out
@@ -547,90 +541,26 @@ class RenderResult:
     warnings: tuple[Problem, ...] = ()
 
 
-# Pages rendered in forked worker processes when at least this many need rendering (a cold build,
-# a template edit); below it, starting the workers costs more than they save.
-PARALLEL_PAGES = 300
-# What forked page renderers inherit instead of receiving it pickled: (site, template lines, routes).
-_SHARED: tuple[Site, Mapping[str, int], list[tuple[int, Route]]] | None = None
-
-_Rendered = tuple[dict[str, bytes], dict[str, list[Any]], dict[tuple[str, int | None, str, Severity], list[tuple[int, str]]],
-                  list[Problem]]
-
-
-def _render_into(renderer: Renderer, todo: Sequence[tuple[int, Route]], out: dict[str, bytes],
-                 notes: dict[str, list[Any]], feed_problems: list[Problem],
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
-    """Render each (route number, route), recording bytes, notes for next time and feed problems."""
-    for done, (n, route) in enumerate(todo, 1):
-        if progress is not None:
-            progress("rendering pages", done, len(todo))
-        renderer.errors.order = n
-        data = renderer.render(route)
-        if data is None:
-            continue
-        out[route.output] = data
-        if route.template is not None:  # a templated page: count what it read this time
-            fingerprint = renderer.fingerprint(route, renderer.last_body_reads)
-            if fingerprint is not None:
-                notes[route.output] = [fingerprint, renderer.last_links, renderer.last_body_reads]
-        else:  # feeds, the sitemap, robots.txt, redirects: no templates, so no template links
-            fingerprint = renderer.fingerprint(route)
-            if fingerprint is not None:
-                notes[route.output] = [fingerprint, []]
-        if route.kind in ("feed", "tagfeed"):
-            feed_problems.extend(check_feed(route.output, data))
-
-
-def _render_share(bounds: tuple[int, int]) -> _Rendered:
-    """In a forked worker: render the routes ``bounds`` selects from the inherited work list."""
-    assert _SHARED is not None
-    site, template_lines, todo = _SHARED
-    renderer = Renderer(site, template_lines=template_lines)
-    out: dict[str, bytes] = {}
-    notes: dict[str, list[Any]] = {}
-    feed_problems: list[Problem] = []
-    _render_into(renderer, todo[bounds[0]:bounds[1]], out, notes, feed_problems)
-    return out, notes, renderer.errors.seen, feed_problems
-
-
-def _workers_for(count: int, jobs: int | None, memo: RenderMemo | None) -> int:
-    """How many processes to render ``count`` pages with: 1 unless it is worth forking and safe to."""
-    import multiprocessing
-    import os
-    import sys
-    import threading
-
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    # Forking is only safe in a process with no other threads (the dev server has several; it keeps a
-    # memo and renders few pages anyway), and only Linux forks by default without complaint.
-    if workers < 2 or count < PARALLEL_PAGES or memo is not None or sys.platform != "linux" \
-            or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(workers, 8)
-
-
 def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int],
                   previous: Mapping[str, Any] | None = None, intact: frozenset[str] = frozenset(),
                   progress: Callable[[str, int, int], None] | None = None,
-                  memo: RenderMemo | None = None, jobs: int | None = 1) -> RenderResult:
+                  memo: RenderMemo | None = None) -> RenderResult:
     """Render every generated route; raise BlogenError with all problems.
 
     A route whose input fingerprint equals the one recorded with the live file (``previous``), and
     whose live file is intact, is not rendered again: same inputs, same code, same templates give
     the same bytes. Its recorded links are still checked against today's pages. Feeds are parsed
-    back and checked before anything is written, so a broken one fails the build. Many pages to
-    render (a cold build) are shared out to forked worker processes (``jobs``; None: every core);
-    the result is the same either way.
+    back and checked before anything is written, so a broken one fails the build.
     """
-    global _SHARED
     renderer = Renderer(site, template_lines=template_lines, memo=memo)
     previous = previous or {}
     out: dict[str, bytes] = {}
     kept: set[str] = set()
     notes: dict[str, list[Any]] = {}
     feed_problems: list[Problem] = []
-    todo: list[tuple[int, Route]] = []
     for n, route in enumerate(routes, start=1):
+        if progress is not None:
+            progress("rendering pages", n, len(routes))
         if route.kind in ("static", "asset"):
             continue
         found = previous.get(route.output)
@@ -640,31 +570,19 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
         if fingerprint is not None and route.output in intact and old and old[0] == fingerprint:
             kept.add(route.output)
             notes[route.output] = old
-            renderer.errors.order = n
             renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
             continue
-        todo.append((n, route))
-    workers = _workers_for(len(todo), jobs, memo)
-    if workers == 1:
-        _render_into(renderer, todo, out, notes, feed_problems, progress)
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        step = -(-len(todo) // (workers * 4))  # a few shares per worker, so a slow share does not hold the rest
-        shares = [(i, min(i + step, len(todo))) for i in range(0, len(todo), step)]
-        _SHARED = (site, template_lines, todo)
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-                for done, (files, share_notes, seen, share_feed_problems) in enumerate(pool.map(_render_share, shares), 1):
-                    out.update(files)
-                    notes.update(share_notes)
-                    renderer.errors.merge(seen)
-                    feed_problems.extend(share_feed_problems)
-                    if progress is not None:
-                        progress("rendering pages", shares[done - 1][1], len(todo))
-        finally:
-            _SHARED = None
+        data = renderer.render(route)
+        if data is not None:
+            out[route.output] = data
+            if fingerprint is not None:
+                if route.template is not None:  # a templated page: count what it read this time
+                    fingerprint = renderer.fingerprint(route, renderer.last_body_reads)
+                    notes[route.output] = [fingerprint, renderer.last_links, renderer.last_body_reads]
+                else:  # feeds, the sitemap: no templates, so no template links to check again
+                    notes[route.output] = [fingerprint, []]
+            if route.kind in ("feed", "tagfeed"):
+                feed_problems.extend(check_feed(route.output, data))
     problems = renderer.errors.problems() + feed_problems
     if any(p.severity == "error" for p in problems):
         raise BlogenError(problems)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -424,30 +423,3 @@ def test_progress_shows_on_a_terminal_only(site: Site) -> None:
     shown = b"".join(chunks).decode()
     assert proc.returncode == 0
     assert "rendering Markdown 1/1" in shown and re.search(r"rendering pages \d+/\d+", shown)
-
-
-def test_pages_rendered_by_worker_processes_match_one_process(site: Site, tmp_path: Path) -> None:
-    # Enough pages that a cold build shares them out to forked workers; the output, and the way a
-    # template error is reported (once, naming the first page and counting the others), must not
-    # depend on that. Run as commands, since the test process may have threads and then never forks.
-    from blogen.render import PARALLEL_PAGES
-
-    posts = "".join(f"-- content/posts/p{i:03d}.md --\n---\ntitle: P{i}\ndate: 2024-01-{1 + i % 28:02d}\n"
-                    f"tags: [t{i % 7}]\n---\nBody {i}, [a link](p{(i + 1) % PARALLEL_PAGES:03d}.md).\n"
-                    for i in range(PARALLEL_PAGES))
-    root = site(posts)
-
-    def build(jobs: str, out: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "blogen", "build", "--root", str(root), "--output", str(out),
-                               "--jobs", jobs, "-q"], capture_output=True, text=True)
-
-    one, two = build("1", tmp_path / "one"), build("2", tmp_path / "two")
-    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
-    assert {k: v[0] for k, v in snapshot(tmp_path / "two").items()} == {k: v[0] for k, v in snapshot(tmp_path / "one").items()}
-    shutil.rmtree(root / ".blogen-cache")
-    (root / "theme/templates").mkdir(parents=True, exist_ok=True)
-    (root / "theme/templates/_post_meta.html").write_text("{{ post.no_such_field }}\n")
-    one, two = build("1", tmp_path / "one-bad"), build("2", tmp_path / "two-bad")
-    assert one.returncode == two.returncode == 1
-    assert "undefined variable" in one.stderr and "other pages" in one.stderr
-    assert two.stderr == one.stderr
