@@ -136,6 +136,7 @@ class RenderMemo:
 
     env: dict[tuple[object, ...], jinja2.Environment] = field(default_factory=dict)
     views: dict[str, tuple[Post, tuple[TagView, ...], PostView, tuple[bytes, bytes] | None]] = field(default_factory=dict)
+    feeds: dict[str, tuple[Post, str, str]] = field(default_factory=dict)  # source -> (post, base URL, entry content)
 
 
 class Renderer:
@@ -177,6 +178,13 @@ class Renderer:
         self.known_urls = frozenset(r.url for r in site.routes) | {u.split("#", 1)[0] for u in site.tolerated}
         self._link_known: dict[str, bool] = {}  # template links repeat on every page: look each up once
         self.feed_contents: dict[str, str] = {}  # post source -> its entry content, shared by every feed
+        if memo is not None:  # entry contents of posts that are the same objects, for the same base URL
+            posts = {p.source: p for p in site.posts}
+            for source, (post, base_url, text) in list(memo.feeds.items()):
+                if posts.get(source) is post and base_url == self.config.base_url:
+                    self.feed_contents[source] = text
+                else:
+                    del memo.feeds[source]
         self.last_links: list[str] = []
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.base_fingerprint = hashlib.sha256(repr((
@@ -583,6 +591,11 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
                     notes[route.output] = [fingerprint, []]
             if route.kind in ("feed", "tagfeed"):
                 feed_problems.extend(check_feed(route.output, data))
+    if memo is not None and renderer.feed_contents:
+        posts = {p.source: p for p in site.posts}
+        for source, text in renderer.feed_contents.items():
+            if source in posts:
+                memo.feeds[source] = (posts[source], site.config.base_url, text)
     problems = renderer.errors.problems() + feed_problems
     if any(p.severity == "error" for p in problems):
         raise BlogenError(problems)

@@ -98,8 +98,7 @@ def output_file(url: str, base_path: str) -> str:
     rel = url[len(base_path):]
     if rel == "" or rel.endswith("/"):
         rel += "index.html"
-    parts = rel.split("/")
-    for part in parts:
-        if part in {"", ".", ".."} or "\\" in part or "\0" in part:
-            raise ValueError(f"URL '{url}' does not map to a safe file path")
+    padded = f"/{rel}/"  # an empty, "." or ".." segment shows as "//", "/./" or "/../"
+    if "//" in padded or "/./" in padded or "/../" in padded or "\\" in rel or "\0" in rel:
+        raise ValueError(f"URL '{url}' does not map to a safe file path")
     return rel
