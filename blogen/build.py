@@ -280,6 +280,9 @@ class Memo:
     documents: DocumentMemo = field(default_factory=dict)
     model: ModelMemo = field(default_factory=ModelMemo)
     render: RenderMemo = field(default_factory=RenderMemo)
+    # The output folder is this process's own (the dev server's temporary folder): nobody else writes
+    # there, so the writer need not check each of its files against the disk before every build.
+    private_output: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +322,8 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
-    live, notes = read_live(config.output_dir) if reuse else ({}, {})
+    private = memo is not None and memo.private_output
+    live, notes = read_live(config.output_dir, private) if reuse else ({}, {})
     pages = notes.get("pages", {})
     result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
                            progress, memo.render if memo is not None else None)
@@ -364,7 +368,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
     out = site.config.output_dir
     check_output(out)
-    report: WriteReport = write_outputs(out, files, {"pages": prepared.pages})
+    report: WriteReport = write_outputs(out, files, {"pages": prepared.pages},
+                                        private=memo is not None and memo.private_output)
     if memo is None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
     kept = sum(1 for data in files.values() if isinstance(data, Kept))

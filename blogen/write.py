@@ -231,12 +231,16 @@ class _State:
             pass
 
 
-def read_live(out: Path) -> tuple[dict[str, str], dict[str, Any]]:
-    """The digests of the live folder's intact files, and the notes the last build left with them."""
+def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[str, Any]]:
+    """The digests of the live folder's intact files, and the notes the last build left with them.
+
+    ``private``: the folder is this process's own (the dev server's temporary folder), so its
+    files are as the last write left them and are not checked one by one against the disk.
+    """
     if not out.is_dir():
         return {}, {}
     state = _State(out)
-    return {rel: str(m[0]) for rel, m in _live_manifest(out, state).items()}, state.notes(out)
+    return {rel: str(m[0]) for rel, m in _live_manifest(out, state, private).items()}, state.notes(out)
 
 
 def _ensure_marker(folder: Path) -> None:
@@ -254,11 +258,16 @@ def _scan(folder: Path) -> set[str]:
     return found
 
 
-def _live_manifest(out: Path, state: _State) -> Manifest:
-    """The live folder's manifest, checked against the disk: a file edited or deleted by hand counts as changed."""
+def _live_manifest(out: Path, state: _State, private: bool = False) -> Manifest:
+    """The live folder's manifest, checked against the disk: a file edited or deleted by hand counts as changed.
+
+    A ``private`` folder (see ``read_live``) is not checked file by file.
+    """
     if not out.is_dir():
         return {}
     manifest = state.manifest(out)
+    if private and manifest is not None:
+        return manifest
     if manifest is None:  # an older blogen, or a damaged marker: learn the facts from the files themselves
         manifest = {}
         for rel in _scan(out):
@@ -320,7 +329,8 @@ def output_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any] | None = None) -> WriteReport:
+def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any] | None = None,
+                  private: bool = False) -> WriteReport:
     """Make ``out`` hold exactly ``files`` (output path -> bytes, a file to copy, or Kept).
 
     ``notes`` are kept with the new folder's manifest and returned by ``read_live`` next time.
@@ -335,23 +345,23 @@ def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]
     with output_lock(out):
         recover(out)
         try:
-            return _write(out, files, notes or {})
+            return _write(out, files, notes or {}, private)
         except OSError as exc:
             what = exc.strerror or str(exc)
             where = f" ({exc.filename})" if exc.filename else ""
             raise BlogenError.one(str(out), None, f"cannot write the new site: {what}{where}; the output folder was left as it was") from None
 
 
-def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]) -> WriteReport:
+def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any], private: bool = False) -> WriteReport:
     desired = {rel: _digest(data) for rel, data in files.items()}
     state = _State(out)
-    live = _live_manifest(out, state)
+    live = _live_manifest(out, state, private)
     for rel, data in files.items():
         if isinstance(data, Kept) and (rel not in live or live[rel][0] != data.digest):
             raise OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel)
     changed = sorted(rel for rel, d in desired.items() if rel not in live or live[rel][0] != d)
     removed = sorted(set(live) - desired.keys())
-    if not changed and not removed and (out / MARKER).is_file() and not (_scan(out) - desired.keys()):
+    if not changed and not removed and (out / MARKER).is_file() and (private or not (_scan(out) - desired.keys())):
         if state.notes(out) != notes:
             state.put(out, live, notes)
         return WriteReport((), (), len(desired))

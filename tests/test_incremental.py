@@ -203,7 +203,7 @@ def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
     from blogen.errors import BlogenError
 
     root = write_site(tmp_path / "site", BASE)
-    memo = Memo()
+    memo = Memo(private_output=True)  # as the dev server keeps it
     served = tmp_path / "served"
 
     def both(step: str) -> None:
