@@ -310,6 +310,10 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     content = load_content(config, memo.documents if memo is not None else None)
     rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown if memo is not None else None,
                                        progress)
+    if memo is None:
+        # The Markdown is rendered; nothing after needs the sources' text, which is a fifth of the
+        # build's memory at its peak. (A memo keeps documents as they are: it compares them by identity.)
+        content = replace(content, documents=tuple(replace(d, body="") for d in content.documents))
     image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
     image_files += [f.source for f in content.static]
     images, image_problems = probe_images(config.root, image_files)
