@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,10 +12,10 @@ from typing import Literal
 
 from blogen.config import Config
 from blogen.errors import BlogenError, Problem
+from blogen.fileid import identity, settled
 from blogen.frontmatter import FrontMatter, split_source, validate
 
 SOURCE_SUFFIXES = (".md", ".markdown")
-_SETTLED_NS = 3_000_000_000  # see read_document
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
 
 
@@ -144,7 +143,7 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         size = st.st_size
         seen: tuple[object, ...] = ()
         if memo is not None:
-            seen = ("stat", rel, kind, bundle, assets, config.timezone, limit, st.st_ino, size, st.st_mtime_ns, st.st_ctime_ns)
+            seen = ("stat", rel, kind, bundle, assets, config.timezone, limit, identity(st))
             if seen in memo:
                 return memo[seen]
         if size > limit:
@@ -158,10 +157,7 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         key = (rel, kind, bundle, assets, config.timezone, hashlib.sha256(data).digest())
         result = memo.get(key) or _parse_document(config, path, rel, data, kind, bundle, assets)
         memo[key] = result
-        # Trust the stat next time only for a file that has been still for a while: file times tick in
-        # steps of a few milliseconds (seconds on some disks), so a second save in the same step could
-        # leave them unchanged. A recent file is read again, which costs little: it is the one being edited.
-        if len(data) == size and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _SETTLED_NS:
+        if len(data) == size and settled(st):  # see blogen.fileid
             memo[seen] = result
         return result
     return _parse_document(config, path, rel, data, kind, bundle, assets)

@@ -25,7 +25,6 @@ import marshal
 import os
 import shutil
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from blogen.errors import BlogenError
+from blogen.fileid import Identity, identity, settled
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,9 @@ def recover(out: Path) -> None:
         shutil.rmtree(legacy, ignore_errors=True)
 
 
-# Digests of copied files (images, static files) by their inode facts, for a long-running process,
-# trusted only for files that have been still for a while (see content.read_document).
-_FILE_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
-_SETTLED_NS = 3_000_000_000
+# Digests of copied files (images, static files) by their identity on disk, for a long-running
+# process, trusted only for files that have been still for a while (see blogen.fileid).
+_FILE_DIGESTS: dict[tuple[str, Identity], str] = {}
 # Above this many files to write, the writes are spread over threads.
 _PARALLEL_FILES = 32
 _WRITER_THREADS = 8
@@ -113,11 +112,11 @@ def _digest(data: Data) -> str:
     if not isinstance(data, Path):
         return hashlib.sha256(data).hexdigest()[:32]
     st = os.stat(data)
-    key = (str(data), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    key = (str(data), identity(st))
     known = _FILE_DIGESTS.get(key)
     if known is None:
         known = hashlib.sha256(data.read_bytes()).hexdigest()[:32]
-        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _SETTLED_NS:
+        if settled(st):
             if len(_FILE_DIGESTS) > 100_000:
                 _FILE_DIGESTS.clear()
             _FILE_DIGESTS[key] = known
@@ -134,15 +133,14 @@ def _dirty_path(out: Path) -> Path:
 
 # The state file as last read or written by this process, by path: (its inode facts, its folders).
 # A long-running process (the dev server) then parses it only when someone else has replaced it.
-_LOADED: dict[str, tuple[tuple[int, int, int, int], dict[str, dict[str, Any]]]] = {}
+_LOADED: dict[str, tuple[Identity, dict[str, dict[str, Any]]]] = {}
 
 
-def _file_facts(path: Path) -> tuple[int, int, int, int] | None:
+def _file_facts(path: Path) -> Identity | None:
     try:
-        st = os.stat(path)
+        return identity(os.stat(path))
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _folder_key(folder: Path) -> str | None:

@@ -13,7 +13,8 @@ ALLOWED = {
     "urls": {"errors"},
     "config": {"urls", "errors", "markdown"},  # markdown only to check highlight style names
     "frontmatter": {"errors", "urls"},
-    "content": {"config", "errors", "frontmatter"},
+    "fileid": set(),
+    "content": {"config", "errors", "fileid", "frontmatter"},
     "highlight": set(),
     "fences": {"errors", "highlight"},
     "markdown": {"config", "errors", "fences", "highlight", "urls"},
@@ -24,7 +25,7 @@ ALLOWED = {
     "stamp": set(),
     "views": {"markdown", "site"},
     "render": {"errors", "feeds", "markdown", "site", "stamp", "urls", "views"},
-    "write": {"errors"},
+    "write": {"errors", "fileid"},
     "check": {"build", "errors"},
     "scaffold": {"content", "errors", "frontmatter", "urls"},
     "listing": {"config", "content", "errors", "urls"},
