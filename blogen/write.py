@@ -25,12 +25,12 @@ import marshal
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from blogen.errors import BlogenError
 from blogen.fileid import Identity, identity, settled
@@ -101,6 +101,8 @@ def recover(out: Path) -> None:
 # Digests of copied files (images, static files) by their identity on disk, for a long-running
 # process, trusted only for files that have been still for a while (see blogen.fileid).
 _FILE_DIGESTS: dict[tuple[str, Identity], str] = {}
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 # Above this many files to write, the writes are spread over threads.
 _PARALLEL_FILES = 32
 _WRITER_THREADS = 8
@@ -400,13 +402,7 @@ def _write(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any], priva
         _replace_with_data(target, data)
         return _facts(d, target)
 
-    if len(work) > _PARALLEL_FILES:
-        # Creating a file or folder waits on the disk's journal (~0.2 ms each on a VM disk), and the
-        # GIL is released meanwhile: a few threads overlap those waits. Any error is raised here.
-        with ThreadPoolExecutor(max_workers=_WRITER_THREADS) as pool:
-            facts = list(pool.map(bring, work))
-    else:
-        facts = [bring(item) for item in work]
+    facts = _each(bring, work)
     for (rel, _d, _mine), fact in zip(work, facts, strict=True):
         result[rel] = fact
     for rel in sorted(set(spare_files) - desired.keys()):
@@ -438,15 +434,21 @@ def _prepare_spare(out: Path, live: Manifest, state: _State) -> Path:
             except OSError:
                 shutil.copy2(out / rel, target)
 
-        names = [*live, MARKER]
-        if len(names) > _PARALLEL_FILES:  # see _write: the waits on the disk overlap
-            with ThreadPoolExecutor(max_workers=_WRITER_THREADS) as pool:
-                list(pool.map(link, names))
-        else:
-            for rel in names:
-                link(rel)
+        _each(link, [*live, MARKER])
         state.put(spare, {rel: list(v) for rel, v in live.items()})
     return spare
+
+
+def _each(work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``work`` applied to every item, in order; many items are spread over threads.
+
+    Creating a file or folder waits on the disk's journal (~0.2 ms each on a VM disk), and the
+    GIL is released meanwhile: a few threads overlap those waits. The first error is raised here.
+    """
+    if len(items) <= _PARALLEL_FILES:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=_WRITER_THREADS) as pool:
+        return list(pool.map(work, items))
 
 
 def _facts(digest: str, path: Path) -> list[object]:
