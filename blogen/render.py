@@ -179,9 +179,9 @@ class Renderer:
         self._link_known: dict[str, bool] = {}  # template links repeat on every page: look each up once
         self.feed_contents: dict[str, str] = {}  # post source -> its entry content, shared by every feed
         if memo is not None:  # entry contents of posts that are the same objects, for the same base URL
-            posts = {p.source: p for p in site.posts}
             for source, (post, base_url, text) in list(memo.feeds.items()):
-                if posts.get(source) is post and base_url == self.config.base_url:
+                i = self.index.get(source)
+                if i is not None and site.posts[i] is post and base_url == self.config.base_url:
                     self.feed_contents[source] = text
                 else:
                     del memo.feeds[source]
@@ -592,10 +592,9 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             if route.kind in ("feed", "tagfeed"):
                 feed_problems.extend(check_feed(route.output, data))
     if memo is not None and renderer.feed_contents:
-        posts = {p.source: p for p in site.posts}
         for source, text in renderer.feed_contents.items():
-            if source in posts:
-                memo.feeds[source] = (posts[source], site.config.base_url, text)
+            if source in renderer.index:
+                memo.feeds[source] = (site.posts[renderer.index[source]], site.config.base_url, text)
     problems = renderer.errors.problems() + feed_problems
     if any(p.severity == "error" for p in problems):
         raise BlogenError(problems)
