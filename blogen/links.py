@@ -17,8 +17,10 @@ from blogen.errors import Problem, did_you_mean
 from blogen.markdown import LinkRef, decode_href
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_ID_ATTR = re.compile(r'\sid="([^"]+)"')
-_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)"')
+# These patterns start at the literal '="' and check the attribute name behind it: Python's re
+# finds a literal prefix quickly, while a leading \s is tried at every space of a 30 KB page.
+_ID_ATTR = re.compile(r'id="(?<=\sid=")([^"]+)"')
+_URL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")))([^"]*)"')
 SOURCE_SUFFIXES = (".md", ".markdown")
 
 
@@ -172,7 +174,7 @@ def _site_url(path: str, page_url: str, base_path: str) -> str:
     return posixpath.normpath(posixpath.join(base, path)) + ("/" if path.endswith("/") else "")
 
 
-_SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)"')
+_SRCSET_ATTR = re.compile(r'(srcset="(?<=\ssrcset="))([^"]*)"')
 
 
 def root_relative_url(value: str, page_url: str) -> str:

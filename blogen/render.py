@@ -500,7 +500,9 @@ def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
     return found
 
 
-_LOCAL_ATTR = re.compile(r'(\s(?:href|src|action|poster)=")(/(?!/)[^"]*)"')
+# These patterns start at the literal '="' and check the attribute name behind it: Python's re
+# finds a literal prefix quickly, while a leading \s is tried at every space of a 30 KB page.
+_LOCAL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=\sposter=")))(/(?!/)[^"]*)"')
 
 
 def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None) -> str:
