@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from measure import tool_env
+
 POLL = 0.002
 SETTLE = 0.4
 EDIT_TIMEOUT = 30.0
@@ -207,7 +209,7 @@ def measure_serve(blogen: str, site_root: Path, post_source: Path, page_path: st
     cmd = [blogen, "serve", "--root", str(site_root), "--port", str(port)]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, env=tool_env())
     lines: list[str] = []
     served = threading.Event()
 
