@@ -7,8 +7,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -140,7 +140,10 @@ def _write_cache(root: Path, key: str, rendered: Rendered) -> None:
         log.debug("cannot write Markdown cache %s: %s", path, exc)
 
 
-def _render_one(job: tuple[str, str, int, bool, MarkdownOptions, Path, str]) -> Rendered | BlogenError:
+Job = tuple[str, str, int, bool, MarkdownOptions, Path, str]  # body, source, first line, take title, options, root, key
+
+
+def _render_one(job: Job) -> Rendered | BlogenError:
     """Render one document and store it in the cache (workers do both, so writing the cache runs in parallel too)."""
     body, source, first_line, take_title, options, root, key = job
     try:
@@ -151,65 +154,118 @@ def _render_one(job: tuple[str, str, int, bool, MarkdownOptions, Path, str]) -> 
     return rendered
 
 
+def _render_batch(jobs: list[Job]) -> list[Rendered | BlogenError]:
+    return [_render_one(job) for job in jobs]
+
+
 Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
+
+
+class MarkdownRun:
+    """The Markdown of a build's documents, started while the sources are still being read.
+
+    Each document is handed over as soon as it is parsed (``add``): a cache hit is taken at once,
+    a miss is queued, and once enough misses have queued to pay for worker processes they are
+    rendered in the background while the main process goes on reading and parsing the other
+    sources. ``finish`` waits for the rest. ``memo`` is an in-memory layer over the disk cache for
+    long-running processes (``blogen serve``), keyed like the disk cache, so it is exactly as fresh.
+    """
+
+    BATCH = 16  # documents per task sent to a worker: fewer round trips, still an even spread
+
+    def __init__(self, config: Config, jobs: int | None, memo: dict[str, Rendered] | None = None,
+                 progress: Progress | None = None) -> None:
+        self.config = config
+        self.options = config.markdown
+        self.options_repr = repr(config.markdown)
+        self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.memo = memo
+        self.progress = progress
+        self.results: dict[str, Rendered] = {}
+        self.added: set[str] = set()
+        self.used: set[str] = set()
+        self.todo: list[tuple[Document, str]] = []  # misses, in the order they came
+        self.queued: list[Job] = []  # misses not yet sent to a worker
+        self.sent: list[Future[list[Rendered | BlogenError]]] = []
+        self.pool: ProcessPoolExecutor | None = None
+
+    def add(self, doc: Document) -> None:
+        self.added.add(doc.source)
+        key = _cache_key(doc, self.options_repr)
+        self.used.add(key)
+        hit = self.memo.get(key) if self.memo is not None else None
+        if hit is None:
+            hit = _read_cache(self.config.root, key)
+            if hit is not None and self.memo is not None:
+                self.memo[key] = hit
+        if hit is not None:
+            self.results[doc.source] = hit
+            return
+        self.todo.append((doc, key))
+        self.queued.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, self.options,
+                            self.config.root, key))
+        if self.pool is None and self.workers > 1 and len(self.todo) >= PARALLEL_THRESHOLD:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        if self.pool is not None and len(self.queued) >= self.BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        assert self.pool is not None
+        self.sent.append(self.pool.submit(_render_batch, self.queued))
+        self.queued = []
+
+    def cancel(self) -> None:
+        """Stop the workers of a build that failed before its Markdown was needed."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def finish(self, documents: Sequence[Document]) -> tuple[dict[str, Rendered], int]:
+        """Markdown of every document (those of ``documents`` not yet added are added now); (results, number rendered)."""
+        for doc in documents:
+            if doc.source not in self.added:
+                self.add(doc)
+        outcomes: list[Rendered | BlogenError] = []
+        total = len(self.todo)
+        try:
+            if self.pool is not None:
+                if self.queued:
+                    self._send()
+                for future in self.sent:
+                    outcomes.extend(future.result())
+                    if self.progress is not None:
+                        self.progress("rendering Markdown", len(outcomes), total)
+            else:
+                for job in self.queued:
+                    outcomes.append(_render_one(job))
+                    if self.progress is not None:
+                        self.progress("rendering Markdown", len(outcomes), total)
+        finally:
+            self.cancel()
+        problems: list[Problem] = []
+        for (doc, key), outcome in zip(self.todo, outcomes, strict=True):
+            if isinstance(outcome, BlogenError):
+                problems.extend(outcome.problems)
+                continue
+            self.results[doc.source] = outcome
+            if self.memo is not None:
+                self.memo[key] = outcome
+        if problems:
+            raise BlogenError(problems)
+        if self.memo is not None:  # keep this build's results only: a long session must not hoard every draft of every post
+            for key in [k for k in self.memo if k not in self.used]:
+                del self.memo[key]
+        return self.results, total
 
 
 def render_documents(config: Config, documents: Sequence[Document], jobs: int | None,
                      memo: dict[str, Rendered] | None = None,
                      progress: Progress | None = None) -> tuple[dict[str, Rendered], int]:
-    """Markdown of every document, from the cache where possible; returns (results, number rendered).
-
-    ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
-    keyed like the disk cache, so it is exactly as fresh.
-    """
-    options = config.markdown
-    results: dict[str, Rendered] = {}
-    todo: list[tuple[Document, str]] = []
-    used: set[str] = set()
-    options_repr = repr(options)
+    """Markdown of every document, from the cache where possible; returns (results, number rendered)."""
+    run = MarkdownRun(config, jobs, memo, progress)
     for doc in documents:
-        key = _cache_key(doc, options_repr)
-        used.add(key)
-        hit = memo.get(key) if memo is not None else None
-        if hit is None:
-            hit = _read_cache(config.root, key)
-            if hit is not None and memo is not None:
-                memo[key] = hit
-        if hit is not None:
-            results[doc.source] = hit
-        else:
-            todo.append((doc, key))
-    work = [(d.body, d.source, d.body_line, d.meta.title is None, options, config.root, key) for d, key in todo]
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    outcomes: Iterable[Rendered | BlogenError]
-    if workers > 1 and len(work) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results_iter = pool.map(_render_one, work, chunksize=max(1, min(64, len(work) // (workers * 8))))
-            outcomes = []
-            for outcome in results_iter:
-                outcomes.append(outcome)
-                if progress is not None:
-                    progress("rendering Markdown", len(outcomes), len(work))
-    else:
-        outcomes = []
-        for w in work:
-            outcomes.append(_render_one(w))
-            if progress is not None:
-                progress("rendering Markdown", len(outcomes), len(work))
-    problems: list[Problem] = []
-    for (doc, key), outcome in zip(todo, outcomes, strict=True):
-        if isinstance(outcome, BlogenError):
-            problems.extend(outcome.problems)
-            continue
-        results[doc.source] = outcome
-        if memo is not None:
-            memo[key] = outcome
-    if problems:
-        raise BlogenError(problems)
-    if memo is not None:  # keep this build's results only: a long session must not hoard every draft of every post
-        for key in [k for k in memo if k not in used]:
-            del memo[key]
-    return results, len(todo)
+        run.add(doc)
+    return run.finish(())
 
 
 # --- theme assets ---------------------------------------------------------------------------------
@@ -307,9 +363,13 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
     """
     config = load_config(root, base_url=base_url, output=output)
-    content = load_content(config, memo.documents if memo is not None else None)
-    rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown if memo is not None else None,
-                                       progress)
+    markdown = MarkdownRun(config, jobs, memo.markdown if memo is not None else None, progress)
+    try:
+        content = load_content(config, memo.documents if memo is not None else None, on_document=markdown.add)
+    except BaseException:
+        markdown.cancel()
+        raise
+    rendered, fresh = markdown.finish(content.documents)
     if memo is None:
         # The Markdown is rendered; nothing after needs the sources' text, which is a fifth of the
         # build's memory at its peak. (A memo keeps documents as they are: it compares them by identity.)
