@@ -8,12 +8,11 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blogen import __version__
 from blogen.config import Config, MarkdownOptions, load_config
@@ -25,6 +24,9 @@ from blogen.render import RenderMemo, render_routes, theme_dirs
 from blogen.site import ModelMemo, Site, ThemeAsset, make_site
 from blogen.stamp import build_options, forget, input_digest, record
 from blogen.write import Data, Kept, WriteReport, check_output, read_live, write_outputs
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +207,8 @@ class MarkdownRun:
         self.queued.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, self.options,
                             self.config.root, key))
         if self.pool is None and self.workers > 1 and len(self.todo) >= PARALLEL_THRESHOLD:
+            from concurrent.futures import ProcessPoolExecutor  # multiprocessing costs 20 ms to import
+
             self.pool = ProcessPoolExecutor(max_workers=self.workers)
         if self.pool is not None and len(self.queued) >= self.BATCH:
             self._send()
