@@ -186,6 +186,7 @@ class Renderer:
                 else:
                     del memo.feeds[source]
         self.last_links: list[str] = []
+        self._sitemap: list[tuple[str, datetime | None]] | None = None
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.base_fingerprint = hashlib.sha256(repr((
             code_fingerprint(), templates, self.site_view, sorted(site.assets.items()),
@@ -459,10 +460,19 @@ class Renderer:
 
     def sitemap_pages(self) -> list[tuple[str, datetime | None]]:
         """Every public HTML page with its last change; drafts and scheduled posts never appear."""
+        if self._sitemap is None:  # asked for by the fingerprint, then by the sitemap itself
+            self._sitemap = self._gather_sitemap()
+        return self._sitemap
+
+    def _gather_sitemap(self) -> list[tuple[str, datetime | None]]:
         site = self.site
         public = [p for p in site.posts if p.public]
         newest = max((p.updated or p.date for p in public), default=None)
         by_source = {p.source: p for p in site.posts}
+        tag_newest: dict[str, datetime | None] = {}  # per tag, not per page of it: a big tag has dozens
+        for slug, members in site.tag_posts.items():
+            tag_newest[slug] = max((site.posts[i].updated or site.posts[i].date for i in members if site.posts[i].public),
+                                   default=None)
         pages: list[tuple[str, datetime | None]] = []
         for route in site.routes:
             if route.kind in ("home", "tags", "archive"):
@@ -474,9 +484,9 @@ class Renderer:
             elif route.kind == "page":
                 pages.append((route.url, None))
             elif route.kind == "tag" and route.item is not None:
-                members = [site.posts[i] for i in site.tag_posts[route.item] if site.posts[i].public]
-                if members:
-                    pages.append((route.url, max(p.updated or p.date for p in members)))
+                newest_here = tag_newest.get(route.item)
+                if newest_here is not None:
+                    pages.append((route.url, newest_here))
         return sorted(pages)
 
     def _template_path(self, filename: str) -> str:
