@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from blogen import __version__
 from blogen.config import Config, MarkdownOptions, load_config
-from blogen.content import Document, DocumentMemo, is_editor_noise, load_content
+from blogen.content import Document, DocumentMemo, is_editor_noise, load_content, read_document
 from blogen.errors import BlogenError, Problem
 from blogen.images import probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
+from blogen.quick import LastBuild, Scan, changed_sources, scan
 from blogen.render import RenderMemo, render_routes, theme_dirs
-from blogen.site import ModelMemo, Site, ThemeAsset, make_site
+from blogen.site import ModelMemo, Site, ThemeAsset, make_site, patch_posts
 from blogen.stamp import build_options, forget, input_digest, record
 from blogen.write import Data, Kept, WriteReport, check_output, read_live, write_outputs
 
@@ -47,6 +48,7 @@ class BuildReport:
     cached: int  # documents whose Markdown came from the cache
     seconds: float
     pages_kept: int = 0  # pages not rendered again because nothing they show changed
+    quick: bool = False  # a dev-server rebuild that started from the last build (only posts' text changed)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -224,8 +226,12 @@ class MarkdownRun:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
-    def finish(self, documents: Sequence[Document]) -> tuple[dict[str, Rendered], int]:
-        """Markdown of every document (those of ``documents`` not yet added are added now); (results, number rendered)."""
+    def finish(self, documents: Sequence[Document], prune: bool = True) -> tuple[dict[str, Rendered], int]:
+        """Markdown of every document (those of ``documents`` not yet added are added now); (results, number rendered).
+
+        ``prune`` drops memo entries this run did not use; a quick rebuild, which adds only the
+        changed documents, keeps the others.
+        """
         for doc in documents:
             if doc.source not in self.added:
                 self.add(doc)
@@ -256,7 +262,7 @@ class MarkdownRun:
                 self.memo[key] = outcome
         if problems:
             raise BlogenError(problems)
-        if self.memo is not None:  # keep this build's results only: a long session must not hoard every draft of every post
+        if self.memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
             for key in [k for k in self.memo if k not in self.used]:
                 del self.memo[key]
         return self.results, total
@@ -343,6 +349,8 @@ class Memo:
     # The output folder is this process's own (the dev server's temporary folder): nobody else writes
     # there, so the writer need not check each of its files against the disk before every build.
     private_output: bool = False
+    # "": the last build that was written, for the quick rebuild; gone while a build runs, and after one fails.
+    last: dict[str, LastBuild] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +363,8 @@ class Prepared:
     fresh: int  # documents rendered from Markdown this time
     cached: int
     pages: dict[str, list[Any]]  # per page: input fingerprint and links, kept with the output for next time
+    last: LastBuild | None = None  # for the memo, once the files are written
+    quick: bool = False
 
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
@@ -366,6 +376,13 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     With ``reuse``, pages whose inputs match what the output folder was last built from are not
     rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
     """
+    options = (drafts, base_url, output)
+    last = memo.last.pop("", None) if memo is not None else None
+    inputs = scan(root, theme_dirs(root)) if memo is not None and reuse else None
+    if memo is not None and last is not None and inputs is not None and last.options == options:
+        quick = _prepare_quick(root, last, inputs, memo, now or datetime.now(UTC), progress)
+        if quick is not None:
+            return quick
     config = load_config(root, base_url=base_url, output=output)
     markdown = MarkdownRun(config, jobs, memo.markdown if memo is not None else None, progress)
     try:
@@ -393,6 +410,8 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     private = memo is not None and memo.private_output
     live, notes = read_live(config.output_dir, private) if reuse else ({}, {})
     pages = notes.get("pages", {})
+    if memo is not None:
+        memo.render.route_posts.clear()  # filled again for every route below
     result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
                            progress, memo.render if memo is not None else None)
     if result.warnings:
@@ -406,7 +425,90 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
         elif route.kind == "asset" and route.item is not None:
             asset = by_name[route.item]
             files[route.output] = asset.data if asset.data is not None else Path(asset.source)
-    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh, result.notes)
+    made = None
+    if memo is not None and inputs is not None:
+        made = LastBuild(inputs, options, config, content, rendered, images, tuple(assets), site, template_lines,
+                         bool(result.warnings))
+    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh, result.notes, made)
+
+
+def _prepare_quick(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: datetime,
+                   progress: Progress | None) -> Prepared | None:
+    """The dev server's rebuild when only the text of existing posts changed, from the last build; None
+    when anything else may have changed, and the full build runs instead (see ``blogen.quick``).
+
+    The documents that changed are read and rendered again, the model is patched
+    (``site.patch_posts``), and only the pages that counted those posts in their fingerprint
+    last time are looked at again: the usual fingerprint check then renders those whose inputs differ.
+    """
+    if last.render_warnings or (last.site.next_scheduled is not None and when >= last.site.next_scheduled[0]):
+        return None
+    changed = changed_sources(last.scan, inputs, root)
+    if changed is None:
+        return None
+    config = last.config
+    before = {d.source: d for d in last.content.documents}
+    new_docs: dict[str, Document] = {}
+    for rel in changed:
+        old = before.get(rel)
+        if old is None or any(w.path == rel for w in last.content.warnings):
+            return None
+        doc, problems = read_document(config, root / rel, old.kind, root / old.bundle if old.bundle else None,
+                                      old.assets, memo.documents)
+        if doc is None or problems:
+            return None
+        if doc is old:
+            continue  # saved again with the same bytes
+        if (doc.kind, doc.name, doc.name_date, doc.meta, doc.bundle, doc.assets) != \
+                (old.kind, old.name, old.name_date, old.meta, old.bundle, old.assets):
+            return None  # front matter decides the site's shape: make it all again
+        new_docs[rel] = doc
+    markdown = MarkdownRun(config, 1, memo.markdown, progress)
+    for doc in new_docs.values():
+        markdown.add(doc)
+    fresh_rendered, fresh = markdown.finish((), prune=False)
+    site: Site | None = last.site
+    if new_docs:
+        site = patch_posts(last.site, [(d, fresh_rendered[d.source]) for d in new_docs.values()], memo.model,
+                           now=when, images=last.images)
+    if site is None:
+        return None
+    # Forget the replaced versions, as a full build's pruning would.
+    options_repr = repr(config.markdown)
+    for rel in new_docs:
+        old = before[rel]
+        if _cache_key(old, options_repr) != _cache_key(new_docs[rel], options_repr):
+            memo.markdown.pop(_cache_key(old, options_repr), None)
+        for key in [k for k, (d, _) in memo.documents.items() if d is old]:
+            del memo.documents[key]
+    index = site.post_by_source()
+    touched = {index[rel] for rel in new_docs}
+    affected = {out for out, posts in memo.render.route_posts.items() if not touched.isdisjoint(posts)}
+    live, notes = read_live(config.output_dir, memo.private_output)
+    pages = notes.get("pages", {})
+    pages = pages if isinstance(pages, dict) else {}
+    result = render_routes(site, [r for r in site.routes if r.output in affected], last.template_lines, pages,
+                           frozenset(live), progress, memo.render)
+    if result.warnings:
+        return None
+    files: dict[str, Data] = dict(result.files)
+    by_name = {a.name: a for a in last.assets}
+    for route in site.routes:
+        if route.kind == "static" and route.copy_from is not None:
+            files[route.output] = config.root / route.copy_from
+        elif route.kind == "asset" and route.item is not None:
+            asset = by_name[route.item]
+            files[route.output] = asset.data if asset.data is not None else Path(asset.source)
+        elif route.output not in files:
+            if route.output not in live:
+                return None  # the last build's page is not there as it was left
+            files[route.output] = Kept(live[route.output])
+    rendered = {**last.rendered, **fresh_rendered}
+    content = replace(last.content, documents=tuple(new_docs.get(d.source, d) for d in last.content.documents))
+    made = LastBuild(inputs, last.options, config, content, rendered, last.images, last.assets, site,
+                     last.template_lines, False)
+    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh, {**pages, **result.notes}, made,
+                    quick=True)
 
 
 def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
@@ -438,8 +540,10 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     check_output(out)
     report: WriteReport = write_outputs(out, files, {"pages": prepared.pages},
                                         private=memo is not None and memo.private_output)
+    if memo is not None and prepared.last is not None:
+        memo.last[""] = prepared.last
     if memo is None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
     kept = sum(1 for data in files.values() if isinstance(data, Kept))
     return BuildReport(site, out, report.written, report.removed, report.unchanged, fresh, cached,
-                       time.perf_counter() - start, kept)
+                       time.perf_counter() - start, kept, prepared.quick)

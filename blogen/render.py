@@ -137,6 +137,8 @@ class RenderMemo:
     env: dict[tuple[object, ...], jinja2.Environment] = field(default_factory=dict)
     views: dict[str, tuple[Post, tuple[TagView, ...], PostView, tuple[bytes, bytes] | None]] = field(default_factory=dict)
     feeds: dict[str, tuple[Post, str, str]] = field(default_factory=dict)  # source -> (post, base URL, entry content)
+    # output path -> the posts (indices) its fingerprint counted: the pages a changed post is on
+    route_posts: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class Renderer:
@@ -400,6 +402,8 @@ class Renderer:
             posts = range(len(self.posts))
         elif route.kind == "tags":
             h.update(repr(sorted(self.tags.items())).encode())
+        if self._memo is not None:
+            self._memo.route_posts[route.output] = tuple(posts)
         reads = None if body_reads is None else frozenset(body_reads)
         if reads and any(self.index.get(source, -1) not in posts for source in reads):
             reads = None  # a body from somewhere this fingerprint does not cover: count everything whole

@@ -137,6 +137,7 @@ class ModelMemo:
     related: dict[str, tuple[object, tuple[tuple[int, ...], ...]]] = field(default_factory=dict)  # "": (key, result)
     links: dict[str, _Linked] = field(default_factory=dict)
     link_globals: dict[str, object] = field(default_factory=dict)  # "": what every resolution also depends on
+    index: dict[str, tuple[dict[str, Target], LinkIndex]] = field(default_factory=dict)  # "": the last link index
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,8 +529,82 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
             fixed_pages[item.source] = done.fixed
     if memo is not None:
         _forget_others(memo.links, {i.source: i for i in items})
+        memo.index[""] = (targets, index)
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
             tuple(sorted(unreferenced)), frozenset(tolerated))
+
+
+# Fields of a post that decide the site's shape: which pages exist, their order, tags and related lists.
+_SHAPE = ("source", "url", "date", "tags", "draft", "public", "template", "aliases", "bundle", "assets", "name")
+
+
+def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: ModelMemo, *,
+                now: datetime, images: Mapping[str, ImageInfo]) -> Site | None:
+    """``site`` with the text of some of its posts changed, or None when that is not all that changed.
+
+    The dev server's quick rebuild: when only the body of existing posts changed, the site keeps
+    its shape (pages, order, tags, related lists), and only those posts, and documents whose links
+    looked them up, need making again. Each is made exactly as ``make_site`` makes it, from the
+    memo's entries; anything that would come out differently anywhere else (another shape, a new
+    problem, another document's links resolving differently) gives None, and the caller makes the
+    whole site instead. The memo is brought up to date as ``make_site`` would have left it.
+    """
+    if "" not in memo.index:
+        return None
+    targets, index = memo.index[""]
+    b = _Builder(site.config, now)
+    settings = (site.config.base_path, site.config.permalink, site.config.timezone)
+    position = site.post_by_source()
+    updates: list[tuple[str, Document, Rendered, Post, tuple[str, ...], Post]] = []
+    new_targets = dict(targets)
+    for doc, rendered in changed:
+        made, tagged = memo.made.get(doc.source), memo.tagged.get(doc.source)
+        if doc.kind != "post" or doc.source not in position or made is None or tagged is None:
+            return None
+        post = b.make_post(doc, rendered)
+        old = made[3]
+        if post is None or b.problems or not isinstance(old, Post) \
+                or any(getattr(post, f) != getattr(old, f) for f in _SHAPE):
+            return None
+        slugs = tagged[1]
+        fixed = replace(post, tags=slugs)
+        target = Target(fixed.source, fixed.url, fixed.html, tuple(h.id for h in rendered.headings), fixed.bundle,
+                        frozenset(fixed.assets))
+        for key in (fixed.source, fixed.url, fixed.bundle):
+            if key is not None:
+                new_targets[key] = target
+        updates.append((doc.source, doc, rendered, post, slugs, fixed))
+    keys = {k for source, *_ in updates for k in (source, memo.made[source][3].url, memo.made[source][3].bundle)
+            if k is not None}
+    redo = {source for source, *_ in updates}
+    redo.update(source for source, linked in memo.links.items() if any(k in keys for k, _ in linked.lookups))
+    pre = {source: fixed for source, *_, fixed in updates}
+    rendered_of = {source: rendered for source, _, rendered, *_ in updates}
+    relinked: dict[str, _Linked] = {}
+    for source in redo:
+        old_linked = memo.links.get(source)
+        if old_linked is None:
+            return None
+        item = pre.get(source, old_linked.item)
+        r = rendered_of.get(source) or memo.made[source][1]
+        done = _resolve_item(b, item, r, new_targets, index, images)
+        if (done.problems, done.broken, done.unused) != (old_linked.problems, old_linked.broken, old_linked.unused):
+            return None  # a new or vanished problem: the whole site's warnings and checks must be made again
+        if source not in pre and done.fixed != old_linked.fixed:
+            return None
+        relinked[source] = done
+    # Everything checked: bring the memo up to date, then the site.
+    for source, doc, rendered, post, slugs, fixed in updates:
+        memo.made[source] = (doc, rendered, settings, post)
+        memo.tagged[source] = (post, slugs, fixed)
+    memo.links.update(relinked)
+    memo.index[""] = (new_targets, index)
+    posts = list(site.posts)
+    for source in pre:
+        fixed_post = relinked[source].fixed
+        assert isinstance(fixed_post, Post)
+        posts[position[source]] = fixed_post
+    return replace(site, posts=tuple(posts))
 
 
 def _resolve_item(b: _Builder, item: Post | Page, rendered: Rendered, targets: Mapping[str, Target], index: LinkIndex,

@@ -277,3 +277,67 @@ def test_pages_reading_a_body_see_its_edit(how: str, tmp_path: Path, cli: Cli) -
     assert {k: v[0] for k, v in snapshot(root / "output").items()} == {k: v[0] for k, v in snapshot(fresh / "output").items()}
     page = "index.html" if template is not None else "posts/beta/index.html"
     assert "few more words" in (root / "output" / page).read_text() or how in ("attribute", "subscript")
+
+
+# The dev server's quick rebuild (only posts' text changed) against from-scratch builds. Each step:
+# the change, whether the quick path may take it, and the error a build must then report, if any.
+QUICK_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
+    ("body", _edit("content/posts/beta.md", "Beta body.", "Beta body, edited."), True, None),
+    ("same bytes saved again", lambda root: (root / "content/posts/beta.md").write_text(
+        (root / "content/posts/beta.md").read_text()), True, None),
+    ("first paragraph (the summary)", _edit("content/posts/alpha.md", "Alpha body.", "Alpha body, retold."), True, None),
+    ("heading title from the body", _edit("content/posts/epsilon.md", "# Epsilon", "# Epsilon, renamed"), True, None),
+    ("long enough for another minute", _edit("content/posts/beta.md", "Text.", "Text. " + "word " * 400), True, None),
+    ("two posts at once", lambda root: (_edit("content/posts/alpha.md", "retold", "told again")(root),
+                                        _edit("content/posts/beta.md", "edited", "edited twice")(root)), True, None),
+    ("a new link to a page", _edit("content/posts/gamma/index.md", "![dot](dot.svg)",
+                                   "![dot](dot.svg) and [about](../../pages/about.md)"), True, None),
+    ("heading another post links to", _edit("content/posts/beta.md", "## More\n", "## Less\n"), True, "alpha.md"),
+    ("heading back", _edit("content/posts/beta.md", "## Less\n", "## More\n"), False, None),
+    ("a broken link", _edit("content/posts/beta.md", "Beta body", "Beta [body](nowhere.md)"), True, "beta.md"),
+    ("broken link mended", _edit("content/posts/beta.md", "[body](nowhere.md)", "body"), False, None),
+    ("front matter", _edit("content/posts/beta.md", "title: Beta", "title: Beta renamed"), False, None),
+    ("body after a full build", _edit("content/posts/beta.md", "twice", "three times"), True, None),
+    ("a page's text", _edit("content/pages/about.md", "About.", "About us."), False, None),
+    ("a template", _edit("theme/templates/_post_meta.html", '<p class="meta">', '<p class="meta byline">'), False, None),
+    ("body after the template", _edit("content/posts/alpha.md", "again", "once more"), True, None),
+]
+
+
+def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from blogen import fileid
+    from blogen.build import Memo
+    from blogen.errors import BlogenError
+
+    # Files written by the test are seconds old; let their identities count at once, as they would
+    # for a site whose files have been still for a while. (Every edit below changes a file's size
+    # or is made tens of milliseconds after the last write, so no change can hide in one clock tick.)
+    monkeypatch.setattr(fileid, "SETTLED_NS", 0)
+    spec = BASE + "-- content/posts/epsilon.md --\n---\ndate: 2024-01-04\ntags: [three]\n---\n# Epsilon\n\nIts title is its heading.\n"
+    root = write_site(tmp_path / "site", spec)
+    memo = Memo(private_output=True)
+    served = tmp_path / "served"
+
+    def build() -> bool:
+        return build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo,
+                          now=NOW).quick
+
+    def matches(step: str) -> None:
+        fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-*"))
+        build_site(fresh, drafts=True, output=str(fresh / "out"), base_url="http://127.0.0.1:8000/", now=NOW)
+        got = {k: v[0] for k, v in snapshot(served).items()}
+        want = {k: v[0] for k, v in snapshot(fresh / "out").items()}
+        assert got == want, f"after '{step}': differs in {sorted(k for k in got.keys() | want.keys() if got.get(k) != want.get(k))}"
+
+    assert not build()  # nothing to start from yet
+    assert build()  # nothing changed: the quick path, with nothing to do
+    matches("nothing")
+    for step, change, quick, error in QUICK_SESSION:
+        change(root)
+        if error is not None:
+            with pytest.raises(BlogenError, match=error):
+                build()
+            continue
+        assert build() is quick, f"'{step}' should {'' if quick else 'not '}take the quick path"
+        matches(step)

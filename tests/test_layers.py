@@ -32,7 +32,8 @@ ALLOWED = {
     "importer": {"config", "content", "errors", "frontmatter", "listing", "scaffold", "urls"},
     "import_jekyll": {"content", "errors", "importer", "urls"},
     "import_hugo": {"content", "errors", "importer", "urls"},
-    "build": {"config", "content", "errors", "images", "markdown", "render", "site", "stamp", "write"},
+    "quick": {"config", "content", "fileid", "images", "markdown", "site"},
+    "build": {"config", "content", "errors", "images", "markdown", "quick", "render", "site", "stamp", "write"},
 }
 
 
