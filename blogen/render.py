@@ -137,6 +137,7 @@ class RenderMemo:
     env: dict[tuple[object, ...], jinja2.Environment] = field(default_factory=dict)
     views: dict[str, tuple[Post, tuple[TagView, ...], PostView, tuple[bytes, bytes] | None]] = field(default_factory=dict)
     feeds: dict[str, tuple[Post, str, str]] = field(default_factory=dict)  # source -> (post, base URL, entry content)
+    tag_views: dict[str, TagView] = field(default_factory=dict)
     # output path -> the posts (indices) its fingerprint counted: the pages a changed post is on
     route_posts: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -159,6 +160,15 @@ class Renderer:
         self.env = env or make_environment(site.config.root)
         feeds = {r.url for r in site.routes if r.kind in ("feed", "tagfeed")}
         self.tags = {t.slug: tag_view(t, feeds) for t in site.tags}
+        if memo is not None:  # the same view objects while equal, so comparing posts' tag views is an identity check
+            for slug, view in self.tags.items():
+                kept = memo.tag_views.get(slug)
+                if kept == view:
+                    self.tags[slug] = kept
+                else:
+                    memo.tag_views[slug] = view
+            for slug in [s for s in memo.tag_views if s not in self.tags]:
+                del memo.tag_views[slug]
         self._memo = memo
         self._post_digests: dict[int, tuple[bytes, bytes]] = {}  # (everything, everything but the body)
         self.posts = tuple(self._view(i, p) for i, p in enumerate(site.posts))
