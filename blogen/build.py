@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,10 +21,10 @@ from blogen.content import Document, DocumentMemo, is_editor_noise, load_content
 from blogen.errors import BlogenError, Problem
 from blogen.images import probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
-from blogen.render import RenderMemo, render_routes, theme_dirs
+from blogen.render import RenderMemo, RenderResult, render_routes, theme_dirs
 from blogen.site import ModelMemo, Site, ThemeAsset, make_site
 from blogen.stamp import build_options, forget, input_digest, record
-from blogen.write import Data, Kept, WriteReport, check_output, read_live, write_outputs
+from blogen.write import Data, Kept, WriteReport, read_live, staged_output
 
 log = logging.getLogger(__name__)
 
@@ -297,15 +297,22 @@ class Prepared:
     pages: dict[str, list[Any]]  # per page: input fingerprint and links, kept with the output for next time
 
 
-def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
-                 jobs: int | None = None, now: datetime | None = None,
-                 memo: Memo | None = None, reuse: bool = True,
-                 progress: Progress | None = None) -> Prepared:
-    """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
+@dataclass(frozen=True, slots=True)
+class _Modelled:
+    """Everything a build knows before it renders pages: the model and what it was made from."""
 
-    With ``reuse``, pages whose inputs match what the output folder was last built from are not
-    rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
-    """
+    config: Config
+    site: Site
+    rendered: Mapping[str, Rendered]
+    fresh: int
+    cached: int
+    assets: tuple[ThemeAsset, ...]
+    template_lines: Mapping[str, int]
+
+
+def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None, jobs: int | None,
+           now: datetime | None, memo: Memo | None, progress: Progress | None) -> _Modelled:
+    """Config, content, Markdown and the model: the part of a build that reads but never writes output/."""
     config = load_config(root, base_url=base_url, output=output)
     content = load_content(config, memo.documents if memo is not None else None)
     rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown if memo is not None else None,
@@ -326,34 +333,70 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
-    private = memo is not None and memo.private_output
-    live, notes = read_live(config.output_dir, private) if reuse else ({}, {})
+    return _Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines)
+
+
+def _render(m: _Modelled, live: Mapping[str, str], notes: Mapping[str, Any], memo: Memo | None,
+            progress: Progress | None, sink: Callable[[str, bytes], None] | None = None) -> tuple[Site, RenderResult]:
+    """Render the pages (those whose inputs match ``notes`` and whose ``live`` file is intact are kept)."""
     pages = notes.get("pages", {})
-    result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
-                           progress, memo.render if memo is not None else None)
-    if result.warnings:
-        site = _with_warnings(site, result.warnings)
-    files: dict[str, Data] = dict(result.files)
-    files.update((rel, Kept(live[rel])) for rel in result.kept)
-    by_name = {a.name: a for a in assets}
-    for route in site.routes:
+    result = render_routes(m.site, m.site.routes, m.template_lines, pages if isinstance(pages, dict) else {},
+                           frozenset(live), progress, memo.render if memo is not None else None, sink)
+    return (_with_warnings(m.site, result.warnings) if result.warnings else m.site), result
+
+
+def _copied_files(m: _Modelled) -> Iterator[tuple[str, Path | bytes]]:
+    """The output files that are not rendered: static files (copied) and theme assets (bytes or a file)."""
+    by_name = {a.name: a for a in m.assets}
+    for route in m.site.routes:
         if route.kind == "static" and route.copy_from is not None:
-            files[route.output] = config.root / route.copy_from
+            yield route.output, m.config.root / route.copy_from
         elif route.kind == "asset" and route.item is not None:
             asset = by_name[route.item]
-            files[route.output] = asset.data if asset.data is not None else Path(asset.source)
-    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh, result.notes)
+            yield route.output, asset.data if asset.data is not None else Path(asset.source)
+
+
+def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
+                 jobs: int | None = None, now: datetime | None = None,
+                 memo: Memo | None = None, reuse: bool = True,
+                 progress: Progress | None = None, keep_pages: bool = True) -> Prepared:
+    """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
+
+    With ``reuse``, pages whose inputs match what the output folder was last built from are not
+    rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
+    Without ``keep_pages`` the rendered pages are checked and dropped (``files`` then holds only
+    the copied files), for a caller that only wants to know whether the site builds.
+    (``build_site`` does not come through here: it writes each page as soon as it is rendered.)
+    """
+    m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo, progress=progress)
+    private = memo is not None and memo.private_output
+    live, notes = read_live(m.config.output_dir, private) if reuse else ({}, {})
+    site, result = _render(m, live, notes, memo, progress, None if keep_pages else (lambda _rel, _data: None))
+    files: dict[str, Data] = dict(result.files)
+    files.update((rel, Kept(live[rel])) for rel in result.kept)
+    files.update(_copied_files(m))
+    return Prepared(site, files, m.rendered, m.fresh, m.cached, result.notes)
 
 
 def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
     return replace(site, warnings=tuple(sorted({*site.warnings, *extra}, key=Problem.sort_key)))
 
 
+def _strict(site: Site) -> None:
+    if site.warnings:
+        raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
+
+
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
                memo: Memo | None = None, input_key: str | None = None,
                progress: Progress | None = None) -> BuildReport:
-    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing.
+    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
+
+    Pages are handed to the writer as they are rendered, which stores a changed page in its spare
+    folder at once and keeps only its digest: a big site's pages are never all in memory. The
+    spare is swapped in only when every page has rendered cleanly, so a failure part-way through
+    leaves the output folder exactly as it was.
 
     ``memo`` keeps parsed sources and rendered Markdown in memory between builds of one process (the dev server).
     ``input_key`` is the inputs' digest when the caller has just computed it (see ``blogen.stamp``).
@@ -365,17 +408,23 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     key = input_key or (input_digest(root, build_options(drafts, base_url, output)) if memo is None else "")
     if memo is None:
         forget(root)
-    prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
-                            progress=progress)
-    site, files, fresh, cached = prepared.site, prepared.files, prepared.fresh, prepared.cached
-    if strict and site.warnings:
-        raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
-    out = site.config.output_dir
-    check_output(out)
-    report: WriteReport = write_outputs(out, files, {"pages": prepared.pages},
-                                        private=memo is not None and memo.private_output)
+    m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo, progress=progress)
+    # The model holds what the pages show; the Markdown results themselves are not needed any more
+    # (for a post with images or rewritten links they are a second copy of its HTML).
+    m = replace(m, rendered={})
+    if strict:
+        _strict(m.site)  # fail before anything is written when the content already has warnings
+    out = m.config.output_dir
+    with staged_output(out, private=memo is not None and memo.private_output) as staging:
+        site, result = _render(m, staging.live, staging.notes, memo, progress, staging.add)
+        if strict:
+            _strict(site)
+        for rel in sorted(result.kept):
+            staging.add(rel, Kept(staging.live[rel]))
+        for rel, data in _copied_files(m):
+            staging.add(rel, data)
+        report: WriteReport = staging.finish({"pages": result.notes})
     if memo is None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
-    kept = sum(1 for data in files.values() if isinstance(data, Kept))
-    return BuildReport(site, out, report.written, report.removed, report.unchanged, fresh, cached,
-                       time.perf_counter() - start, kept)
+    return BuildReport(site, out, report.written, report.removed, report.unchanged, m.fresh, m.cached,
+                       time.perf_counter() - start, len(result.kept))
