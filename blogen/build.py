@@ -7,8 +7,9 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -17,7 +18,7 @@ from typing import Any
 
 from blogen import __version__
 from blogen.config import Config, MarkdownOptions, load_config
-from blogen.content import Document, DocumentMemo, is_editor_noise, load_content
+from blogen.content import SOURCE_SUFFIXES, Document, DocumentMemo, is_editor_noise, load_content
 from blogen.errors import BlogenError, Problem
 from blogen.images import probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
@@ -105,11 +106,14 @@ def _to_json(r: Rendered) -> str:
 def _from_json(text: str) -> Rendered:
     """Parse a cache entry; any mismatch raises, and the caller re-renders instead of trusting it."""
     d: dict[str, Any] = json.loads(text)
+    headings = tuple(Heading(**h) for h in d["headings"])
+    # The table of contents is some of the headings: share their objects, as the renderer does (a few MB at 5,000 posts).
+    same = {h: h for h in headings}
     return Rendered(
         html=str(d["html"]),
         summary_html=None if d["summary_html"] is None else str(d["summary_html"]),
-        toc=tuple(Heading(**h) for h in d["toc"]),
-        headings=tuple(Heading(**h) for h in d["headings"]),
+        toc=tuple(same.get(t, t) for t in (Heading(**h) for h in d["toc"])),
+        headings=headings,
         title=None if d["title"] is None else str(d["title"]),
         words=int(d["words"]),
         links=tuple(LinkRef(**link) for link in d["links"]),
@@ -127,28 +131,78 @@ def _read_cache(root: Path, key: str) -> Rendered | None:
 _MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found), to skip a mkdir per entry
 
 
-def _write_cache(root: Path, key: str, rendered: Rendered) -> None:
+def _write_cache(root: Path, key: str, text: str) -> None:
+    """Store one entry (``_to_json``'s text)."""
     path = _cache_path(root, key)
     try:
         if path.parent not in _MADE_DIRS:
             path.parent.mkdir(parents=True, exist_ok=True)
             _MADE_DIRS.add(path.parent)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(_to_json(rendered), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:  # a read-only or full disk only costs speed next time
         log.debug("cannot write Markdown cache %s: %s", path, exc)
 
 
-def _render_one(job: tuple[str, str, int, bool, MarkdownOptions, Path, str]) -> Rendered | BlogenError:
-    """Render one document and store it in the cache (workers do both, so writing the cache runs in parallel too)."""
+Job = tuple[str, str, int, bool, MarkdownOptions, Path, str]
+
+
+def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
+    """Render one document and store it in the cache; returns it with its cache entry's text."""
     body, source, first_line, take_title, options, root, key = job
     try:
         rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
     except BlogenError as exc:
         return exc
-    _write_cache(root, key, rendered)
-    return rendered
+    text = _to_json(rendered)
+    _write_cache(root, key, text)
+    return rendered, text
+
+
+def _render_one(job: Job) -> Rendered | BlogenError:
+    outcome = _render_and_store(job)
+    return outcome if isinstance(outcome, BlogenError) else outcome[0]
+
+
+def _render_in_worker(job: Job) -> str | BlogenError:
+    """In a worker process: render one document, store it in the cache, and return the entry's text.
+
+    Workers write the cache so that runs in parallel too. The result goes back as text for the
+    main thread to decode: unpickled into a Rendered, its strings would be allocated by the
+    executor's result thread, from a malloc arena of that thread's own that never reuses the memory
+    the main thread frees meanwhile (each source's text, once its job is done).
+    """
+    outcome = _render_and_store(job)
+    return outcome if isinstance(outcome, BlogenError) else outcome[1]
+
+
+def _workers(jobs: int | None) -> int:
+    """How many Markdown worker processes ``--jobs`` asks for (default: one per core)."""
+    return jobs if jobs is not None else (os.cpu_count() or 1)
+
+
+def _ready() -> None:
+    """A task that does nothing: submitting it makes the executor fork its workers."""
+
+
+def _cold_and_big(config: Config, jobs: int | None) -> bool:
+    """Whether this build will surely render enough Markdown to want worker processes: the cache holds
+    nothing yet and ``content/`` has at least ``PARALLEL_THRESHOLD`` Markdown files (counting stops there)."""
+    if _workers(jobs) < 2:
+        return False
+    try:
+        with os.scandir(config.root / CACHE_DIR / "markdown") as entries:
+            if next(entries, None) is not None:
+                return False
+    except OSError:
+        pass
+    found = 0
+    for _top, _dirs, files in os.walk(config.root / "content"):
+        found += sum(1 for name in files if name.endswith(SOURCE_SUFFIXES))
+        if found >= PARALLEL_THRESHOLD:
+            return True
+    return False
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
@@ -156,18 +210,25 @@ Progress = Callable[[str, int, int], None]  # (what, done, total): for a progres
 
 def render_documents(config: Config, documents: Sequence[Document], jobs: int | None,
                      memo: dict[str, Rendered] | None = None,
-                     progress: Progress | None = None) -> tuple[dict[str, Rendered], int]:
+                     progress: Progress | None = None, pool: ProcessPoolExecutor | None = None,
+                     ) -> tuple[dict[str, Rendered], int]:
     """Markdown of every document, from the cache where possible; returns (results, number rendered).
 
     ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
-    keyed like the disk cache, so it is exactly as fresh.
+    keyed like the disk cache, so it is exactly as fresh. ``pool``: worker processes to use (started
+    early by the caller; see ``_model``), else they are started here when there is enough to do.
+
+    When ``documents`` is a list, its documents are replaced by copies without their text as the
+    work is handed out, so each source's text can be freed as soon as its HTML is back: the caller
+    gives up the text (a fifth of a cold build's memory) and keeps the rest.
     """
     options = config.markdown
     results: dict[str, Rendered] = {}
-    todo: list[tuple[Document, str]] = []
+    todo: list[tuple[str, str]] = []  # (source, cache key)
+    work: list[Job] = []
     used: set[str] = set()
     options_repr = repr(options)
-    for doc in documents:
+    for i, doc in enumerate(documents):
         key = _cache_key(doc, options_repr)
         used.add(key)
         hit = memo.get(key) if memo is not None else None
@@ -178,30 +239,33 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
         if hit is not None:
             results[doc.source] = hit
         else:
-            todo.append((doc, key))
-    work = [(d.body, d.source, d.body_line, d.meta.title is None, options, config.root, key) for d, key in todo]
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    outcomes: Iterable[Rendered | BlogenError]
-    if workers > 1 and len(work) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results_iter = pool.map(_render_one, work, chunksize=max(1, min(64, len(work) // (workers * 8))))
-            outcomes = []
-            for outcome in results_iter:
-                outcomes.append(outcome)
+            todo.append((doc.source, key))
+            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, options, config.root, key))
+        if isinstance(documents, list):
+            documents[i] = replace(doc, body="")
+    total = len(work)
+    workers = _workers(jobs)
+    outcomes: list[Rendered | BlogenError] = []
+    if pool is not None or (workers > 1 and total >= PARALLEL_THRESHOLD):
+        with pool or ProcessPoolExecutor(max_workers=workers) as executor:
+            texts = executor.map(_render_in_worker, work, chunksize=max(1, min(64, total // (workers * 8))))
+            work.clear()  # every job is queued: the executor holds its text until its result is back
+            for text in texts:
+                outcomes.append(_from_json(text) if isinstance(text, str) else text)
                 if progress is not None:
-                    progress("rendering Markdown", len(outcomes), len(work))
+                    progress("rendering Markdown", len(outcomes), total)
     else:
-        outcomes = []
-        for w in work:
-            outcomes.append(_render_one(w))
+        work.reverse()
+        while work:  # popped, so each source's text is freed once rendered
+            outcomes.append(_render_one(work.pop()))
             if progress is not None:
-                progress("rendering Markdown", len(outcomes), len(work))
+                progress("rendering Markdown", len(outcomes), total)
     problems: list[Problem] = []
-    for (doc, key), outcome in zip(todo, outcomes, strict=True):
+    for (source, key), outcome in zip(todo, outcomes, strict=True):
         if isinstance(outcome, BlogenError):
             problems.extend(outcome.problems)
             continue
-        results[doc.source] = outcome
+        results[source] = outcome
         if memo is not None:
             memo[key] = outcome
     if problems:
@@ -209,7 +273,7 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     if memo is not None:  # keep this build's results only: a long session must not hoard every draft of every post
         for key in [k for k in memo if k not in used]:
             del memo[key]
-    return results, len(todo)
+    return results, total
 
 
 # --- theme assets ---------------------------------------------------------------------------------
@@ -314,13 +378,24 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
            now: datetime | None, memo: Memo | None, progress: Progress | None) -> _Modelled:
     """Config, content, Markdown and the model: the part of a build that reads but never writes output/."""
     config = load_config(root, base_url=base_url, output=output)
-    content = load_content(config, memo.documents if memo is not None else None)
-    rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown if memo is not None else None,
-                                       progress)
-    if memo is None:
-        # The Markdown is rendered; nothing after needs the sources' text, which is a fifth of the
-        # build's memory at its peak. (A memo keeps documents as they are: it compares them by identity.)
-        content = replace(content, documents=tuple(replace(d, body="") for d in content.documents))
+    if memo is not None:  # the dev server's memo keeps documents as they are: it compares them by identity
+        content = load_content(config, memo.documents)
+        rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown, progress)
+    else:
+        with ExitStack() as stack:
+            pool = None
+            if _cold_and_big(config, jobs):
+                # Forked before the sources are read, the workers do not share the pages that hold their
+                # text; the text can then really be freed as each document's HTML comes back (pages a
+                # fork shares stay alive in the workers, and freeing on them only copies them).
+                pool = stack.enter_context(ProcessPoolExecutor(max_workers=_workers(jobs)))
+                pool.submit(_ready)
+            content = load_content(config, None)
+            documents = list(content.documents)
+            content = replace(content, documents=())
+            # Nothing after the Markdown needs the sources' text: render_documents drops it as it goes.
+            rendered, fresh = render_documents(config, documents, jobs, None, progress, pool)
+            content = replace(content, documents=tuple(documents))
     image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
     image_files += [f.source for f in content.static]
     images, image_problems = probe_images(config.root, image_files)
