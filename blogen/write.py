@@ -25,9 +25,8 @@ import marshal
 import os
 import shutil
 import sys
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -381,11 +380,11 @@ def staged_output(out: Path, private: bool = False) -> Iterator[Staging]:
         staging.abandon(clean=True)  # a no-op after finish; the lock is still held for any write under way
 
 
-# Pages handed to a Staging are written by a few threads while the caller makes the next one (a file
-# creation waits ~0.2 ms on the disk's journal, without the GIL). At most this many wait their turn,
-# so a slow disk cannot make the unwritten pages pile up in memory.
-_STREAM_THREADS = 4
-_STREAM_QUEUE = 64
+# Changed files handed to a Staging are written in batches of about this many bytes, each spread
+# over the writer threads while the caller waits: the pages never pile up in memory, and the waits
+# of file creation on the disk's journal still overlap. (Handing each page to a thread while the
+# next one renders was slower: the threads then wait for the GIL the renderer holds.)
+_BATCH_BYTES = 4 << 20
 
 
 class Staging:
@@ -393,10 +392,11 @@ class Staging:
 
     Each file is handed over as soon as it is made and only its digest is kept: a file whose bytes
     equal the live copy's is not written now (``finish`` hard-links the live file, so it keeps its
-    inode and mtime); one that differs is written into the spare folder at once, by a writer
-    thread. So a build never holds every page's bytes at the same time. The spare is brought up to
-    date from the live folder on the first changed file and marked dirty before anything is written
-    into it; ``output/`` itself is only touched by the swap at the end of ``finish``.
+    inode and mtime); one that differs is written into the spare folder with the next few MB of
+    changed files. So a build never holds every page's bytes at the same time. The spare is
+    brought up to date from the live folder on the first changed file and marked dirty before
+    anything is written into it; ``output/`` itself is only touched by the swap at the end of
+    ``finish``.
     """
 
     def __init__(self, out: Path, private: bool) -> None:
@@ -413,7 +413,8 @@ class Staging:
         self._spare_files: Manifest = {}
         self._result: Manifest = {}  # the spare's new manifest, as far as it is settled
         self._made: set[Path] = set()
-        self._queue: deque[tuple[str, Future[list[object]]]] = deque()  # writes under way, oldest first
+        self._batch: list[tuple[str, str, bytes | Path, Path, bool]] = []  # changed files waiting to be written
+        self._batch_bytes = 0
         self._pool: ThreadPoolExecutor | None = None
         self._failed = False  # a write failed: what the spare holds is not known exactly
         self._closed = False  # no more files are taken
@@ -456,27 +457,26 @@ class Staging:
         return self._spare
 
     def _write(self, rel: str, digest: str, data: bytes | Path, target: Path, new: bool) -> None:
-        made = self._made
+        self._batch.append((rel, digest, data, target, new))
+        self._batch_bytes += len(data) if isinstance(data, bytes) else 0
+        if self._batch_bytes >= _BATCH_BYTES:
+            self._flush()
 
-        def write() -> list[object]:
-            if new and target.parent not in made:  # a file the spare already has has its folder too
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            _replace_with_data(target, data)
-            return _facts(digest, target)
+    def _write_one(self, item: tuple[str, str, bytes | Path, Path, bool]) -> list[object]:
+        _rel, digest, data, target, new = item
+        if new and target.parent not in self._made:  # a file the spare already has has its folder too
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        _replace_with_data(target, data)
+        return _facts(digest, target)
 
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=_STREAM_THREADS, thread_name_prefix="blogen-write")
-        self._queue.append((rel, self._pool.submit(write)))
-        while self._queue and (self._queue[0][1].done() or len(self._queue) > _STREAM_QUEUE):
-            done, future = self._queue.popleft()
-            self._result[done] = future.result()  # a failed write is raised here, at a later file
-
-    def _settle(self) -> None:
-        """Wait for every write under way; the first failure is raised."""
-        while self._queue:
-            rel, future = self._queue.popleft()
-            self._result[rel] = future.result()
+    def _flush(self) -> None:
+        """Write the changed files waiting their turn; the first failure is raised."""
+        batch, self._batch, self._batch_bytes = self._batch, [], 0
+        if self._pool is None and len(batch) > _PARALLEL_FILES:
+            self._pool = ThreadPoolExecutor(max_workers=_WRITER_THREADS, thread_name_prefix="blogen-write")
+        for item, fact in zip(batch, _each(self._write_one, batch, self._pool), strict=True):
+            self._result[item[0]] = fact
 
     def finish(self, notes: Mapping[str, Any]) -> WriteReport:
         """Complete the spare (links for unchanged files, removals) and swap it in; returns what changed."""
@@ -491,7 +491,7 @@ class Staging:
 
     def _finish(self, notes: Mapping[str, Any]) -> WriteReport:
         out, live, desired, state = self.out, self._live, self._desired, self._state
-        self._settle()
+        self._flush()
         changed = sorted(self._changed)
         removed = sorted(set(live) - desired.keys())
         if (self._spare is None and not removed and (out / MARKER).is_file()
@@ -524,7 +524,7 @@ class Staging:
                 return _facts(digest, target)
             return live[rel]
 
-        for (rel, _d, _mine), fact in zip(work, _each(bring, work), strict=True):
+        for (rel, _d, _mine), fact in zip(work, _each(bring, work, self._pool), strict=True):
             result[rel] = fact
         for rel in sorted(set(spare_files) - desired.keys()):
             with suppress(FileNotFoundError):
@@ -535,7 +535,8 @@ class Staging:
         return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
 
     def abandon(self, clean: bool) -> None:
-        """Stop taking files and wait for the writes under way (the lock must be held during each).
+        """Stop taking files; those still waiting their turn are never written, and writes under way
+        (after a failed one) are waited for, as the lock must be held during each.
 
         When the build stopped before ``finish`` for a ``clean`` reason (it found a problem in the
         site) and no write failed, the spare's manifest is recorded as it now stands, old and new
@@ -544,14 +545,10 @@ class Staging:
         """
         self._closed = True
         known = not self._failed
-        try:
-            self._settle()
-        except BaseException:
-            known = False
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
+        self._batch = []  # never written: the spare still holds what it held
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         if clean and known and not self._finishing and self._spare is not None:
             with suppress(OSError):  # then the spare stays marked dirty, which is safe
                 self._state.put(self._spare, {**self._spare_files, **self._result}, {})
@@ -582,14 +579,16 @@ def _prepare_spare(out: Path, live: Manifest, state: _State) -> Path:
     return spare
 
 
-def _each(work: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
-    """``work`` applied to every item, in order; many items are spread over threads.
+def _each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor | None = None) -> list[_R]:
+    """``work`` applied to every item, in order; many items are spread over threads (``pool``'s, if given).
 
     Creating a file or folder waits on the disk's journal (~0.2 ms each on a VM disk), and the
     GIL is released meanwhile: a few threads overlap those waits. The first error is raised here.
     """
     if len(items) <= _PARALLEL_FILES:
         return [work(item) for item in items]
+    if pool is not None:
+        return list(pool.map(work, items))
     with ThreadPoolExecutor(max_workers=_WRITER_THREADS) as pool:
         return list(pool.map(work, items))
 
