@@ -5,7 +5,10 @@ complete in ``.output.blogen-spare/`` and exchanged with ``output/`` by Linux's
 ``renameat2(RENAME_EXCHANGE)`` (elsewhere: three renames, which a later build repairs if it was
 interrupted). After the swap the spare copy holds the previous site and is kept, so the next build
 only has to bring it up to date: the cost of a build is the number of files that changed, not the
-size of the site (creating and deleting thousands of folders is slow on many disks).
+size of the site (creating and deleting thousands of folders is slow on many disks). The new site
+is handed over file by file as it is made (``staged_output``), so a build never holds every page
+in memory: only files that changed are written into the spare, a few MB at a time, and nothing
+touches ``output/`` before the swap.
 
 Both folders have a manifest of their files' digests and inode facts, kept beside them in
 ``.output.blogen-state`` (so the published files themselves stay byte-for-byte stable).
@@ -377,7 +380,7 @@ def staged_output(out: Path, private: bool = False) -> Iterator[Staging]:
         except BaseException as exc:
             staging.abandon(clean=isinstance(exc, BlogenError))
             raise
-        staging.abandon(clean=True)  # a no-op after finish; the lock is still held for any write under way
+        staging.abandon(clean=True)  # stops the writer threads (and, had finish not been called, records the spare)
 
 
 # Changed files handed to a Staging are written in batches of about this many bytes, each spread
