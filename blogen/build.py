@@ -161,6 +161,7 @@ def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
 
 
 def _render_one(job: Job) -> Rendered | BlogenError:
+    """In this process: render one document and store it in the cache."""
     outcome = _render_and_store(job)
     return outcome if isinstance(outcome, BlogenError) else outcome[0]
 
