@@ -7,7 +7,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -16,18 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from blogen import __version__
 from blogen.config import Config, MarkdownOptions, load_config
-from blogen.content import Document, DocumentMemo, is_editor_noise, load_content, read_document
+from blogen.content import SOURCE_SUFFIXES, Content, Document, DocumentMemo, is_editor_noise, load_content, read_document
 from blogen.errors import BlogenError, Problem
-from blogen.images import probe_images
+from blogen.images import ImageInfo, probe_images
 from blogen.markdown import Heading, LinkRef, Rendered, highlight_css, render_markdown
 from blogen.quick import LastBuild, Scan, changed_sources, scan
-from blogen.render import RenderMemo, render_routes, theme_dirs
-from blogen.site import ModelMemo, Site, ThemeAsset, make_site, patch_posts
+from blogen.render import RenderMemo, RenderResult, render_routes, theme_dirs
+from blogen.site import ModelMemo, Route, Site, ThemeAsset, make_site, patch_posts
 from blogen.stamp import build_options, forget, input_digest, record
-from blogen.write import Data, Kept, WriteReport, check_output, read_live, write_outputs
+from blogen.write import Data, Kept, WriteReport, read_live, staged_output
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,14 @@ def _to_json(r: Rendered) -> str:
 def _from_json(text: str) -> Rendered:
     """Parse a cache entry; any mismatch raises, and the caller re-renders instead of trusting it."""
     d: dict[str, Any] = json.loads(text)
+    headings = tuple(Heading(**h) for h in d["headings"])
+    # The table of contents is some of the headings: share their objects, as the renderer does (a few MB at 5,000 posts).
+    same = {h: h for h in headings}
     return Rendered(
         html=str(d["html"]),
         summary_html=None if d["summary_html"] is None else str(d["summary_html"]),
-        toc=tuple(Heading(**h) for h in d["toc"]),
-        headings=tuple(Heading(**h) for h in d["headings"]),
+        toc=tuple(same.get(t, t) for t in (Heading(**h) for h in d["toc"])),
+        headings=headings,
         title=None if d["title"] is None else str(d["title"]),
         words=int(d["words"]),
         links=tuple(LinkRef(**link) for link in d["links"]),
@@ -131,151 +135,154 @@ def _read_cache(root: Path, key: str) -> Rendered | None:
 _MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found), to skip a mkdir per entry
 
 
-def _write_cache(root: Path, key: str, rendered: Rendered) -> None:
+def _write_cache(root: Path, key: str, text: str) -> None:
+    """Store one entry (``_to_json``'s text)."""
     path = _cache_path(root, key)
     try:
         if path.parent not in _MADE_DIRS:
             path.parent.mkdir(parents=True, exist_ok=True)
             _MADE_DIRS.add(path.parent)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(_to_json(rendered), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:  # a read-only or full disk only costs speed next time
         log.debug("cannot write Markdown cache %s: %s", path, exc)
 
 
-Job = tuple[str, str, int, bool, MarkdownOptions, Path, str]  # body, source, first line, take title, options, root, key
+Job = tuple[str, str, int, bool, MarkdownOptions, Path, str]
 
 
-def _render_one(job: Job) -> Rendered | BlogenError:
-    """Render one document and store it in the cache (workers do both, so writing the cache runs in parallel too)."""
+def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
+    """Render one document and store it in the cache; returns it with its cache entry's text."""
     body, source, first_line, take_title, options, root, key = job
     try:
         rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
     except BlogenError as exc:
         return exc
-    _write_cache(root, key, rendered)
-    return rendered
+    text = _to_json(rendered)
+    _write_cache(root, key, text)
+    return rendered, text
 
 
-def _render_batch(jobs: list[Job]) -> list[Rendered | BlogenError]:
-    return [_render_one(job) for job in jobs]
+def _render_one(job: Job) -> Rendered | BlogenError:
+    """In this process: render one document and store it in the cache."""
+    outcome = _render_and_store(job)
+    return outcome if isinstance(outcome, BlogenError) else outcome[0]
+
+
+def _render_in_worker(job: Job) -> str | BlogenError:
+    """In a worker process: render one document, store it in the cache, and return the entry's text.
+
+    Workers write the cache so that runs in parallel too. The result goes back as text for the
+    main thread to decode: unpickled into a Rendered, its strings would be allocated by the
+    executor's result thread, from a malloc arena of that thread's own that never reuses the memory
+    the main thread frees meanwhile (each source's text, once its job is done).
+    """
+    outcome = _render_and_store(job)
+    return outcome if isinstance(outcome, BlogenError) else outcome[1]
+
+
+def _workers(jobs: int | None) -> int:
+    """How many Markdown worker processes ``--jobs`` asks for (default: one per core)."""
+    return jobs if jobs is not None else (os.cpu_count() or 1)
+
+
+def _ready() -> None:
+    """A task that does nothing: submitting it makes the executor fork its workers."""
+
+
+def _cold_and_big(config: Config, jobs: int | None) -> bool:
+    """Whether this build is all but certain to want Markdown worker processes: the cache holds nothing
+    yet and ``content/`` has at least ``PARALLEL_THRESHOLD`` Markdown files (counting stops there)."""
+    if _workers(jobs) < 2:
+        return False
+    try:
+        with os.scandir(config.root / CACHE_DIR / "markdown") as entries:
+            if next(entries, None) is not None:
+                return False
+    except OSError:
+        pass
+    found = 0
+    for _top, _dirs, files in os.walk(config.root / "content"):
+        found += sum(1 for name in files if name.endswith(SOURCE_SUFFIXES))
+        if found >= PARALLEL_THRESHOLD:
+            return True
+    return False
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
 
 
-class MarkdownRun:
-    """The Markdown of a build's documents, started while the sources are still being read.
-
-    Each document is handed over as soon as it is parsed (``add``): a cache hit is taken at once,
-    a miss is queued, and once enough misses have queued to pay for worker processes they are
-    rendered in the background while the main process goes on reading and parsing the other
-    sources. ``finish`` waits for the rest. ``memo`` is an in-memory layer over the disk cache for
-    long-running processes (``blogen serve``), keyed like the disk cache, so it is exactly as fresh.
-    """
-
-    BATCH = 16  # documents per task sent to a worker: fewer round trips, still an even spread
-
-    def __init__(self, config: Config, jobs: int | None, memo: dict[str, Rendered] | None = None,
-                 progress: Progress | None = None) -> None:
-        self.config = config
-        self.options = config.markdown
-        self.options_repr = repr(config.markdown)
-        self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
-        self.memo = memo
-        self.progress = progress
-        self.results: dict[str, Rendered] = {}
-        self.added: set[str] = set()
-        self.used: set[str] = set()
-        self.todo: list[tuple[Document, str]] = []  # misses, in the order they came
-        self.queued: list[Job] = []  # misses not yet sent to a worker
-        self.sent: list[Future[list[Rendered | BlogenError]]] = []
-        self.pool: ProcessPoolExecutor | None = None
-
-    def add(self, doc: Document) -> None:
-        self.added.add(doc.source)
-        key = _cache_key(doc, self.options_repr)
-        self.used.add(key)
-        hit = self.memo.get(key) if self.memo is not None else None
-        if hit is None:
-            hit = _read_cache(self.config.root, key)
-            if hit is not None and self.memo is not None:
-                self.memo[key] = hit
-        if hit is not None:
-            self.results[doc.source] = hit
-            return
-        self.todo.append((doc, key))
-        self.queued.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, self.options,
-                            self.config.root, key))
-        if self.pool is None and self.workers > 1 and len(self.todo) >= PARALLEL_THRESHOLD:
-            from concurrent.futures import ProcessPoolExecutor  # multiprocessing costs 20 ms to import
-
-            self.pool = ProcessPoolExecutor(max_workers=self.workers)
-        if self.pool is not None and len(self.queued) >= self.BATCH:
-            self._send()
-
-    def _send(self) -> None:
-        assert self.pool is not None
-        self.sent.append(self.pool.submit(_render_batch, self.queued))
-        self.queued = []
-
-    def cancel(self) -> None:
-        """Stop the workers of a build that failed before its Markdown was needed."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
-    def finish(self, documents: Sequence[Document], prune: bool = True) -> tuple[dict[str, Rendered], int]:
-        """Markdown of every document (those of ``documents`` not yet added are added now); (results, number rendered).
-
-        ``prune`` drops memo entries this run did not use; a quick rebuild, which adds only the
-        changed documents, keeps the others.
-        """
-        for doc in documents:
-            if doc.source not in self.added:
-                self.add(doc)
-        outcomes: list[Rendered | BlogenError] = []
-        total = len(self.todo)
-        try:
-            if self.pool is not None:
-                if self.queued:
-                    self._send()
-                for future in self.sent:
-                    outcomes.extend(future.result())
-                    if self.progress is not None:
-                        self.progress("rendering Markdown", len(outcomes), total)
-            else:
-                for job in self.queued:
-                    outcomes.append(_render_one(job))
-                    if self.progress is not None:
-                        self.progress("rendering Markdown", len(outcomes), total)
-        finally:
-            self.cancel()
-        problems: list[Problem] = []
-        for (doc, key), outcome in zip(self.todo, outcomes, strict=True):
-            if isinstance(outcome, BlogenError):
-                problems.extend(outcome.problems)
-                continue
-            self.results[doc.source] = outcome
-            if self.memo is not None:
-                self.memo[key] = outcome
-        if problems:
-            raise BlogenError(problems)
-        if self.memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
-            for key in [k for k in self.memo if k not in self.used]:
-                del self.memo[key]
-        return self.results, total
-
-
 def render_documents(config: Config, documents: Sequence[Document], jobs: int | None,
                      memo: dict[str, Rendered] | None = None,
-                     progress: Progress | None = None) -> tuple[dict[str, Rendered], int]:
-    """Markdown of every document, from the cache where possible; returns (results, number rendered)."""
-    run = MarkdownRun(config, jobs, memo, progress)
-    for doc in documents:
-        run.add(doc)
-    return run.finish(())
+                     progress: Progress | None = None, pool: ProcessPoolExecutor | None = None,
+                     prune: bool = True) -> tuple[dict[str, Rendered], int]:
+    """Markdown of every document, from the cache where possible; returns (results, number rendered).
+
+    ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
+    keyed like the disk cache, so it is exactly as fresh. ``pool``: worker processes to use (started
+    early by the caller; see ``_model``), else they are started here when there is enough to do.
+
+    When ``documents`` is a list, its documents are replaced by copies without their text as the
+    work is handed out, so each source's text can be freed as soon as its HTML is back instead of
+    all of it staying until the end (45 MB at 5,000 posts): the caller gives up the text and keeps
+    the rest. ``prune`` drops memo entries this call did not use; the quick rebuild, which passes
+    only the changed documents, keeps the others.
+    """
+    options = config.markdown
+    results: dict[str, Rendered] = {}
+    todo: list[tuple[str, str]] = []  # (source, cache key)
+    work: list[Job] = []
+    used: set[str] = set()
+    options_repr = repr(options)
+    for i, doc in enumerate(documents):
+        key = _cache_key(doc, options_repr)
+        used.add(key)
+        hit = memo.get(key) if memo is not None else None
+        if hit is None:
+            hit = _read_cache(config.root, key)
+            if hit is not None and memo is not None:
+                memo[key] = hit
+        if hit is not None:
+            results[doc.source] = hit
+        else:
+            todo.append((doc.source, key))
+            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, options, config.root, key))
+        if isinstance(documents, list):
+            documents[i] = replace(doc, body="")
+    total = len(work)
+    workers = _workers(jobs)
+    outcomes: list[Rendered | BlogenError] = []
+    if pool is not None or (workers > 1 and total >= PARALLEL_THRESHOLD):
+        from concurrent.futures import ProcessPoolExecutor  # multiprocessing costs 20 ms to import
+
+        with pool or ProcessPoolExecutor(max_workers=workers) as executor:
+            texts = executor.map(_render_in_worker, work, chunksize=max(1, min(64, total // (workers * 8))))
+            work.clear()  # every job is queued: the executor holds its text until its result is back
+            for text in texts:
+                outcomes.append(_from_json(text) if isinstance(text, str) else text)
+                if progress is not None:
+                    progress("rendering Markdown", len(outcomes), total)
+    else:
+        work.reverse()
+        while work:  # popped, so each source's text is freed once rendered
+            outcomes.append(_render_one(work.pop()))
+            if progress is not None:
+                progress("rendering Markdown", len(outcomes), total)
+    problems: list[Problem] = []
+    for (source, key), outcome in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, BlogenError):
+            problems.extend(outcome.problems)
+            continue
+        results[source] = outcome
+        if memo is not None:
+            memo[key] = outcome
+    if problems:
+        raise BlogenError(problems)
+    if memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
+        for key in [k for k in memo if k not in used]:
+            del memo[key]
+    return results, total
 
 
 # --- theme assets ---------------------------------------------------------------------------------
@@ -363,38 +370,47 @@ class Prepared:
     fresh: int  # documents rendered from Markdown this time
     cached: int
     pages: dict[str, list[Any]]  # per page: input fingerprint and links, kept with the output for next time
-    last: LastBuild | None = None  # for the memo, once the files are written
-    quick: bool = False
 
 
-def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
-                 jobs: int | None = None, now: datetime | None = None,
-                 memo: Memo | None = None, reuse: bool = True,
-                 progress: Progress | None = None) -> Prepared:
-    """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
+@dataclass(frozen=True, slots=True)
+class _Modelled:
+    """Everything a build knows before it renders pages: the model and what it was made from."""
 
-    With ``reuse``, pages whose inputs match what the output folder was last built from are not
-    rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
-    """
-    options = (drafts, base_url, output)
-    last = memo.last.pop("", None) if memo is not None else None
-    inputs = scan(root, theme_dirs(root)) if memo is not None and reuse else None
-    if memo is not None and last is not None and inputs is not None and last.options == options:
-        quick = _prepare_quick(root, last, inputs, memo, now or datetime.now(UTC), progress)
-        if quick is not None:
-            return quick
+    config: Config
+    site: Site
+    rendered: Mapping[str, Rendered]
+    fresh: int
+    cached: int
+    assets: tuple[ThemeAsset, ...]
+    template_lines: Mapping[str, int]
+    content: Content
+    images: Mapping[str, ImageInfo]
+
+
+def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None, jobs: int | None,
+           now: datetime | None, memo: Memo | None, progress: Progress | None) -> _Modelled:
+    """Config, content, Markdown and the model: the part of a build that reads but never writes output/."""
     config = load_config(root, base_url=base_url, output=output)
-    markdown = MarkdownRun(config, jobs, memo.markdown if memo is not None else None, progress)
-    try:
-        content = load_content(config, memo.documents if memo is not None else None, on_document=markdown.add)
-    except BaseException:
-        markdown.cancel()
-        raise
-    rendered, fresh = markdown.finish(content.documents)
-    if memo is None:
-        # The Markdown is rendered; nothing after needs the sources' text, which is a fifth of the
-        # build's memory at its peak. (A memo keeps documents as they are: it compares them by identity.)
-        content = replace(content, documents=tuple(replace(d, body="") for d in content.documents))
+    if memo is not None:  # the dev server's memo keeps documents as they are: it compares them by identity
+        content = load_content(config, memo.documents)
+        rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown, progress)
+    else:
+        with ExitStack() as stack:
+            pool = None
+            if _cold_and_big(config, jobs):
+                # Forked before the sources are read, the workers do not share the pages that hold their
+                # text; the text can then really be freed as each document's HTML comes back (pages a
+                # fork shares stay alive in the workers, and freeing on them only copies them).
+                from concurrent.futures import ProcessPoolExecutor
+
+                pool = stack.enter_context(ProcessPoolExecutor(max_workers=_workers(jobs)))
+                pool.submit(_ready)
+            content = load_content(config, None)
+            documents = list(content.documents)
+            content = replace(content, documents=())
+            # Nothing after the Markdown needs the sources' text: render_documents drops it as it goes.
+            rendered, fresh = render_documents(config, documents, jobs, None, progress, pool)
+            content = replace(content, documents=tuple(documents))
     image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
     image_files += [f.source for f in content.static]
     images, image_problems = probe_images(config.root, image_files)
@@ -407,39 +423,49 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
-    private = memo is not None and memo.private_output
-    live, notes = read_live(config.output_dir, private) if reuse else ({}, {})
+    return _Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines,
+                     content, images)
+
+
+def _render(m: _Modelled, live: Mapping[str, str], notes: Mapping[str, Any], memo: Memo | None,
+            progress: Progress | None, sink: Callable[[str, bytes], None] | None = None,
+            routes: Sequence[Route] | None = None) -> tuple[Site, RenderResult]:
+    """Render the pages (those whose inputs match ``notes`` and whose ``live`` file is intact are kept);
+    all of the site's, or only ``routes``."""
     pages = notes.get("pages", {})
-    if memo is not None:
-        memo.render.route_posts.clear()  # filled again for every route below
-    result = render_routes(site, site.routes, template_lines, pages if isinstance(pages, dict) else {}, frozenset(live),
-                           progress, memo.render if memo is not None else None)
-    if result.warnings:
-        site = _with_warnings(site, result.warnings)
-    files: dict[str, Data] = dict(result.files)
-    files.update((rel, Kept(live[rel])) for rel in result.kept)
-    by_name = {a.name: a for a in assets}
-    for route in site.routes:
+    result = render_routes(m.site, m.site.routes if routes is None else routes, m.template_lines,
+                           pages if isinstance(pages, dict) else {}, frozenset(live), progress,
+                           memo.render if memo is not None else None, sink)
+    return (_with_warnings(m.site, result.warnings) if result.warnings else m.site), result
+
+
+def _copied_files(m: _Modelled) -> Iterator[tuple[str, Path | bytes]]:
+    """The output files that are not rendered: static files (copied) and theme assets (bytes or a file)."""
+    by_name = {a.name: a for a in m.assets}
+    for route in m.site.routes:
         if route.kind == "static" and route.copy_from is not None:
-            files[route.output] = config.root / route.copy_from
+            yield route.output, m.config.root / route.copy_from
         elif route.kind == "asset" and route.item is not None:
             asset = by_name[route.item]
-            files[route.output] = asset.data if asset.data is not None else Path(asset.source)
-    made = None
-    if memo is not None and inputs is not None:
-        made = LastBuild(inputs, options, config, content, rendered, images, tuple(assets), site, template_lines,
-                         bool(result.warnings))
-    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh, result.notes, made)
+            yield route.output, asset.data if asset.data is not None else Path(asset.source)
 
 
-def _prepare_quick(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: datetime,
-                   progress: Progress | None) -> Prepared | None:
-    """The dev server's rebuild when only the text of existing posts changed, from the last build; None
-    when anything else may have changed, and the full build runs instead (see ``blogen.quick``).
+@dataclass(frozen=True, slots=True)
+class _QuickModel:
+    """The last build's model with the changed posts patched in, and where those posts are."""
 
-    The documents that changed are read and rendered again, the model is patched
-    (``site.patch_posts``), and only the pages that counted those posts in their fingerprint
-    last time are looked at again: the usual fingerprint check then renders those whose inputs differ.
+    m: _Modelled
+    touched: frozenset[int]  # positions in m.site.posts of the posts whose text changed
+
+
+def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: datetime,
+                 progress: Progress | None) -> _QuickModel | None:
+    """The dev server's model when only the text of existing posts changed, made from the last build;
+    None when anything else may have changed, and the full build runs instead (see ``blogen.quick``).
+
+    The changed documents are read and rendered again and patched into the model
+    (``site.patch_posts``); ``build_site`` then looks again only at the pages that counted those
+    posts in their fingerprints last time, and the usual fingerprint check renders those that differ.
     """
     if last.render_warnings or (last.site.next_scheduled is not None and when >= last.site.next_scheduled[0]):
         return None
@@ -463,10 +489,8 @@ def _prepare_quick(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: 
                 (old.kind, old.name, old.name_date, old.meta, old.bundle, old.assets):
             return None  # front matter decides the site's shape: make it all again
         new_docs[rel] = doc
-    markdown = MarkdownRun(config, 1, memo.markdown, progress)
-    for doc in new_docs.values():
-        markdown.add(doc)
-    fresh_rendered, fresh = markdown.finish((), prune=False)
+    fresh_rendered, fresh = render_documents(config, tuple(new_docs.values()), 1, memo.markdown, progress,
+                                             prune=False)
     site: Site | None = last.site
     if new_docs:
         site = patch_posts(last.site, [(d, fresh_rendered[d.source]) for d in new_docs.values()], memo.model,
@@ -475,51 +499,60 @@ def _prepare_quick(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: 
         return None
     # Forget the replaced versions, as a full build's pruning would.
     options_repr = repr(config.markdown)
-    for rel in new_docs:
-        old = before[rel]
-        if _cache_key(old, options_repr) != _cache_key(new_docs[rel], options_repr):
-            memo.markdown.pop(_cache_key(old, options_repr), None)
-        for key in [k for k, (d, _) in memo.documents.items() if d is old]:
+    for rel, doc in new_docs.items():
+        old_key = _cache_key(before[rel], options_repr)
+        if old_key != _cache_key(doc, options_repr):
+            memo.markdown.pop(old_key, None)
+        for key in [k for k, (d, _) in memo.documents.items() if d is before[rel]]:
             del memo.documents[key]
     index = site.post_by_source()
-    touched = {index[rel] for rel in new_docs}
-    affected = {out for out, posts in memo.render.route_posts.items() if not touched.isdisjoint(posts)}
-    live, notes = read_live(config.output_dir, memo.private_output)
-    pages = notes.get("pages", {})
-    pages = pages if isinstance(pages, dict) else {}
-    result = render_routes(site, [r for r in site.routes if r.output in affected], last.template_lines, pages,
-                           frozenset(live), progress, memo.render)
-    if result.warnings:
-        return None
-    files: dict[str, Data] = dict(result.files)
-    by_name = {a.name: a for a in last.assets}
-    for route in site.routes:
-        if route.kind == "static" and route.copy_from is not None:
-            files[route.output] = config.root / route.copy_from
-        elif route.kind == "asset" and route.item is not None:
-            asset = by_name[route.item]
-            files[route.output] = asset.data if asset.data is not None else Path(asset.source)
-        elif route.output not in files:
-            if route.output not in live:
-                return None  # the last build's page is not there as it was left
-            files[route.output] = Kept(live[route.output])
-    rendered = {**last.rendered, **fresh_rendered}
     content = replace(last.content, documents=tuple(new_docs.get(d.source, d) for d in last.content.documents))
-    made = LastBuild(inputs, last.options, config, content, rendered, last.images, last.assets, site,
-                     last.template_lines, False)
-    return Prepared(site, files, rendered, fresh, len(content.documents) - fresh, {**pages, **result.notes}, made,
-                    quick=True)
+    m = _Modelled(config, site, {}, fresh, len(content.documents) - fresh, last.assets, last.template_lines,
+                  content, last.images)
+    return _QuickModel(m, frozenset(index[rel] for rel in new_docs))
+
+
+def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
+                 jobs: int | None = None, now: datetime | None = None,
+                 memo: Memo | None = None, reuse: bool = True,
+                 progress: Progress | None = None, keep_pages: bool = True) -> Prepared:
+    """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
+
+    With ``reuse``, pages whose inputs match what the output folder was last built from are not
+    rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
+    Without ``keep_pages`` the rendered pages are checked and dropped (``files`` then holds only
+    the copied files), for a caller that only wants to know whether the site builds.
+    (``build_site`` does not come through here: it writes each page as soon as it is rendered.)
+    """
+    m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo, progress=progress)
+    private = memo is not None and memo.private_output
+    live, notes = read_live(m.config.output_dir, private) if reuse else ({}, {})
+    site, result = _render(m, live, notes, memo, progress, None if keep_pages else (lambda _rel, _data: None))
+    files: dict[str, Data] = dict(result.files)
+    files.update((rel, Kept(live[rel])) for rel in result.kept)
+    files.update(_copied_files(m))
+    return Prepared(site, files, m.rendered, m.fresh, m.cached, result.notes)
 
 
 def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
     return replace(site, warnings=tuple(sorted({*site.warnings, *extra}, key=Problem.sort_key)))
 
 
+def _strict(site: Site) -> None:
+    if site.warnings:
+        raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
+
+
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
                memo: Memo | None = None, input_key: str | None = None,
                progress: Progress | None = None) -> BuildReport:
-    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and write nothing.
+    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
+
+    Pages are handed to the writer as they are rendered; it keeps only their digests and writes
+    the changed ones into its spare folder a few MB at a time, so a big site's pages are never all
+    in memory. The spare is swapped in only when every page has rendered cleanly (and ``strict``
+    found no warning), so a failure part-way through leaves the output folder exactly as it was.
 
     ``memo`` keeps parsed sources and rendered Markdown in memory between builds of one process (the dev server).
     ``input_key`` is the inputs' digest when the caller has just computed it (see ``blogen.stamp``).
@@ -531,19 +564,56 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     key = input_key or (input_digest(root, build_options(drafts, base_url, output)) if memo is None else "")
     if memo is None:
         forget(root)
-    prepared = prepare_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
-                            progress=progress)
-    site, files, fresh, cached = prepared.site, prepared.files, prepared.fresh, prepared.cached
-    if strict and site.warnings:
-        raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
-    out = site.config.output_dir
-    check_output(out)
-    report: WriteReport = write_outputs(out, files, {"pages": prepared.pages},
-                                        private=memo is not None and memo.private_output)
-    if memo is not None and prepared.last is not None:
-        memo.last[""] = prepared.last
+    options = (drafts, base_url, output)
+    quick: _QuickModel | None = None
+    inputs: Scan | None = None
+    if memo is not None:  # the dev server: start from its last build when only posts' text changed
+        last = memo.last.pop("", None)  # until this build has been written, there is nothing to start from
+        inputs = scan(root, theme_dirs(root))
+        if last is not None and inputs is not None and last.options == options:
+            quick = _quick_model(root, last, inputs, memo, now or datetime.now(UTC), progress)
+    if quick is not None:
+        m = quick.m
+    else:
+        m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
+                   progress=progress)
+        if memo is not None:
+            memo.render.route_posts.clear()  # filled again for every route below
+    # The model holds what the pages show; the Markdown results themselves are not needed any more
+    # (for a post with images or rewritten links they are a second copy of its HTML).
+    m = replace(m, rendered={})
+    out = m.config.output_dir
+    with staged_output(out, private=memo is not None and memo.private_output) as staging:
+        pages: dict[str, list[Any]] = {}
+        if quick is None:
+            site, result = _render(m, staging.live, staging.notes, memo, progress, staging.add)
+        else:
+            assert memo is not None
+            # Pages that counted a changed post last time, and any whose file is not there as it was left.
+            affected = {rel for rel, posts in memo.render.route_posts.items() if not quick.touched.isdisjoint(posts)}
+            redo: list[Route] = []
+            for route in m.site.routes:
+                if route.kind in ("static", "asset"):
+                    continue
+                if route.output in affected or route.output not in staging.live:
+                    redo.append(route)
+                else:
+                    staging.add(route.output, Kept(staging.live[route.output]))
+            site, result = _render(m, staging.live, staging.notes, memo, progress, staging.add, redo)
+            before = staging.notes.get("pages", {})
+            pages.update(before if isinstance(before, dict) else {})
+        pages.update(result.notes)
+        if strict:
+            _strict(site)
+        for rel in sorted(result.kept):
+            staging.add(rel, Kept(staging.live[rel]))
+        for rel, data in _copied_files(m):
+            staging.add(rel, data)
+        report: WriteReport = staging.finish({"pages": pages})
+    if memo is not None and inputs is not None:
+        memo.last[""] = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
+                                  bool(result.warnings))
     if memo is None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
-    kept = sum(1 for data in files.values() if isinstance(data, Kept))
-    return BuildReport(site, out, report.written, report.removed, report.unchanged, fresh, cached,
-                       time.perf_counter() - start, kept, prepared.quick)
+    return BuildReport(site, out, report.written, report.removed, report.unchanged, m.fresh, m.cached,
+                       time.perf_counter() - start, len(result.kept), quick is not None)

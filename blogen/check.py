@@ -112,7 +112,7 @@ def check_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
                strict: bool = False, timeout: float = 10.0,
                probe: Callable[[str, float], LinkResult] = probe_url) -> CheckReport:
     """Validate the site as a build would, writing nothing; raises BlogenError for build errors."""
-    prepared = prepare_site(root.resolve(), drafts=drafts, base_url=base_url, reuse=False)
+    prepared = prepare_site(root.resolve(), drafts=drafts, base_url=base_url, reuse=False, keep_pages=False)
     site = prepared.site
     problems: list[Problem] = list(site.warnings)
     problems += [Problem(f, None, "not linked from its post or page (it is still published)", "warning") for f in site.unreferenced]

@@ -8,15 +8,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from blogen.config import Config
 from blogen.errors import BlogenError, Problem
 from blogen.fileid import identity, settled
 from blogen.frontmatter import FrontMatter, split_source, validate
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 SOURCE_SUFFIXES = (".md", ".markdown")
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
@@ -191,13 +188,8 @@ def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Lit
     return doc, problems
 
 
-def load_content(config: Config, memo: DocumentMemo | None = None,
-                 on_document: Callable[[Document], None] | None = None) -> Content:
-    """Read every post, page and static file of the site; raise BlogenError with all problems found.
-
-    ``on_document`` is shown each document as soon as it is parsed, so its Markdown can be rendered
-    while the rest are read.
-    """
+def load_content(config: Config, memo: DocumentMemo | None = None) -> Content:
+    """Read every post, page and static file of the site; raise BlogenError with all problems found."""
     root = config.root
     content = root / "content"
     problems: list[Problem] = []
@@ -245,16 +237,12 @@ def load_content(config: Config, memo: DocumentMemo | None = None,
                 problems.extend(found)
                 if doc is not None:
                     documents.append(doc)
-                    if on_document is not None:
-                        on_document(doc)
             continue  # other files in a bundle are its assets
         if f.suffix in SOURCE_SUFFIXES:
             doc, found = read_document(config, f, kind, None, (), memo)
             problems.extend(found)
             if doc is not None:
                 documents.append(doc)
-                if on_document is not None:
-                    on_document(doc)
         else:
             problems.append(Problem(_rel(root, f), None, f"ignored: only Markdown files belong in content/{section}/ outside a bundle; put images in the post's bundle folder or in content/static/", "warning"))
     errors = [p for p in problems if p.severity == "error"]

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from blogen.config import Config
     from blogen.content import Content
     from blogen.images import ImageInfo
-    from blogen.markdown import Rendered
     from blogen.site import Site, ThemeAsset
 
 
@@ -100,13 +99,12 @@ def changed_sources(before: Scan, now: Scan, root: Path) -> list[str] | None:
 
 @dataclass(frozen=True, slots=True)
 class LastBuild:
-    """The last good build of a long-running process, as the quick rebuild starts from it."""
+    """The last build of a long-running process that was written, as the quick rebuild starts from it."""
 
     scan: Scan  # taken before that build read anything
     options: tuple[Any, ...]  # drafts, base URL, output: a build with others is a full one
     config: Config
     content: Content
-    rendered: Mapping[str, Rendered]
     images: Mapping[str, ImageInfo]
     assets: tuple[ThemeAsset, ...]
     site: Site

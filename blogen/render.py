@@ -6,6 +6,7 @@ import hashlib
 import html as htmllib
 import json
 import re
+import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -113,9 +114,11 @@ class _Errors:
     """Template errors, each reported once however many pages hit it."""
 
     seen: dict[tuple[str, int | None, str, Severity], list[str]] = field(default_factory=dict)
+    failed: bool = False  # an error (not just a warning) was seen: the build will fail
 
     def add(self, path: str, line: int | None, message: str, page: str, severity: Severity = "error") -> None:
         self.seen.setdefault((path, line, message, severity), []).append(page)
+        self.failed = self.failed or severity == "error"
 
     def problems(self) -> list[Problem]:
         out = []
@@ -336,7 +339,8 @@ class Renderer:
                 html = relative_links(html, route.url, self.config.base_path, links)
             else:
                 relative_links(html, route.url, self.config.base_path, links)
-            self.last_links = sorted(set(links))
+            # Kept in the notes of every page until the build ends: one string per distinct link, not per page.
+            self.last_links = [sys.intern(t) for t in sorted(set(links))]
             self.check_links(route, self.last_links)
             return html.encode("utf-8")
         except jinja2.TemplateNotFound as exc:
@@ -569,7 +573,7 @@ def redirect_page(target: str) -> str:
 class RenderResult:
     """What rendering the routes produced: new bytes, the files kept as they are, and notes for next time."""
 
-    files: dict[str, bytes]
+    files: dict[str, bytes]  # empty when the bytes went to a sink
     kept: frozenset[str]  # output paths whose inputs are unchanged and whose live file is intact
     notes: dict[str, list[Any]]  # output path -> [input fingerprint, root-relative links, posts whose body it read]
     warnings: tuple[Problem, ...] = ()
@@ -578,13 +582,19 @@ class RenderResult:
 def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[str, int],
                   previous: Mapping[str, Any] | None = None, intact: frozenset[str] = frozenset(),
                   progress: Callable[[str, int, int], None] | None = None,
-                  memo: RenderMemo | None = None) -> RenderResult:
+                  memo: RenderMemo | None = None,
+                  sink: Callable[[str, bytes], None] | None = None) -> RenderResult:
     """Render every generated route; raise BlogenError with all problems.
+
+    With ``sink``, each page's bytes are handed to it as soon as they are made, instead of being
+    collected in the result: the writer can then store them at once and a big site's pages are
+    never all in memory together. Once a problem has made the build's failure certain, pages are
+    still rendered (to report every problem) but no longer handed over.
 
     A route whose input fingerprint equals the one recorded with the live file (``previous``), and
     whose live file is intact, is not rendered again: same inputs, same code, same templates give
     the same bytes. Its recorded links are still checked against today's pages. Feeds are parsed
-    back and checked before anything is written, so a broken one fails the build.
+    back and checked, so a broken one fails the build before anything reaches the output folder.
     """
     renderer = Renderer(site, template_lines=template_lines, memo=memo)
     previous = previous or {}
@@ -592,6 +602,7 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
     kept: set[str] = set()
     notes: dict[str, list[Any]] = {}
     feed_problems: list[Problem] = []
+    feed_failed = False
     for n, route in enumerate(routes, start=1):
         if progress is not None:
             progress("rendering pages", n, len(routes))
@@ -608,7 +619,8 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             continue
         data = renderer.render(route)
         if data is not None:
-            out[route.output] = data
+            if sink is None:
+                out[route.output] = data
             if fingerprint is not None:
                 if route.template is not None:  # a templated page: count what it read this time
                     fingerprint = renderer.fingerprint(route, renderer.last_body_reads)
@@ -616,7 +628,11 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
                 else:  # feeds, the sitemap: no templates, so no template links to check again
                     notes[route.output] = [fingerprint, []]
             if route.kind in ("feed", "tagfeed"):
-                feed_problems.extend(check_feed(route.output, data))
+                found_problems = check_feed(route.output, data)
+                feed_problems.extend(found_problems)
+                feed_failed = feed_failed or any(p.severity == "error" for p in found_problems)
+            if sink is not None and not renderer.errors.failed and not feed_failed:
+                sink(route.output, data)
     if memo is not None and renderer.feed_contents:
         for source, text in renderer.feed_contents.items():
             if source in renderer.index:
