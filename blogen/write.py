@@ -139,6 +139,9 @@ def _dirty_path(out: Path) -> Path:
 # The state file as last read or written by this process, by path: (its inode facts, its folders).
 # A long-running process (the dev server) then parses it only when someone else has replaced it.
 _LOADED: dict[str, tuple[Identity, dict[str, dict[str, Any]]]] = {}
+# A private output folder's state (see ``read_live``) is only ever kept here, never written: nobody
+# else reads it, and the folder goes with the process. By state path: (its folders, the dirty mark).
+_PRIVATE: dict[str, tuple[dict[str, dict[str, Any]], str | None]] = {}
 
 
 def _file_facts(path: Path) -> Identity | None:
@@ -164,10 +167,16 @@ class _State:
     build to build.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, private: bool = False) -> None:
         self.out = out
         self.path = _state_path(out)
+        self.private = private
         self.folders: dict[str, dict[str, Any]] = {}
+        self.dirty: str | None = None  # a private folder's dirty mark
+        if private:
+            self.folders, self.dirty = dict(_PRIVATE.get(str(self.path), ({}, None))[0]), \
+                _PRIVATE.get(str(self.path), ({}, None))[1]
+            return
         facts = _file_facts(self.path)
         loaded = _LOADED.get(str(self.path))
         if facts is not None and loaded is not None and loaded[0] == facts:
@@ -186,6 +195,9 @@ class _State:
         entry = self.folders.get(key)
         if entry is None:
             return None
+        if self.private:
+            # Entries are replaced, never changed in place: a private state need not be copied deeply.
+            return None if self.dirty == key else dict(entry["files"])
         try:  # a build that died while changing this folder left its key here: the manifest is not to be trusted
             if _dirty_path(self.out).read_text(encoding="utf-8") == key:
                 return None
@@ -199,7 +211,10 @@ class _State:
         Cheaper than rewriting the whole state file (which holds every page's notes) to say the same.
         """
         key = _folder_key(folder)
-        if key is not None:
+        if key is not None and self.private:
+            self.dirty = key
+            _PRIVATE[str(self.path)] = (dict(self.folders), key)
+        elif key is not None:
             dirty = _dirty_path(self.out)
             tmp = dirty.with_name(dirty.name + ".tmp")
             tmp.write_text(key, encoding="utf-8")
@@ -220,6 +235,11 @@ class _State:
                 self.folders.pop(key, None)
             else:
                 self.folders[key] = {"files": manifest, "notes": dict(notes or {})}
+        if self.private:
+            if key is not None and self.dirty == key:
+                self.dirty = None
+            _PRIVATE[str(self.path)] = (dict(self.folders), self.dirty)
+            return
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_bytes(marshal.dumps({"format": _FORMAT, "folders": self.folders}))
         os.replace(tmp, self.path)
@@ -242,7 +262,7 @@ def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[st
     """
     if not out.is_dir():
         return {}, {}
-    state = _State(out)
+    state = _State(out, private)
     return {rel: str(m[0]) for rel, m in _live_manifest(out, state, private).items()}, state.notes(out)
 
 
@@ -405,7 +425,7 @@ class Staging:
     def __init__(self, out: Path, private: bool) -> None:
         self.out = out
         self._private = private
-        self._state = _State(out)
+        self._state = _State(out, private)
         self._live = _live_manifest(out, self._state, private)
         # What the caller may build on: the live folder's intact files and the notes left with them.
         self.live: dict[str, str] = {rel: str(m[0]) for rel, m in self._live.items()}
