@@ -383,7 +383,7 @@ class _Modelled:
     cached: int
     assets: tuple[ThemeAsset, ...]
     template_lines: Mapping[str, int]
-    content: Content
+    content: Content | None  # kept for the dev server's next quick rebuild only (a cold build frees it)
     images: Mapping[str, ImageInfo]
 
 
@@ -424,7 +424,7 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
     return _Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines,
-                     content, images)
+                     content if memo is not None else None, images)
 
 
 def _render(m: _Modelled, live: Mapping[str, str], notes: Mapping[str, Any], memo: Memo | None,
@@ -610,7 +610,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         for rel, data in _copied_files(m):
             staging.add(rel, data)
         report: WriteReport = staging.finish({"pages": pages})
-    if memo is not None and inputs is not None:
+    if memo is not None and inputs is not None and m.content is not None:
         memo.last[""] = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
                                   bool(result.warnings))
     if memo is None:  # the dev server builds elsewhere and keeps its own state
