@@ -592,13 +592,15 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
             # Pages that counted a changed post last time, and any whose file is not there as it was left.
             affected = {rel for rel, posts in memo.render.route_posts.items() if not quick.touched.isdisjoint(posts)}
             redo: list[Route] = []
+            untouched: list[str] = []
             for route in m.site.routes:
                 if route.kind in ("static", "asset"):
                     continue
                 if route.output in affected or route.output not in staging.live:
                     redo.append(route)
                 else:
-                    staging.add(route.output, Kept(staging.live[route.output]))
+                    untouched.append(route.output)
+            staging.keep(untouched)
             site, result = _render(m, staging.live, staging.notes, memo, progress, staging.add, redo)
             before = staging.notes.get("pages", {})
             pages.update(before if isinstance(before, dict) else {})

@@ -163,6 +163,9 @@ class Renderer:
         self.env = env or make_environment(site.config.root)
         feeds = {r.url for r in site.routes if r.kind in ("feed", "tagfeed")}
         self.tags = {t.slug: tag_view(t, feeds) for t in site.tags}
+        # Whether every tag's view is the very object of the last build: a post that is the same object
+        # then has the same tag views too, without building them to compare.
+        self._tags_same = memo is not None and memo.tag_views.keys() == self.tags.keys()
         if memo is not None:  # the same view objects while equal, so comparing posts' tag views is an identity check
             for slug, view in self.tags.items():
                 kept = memo.tag_views.get(slug)
@@ -170,6 +173,7 @@ class Renderer:
                     self.tags[slug] = kept
                 else:
                     memo.tag_views[slug] = view
+                    self._tags_same = False
             for slug in [s for s in memo.tag_views if s not in self.tags]:
                 del memo.tag_views[slug]
         self._memo = memo
@@ -209,16 +213,15 @@ class Renderer:
         )).encode()).digest()
 
     def _view(self, i: int, post: Post) -> PostView:
-        tags = tuple(self.tags[t] for t in post.tags)
         if self._memo is not None:
             hit = self._memo.views.get(post.source)
-            if hit is not None and hit[0] is post and hit[1] == tags:
+            if hit is not None and hit[0] is post and (self._tags_same or hit[1] == tuple(self.tags[t] for t in post.tags)):
                 if hit[3] is not None:
                     self._post_digests[i] = hit[3]
                 return hit[2]
         view = post_view(post, self.tags)
         if self._memo is not None:
-            self._memo.views[post.source] = (post, tags, view, None)
+            self._memo.views[post.source] = (post, tuple(self.tags[t] for t in post.tags), view, None)
         return view
 
     # -- helpers for templates

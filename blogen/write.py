@@ -28,7 +28,7 @@ import marshal
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -469,6 +469,21 @@ class Staging:
         except OSError as exc:
             self._failed = True
             raise _cannot_write(self.out, exc) from None
+
+    def keep(self, rels: Iterable[str]) -> None:
+        """Take files known to be unchanged that are in the live folder as it was left: the pages a quick
+        rebuild did not look at again. Their paths were checked when they were first written."""
+        if self._closed:
+            raise RuntimeError("the output folder's staging is closed")
+        desired, live = self._desired, self._live
+        for rel in rels:
+            now = live.get(rel)
+            if now is None:
+                self._failed = True
+                raise _cannot_write(self.out, OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel))
+            if rel in desired:
+                raise BlogenError.one(rel, None, "two outputs write this file")
+            desired[rel] = str(now[0])
 
     def _open_spare(self) -> Path:
         if self._spare is None:
