@@ -174,8 +174,10 @@ class _State:
         self.folders: dict[str, dict[str, Any]] = {}
         self.dirty: str | None = None  # a private folder's dirty mark
         if private:
-            self.folders, self.dirty = dict(_PRIVATE.get(str(self.path), ({}, None))[0]), \
-                _PRIVATE.get(str(self.path), ({}, None))[1]
+            if not out.is_dir():  # made afresh: nothing this process knew of an earlier folder there holds
+                _PRIVATE.pop(str(self.path), None)
+            folders, self.dirty = _PRIVATE.get(str(self.path), ({}, None))
+            self.folders = dict(folders)
             return
         facts = _file_facts(self.path)
         loaded = _LOADED.get(str(self.path))
