@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from blogen import __version__
-from blogen.build import CACHE_DIR, Prepared, prepare_site
+from blogen.build import Prepared, prepare_site
 from blogen.errors import Problem
+from blogen.mdcache import CACHE_DIR
 
 log = logging.getLogger(__name__)
 

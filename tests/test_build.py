@@ -381,8 +381,8 @@ x
 
 
 def test_markdown_errors_from_worker_processes_are_reported(site: Site, build: Build) -> None:
-    from blogen.build import PARALLEL_THRESHOLD
     from blogen.errors import BlogenError
+    from blogen.mdcache import PARALLEL_THRESHOLD
 
     posts = "".join(f"-- content/posts/p{i}.md --\n---\ntitle: P{i}\ndate: 2024-01-01\n---\n```c hl_lines=9\nx\n```\n"
                     for i in range(PARALLEL_THRESHOLD + 2))

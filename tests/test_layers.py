@@ -26,14 +26,15 @@ ALLOWED = {
     "views": {"markdown", "site"},
     "render": {"errors", "feeds", "markdown", "site", "stamp", "urls", "views"},
     "write": {"errors", "fileid"},
-    "check": {"build", "errors"},
+    "check": {"build", "errors", "mdcache"},
     "scaffold": {"content", "errors", "frontmatter", "urls"},
     "listing": {"config", "content", "errors", "urls"},
     "importer": {"config", "content", "errors", "frontmatter", "listing", "scaffold", "urls"},
     "import_jekyll": {"content", "errors", "importer", "urls"},
     "import_hugo": {"content", "errors", "importer", "urls"},
+    "mdcache": {"config", "content", "errors", "markdown"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "build": {"config", "content", "errors", "images", "markdown", "quick", "render", "site", "stamp", "write"},
+    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "quick", "render", "site", "stamp", "write"},
 }
 
 

@@ -12,8 +12,9 @@ import pytest
 from conftest import snapshot, write_site
 
 import blogen.write
-from blogen.build import PARALLEL_THRESHOLD, build_site
+from blogen.build import build_site
 from blogen.errors import BlogenError
+from blogen.mdcache import PARALLEL_THRESHOLD
 from blogen.write import output_lock, staged_output, write_outputs
 
 Cli = Callable[..., tuple[int, str, str]]
