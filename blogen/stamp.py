@@ -78,6 +78,8 @@ def build_options(drafts: bool, base_url: str | None, output: str | None) -> tup
 def input_digest(root: Path, options: Sequence[object]) -> str:
     """A digest of every input of a build of the site at ``root`` with these options."""
     h = hashlib.sha256(code_fingerprint().encode())
+    # Where the site is: a copy of it (cache and all) must not take the original's output for its own.
+    h.update(str(root.resolve()).encode() + b"\0")
     h.update(repr(tuple(options)).encode())
     for name in ("pyproject.toml", "blogen.toml"):
         try:

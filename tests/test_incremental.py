@@ -141,10 +141,15 @@ def test_unchanged_site_is_skipped_without_loading_the_pipeline(tmp_path: Path, 
     assert snapshot(root / "output") == before
 
 
-@pytest.mark.parametrize("how", ["tampered output", "deleted output file", "other options", "corrupt stamp", "touched only"])
+@pytest.mark.parametrize("how", ["tampered output", "deleted output file", "other options", "corrupt stamp", "touched only",
+                                 "copied site"])
 def test_the_shortcut_is_taken_only_when_it_is_safe(how: str, tmp_path: Path, cli: Cli) -> None:
     root = write_site(tmp_path / "site", BASE)
     assert cli("build", "--root", str(root), "-q")[0] == 0
+    if how == "copied site":  # copied with its cache, and its own output/ deleted: the original's must not count
+        shutil.copytree(root, tmp_path / "copy")
+        root = tmp_path / "copy"
+        shutil.rmtree(root / "output")
     args = ["build", "--root", str(root)]
     if how == "tampered output":
         (root / "output/index.html").write_text("oops")
