@@ -22,6 +22,10 @@ def identity(st: os.stat_result) -> Identity:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def settled(st: os.stat_result) -> bool:
-    """Whether the file has been still long enough for its identity to stand for its bytes."""
-    return time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS
+def settled(st: os.stat_result, now_ns: int | None = None) -> bool:
+    """Whether the file has been still long enough for its identity to stand for its bytes.
+
+    ``now_ns`` is the clock read once by a caller that asks about thousands of files.
+    """
+    now = time.time_ns() if now_ns is None else now_ns
+    return now - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS

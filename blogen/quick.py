@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogen import fileid
 from blogen.content import SOURCE_SUFFIXES, is_editor_noise
-from blogen.fileid import Identity, identity
+from blogen.fileid import Identity, identity, settled
 
 if TYPE_CHECKING:
     from blogen.config import Config
@@ -44,15 +43,18 @@ def scan(root: Path, theme_dirs: list[Path]) -> Scan | None:
     for the inputs (a symlink, whose target may change without the link changing)."""
     files: dict[str, Identity] = {}
     recent: set[str] = set()
-    still_since = time.time_ns() - fileid.SETTLED_NS  # see blogen.fileid: what changed after this is too recent
+    now = time.time_ns()  # one reading of the clock for the whole scan
+
+    def note(path: str, st: os.stat_result) -> None:
+        files[path] = identity(st)
+        if not settled(st, now):
+            recent.add(path)
+
     for name in ("pyproject.toml", "blogen.toml"):
         try:
-            st = os.stat(root / name)
+            note(str(root / name), os.stat(root / name))
         except OSError:
             continue
-        files[str(root / name)] = identity(st)
-        if st.st_mtime_ns > still_since or st.st_ctime_ns > still_since:
-            recent.add(str(root / name))
     stack = [str(root / "content"), *(str(d) for d in theme_dirs)]
     while stack:  # plain strings and DirEntry: at 5,000 posts this walk is a fifth of a quick rebuild
         folder = stack.pop()
@@ -70,13 +72,9 @@ def scan(root: Path, theme_dirs: list[Path]) -> Scan | None:
                 stack.append(entry.path)
                 continue
             try:
-                st = entry.stat(follow_symlinks=False)
+                note(entry.path, entry.stat(follow_symlinks=False))
             except OSError:
                 return None
-            path = entry.path
-            files[path] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            if st.st_mtime_ns > still_since or st.st_ctime_ns > still_since:
-                recent.add(path)
     return Scan(files, frozenset(recent))
 
 
