@@ -478,6 +478,18 @@ def _routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: 
     return routes
 
 
+def _target_keys(item: Post | Page) -> tuple[str, ...]:
+    """The keys a link finds a document under: its source path, its URL and its bundle folder."""
+    return (item.source, item.url) if item.bundle is None else (item.source, item.url, item.bundle)
+
+
+def _add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered) -> None:
+    target = Target(item.source, item.url, item.html, tuple(h.id for h in rendered.headings), item.bundle,
+                    frozenset(item.assets))
+    for key in _target_keys(item):
+        targets[key] = target
+
+
 def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: Mapping[str, Rendered],
                    static: Sequence[StaticFile], routes: Sequence[Route], unpublished: set[str],
                    images: Mapping[str, ImageInfo],
@@ -491,12 +503,7 @@ def _resolve_links(b: _Builder, posts: list[Post], pages: list[Page], rendered: 
     items: list[Post | Page] = [*posts, *pages]
     targets: dict[str, Target] = {}
     for item in items:
-        r = rendered[item.source]
-        target = Target(item.source, item.url, item.html, tuple(h.id for h in r.headings), item.bundle,
-                        frozenset(item.assets))
-        targets[item.source] = targets[item.url] = target
-        if item.bundle is not None:
-            targets[item.bundle] = target
+        _add_target(targets, item, rendered[item.source])
     unpublished_keys = frozenset(unpublished | {u.rsplit("/", 1)[0] for u in unpublished if u.endswith(("/index.md", "/index.markdown"))})
     static_map = {f.source: join_url(b.config.base_path, "/" + f.target) for f in static}
     index = LinkIndex(
@@ -568,14 +575,9 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
             return None
         slugs = tagged[1]
         fixed = replace(post, tags=slugs)
-        target = Target(fixed.source, fixed.url, fixed.html, tuple(h.id for h in rendered.headings), fixed.bundle,
-                        frozenset(fixed.assets))
-        for key in (fixed.source, fixed.url, fixed.bundle):
-            if key is not None:
-                new_targets[key] = target
+        _add_target(new_targets, fixed, rendered)
         updates.append((doc.source, doc, rendered, post, slugs, fixed))
-    keys = {k for source, *_ in updates for k in (source, memo.made[source][3].url, memo.made[source][3].bundle)
-            if k is not None}
+    keys = {k for source, *_ in updates for k in _target_keys(memo.made[source][3])}
     redo = {source for source, *_ in updates}
     redo.update(source for source, linked in memo.links.items() if any(k in keys for k, _ in linked.lookups))
     pre = {source: fixed for source, *_, fixed in updates}
