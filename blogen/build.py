@@ -265,12 +265,11 @@ def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: da
         new_docs[rel] = doc
     fresh_rendered, fresh = render_documents(config, tuple(new_docs.values()), 1, memo.markdown, progress,
                                              prune=False)
-    site: Site | None = last.site
-    if new_docs:
-        site = patch_posts(last.site, [(d, fresh_rendered[d.source]) for d in new_docs.values()], memo.model,
-                           now=when, images=last.images)
-    if site is None:
+    patched = patch_posts(last.site, [(d, fresh_rendered[d.source]) for d in new_docs.values()], memo.model,
+                          now=when, images=last.images) if new_docs else (last.site, frozenset[int]())
+    if patched is None:
         return None
+    site, touched = patched
     # Forget the replaced versions, as a full build's pruning would.
     options_repr = repr(config.markdown)
     for rel, doc in new_docs.items():
@@ -279,11 +278,10 @@ def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: da
             memo.markdown.pop(old_key, None)
         for key in [k for k, (d, _) in memo.documents.items() if d is before[rel]]:
             del memo.documents[key]
-    index = site.post_by_source()
     content = replace(last.content, documents=tuple(new_docs.get(d.source, d) for d in last.content.documents))
     m = _Modelled(config, site, {}, fresh, len(content.documents) - fresh, last.assets, last.template_lines,
                   content, last.images)
-    return _QuickModel(m, frozenset(index[rel] for rel in new_docs))
+    return _QuickModel(m, touched)
 
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,

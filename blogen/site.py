@@ -546,8 +546,9 @@ _SHAPE = ("source", "url", "date", "tags", "draft", "public", "template", "alias
 
 
 def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: ModelMemo, *,
-                now: datetime, images: Mapping[str, ImageInfo]) -> Site | None:
-    """``site`` with the text of some of its posts changed, or None when that is not all that changed.
+                now: datetime, images: Mapping[str, ImageInfo]) -> tuple[Site, frozenset[int]] | None:
+    """``site`` with the text of some of its posts changed, and those posts' positions; or None when
+    that is not all that changed.
 
     The dev server's quick rebuild: when only the body of existing posts changed, the site keeps
     its shape (pages, order, tags, related lists), and only those posts, and documents whose links
@@ -606,7 +607,7 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
         fixed_post = relinked[source].fixed
         assert isinstance(fixed_post, Post)
         posts[position[source]] = fixed_post
-    return replace(site, posts=tuple(posts))
+    return replace(site, posts=tuple(posts)), frozenset(position[source] for source in pre)
 
 
 def _resolve_item(b: _Builder, item: Post | Page, rendered: Rendered, targets: Mapping[str, Target], index: LinkIndex,
