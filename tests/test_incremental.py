@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import NOW, snapshot, write_site
@@ -203,6 +204,19 @@ SESSION = [
 ]
 
 
+# How the dev server builds (its memo aside): drafts included, its own address as the base URL.
+AS_SERVED: dict[str, Any] = {"drafts": True, "base_url": "http://127.0.0.1:8000/", "now": NOW}
+
+
+def _assert_like_fresh(root: Path, served: Path, fresh: Path, step: str) -> None:
+    """``served`` holds exactly what a from-scratch build of ``root`` (copied to ``fresh``) gives."""
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-*"))
+    build_site(fresh, output=str(fresh / "out"), **AS_SERVED)
+    got = {k: v[0] for k, v in snapshot(served).items()}
+    want = {k: v[0] for k, v in snapshot(fresh / "out").items()}
+    assert got == want, f"after '{step}': differs in {sorted(k for k in got.keys() | want.keys() if got.get(k) != want.get(k))}"
+
+
 def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
     from blogen.build import Memo
     from blogen.errors import BlogenError
@@ -212,14 +226,8 @@ def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
     served = tmp_path / "served"
 
     def both(step: str) -> None:
-        build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo, now=NOW)
-        fresh = tmp_path / f"fresh-{step.replace(' ', '-')}"
-        shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-*"))
-        build_site(fresh, drafts=True, output=str(tmp_path / f"out-{step.replace(' ', '-')}"),
-                   base_url="http://127.0.0.1:8000/", now=NOW)
-        got = {k: v[0] for k, v in snapshot(served).items()}
-        want = {k: v[0] for k, v in snapshot(tmp_path / f"out-{step.replace(' ', '-')}").items()}
-        assert got == want, f"after '{step}': differs in {sorted(k for k in got.keys() | want.keys() if got.get(k) != want.get(k))}"
+        build_site(root, output=str(served), memo=memo, **AS_SERVED)
+        _assert_like_fresh(root, served, tmp_path / f"fresh-{step.replace(' ', '-')}", step)
 
     both("start")
     for step in SESSION:
@@ -230,7 +238,7 @@ def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
             good = path.read_text()
             path.write_text(good.replace("date: 2024-01-02", "date: 2024-02-30"))
             with pytest.raises(BlogenError):
-                build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo, now=NOW)
+                build_site(root, output=str(served), memo=memo, **AS_SERVED)
             path.write_text(good)
             both("fixed")
         if step == "heading a link points at":  # alpha links to beta#more: renaming the heading must break alpha
@@ -238,7 +246,7 @@ def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
             good = path.read_text()
             path.write_text(good.replace("## More {#more}", "## Less"))
             with pytest.raises(BlogenError, match=r"alpha\.md"):
-                build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo, now=NOW)
+                build_site(root, output=str(served), memo=memo, **AS_SERVED)
             path.write_text(good)
             both("heading back")
 
@@ -324,16 +332,10 @@ def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: 
     served = tmp_path / "served"
 
     def build() -> bool:
-        return build_site(root, drafts=True, output=str(served), base_url="http://127.0.0.1:8000/", memo=memo,
-                          now=NOW).quick
+        return build_site(root, output=str(served), memo=memo, **AS_SERVED).quick
 
     def matches(step: str) -> None:
-        fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
-        shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-*"))
-        build_site(fresh, drafts=True, output=str(fresh / "out"), base_url="http://127.0.0.1:8000/", now=NOW)
-        got = {k: v[0] for k, v in snapshot(served).items()}
-        want = {k: v[0] for k, v in snapshot(fresh / "out").items()}
-        assert got == want, f"after '{step}': differs in {sorted(k for k in got.keys() | want.keys() if got.get(k) != want.get(k))}"
+        _assert_like_fresh(root, served, tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}", step)
 
     assert not build()  # nothing to start from yet
     assert build()  # nothing changed: the quick path, with nothing to do
