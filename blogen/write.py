@@ -359,6 +359,10 @@ def _check_rel(rel: str) -> None:
         raise BlogenError.one(rel, None, "refusing to write outside the output folder")
 
 
+def _stale(rel: str) -> OSError:
+    return OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel)
+
+
 def _cannot_write(out: Path, exc: OSError) -> BlogenError:
     what = exc.strerror or str(exc)
     where = f" ({exc.filename})" if exc.filename else ""
@@ -457,7 +461,7 @@ class Staging:
             self._desired[rel] = digest
             now = self._live.get(rel)
             if isinstance(data, Kept) and (now is None or now[0] != data.digest):
-                raise OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel)
+                raise _stale(rel)
             if now is not None and now[0] == digest:
                 return  # unchanged: ``finish`` links the live file into the spare
             self._changed.append(rel)
@@ -479,12 +483,12 @@ class Staging:
             raise RuntimeError("the output folder's staging is closed")
         desired, live = self._desired, self._live
         for rel in rels:
+            if rel in desired:
+                raise BlogenError.one(rel, None, "two outputs write this file")
             now = live.get(rel)
             if now is None:
                 self._failed = True
-                raise _cannot_write(self.out, OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel))
-            if rel in desired:
-                raise BlogenError.one(rel, None, "two outputs write this file")
+                raise _cannot_write(self.out, _stale(rel))
             desired[rel] = str(now[0])
 
     def _open_spare(self) -> Path:
