@@ -318,7 +318,7 @@ def _strict(site: Site) -> None:
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
                memo: Memo | None = None, input_key: str | None = None,
-               progress: Progress | None = None) -> BuildReport:
+               progress: Progress | None = None, inputs: Scan | None = None) -> BuildReport:
     """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
 
     Pages are handed to the writer as they are rendered; it keeps only their digests and writes
@@ -328,6 +328,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
 
     ``memo`` keeps parsed sources and rendered Markdown in memory between builds of one process (the dev server).
     ``input_key`` is the inputs' digest when the caller has just computed it (see ``blogen.stamp``).
+    ``inputs``: the dev server's scan of the inputs for this build (see ``quick.Prescan``); else one is taken here.
     """
     start = time.perf_counter()
     root = root.resolve()
@@ -338,10 +339,12 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         forget(root)
     options = (drafts, base_url, output)
     quick: _QuickModel | None = None
-    inputs: Scan | None = None
-    if memo is not None:  # the dev server: start from its last build when only posts' text changed
+    if memo is None:
+        inputs = None
+    else:  # the dev server: start from its last build when only posts' text changed
         last = memo.last.pop("", None)  # until this build has been written, there is nothing to start from
-        inputs = scan(root, theme_dirs(root))
+        if inputs is None:
+            inputs = scan(root, theme_dirs(root))
         if last is not None and inputs is not None and last.options == options:
             quick = _quick_model(root, last, inputs, memo, now or datetime.now(UTC), progress)
     if quick is not None:

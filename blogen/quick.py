@@ -8,14 +8,19 @@ existing Markdown sources, the build can start from the last one and redo just t
 (see ``build._quick_model`` and ``site.patch_posts``); anything else means a full build.
 
 The scan is the whole truth: file events only say when to build, never what changed, so a lost
-or merged event cannot make the quick path miss a change.
+or merged event cannot make the quick path miss a change. To keep the scan (~30 ms at 5,000
+files) out of the time between a save and its page, the server starts it at the first event of a
+burst, while the watcher waits for the burst to go quiet (``Prescan``); the build then looks again
+at just the files named by events since.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +81,51 @@ def scan(root: Path, theme_dirs: list[Path]) -> Scan | None:
             except OSError:
                 return None
     return Scan(files, frozenset(recent))
+
+
+class Prescan:
+    """A scan begun in the background at the first file event of a burst, for the build the burst asks for.
+
+    A file the scan looked at before it changed again is named by that change's event, so the
+    build looks again at every file named by the events it builds for (``take``). That makes what
+    it gets as good as a scan of its own taken when it starts: each file's identity is taken before
+    the build reads the file, so any later change differs from it next time.
+    """
+
+    def __init__(self, root: Path, theme_dirs: list[Path]) -> None:
+        self._root = root
+        self._scan: Scan | None = None
+        self._thread = threading.Thread(target=self._run, args=(theme_dirs,), name="blogen-prescan", daemon=True)
+        self._thread.start()
+
+    def _run(self, theme_dirs: list[Path]) -> None:
+        self._scan = scan(self._root, theme_dirs)
+
+    def take(self, changed: Iterable[str]) -> Scan | None:
+        """The scan, with the files at ``changed`` (site-relative) looked at again; None when a scan of
+        its own is the caller's better course: one of them is new, gone or not a plain file."""
+        self._thread.join()
+        if self._scan is None:
+            return None
+        files = dict(self._scan.files)
+        recent = set(self._scan.recent)
+        now = time.time_ns()
+        for rel in changed:
+            path = str(self._root / rel)
+            if path not in files:
+                return None
+            try:
+                st = os.stat(path, follow_symlinks=False)
+            except OSError:
+                return None
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            files[path] = identity(st)
+            if settled(st, now):
+                recent.discard(path)
+            else:
+                recent.add(path)
+        return Scan(files, frozenset(recent))
 
 
 def changed_sources(before: Scan, now: Scan, root: Path) -> list[str] | None:

@@ -31,6 +31,8 @@ from blogen.devbuild import BuildOutcome, DevBuilder, describe
 from blogen.errors import Problem
 from blogen.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.livereload import digest, error_page, page_update, problems_json
+from blogen.quick import Prescan
+from blogen.render import theme_dirs
 from blogen.watch import ChangeSet, Watcher
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,12 @@ class DevServer:
         self.tempdir = Path(tempfile.mkdtemp(prefix="blogen-serve-"))
         self.served = self.tempdir / "site"
         self.builder = DevBuilder(self._build, self._publish)
-        self.watcher = Watcher(self.root, self._changed, poll=poll, on_activity=self.builder.note_activity)
+        self.watcher = Watcher(self.root, self._changed, poll=poll, on_activity=self._activity)
+        # The next build's scan of the inputs, begun at the first event of a burst, and the files
+        # named by the change sets since: the build looks at those again (see quick.Prescan).
+        self._prescan: Prescan | None = None
+        self._named: set[str] = set()
+        self._prescan_lock = threading.Lock()
         self._tabs: set[Tab] = set()
         self._tabs_lock = threading.Lock()
         self._httpd: DevHTTPServer | None = None
@@ -161,9 +168,12 @@ class DevServer:
     # --- building ---------------------------------------------------------------------------------
 
     def _build(self) -> BuildReport:
+        with self._prescan_lock:
+            prescan, named = self._prescan, self._named
+            self._prescan, self._named = None, set()
         try:
             return self._build_function(self.root, drafts=self.drafts, output=str(self.served), base_url=self.url,
-                                        memo=self._memo)
+                                        memo=self._memo, inputs=prescan.take(named) if prescan is not None else None)
         finally:
             self._builds += 1
             if self._builds % FULL_GC_EVERY == 0:
@@ -173,8 +183,17 @@ class DevServer:
             if self._closing:  # a build that outlived close() may have re-created the temp folder
                 shutil.rmtree(self.tempdir, ignore_errors=True)
 
+    def _activity(self) -> None:
+        """The first event of a burst: hold requests, and start scanning the inputs while it goes quiet."""
+        self.builder.note_activity()
+        with self._prescan_lock:
+            if self._prescan is None:
+                self._prescan = Prescan(self.root, theme_dirs(self.root))
+
     def _changed(self, changes: ChangeSet) -> None:
         log.debug("changed: %s", sorted(changes.paths))
+        with self._prescan_lock:
+            self._named.update(changes.paths)
         self.builder.request(changes.paths)
 
     def reading(self, timeout: float) -> AbstractContextManager[bool]:

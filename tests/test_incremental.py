@@ -348,3 +348,36 @@ def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: 
             continue
         assert build() is quick, f"'{step}' should {'' if quick else 'not '}take the quick path"
         matches(step)
+
+
+def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dev server scans its inputs while a burst of saves goes quiet; a save that lands after
+    the scan looked at its file, or a file the scan never saw, must still reach the pages."""
+    from blogen import fileid
+    from blogen.build import Memo
+    from blogen.quick import Prescan
+    from blogen.render import theme_dirs
+
+    monkeypatch.setattr(fileid, "SETTLED_NS", 0)  # as in the test above
+    root = write_site(tmp_path / "site", BASE).resolve()
+    memo = Memo(private_output=True)
+    served = tmp_path / "served"
+    build_site(root, output=str(served), memo=memo, **AS_SERVED)
+
+    prescan = Prescan(root, theme_dirs(root))
+    assert prescan.take([]) is not None  # waits for the scan: everything below happens after it
+    _edit("content/posts/beta.md", "Beta body.", "Beta body, saved after the scan.")(root)
+    report = build_site(root, output=str(served), memo=memo, inputs=prescan.take(["content/posts/beta.md"]),
+                        **AS_SERVED)
+    assert report.quick
+    assert "saved after the scan" in (served / "posts/beta/index.html").read_text()
+    _assert_like_fresh(root, served, tmp_path / "fresh-edit", "a save after the scan")
+
+    prescan = Prescan(root, theme_dirs(root))
+    assert prescan.take([]) is not None
+    (root / "content/posts/zeta.md").write_text("---\ntitle: Zeta\ndate: 2024-02-01\n---\nA new post.\n")
+    report = build_site(root, output=str(served), memo=memo, inputs=prescan.take(["content/posts/zeta.md"]),
+                        **AS_SERVED)
+    assert not report.quick
+    assert "A new post." in (served / "posts/zeta/index.html").read_text()
+    _assert_like_fresh(root, served, tmp_path / "fresh-new", "a post added after the scan")
