@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
+from itertools import combinations
 from types import MappingProxyType
 from typing import Any
 
@@ -328,20 +329,34 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
     """Up to RELATED_LIMIT posts per post, most shared tags first, then newest.
 
     The lists depend only on each post's position and tags, so that sequence is the memo's key.
+    Counting every post of every tag for every post grows with the square of the site (0.65 s at
+    5,000 posts); instead, the posts sharing two or more tags are found by intersecting the tags'
+    sets, and the rest are the newest posts of its tags, taken from their (ordered) lists.
     """
     key = tuple(p.tags for p in posts)
     if memo is not None:
         hit = memo.related.get("")
         if hit is not None and hit[0] == key:
             return hit[1]
+    members = {slug: frozenset(found) for slug, found in tag_posts.items()}
     out: list[tuple[int, ...]] = []
     for i, post in enumerate(posts):
-        shared: Counter[int] = Counter()
-        for slug in post.tags:
-            shared.update(tag_posts[slug])
-        del shared[i]
-        best = heapq.nsmallest(RELATED_LIMIT, shared.items(), key=lambda kv: (-kv[1], kv[0]))
-        out.append(tuple(j for j, _ in best))
+        lists = [tag_posts[slug] for slug in post.tags]
+        # A post in c of these tags is in c(c-1)/2 of their pairwise intersections: more pairs, more tags shared.
+        pairs: Counter[int] = Counter()
+        for a, b in combinations(post.tags, 2):
+            pairs.update(members[a] & members[b])
+        del pairs[i]
+        best = sorted(pairs, key=lambda j: (-pairs[j], j))[:RELATED_LIMIT]
+        if len(best) < RELATED_LIMIT:
+            taken = {i, *best}
+            for j in heapq.merge(*lists):
+                if j not in taken:
+                    best.append(j)
+                    taken.add(j)
+                    if len(best) == RELATED_LIMIT:
+                        break
+        out.append(tuple(best))
     if memo is not None:
         memo.related[""] = (key, tuple(out))
     return tuple(out)

@@ -293,6 +293,20 @@ c
     assert 'href="../../posts/c/"' in beta and 'href="../../posts/a/"' in beta
 
 
+def test_related_posts_share_the_most_tags_then_are_newest(site: Site, build: Build) -> None:
+    # (name, day, tags): "me" shares three tags with all3, two with two_a and two_b, one with the rest.
+    posts = [("me", 1, "a b c"), ("all3", 2, "a b c d"), ("two_a", 3, "a c"), ("two_b", 9, "b c"),
+             ("one_old", 4, "a"), ("one_mid", 5, "b e"), ("one_new", 8, "c"), ("none", 10, "z")]
+    spec = "".join(f"-- content/posts/{name}.md --\n---\ntitle: {name}\ndate: 2024-01-{day:02d}\n"
+                   f"tags: [{', '.join(tags.split())}]\n---\nText.\n" for name, day, tags in posts)
+    report = build(site(spec))
+    slugs = [p.slug for p in report.site.posts]
+    related = {slug: [slugs[j] for j in report.site.related[i]] for i, slug in enumerate(slugs)}
+    assert related["me"] == ["all3", "two-b", "two-a", "one-new", "one-mid"]
+    assert related["one-old"] == ["two-a", "all3", "me"]  # fewer than five share a tag: only those
+    assert related["none"] == []
+
+
 def test_site_theme_overrides_a_builtin_template(site: Site, build: Build) -> None:
     root = site("""\
 -- content/pages/about.md --
