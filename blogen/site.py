@@ -644,7 +644,9 @@ def _resolve_item(b: _Builder, item: Post | Page, rendered: Rendered, targets: M
     if isinstance(item, Post):
         # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
         summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites), item.url)
-        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites), summary_html=summary)
+        html = _fix_html(item.html, pictures, resolved.rewrites)
+        if html != item.html or summary != item.summary_html:  # a post has two dozen fields to copy
+            fixed = replace(item, html=html, summary_html=summary)
     elif resolved.rewrites or pictures:
         fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
     return _Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed)
