@@ -618,21 +618,25 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
         found = previous.get(route.output)
         old: list[Any] = found if isinstance(found, list) and len(found) in (2, 3) else []
         reads = old[2] if len(old) == 3 and isinstance(old[2], list) else None
-        fingerprint = renderer.fingerprint(route, reads)
-        if fingerprint is not None and route.output in intact and old and old[0] == fingerprint:
-            kept.add(route.output)
-            notes[route.output] = old
-            renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
-            continue
+        fingerprint: str | None = None
+        if old and route.output in intact:  # else there is nothing to compare with (a first build)
+            fingerprint = renderer.fingerprint(route, reads)
+            if fingerprint is not None and old[0] == fingerprint:
+                kept.add(route.output)
+                notes[route.output] = old
+                renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
+                continue
         data = renderer.render(route)
         if data is not None:
             if sink is None:
                 out[route.output] = data
-            if fingerprint is not None:
-                if route.template is not None:  # a templated page: count what it read this time
-                    fingerprint = renderer.fingerprint(route, renderer.last_body_reads)
+            if route.template is not None:  # a templated page: count what it read this time
+                fingerprint = renderer.fingerprint(route, renderer.last_body_reads)
+                if fingerprint is not None:
                     notes[route.output] = [fingerprint, renderer.last_links, renderer.last_body_reads]
-                else:  # feeds, the sitemap: no templates, so no template links to check again
+            else:  # feeds, the sitemap: no templates, so no template links to check again
+                fingerprint = fingerprint or renderer.fingerprint(route, reads)
+                if fingerprint is not None:
                     notes[route.output] = [fingerprint, []]
             if route.kind in ("feed", "tagfeed"):
                 found_problems = check_feed(route.output, data)
