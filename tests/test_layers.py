@@ -25,7 +25,8 @@ ALLOWED = {
     "stamp": set(),
     "views": {"markdown", "site"},
     "render": {"errors", "feeds", "markdown", "site", "stamp", "urls", "views"},
-    "write": {"errors", "fileid"},
+    "outstate": {"fileid"},
+    "write": {"errors", "outstate"},
     "check": {"build", "errors", "mdcache"},
     "scaffold": {"content", "errors", "frontmatter", "urls"},
     "listing": {"config", "content", "errors", "urls"},
@@ -34,7 +35,7 @@ ALLOWED = {
     "import_hugo": {"content", "errors", "importer", "urls"},
     "mdcache": {"config", "content", "errors", "markdown"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "quick", "render", "site", "stamp", "write"},
+    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "outstate", "quick", "render", "site", "stamp", "write"},
 }
 
 
