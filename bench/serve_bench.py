@@ -32,6 +32,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -91,23 +92,32 @@ def _measure_chromium(result: ServeResult, url: str, post_source: Path, n: int, 
             time.sleep(SETTLE)
             for i in range(n):
                 token = f"Chromium edit {i} {uuid.uuid4().hex[:12]}"
-                t0 = _append(post_source, f"\n\n{token}.\n")
-                while True:
+
+                def shown(token: str = token) -> bool:
                     try:
-                        seen = page.evaluate("t => !!document.body && document.body.innerText.includes(t)", token)
+                        return bool(page.evaluate("t => !!document.body && document.body.innerText.includes(t)", token))
                     except PlaywrightError:  # the page is being replaced by the reload
-                        seen = False
-                    now = time.perf_counter()
-                    if seen:
-                        result.chromium.append(now - t0)
-                        break
-                    if now - t0 > EDIT_TIMEOUT:
-                        raise RuntimeError(f"serve: edit {i} not shown in Chromium within {EDIT_TIMEOUT} s")
-                    time.sleep(POLL)
+                        return False
+
+                result.chromium.append(_time_until_seen(post_source, token, shown, f"edit {i} not shown in Chromium"))
                 time.sleep(SETTLE)
         finally:
             browser.close()
     log(f"serve: save → shown in Chromium median {statistics.median(result.chromium) * 1000:.0f} ms over {n}")
+
+
+def _time_until_seen(post_source: Path, token: str, seen: Callable[[], bool], what: str) -> float:
+    """Append a sentence holding ``token`` to the post, then ask ``seen`` every ``POLL`` s until it
+    says yes: the seconds from the save. Both measures that poll (HTTP and Chromium) go through here."""
+    t0 = _append(post_source, f"\n\n{token}.\n")
+    while True:
+        ok = seen()
+        now = time.perf_counter()
+        if ok:
+            return now - t0
+        if now - t0 > EDIT_TIMEOUT:
+            raise RuntimeError(f"serve: {what} within {EDIT_TIMEOUT} s")
+        time.sleep(POLL)
 
 
 def serve_available(blogen: str) -> tuple[bool, str]:
@@ -246,16 +256,12 @@ def measure_serve(blogen: str, site_root: Path, post_source: Path, page_path: st
         # 1. save → served, by polling the page
         for i in range(n):
             token = f"Served edit {i} {uuid.uuid4().hex[:12]}"
-            t0 = _append(post_source, f"\n\n{token}.\n")
-            while True:
+
+            def served_page(token: str = token) -> bool:
                 status, body = _get(host, port, page_path)
-                now = time.perf_counter()
-                if status == 200 and token.encode() in body:
-                    result.served.append(now - t0)
-                    break
-                if now - t0 > EDIT_TIMEOUT:
-                    raise RuntimeError(f"serve: edit {i} not served within {EDIT_TIMEOUT} s")
-                time.sleep(POLL)
+                return status == 200 and token.encode() in body
+
+            result.served.append(_time_until_seen(post_source, token, served_page, f"edit {i} not served"))
             time.sleep(SETTLE)
         log(f"serve: save → served median {statistics.median(result.served) * 1000:.0f} ms over {n}")
 
