@@ -12,9 +12,7 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from blogen.content import name_and_date
 from blogen.errors import BlogenError
 from blogen.importer import (
     IMPORT_SUFFIXES,
@@ -23,12 +21,12 @@ from blogen.importer import (
     ImportOptions,
     Source,
     as_text_list,
+    close_post,
     fence_states,
-    finish_front,
+    open_post,
     parse_date_value,
     plain,
     snippet,
-    split_front,
     walk_files,
 )
 from blogen.urls import slugify
@@ -181,20 +179,9 @@ def convert(source: Source, text: str, options: ImportOptions, *, section: str =
     """One Hugo post as blogen front matter and body; raises BlogenError if its front matter cannot be read."""
     if text.lstrip().startswith("{"):
         raise BlogenError.one(source.shown, 1, "JSON front matter is not supported; convert it to YAML (---) or TOML (+++)")
-    front_findings: list[Finding] = []
-    split = split_front(text, source.shown, front_findings)
-    body, findings = convert_body(split.body, split.body_line, source.shown)
-    findings = front_findings + findings
-    values = {k.lower() if k.lower() in _MAPPED else k: v for k, v in split.values.items()}
-    lines = {k.lower(): v for k, v in split.lines.items()}
-    name, name_date = name_and_date(source.stem)
-    front: dict[str, Any] = {}
-    extra: dict[str, Any] = {k: v for k, v in values.items() if k not in _MAPPED}
-    if isinstance(values.get("extra"), dict):
-        extra.update(values["extra"])
-
-    if values.get("title") is not None:
-        front["title"] = str(values["title"])
+    post = open_post(source, text, convert_body, _MAPPED, fold_case=True)
+    values, lines, findings, front, extra = post.values, post.lines, post.findings, post.front, post.extra
+    name, name_date = post.name, post.name_date
     when: date | None = None
     for key in _DATE_KEYS:
         if values.get(key) is None:
@@ -251,6 +238,4 @@ def convert(source: Source, text: str, options: ImportOptions, *, section: str =
         elif values.get(key) is not None:
             extra[key] = plain(values[key])
 
-    file_name = slugify(name) or slugify(str(front.get("title", ""))) or "post"
-    finished = finish_front(front, extra, body, source, name, options.tz, lines, findings)
-    return Converted(source, file_name, finished, body, tuple(findings))
+    return close_post(source, post, options)

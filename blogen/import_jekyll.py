@@ -11,9 +11,7 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from blogen.content import name_and_date
 from blogen.importer import (
     IMPORT_SUFFIXES,
     Converted,
@@ -21,12 +19,12 @@ from blogen.importer import (
     ImportOptions,
     Source,
     as_text_list,
+    close_post,
     fenced_lines,
-    finish_front,
+    open_post,
     parse_date_value,
     plain,
     snippet,
-    split_front,
     strip_code_spans,
     walk_files,
 )
@@ -242,19 +240,9 @@ _MAPPED = {"title", "date", "updated", "last_modified_at", "modified", "tags", "
 
 def convert(source: Source, text: str, options: ImportOptions) -> Converted:
     """One Jekyll post as blogen front matter and body; raises BlogenError if its front matter cannot be read."""
-    front_findings: list[Finding] = []
-    split = split_front(text, source.shown, front_findings)
-    body, findings = convert_body(split.body, split.body_line, source.shown)
-    findings = front_findings + findings
-    values, lines = split.values, split.lines
-    name, name_date = name_and_date(source.stem)
-    front: dict[str, Any] = {}
-    extra: dict[str, Any] = {k: v for k, v in values.items() if k not in _MAPPED}
-    if isinstance(values.get("extra"), dict):
-        extra.update(values["extra"])
-
-    if values.get("title") is not None:
-        front["title"] = str(values["title"])
+    post = open_post(source, text, convert_body, _MAPPED)
+    values, lines, findings, front, extra = post.values, post.lines, post.findings, post.front, post.extra
+    name, name_date = post.name, post.name_date
     when: date | None = name_date
     if values.get("date") is not None:
         parsed = parse_date_value(values["date"])
@@ -311,6 +299,4 @@ def convert(source: Source, text: str, options: ImportOptions) -> Converted:
     elif values.get("toc") is not None:
         extra["toc"] = plain(values["toc"])
 
-    file_name = slugify(name) or slugify(str(front.get("title", ""))) or "post"
-    finished = finish_front(front, extra, body, source, name, options.tz, lines, findings)
-    return Converted(source, file_name, finished, body, tuple(findings))
+    return close_post(source, post, options)

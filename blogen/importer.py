@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml
 
 from blogen.config import Config
-from blogen.content import is_editor_noise
+from blogen.content import is_editor_noise, name_and_date
 from blogen.errors import BlogenError, Problem
 from blogen.frontmatter import KNOWN_KEYS, Split, parse_when, split_source, validate
 from blogen.listing import leading_title
@@ -145,6 +145,55 @@ def split_front(text: str, shown: str, findings: list[Finding]) -> Split:
                         key_lines[m.group(1)] = n + 1
                 return Split({str(k): v for k, v in values.items()}, key_lines, "\n".join(lines[end + 1:]), end + 2)
     raise BlogenError(problems)
+
+
+@dataclass(slots=True)
+class Opened:
+    """A post's front matter read and its body converted: where every importer's ``convert`` starts.
+
+    The importer fills ``front`` (blogen's keys) from ``values`` and adds to ``findings`` and
+    ``extra`` (the keys blogen does not know, kept under ``extra:``); ``close_post`` finishes it.
+    """
+
+    values: dict[str, Any]
+    lines: dict[str, int]
+    body: str
+    findings: list[Finding]
+    name: str
+    name_date: date | None
+    front: dict[str, Any]
+    extra: dict[str, Any]
+
+
+def open_post(source: Source, text: str, convert_body: Callable[[str, int, str], tuple[str, list[Finding]]],
+              mapped: Collection[str], *, fold_case: bool = False) -> Opened:
+    """Read the front matter (raises BlogenError if it cannot be read), convert the body, and start
+    the front matter: the title, and every key outside ``mapped`` kept as extra.
+
+    ``fold_case``: keys are case-insensitive (Hugo's are), so ``Title`` maps like ``title``.
+    """
+    front_findings: list[Finding] = []
+    split = split_front(text, source.shown, front_findings)
+    body, findings = convert_body(split.body, split.body_line, source.shown)
+    values, lines = dict(split.values), dict(split.lines)
+    if fold_case:
+        values = {k.lower() if k.lower() in mapped else k: v for k, v in values.items()}
+        lines = {k.lower(): v for k, v in lines.items()}
+    name, name_date = name_and_date(source.stem)
+    extra: dict[str, Any] = {k: v for k, v in values.items() if k not in mapped}
+    if isinstance(values.get("extra"), dict):
+        extra.update(values["extra"])
+    front: dict[str, Any] = {}
+    if values.get("title") is not None:
+        front["title"] = str(values["title"])
+    return Opened(values, lines, body, front_findings + findings, name, name_date, front, extra)
+
+
+def close_post(source: Source, post: Opened, options: ImportOptions) -> Converted:
+    """The converted post: its front matter checked as blogen will (``finish_front``) and its file name."""
+    file_name = slugify(post.name) or slugify(str(post.front.get("title", ""))) or "post"
+    finished = finish_front(post.front, post.extra, post.body, source, post.name, options.tz, post.lines, post.findings)
+    return Converted(source, file_name, finished, post.body, tuple(post.findings))
 
 
 # --- values ---------------------------------------------------------------------------------------
