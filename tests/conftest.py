@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,32 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
         if path.is_file():
             out[path.relative_to(folder).as_posix()] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
     return out
+
+
+def copy_sources(root: Path, to: Path) -> Path:
+    """A copy of a site's sources alone: without its output folder, the writer's files beside it, or its cache."""
+    shutil.copytree(root, to, ignore=shutil.ignore_patterns("output", ".blogen-cache", ".*.blogen-*"))
+    return to
+
+
+def digests(files: dict[str, tuple[str, int]]) -> dict[str, str]:
+    return {rel: digest for rel, (digest, _mtime) in files.items()}
+
+
+def assert_like_fresh_build(root: Path, fresh: Path, cli: Callable[..., tuple[int, str, str]]) -> dict[str, tuple[str, int]]:
+    """``root``'s output holds exactly what ``blogen build`` of a copy of its sources (at ``fresh``) makes
+    from scratch; returns that output's snapshot."""
+    after = snapshot(root / "output")
+    assert cli("build", "--root", str(copy_sources(root, fresh)), "-q")[0] == 0
+    assert digests(after) == digests(snapshot(fresh / "output"))
+    return after
+
+
+def rewritten(before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]]) -> set[str]:
+    """The files whose bytes changed between two snapshots; every other file must have kept its mtime."""
+    differ = {rel for rel in after if before.get(rel, ("", 0))[0] != after[rel][0]}
+    assert {rel for rel in after if before.get(rel) != after[rel]} == differ, "a file with the same bytes was rewritten"
+    return differ
 
 
 @pytest.fixture
