@@ -24,7 +24,10 @@ ALLOWED = {
     "feeds": {"config", "errors", "site"},
     "stamp": set(),
     "views": {"markdown", "site"},
-    "render": {"errors", "feeds", "markdown", "site", "stamp", "urls", "views"},
+    "templates": {"errors", "views"},
+    "pagelinks": set(),
+    "fingerprints": {"site", "stamp", "views"},
+    "render": {"errors", "feeds", "fingerprints", "markdown", "pagelinks", "site", "stamp", "templates", "urls", "views"},
     "write": {"errors", "fileid"},
     "check": {"build", "errors", "mdcache"},
     "scaffold": {"content", "errors", "frontmatter", "urls"},
@@ -34,7 +37,7 @@ ALLOWED = {
     "import_hugo": {"content", "errors", "importer", "urls"},
     "mdcache": {"config", "content", "errors", "markdown"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "quick", "render", "site", "stamp", "write"},
+    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "quick", "render", "site", "stamp", "templates", "write"},
 }
 
 
