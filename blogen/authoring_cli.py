@@ -276,8 +276,8 @@ def eject(root: Path, force: bool) -> None:
       blogen theme eject --root ~/notes
     """
     from blogen.config import find_config_file
-    from blogen.render import builtin_theme_dir
     from blogen.scaffold import eject_theme
+    from blogen.templates import builtin_theme_dir
 
     if find_config_file(root) is None:
         _fail([Problem(str(root), None, "no blogen.toml or pyproject.toml here: is this a blogen site? (use --root)")])

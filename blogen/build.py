@@ -30,9 +30,10 @@ from blogen.mdcache import (
 )
 from blogen.outstate import read_live
 from blogen.quick import LastBuild, Scan, changed_sources, scan
-from blogen.render import RenderMemo, RenderResult, render_routes, theme_dirs
+from blogen.render import RenderMemo, RenderResult, render_routes
 from blogen.site import ModelMemo, Route, Site, ThemeAsset, make_site, patch_posts
 from blogen.stamp import build_options, forget, input_digest, record
+from blogen.templates import theme_dirs
 from blogen.write import Data, Kept, WriteReport, staged_output
 
 if TYPE_CHECKING:

@@ -1,18 +1,15 @@
-"""Turn routes into bytes: the Jinja2 environment (a site's theme overrides the built-in one) and page contexts."""
+"""Turn routes into bytes: each page's context, its template run, and the render of every route of a build.
+
+The environment the templates run in is in ``templates``, what a page's bytes depend on in
+``fingerprints``, and the rewriting of links in the finished HTML in ``pagelinks``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import html as htmllib
 import json
-import operator
-import re
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime
-from pathlib import Path
-from types import TracebackType
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
@@ -20,117 +17,26 @@ import jinja2
 from markupsafe import Markup
 
 from blogen import __version__
-from blogen.errors import BlogenError, Problem, Severity
+from blogen.errors import BlogenError, Problem
 from blogen.feeds import atom_feed, check_feed, robots_txt, sitemap
+from blogen.fingerprints import Fingerprints
+from blogen.pagelinks import redirect_page, relative_links
 from blogen.site import Post, Route, Site
-from blogen.stamp import code_fingerprint
+from blogen.templates import TemplateErrors, make_environment, template_frame, template_path, templates_digest, theme_dirs
 from blogen.urls import join_url
 from blogen.views import (
-    BODY_FIELDS,
     Paginator,
     PostView,
     SiteView,
     SocialMeta,
     TagView,
     YearView,
-    note_body_read,
     page_view,
     post_view,
     recording_body_reads,
     stop_recording,
     tag_view,
 )
-
-# A post's view but its body fields and summary: what a listing of it shows, compared as a tuple
-# (the view's own repr and dataclasses.replace cost ~50 us a post on every build).
-_listed_fields = operator.attrgetter(*(f.name for f in fields(PostView)
-                                       if f.name not in BODY_FIELDS and f.name != "summary_html"))
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-
-
-def builtin_theme_dir() -> Path:
-    """The theme shipped with blogen: inside the installed package, or ``theme/`` beside it in a checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "theme"
-    return packaged if packaged.is_dir() else here.parent / "theme"
-
-
-def theme_dirs(root: Path) -> list[Path]:
-    """Theme folders in lookup order: the site's own ``theme/`` first, then the built-in theme."""
-    dirs = [root / "theme", builtin_theme_dir()]
-    out: list[Path] = []
-    for d in dirs:
-        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
-            out.append(d)
-    return out
-
-
-def templates_digest(root: Path) -> bytes:
-    """A digest of every template the site can use (its own and the built-in ones)."""
-    h = hashlib.sha256()
-    for theme in theme_dirs(root):
-        folder = theme / "templates"
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-            if path.is_file():
-                h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
-    return h.digest()
-
-
-def format_date(value: datetime) -> str:
-    """``14 March 2021``: English and locale-independent, so output is the same on every machine."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def iso_date(value: datetime) -> str:
-    return value.isoformat()
-
-
-class _Environment(jinja2.Environment):
-    """Jinja's environment, noting every read of a post's body fields (``post.html``, ``post['toc']``,
-    ``map(attribute='words')``: all go through these two methods)."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if attribute in BODY_FIELDS and isinstance(obj, PostView):
-            note_body_read(obj)
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: str | Any) -> Any:
-        if isinstance(obj, PostView) and argument in BODY_FIELDS:
-            note_body_read(obj)
-        return super().getitem(obj, argument)
-
-
-def make_environment(root: Path) -> jinja2.Environment:
-    """A strict environment: autoescape on, and an undefined variable is an error, not an empty string."""
-    loader = jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(root)])
-    env = _Environment(
-        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, auto_reload=False,
-    )
-    env.filters["date"] = format_date
-    env.filters["isodate"] = iso_date
-    return env
-
-
-@dataclass
-class _Errors:
-    """Template errors, each reported once however many pages hit it."""
-
-    seen: dict[tuple[str, int | None, str, Severity], list[str]] = field(default_factory=dict)
-    failed: bool = False  # an error (not just a warning) was seen: the build will fail
-
-    def add(self, path: str, line: int | None, message: str, page: str, severity: Severity = "error") -> None:
-        self.seen.setdefault((path, line, message, severity), []).append(page)
-        self.failed = self.failed or severity == "error"
-
-    def problems(self) -> list[Problem]:
-        out = []
-        for (path, line, message, severity), pages in self.seen.items():
-            more = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
-            out.append(Problem(path, line, f"{message} (while rendering {pages[0]}{more})", severity))
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +88,8 @@ class Renderer:
             for slug in [s for s in memo.tag_views if s not in self.tags]:
                 del memo.tag_views[slug]
         self._memo = memo
-        self._post_digests: dict[int, tuple[bytes, bytes]] = {}  # (everything, everything but the body)
+        # posts' digests kept from the last build (everything, everything but the body), for the fingerprints
+        self._post_digests: dict[int, tuple[bytes, bytes]] = {}
         self.posts = tuple(self._view(i, p) for i, p in enumerate(site.posts))
         if memo is not None:
             shown = {p.source for p in site.posts}
@@ -197,7 +104,7 @@ class Renderer:
             home_url=base, tags_url=join_url(base, "/tags/"), archive_url=join_url(base, "/archive/"),
             feed_url=join_url(base, "/feed.xml") if join_url(base, "/feed.xml") in feeds else None, pages=tuple(self.pages[p.source] for p in site.pages),
         )
-        self.errors = _Errors()
+        self.errors = TemplateErrors()
         # Content links were checked in the model, so anything unknown here came from a template.
         self.known_urls = frozenset(r.url for r in site.routes) | {u.split("#", 1)[0] for u in site.tolerated}
         self._link_known: dict[str, bool] = {}  # template links repeat on every page: look each up once
@@ -210,12 +117,12 @@ class Renderer:
                 else:
                     del memo.feeds[source]
         self.last_links: list[str] = []
-        self._sitemap: list[tuple[str, datetime | None]] | None = None
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
-        self.base_fingerprint = hashlib.sha256(repr((
-            code_fingerprint(), templates, self.site_view, sorted(site.assets.items()),
-            site.config,
-        )).encode()).digest()
+        self.fingerprints = Fingerprints(
+            site, self.posts, self.pages, self.tags, self.index, self.site_view, templates, self._post_digests,
+            keep_digest=self._keep_digest if memo is not None else None,
+            route_posts=memo.route_posts if memo is not None else None,
+        )
 
     def _view(self, i: int, post: Post) -> PostView:
         if self._memo is not None:
@@ -228,6 +135,14 @@ class Renderer:
         if self._memo is not None:
             self._memo.views[post.source] = (post, tuple(self.tags[t] for t in post.tags), view, None)
         return view
+
+    def _keep_digest(self, i: int, digest: tuple[bytes, bytes]) -> None:
+        """Keep a post's digests with its view in the memo, while the post is the same object."""
+        assert self._memo is not None
+        post = self.site.posts[i]
+        hit = self._memo.views.get(post.source)
+        if hit is not None and hit[0] is post:
+            self._memo.views[post.source] = (hit[0], hit[1], hit[2], digest)
 
     # -- helpers for templates
     def asset(self, name: str) -> str:
@@ -352,21 +267,21 @@ class Renderer:
             self.check_links(route, self.last_links)
             return html.encode("utf-8")
         except jinja2.TemplateNotFound as exc:
-            path, line = _template_frame(exc.__traceback__)
+            path, line = template_frame(exc.__traceback__)
             if path is not None:  # an {% include %} or {% extends %} inside a template
-                self.errors.add(self._template_path(path), line, f"template '{exc.name}' not found", page)
+                self.errors.add(template_path(path, self.config.root), line, f"template '{exc.name}' not found", page)
             elif route.kind in ("post", "page") and route.item:
                 self.errors.add(route.item, self.template_lines.get(route.item),
                                 f"template '{exc.name}' not found in theme/templates/ or the built-in theme", page)
             else:
                 self.errors.add(f"theme/templates/{route.template}", None, f"template '{exc.name}' not found", page)
         except jinja2.TemplateSyntaxError as exc:
-            self.errors.add(self._template_path(exc.filename or exc.name or "?"), exc.lineno,
+            self.errors.add(template_path(exc.filename or exc.name or "?", self.config.root), exc.lineno,
                             f"template syntax error: {exc.message}", page)
         except Exception as exc:
-            path, line = _template_frame(exc.__traceback__)
+            path, line = template_frame(exc.__traceback__)
             kind = "undefined variable" if isinstance(exc, jinja2.UndefinedError) else "template error"
-            self.errors.add(self._template_path(path) if path else f"theme/templates/{route.template}", line,
+            self.errors.add(template_path(path, self.config.root) if path else f"theme/templates/{route.template}", line,
                             f"{kind}: {exc}", page)
         return None
 
@@ -384,88 +299,6 @@ class Renderer:
                                 f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
                                 "warning" if self.config.broken_links == "warning" else "error")
 
-    def fingerprint(self, route: Route, body_reads: Collection[str] | None = None) -> str | None:
-        """A digest of everything the route's bytes depend on, or None when it is cheaper to just render it.
-
-        ``body_reads`` are the posts whose body (``BODY_FIELDS``) the page's templates read when it
-        was last rendered; the other posts it shows count by everything but their body. Same
-        inputs then mean the same template run, reading the same bodies, so the same bytes. None
-        means unknown: every post counts whole.
-        """
-        if route.kind in ("robots", "alias"):
-            return None
-        h = hashlib.sha256(self.base_fingerprint)
-        if route.kind == "sitemap":  # what it lists is cheap to gather; turning that into XML is not
-            h.update(repr((route.url, self.sitemap_pages())).encode())
-            return h.hexdigest()
-        h.update(repr((route.kind, route.url, route.output, route.template, route.item, route.number)).encode())
-        posts: Sequence[int] = ()
-        if route.kind == "home":
-            per = self.config.posts_per_page
-            posts = range((route.number - 1) * per, min(len(self.posts), route.number * per))
-            h.update(str(len(self.posts)).encode())
-        elif route.kind == "post" and route.item is not None:
-            i = self.index[route.item]
-            posts = [i, *([i - 1] if i > 0 else []), *([i + 1] if i + 1 < len(self.posts) else []), -1,
-                     *self.site.related[i]]
-        elif route.kind == "page" and route.item is not None:
-            h.update(repr(self.pages[route.item]).encode())
-        elif route.kind == "tag" and route.item is not None:
-            members = self.site.tag_posts[route.item]
-            per = self.config.posts_per_page
-            h.update(repr((self.tags[route.item], len(members))).encode())
-            posts = members[(route.number - 1) * per: route.number * per]
-        elif route.kind == "tagfeed" and route.item is not None:
-            h.update(repr(self.tags[route.item]).encode())
-            posts = self._feed_entries(self.site.tag_posts[route.item])
-        elif route.kind == "feed":
-            posts = self._feed_entries(range(len(self.posts)))
-        elif route.kind == "archive":
-            posts = range(len(self.posts))
-        elif route.kind == "tags":
-            h.update(repr(sorted(self.tags.items())).encode())
-        if self._memo is not None:
-            self._memo.route_posts[route.output] = tuple(posts)
-        reads = None if body_reads is None else frozenset(body_reads)
-        if reads and any(self.index.get(source, -1) not in posts for source in reads):
-            reads = None  # a body from somewhere this fingerprint does not cover: count everything whole
-        if reads is not None:
-            h.update(b"partial")
-        for i in posts:
-            if i < 0:
-                h.update(b"-")
-            else:
-                whole, listed = self._digests(i)
-                h.update(whole if reads is None or self.posts[i].source in reads else listed)
-        return h.hexdigest()
-
-    def _feed_entries(self, indices: Sequence[int]) -> list[int]:
-        """The posts a feed shows (as ``atom_feed`` picks them): public ones, newest first, up to the limit."""
-        public = [i for i in indices if self.site.posts[i].public]
-        return public[: self.config.feed.entries] if self.config.feed.entries else public
-
-    def post_digest(self, i: int) -> bytes:
-        return self._digests(i)[0]
-
-    def _digests(self, i: int) -> tuple[bytes, bytes]:
-        """(everything the post's view holds, everything but its body fields), plus whether it is public."""
-        digest = self._post_digests.get(i)
-        if digest is None:
-            view = self.posts[i]
-            # The bodies are hashed as bytes: repr() of long strings would cost more than rendering.
-            listed = hashlib.sha256(view.summary_html.text.encode())
-            listed.update(repr((_listed_fields(view), self.site.posts[i].public)).encode())
-            whole = hashlib.sha256(listed.digest())
-            whole.update(view.html.text.encode())
-            whole.update(repr((view.toc, view.words, view.reading_minutes)).encode())
-            digest = self._post_digests[i] = (whole.digest(), listed.digest())
-            if self._memo is not None:
-                post = self.site.posts[i]
-                hit = self._memo.views.get(post.source)
-                if hit is not None and hit[0] is post:
-                    self._memo.views[post.source] = (hit[0], hit[1], hit[2], digest)
-        return digest
-
     def render_xml(self, route: Route) -> str:
         site, config = self.site, self.config
         tags = {t.slug: t for t in site.tags}
@@ -480,101 +313,8 @@ class Renderer:
             return atom_feed(config, posts, tags, feed_url=route.url, page_url=tag.url,
                              title=f"{config.title}: {tag.name}", stylesheet=stylesheet, contents=self.feed_contents)
         if route.kind == "sitemap":
-            return sitemap(config, self.sitemap_pages())
+            return sitemap(config, self.fingerprints.sitemap_pages())
         return robots_txt(config, join_url(config.base_path, "/sitemap.xml"))
-
-    def sitemap_pages(self) -> list[tuple[str, datetime | None]]:
-        """Every public HTML page with its last change; drafts and scheduled posts never appear."""
-        if self._sitemap is None:  # asked for by the fingerprint, then by the sitemap itself
-            self._sitemap = self._gather_sitemap()
-        return self._sitemap
-
-    def _gather_sitemap(self) -> list[tuple[str, datetime | None]]:
-        site = self.site
-        public = [p for p in site.posts if p.public]
-        newest = max((p.updated or p.date for p in public), default=None)
-        by_source = {p.source: p for p in site.posts}
-        tag_newest: dict[str, datetime | None] = {}  # per tag, not per page of it: a big tag has dozens
-        for slug, members in site.tag_posts.items():
-            tag_newest[slug] = max((site.posts[i].updated or site.posts[i].date for i in members if site.posts[i].public),
-                                   default=None)
-        pages: list[tuple[str, datetime | None]] = []
-        for route in site.routes:
-            if route.kind in ("home", "tags", "archive"):
-                pages.append((route.url, newest))
-            elif route.kind == "post" and route.item is not None:
-                post = by_source[route.item]
-                if post.public:
-                    pages.append((route.url, post.updated or post.date))
-            elif route.kind == "page":
-                pages.append((route.url, None))
-            elif route.kind == "tag" and route.item is not None:
-                newest_here = tag_newest.get(route.item)
-                if newest_here is not None:
-                    pages.append((route.url, newest_here))
-        return sorted(pages)
-
-    def _template_path(self, filename: str) -> str:
-        path = Path(filename)
-        if not path.is_absolute():
-            return f"theme/templates/{filename}"
-        try:
-            return path.relative_to(self.config.root).as_posix()
-        except ValueError:
-            return f"(built-in theme)/templates/{path.name}"
-
-
-def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
-    """The innermost traceback frame that belongs to a template, as (filename, line)."""
-    found: tuple[str | None, int | None] = (None, None)
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name.endswith((".html", ".xml", ".j2")) and "/jinja2/" not in name:
-            found = (name, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
-
-
-# These patterns start at the literal '="' and check the attribute name behind it: Python's re
-# finds a literal prefix quickly, while a leading \s is tried at every space of a 30 KB page.
-_LOCAL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=\sposter=")))(/(?!/)[^"]*)"')
-
-
-def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None) -> str:
-    """Rewrite root-relative ``href``/``src`` values into page-relative ones.
-
-    Relative links keep working wherever the folder is put: opened from disk, served under another
-    path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
-    With ``found``, every root-relative link is appended to it, so links written in templates can
-    be checked against the site's pages.
-    """
-    depth = page_url.count("/") - base_path.count("/")
-    up = "../" * depth if depth > 0 else "./"
-
-    def fix(m: re.Match[str]) -> str:
-        target = m.group(2)
-        if found is not None:
-            found.append(target)
-        if not target.startswith(base_path):
-            return m.group(0)
-        rel = up + target[len(base_path):]
-        if rel.startswith("./") and len(rel) > 2:
-            rel = rel[2:]
-        return f'{m.group(1)}{rel}"'
-
-    return _LOCAL_ATTR.sub(fix, html)
-
-
-def redirect_page(target: str) -> str:
-    """A page that sends readers and crawlers to ``target`` (meta refresh, canonical, noindex)."""
-    t = htmllib.escape(target, quote=True)
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n"
-        f"<link rel=\"canonical\" href=\"{t}\">\n<meta name=\"robots\" content=\"noindex\">\n"
-        f"<meta http-equiv=\"refresh\" content=\"0; url={t}\">\n</head>\n"
-        f"<body>\n<p>This page has moved to <a href=\"{t}\">{t}</a>.</p>\n</body>\n</html>\n"
-    )
-
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
@@ -620,7 +360,7 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
         reads = old[2] if len(old) == 3 and isinstance(old[2], list) else None
         fingerprint: str | None = None
         if old and route.output in intact:  # else there is nothing to compare with (a first build)
-            fingerprint = renderer.fingerprint(route, reads)
+            fingerprint = renderer.fingerprints.of(route, reads)
             if fingerprint is not None and old[0] == fingerprint:
                 kept.add(route.output)
                 notes[route.output] = old
@@ -631,11 +371,11 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             if sink is None:
                 out[route.output] = data
             if route.template is not None:  # a templated page: count what it read this time
-                fingerprint = renderer.fingerprint(route, renderer.last_body_reads)
+                fingerprint = renderer.fingerprints.of(route, renderer.last_body_reads)
                 if fingerprint is not None:
                     notes[route.output] = [fingerprint, renderer.last_links, renderer.last_body_reads]
             else:  # feeds, the sitemap: no templates, so no template links to check again
-                fingerprint = fingerprint or renderer.fingerprint(route, reads)
+                fingerprint = fingerprint or renderer.fingerprints.of(route, reads)
                 if fingerprint is not None:
                     notes[route.output] = [fingerprint, []]
             if route.kind in ("feed", "tagfeed"):

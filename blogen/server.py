@@ -32,7 +32,7 @@ from blogen.errors import Problem
 from blogen.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.livereload import digest, error_page, page_update, problems_json
 from blogen.quick import Prescan
-from blogen.render import theme_dirs
+from blogen.templates import theme_dirs
 from blogen.watch import ChangeSet, Watcher
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from blogen.build import BuildReport
 from blogen.cli import cli as main_group
 from blogen.config import _TOP_KEYS, load_config
 from blogen.frontmatter import split_source
-from blogen.render import builtin_theme_dir
 from blogen.scaffold import format_front_matter
+from blogen.templates import builtin_theme_dir
 
 for _command in COMMANDS:
     if _command.name not in main_group.commands:

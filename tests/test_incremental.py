@@ -344,7 +344,7 @@ def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeyp
     from blogen import fileid
     from blogen.build import Memo
     from blogen.quick import Prescan
-    from blogen.render import theme_dirs
+    from blogen.templates import theme_dirs
 
     monkeypatch.setattr(fileid, "SETTLED_NS", 0)  # as in the test above
     root = write_site(tmp_path / "site", BASE).resolve()

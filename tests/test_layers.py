@@ -24,7 +24,10 @@ ALLOWED = {
     "feeds": {"config", "errors", "site"},
     "stamp": set(),
     "views": {"markdown", "site"},
-    "render": {"errors", "feeds", "markdown", "site", "stamp", "urls", "views"},
+    "templates": {"errors", "views"},
+    "pagelinks": set(),
+    "fingerprints": {"site", "stamp", "views"},
+    "render": {"errors", "feeds", "fingerprints", "markdown", "pagelinks", "site", "stamp", "templates", "urls", "views"},
     "outstate": {"fileid"},
     "write": {"errors", "outstate"},
     "check": {"build", "errors", "mdcache"},
@@ -35,7 +38,8 @@ ALLOWED = {
     "import_hugo": {"content", "errors", "importer", "urls"},
     "mdcache": {"config", "content", "errors", "markdown"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "outstate", "quick", "render", "site", "stamp", "write"},
+    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "outstate", "quick", "render", "site", "stamp",
+              "templates", "write"},
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from blogen.config import load_config
 from blogen.errors import BlogenError
 from blogen.frontmatter import split_source, validate
-from blogen.render import relative_links
+from blogen.pagelinks import relative_links
 from blogen.urls import check_permalink, check_slug, expand_permalink, output_path, slugify
 from blogen.write import MARKER, write_outputs
 

@@ -1,0 +1,47 @@
+"""Links in a rendered page: root-relative ones made page-relative (and collected for the link
+check), and the redirect page an alias URL serves. Plain string work on finished HTML, no templates."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+# These patterns start at the literal '="' and check the attribute name behind it: Python's re
+# finds a literal prefix quickly, while a leading \s is tried at every space of a 30 KB page.
+_LOCAL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=\sposter=")))(/(?!/)[^"]*)"')
+
+
+def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None) -> str:
+    """Rewrite root-relative ``href``/``src`` values into page-relative ones.
+
+    Relative links keep working wherever the folder is put: opened from disk, served under another
+    path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
+    With ``found``, every root-relative link is appended to it, so links written in templates can
+    be checked against the site's pages.
+    """
+    depth = page_url.count("/") - base_path.count("/")
+    up = "../" * depth if depth > 0 else "./"
+
+    def fix(m: re.Match[str]) -> str:
+        target = m.group(2)
+        if found is not None:
+            found.append(target)
+        if not target.startswith(base_path):
+            return m.group(0)
+        rel = up + target[len(base_path):]
+        if rel.startswith("./") and len(rel) > 2:
+            rel = rel[2:]
+        return f'{m.group(1)}{rel}"'
+
+    return _LOCAL_ATTR.sub(fix, html)
+
+
+def redirect_page(target: str) -> str:
+    """A page that sends readers and crawlers to ``target`` (meta refresh, canonical, noindex)."""
+    t = htmllib.escape(target, quote=True)
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n"
+        f"<link rel=\"canonical\" href=\"{t}\">\n<meta name=\"robots\" content=\"noindex\">\n"
+        f"<meta http-equiv=\"refresh\" content=\"0; url={t}\">\n</head>\n"
+        f"<body>\n<p>This page has moved to <a href=\"{t}\">{t}</a>.</p>\n</body>\n</html>\n"
+    )
