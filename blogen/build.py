@@ -28,10 +28,12 @@ from blogen.mdcache import (
     renderer_fingerprint,
     worker_count,
 )
+from blogen.model import make_site
 from blogen.outstate import read_live
 from blogen.quick import LastBuild, Scan, changed_sources, scan
 from blogen.render import RenderMemo, RenderResult, render_routes
-from blogen.site import ModelMemo, Route, Site, ThemeAsset, make_site, patch_posts
+from blogen.site import ModelMemo, Route, Site, ThemeAsset
+from blogen.sitepatch import patch_posts
 from blogen.stamp import build_options, forget, input_digest, record
 from blogen.templates import theme_dirs
 from blogen.write import Data, Kept, WriteReport, staged_output
@@ -240,7 +242,7 @@ def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: da
     None when anything else may have changed, and the full build runs instead (see ``blogen.quick``).
 
     The changed documents are read and rendered again and patched into the model
-    (``site.patch_posts``); ``build_site`` then looks again only at the pages that counted those
+    (``sitepatch.patch_posts``); ``build_site`` then looks again only at the pages that counted those
     posts in their fingerprints last time, and the usual fingerprint check renders those that differ.
     """
     if last.render_warnings or (last.site.next_scheduled is not None and when >= last.site.next_scheduled[0]):

@@ -20,7 +20,11 @@ ALLOWED = {
     "markdown": {"config", "errors", "fences", "highlight", "urls"},
     "links": {"errors", "markdown"},
     "images": {"errors"},
-    "site": {"config", "content", "errors", "images", "links", "markdown", "urls"},
+    "site": {"config", "content", "errors", "images", "links", "markdown"},
+    "routes": {"config", "content", "errors", "images", "site", "urls"},
+    "sitelinks": {"config", "content", "errors", "images", "links", "markdown", "site", "urls"},
+    "model": {"config", "content", "errors", "images", "markdown", "routes", "site", "sitelinks", "urls"},
+    "sitepatch": {"content", "images", "markdown", "model", "site", "sitelinks"},
     "feeds": {"config", "errors", "site"},
     "stamp": set(),
     "views": {"markdown", "site"},
@@ -38,8 +42,8 @@ ALLOWED = {
     "import_hugo": {"content", "errors", "importer", "urls"},
     "mdcache": {"config", "content", "errors", "markdown"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "outstate", "quick", "render", "site", "stamp",
-              "templates", "write"},
+    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "model", "outstate", "quick", "render", "site",
+              "sitepatch", "stamp", "templates", "write"},
 }
 
 
