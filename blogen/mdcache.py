@@ -44,7 +44,7 @@ def renderer_fingerprint() -> str:
     from importlib import metadata
 
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
-    for module in ("markdown.py", "fences.py", "highlight.py"):
+    for module in ("markdown.py", "mdparser.py", "mdanalysis.py", "fences.py", "highlight.py"):
         h.update((Path(__file__).parent / module).read_bytes())
     for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments"):
         try:
