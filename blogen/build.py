@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from blogen.config import Config, load_config
 from blogen.content import Content, Document, DocumentMemo, is_editor_noise, load_content, read_document
@@ -38,11 +38,7 @@ from blogen.stamp import build_options, forget, input_digest, record
 from blogen.templates import theme_dirs
 from blogen.write import Data, Kept, WriteReport, staged_output
 
-if TYPE_CHECKING:
-    pass
-
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True, slots=True)

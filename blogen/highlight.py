@@ -1,7 +1,7 @@
 """Everything that touches Pygments, kept in its own module so that importing it is the only way Pygments gets loaded.
 
-``blogen.markdown`` imports this module lazily, the first time a document has a fenced
-block with a language (or when the site CSS is written), because importing Pygments and
+``blogen.fences`` imports this module lazily, the first time a document has a fenced
+block with a language (and ``blogen.markdown`` when the site CSS is written), because importing Pygments and
 looking lexers up costs tens of milliseconds that a build without code should not pay.
 
 Classes

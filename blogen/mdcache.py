@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".blogen-cache"
 _CACHE_FORMAT = 1
+# The renderer's own code: every module ``blogen.markdown`` imports that can change its HTML (urls
+# makes heading ids; errors and config only word problems and carry the options, which the key has
+# anyway). tests/test_layers.py checks this list against the imports.
+RENDERER_SOURCES = ("markdown.py", "mdparser.py", "mdanalysis.py", "fences.py", "highlight.py", "urls.py")
 # Below this many uncached documents, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 64
 
@@ -44,7 +48,7 @@ def renderer_fingerprint() -> str:
     from importlib import metadata
 
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
-    for module in ("markdown.py", "mdparser.py", "mdanalysis.py", "fences.py", "highlight.py"):
+    for module in RENDERER_SOURCES:
         h.update((Path(__file__).parent / module).read_bytes())
     for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments"):
         try:
