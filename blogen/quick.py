@@ -7,11 +7,12 @@ inode, size, mtime and ctime, as ``blogen.fileid`` describes. When the only file
 existing Markdown sources, the build can start from the last one and redo just those documents
 (see ``build._quick_model`` and ``sitepatch.patch_posts``); anything else means a full build.
 
-The scan is the whole truth: file events only say when to build, never what changed, so a lost
-or merged event cannot make the quick path miss a change. To keep the scan (~30 ms at 5,000
-files) out of the time between a save and its page, the server starts it at the first event of a
-burst, while the watcher waits for the burst to go quiet (``Prescan``); the build then looks again
-at just the files named by events since.
+The scan decides what changed; file events only say when to build, so merged or misreported
+events cannot make the quick path miss a change. To keep the scan (~30 ms at 5,000 files) out of
+the time between a save and its page, the server starts it at the first event of a burst, while
+the watcher waits for the burst to go quiet (``Prescan``); the build then looks again at the files
+the burst's events named. Every identity is still taken before the build reads the file, so a
+change the build did not see differs from the scan it leaves, and the next build makes it.
 """
 
 from __future__ import annotations
