@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from blogen import lastbuild
 from blogen.config import Config, load_config
 from blogen.content import Content, Document, DocumentMemo, is_editor_noise, load_content, read_document
 from blogen.errors import BlogenError, Problem
@@ -34,7 +36,7 @@ from blogen.quick import LastBuild, Scan, changed_sources, scan
 from blogen.render import RenderMemo, RenderResult, render_routes
 from blogen.site import ModelMemo, Route, Site, ThemeAsset
 from blogen.sitepatch import patch_posts
-from blogen.stamp import build_options, forget, input_digest, record
+from blogen.stamp import Inputs, build_options, code_fingerprint, forget, input_digest, record
 from blogen.templates import theme_dirs
 from blogen.write import Data, Kept, WriteReport, staged_output
 
@@ -233,7 +235,7 @@ class _QuickModel:
 
 
 def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: datetime,
-                 progress: Progress | None) -> _QuickModel | None:
+                 progress: Progress | None, limit: int | None = None) -> _QuickModel | None:
     """The dev server's model when only the text of existing posts changed, made from the last build;
     None when anything else may have changed, and the full build runs instead (see ``blogen.quick``).
 
@@ -244,7 +246,7 @@ def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: da
     if last.render_warnings or (last.site.next_scheduled is not None and when >= last.site.next_scheduled[0]):
         return None
     changed = changed_sources(last.scan, inputs, root)
-    if changed is None:
+    if changed is None or (limit is not None and len(changed) > limit):
         return None
     config = last.config
     before = {d.source: d for d in last.content.documents}
@@ -317,7 +319,7 @@ def _strict(site: Site) -> None:
 
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
-               memo: Memo | None = None, input_key: str | None = None,
+               memo: Memo | None = None, input_key: Inputs | None = None,
                progress: Progress | None = None, inputs: Scan | None = None) -> BuildReport:
     """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
 
@@ -334,38 +336,61 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     root = root.resolve()
     # Taken before anything is read: an edit made during the build then shows up as a change next time.
     # (The dev server builds into its own folder and keeps no stamp.)
-    key = input_key or (input_digest(root, build_options(drafts, base_url, output)) if memo is None else "")
+    key = input_key or (input_digest(root, build_options(drafts, base_url, output)) if memo is None else None)
     if memo is None:
         forget(root)
     options = (drafts, base_url, output)
+    when = now or datetime.now(UTC)
     quick: _QuickModel | None = None
+    base: lastbuild.Base | None = None  # the command line's quick rebuild: the last full build, from disk
+    keep: Memo | None = None  # a full command-line build gathers this, to keep as the next one's base
+    made_with = ""
     if memo is None:
-        inputs = None
+        made_with = lastbuild.fingerprint(code_fingerprint(), options, root)
+        base = lastbuild.load(root, made_with)
+        inputs = scan(root, theme_dirs(root)) if base is not None else None
+        if base is not None and inputs is not None and base.last.options == options:
+            quick = _quick_model(root, base.last, inputs, Memo(model=base.model), when, progress,
+                                 limit=lastbuild.QUICK_LIMIT)
+        if quick is None:
+            base = None
+            if not cold_and_big(load_config(root, base_url=base_url, output=output), jobs):
+                # A cold build of a big site keeps no base: holding the model for it would cost the
+                # memory its streaming saves. The next build, from a warm cache, keeps one.
+                keep = Memo()
+                inputs = inputs or scan(root, theme_dirs(root))
     else:  # the dev server: start from its last build when only posts' text changed
         last = memo.last.pop("", None)  # until this build has been written, there is nothing to start from
         if inputs is None:
             inputs = scan(root, theme_dirs(root))
         if last is not None and inputs is not None and last.options == options:
-            quick = _quick_model(root, last, inputs, memo, now or datetime.now(UTC), progress)
+            quick = _quick_model(root, last, inputs, memo, when, progress)
+    # Which posts each page counted last time: the pages a changed post is on.
+    route_posts = memo.render.route_posts if memo is not None else base.route_posts if base is not None else {}
+    build_memo = memo if memo is not None else keep
     if quick is not None:
         m = quick.m
     else:
-        m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
+        m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=build_memo,
                    progress=progress)
-        if memo is not None:
-            memo.render.route_posts.clear()  # filled again for every route below
+        if build_memo is not None:
+            build_memo.render.route_posts.clear()  # filled again for every route below
     # The model holds what the pages show; the Markdown results themselves are not needed any more
     # (for a post with images or rewritten links they are a second copy of its HTML).
     m = replace(m, rendered={})
     out = m.config.output_dir
     with staged_output(out, private=memo is not None and memo.private_output) as staging:
+        if base is not None and not lastbuild.same_output(staging.notes, base):
+            # Another build wrote the output folder since the base was kept: make everything afresh.
+            quick, base = None, None
+            m = replace(_model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now,
+                               memo=None, progress=progress), rendered={})
         pages: dict[str, list[Any]] = {}
         if quick is None:
-            site, result = _render(m, staging.live, staging.notes, memo, progress, staging.add)
+            site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add)
         else:
-            assert memo is not None
             # Pages that counted a changed post last time, and any whose file is not there as it was left.
-            affected = {rel for rel, posts in memo.render.route_posts.items() if not quick.touched.isdisjoint(posts)}
+            affected = {rel for rel, posts in route_posts.items() if not quick.touched.isdisjoint(posts)}
             redo: list[Route] = []
             untouched: list[str] = []
             for route in m.site.routes:
@@ -386,11 +411,18 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
             staging.add(rel, Kept(staging.live[rel]))
         for rel, data in _copied_files(m):
             staging.add(rel, data)
-        report: WriteReport = staging.finish({"pages": pages})
+        build_id = base.build_id if base is not None else secrets.token_hex(8) if keep is not None else None
+        if memo is None and base is None:  # about to change the output folder in ways the kept base cannot tell
+            lastbuild.forget(root)
+        report: WriteReport = staging.finish({"pages": pages} if build_id is None else {"pages": pages, "base": build_id})
+        if keep is not None and build_id is not None and inputs is not None and m.content is not None:
+            lastbuild.save(root, made_with, lastbuild.Base(
+                build_id, LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
+                                    bool(result.warnings)), keep.model, keep.render.route_posts))
     if memo is not None and inputs is not None and m.content is not None:
         memo.last[""] = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
                                   bool(result.warnings))
-    if memo is None:  # the dev server builds elsewhere and keeps its own state
+    if key is not None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
     return BuildReport(site, out, report.written, report.removed, report.unchanged, m.fresh, m.cached,
                        time.perf_counter() - start, len(result.kept), quick is not None)

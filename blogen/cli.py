@@ -8,15 +8,18 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from blogen import __version__
 from blogen.terminal import person_watching, print_problems, root_option, shown
 
+if TYPE_CHECKING:
+    from blogen.stamp import Inputs
 
-def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, str]:
+
+def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, Inputs]:
     """Whether the last build already made this exact site (then its warnings are printed again),
     and the digest of the inputs for the build to record.
 

@@ -7,6 +7,11 @@ files is cheap next to rendering them) and, when nothing differs, the output fol
 since (a manifest of its files' sizes and mtimes) and no scheduled post has come due, it stops
 there. Anything it cannot vouch for means a full build, so this never serves a stale site.
 Only the standard library is imported here, so the no-op path skips the costly imports too.
+
+A file's digest is remembered with its identity (inode, size, mtime, ctime; see
+``blogen.fileid``) and reused while that is unchanged and the file has been still for a while,
+so the check reads only the files that changed (a file saved with the same bytes is read, and
+still counts as unchanged).
 """
 
 from __future__ import annotations
@@ -14,20 +19,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from blogen.fileid import identity, settled
+
 STAMP = Path(".blogen-cache") / "last-build.json"
-_FORMAT = 1
+_FORMAT = 2
 _DISTRIBUTIONS = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "Pygments", "PyYAML", "Pillow")
 
 
-def _files(top: Path) -> Iterator[Path]:
-    """Every file under ``top`` (following symlinks, each real folder once)."""
+def _files(top: Path | str) -> Iterator[str]:
+    """Every file under ``top`` (following symlinks, each real folder once), as path strings:
+    pathlib objects for a thousand files cost more than stat-ing them."""
     seen: set[tuple[int, int]] = set()
-    stack = [top]
+    stack = [str(top)]
     while stack:
         folder = stack.pop()
         try:
@@ -41,9 +51,9 @@ def _files(top: Path) -> Iterator[Path]:
         for entry in entries:
             try:
                 if entry.is_dir():
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
                 elif entry.is_file():
-                    yield Path(entry.path)
+                    yield entry.path
             except OSError:
                 continue
 
@@ -57,7 +67,7 @@ def code_fingerprint() -> str:
     h = hashlib.sha256()
     builtin_theme = here / "theme" if (here / "theme").is_dir() else here.parent / "theme"
     for top in (here, builtin_theme):
-        for path in sorted(_files(top)):
+        for path in sorted(Path(p) for p in _files(top)):
             if path.suffix == ".pyc":
                 continue
             h.update(path.relative_to(top).as_posix().encode() + b"\0")
@@ -75,8 +85,21 @@ def build_options(drafts: bool, base_url: str | None, output: str | None) -> tup
     return ("drafts", drafts, "base_url", base_url, "output", output)
 
 
-def input_digest(root: Path, options: Sequence[object]) -> str:
-    """A digest of every input of a build of the site at ``root`` with these options."""
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The digest of a build's inputs, and the file digests it was made of, to reuse next time."""
+
+    key: str
+    files: dict[str, list[object]]  # site-relative path -> [inode, size, mtime_ns, ctime_ns, sha256], still files only
+
+
+def input_digest(root: Path, options: Sequence[object], known: Mapping[str, object] | None = None) -> Inputs:
+    """A digest of every input of a build of the site at ``root`` with these options.
+
+    ``known`` holds file digests from the last build's stamp; each is reused while the file's
+    identity is the same and the file is settled, and any other file is read.
+    """
+    known = known or {}
     h = hashlib.sha256(code_fingerprint().encode())
     # Where the site is: a copy of it (cache and all) must not take the original's output for its own.
     h.update(str(root.resolve()).encode() + b"\0")
@@ -87,15 +110,27 @@ def input_digest(root: Path, options: Sequence[object]) -> str:
         except OSError:
             h.update(name.encode() + b"\0-")
     root_text = str(root) + os.sep
+    files: dict[str, list[object]] = {}
+    now = time.time_ns()
     for top in (root / "content", root / "theme"):
-        for path in sorted(str(p) for p in _files(top)):
-            h.update(path.removeprefix(root_text).encode() + b"\0")
+        for path in sorted(_files(top)):
+            rel = path.removeprefix(root_text)
+            h.update(rel.encode() + b"\0")
             try:
-                with open(path, "rb") as handle:
-                    h.update(handle.read())
+                st = os.stat(path)  # before the read: a change after it shows up next time
+                ident = list(identity(st))
+                prior = known.get(rel)
+                if isinstance(prior, list) and len(prior) == 5 and prior[:4] == ident and settled(st, now):
+                    digest = str(prior[4])
+                else:
+                    with open(path, "rb") as handle:
+                        digest = hashlib.sha256(handle.read()).hexdigest()
+                if settled(st, now):
+                    files[rel] = [*ident, digest]
+                h.update(digest.encode())
             except OSError:
                 h.update(b"\0unreadable")
-    return h.hexdigest()
+    return Inputs(h.hexdigest(), files)
 
 
 def output_manifest(out: Path) -> str:
@@ -121,33 +156,45 @@ def output_manifest(out: Path) -> str:
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
-def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[list[str] | None, str]:
-    """(the warnings of the last build, or None to build for real; the inputs' digest, for the build to record)."""
-    key = input_digest(root, options)
+def _stamp(root: Path) -> dict[str, object]:
     try:
         stamp = json.loads((root / STAMP).read_text())
-        if stamp.get("format") != _FORMAT:
-            return None, key
-        if stamp.get("next_scheduled") and now >= datetime.fromisoformat(stamp["next_scheduled"]):
-            return None, key
-        if stamp.get("key") != key:
-            return None, key
-        if stamp.get("manifest") != output_manifest(Path(stamp["output"])):
-            return None, key
-        return [str(w) for w in stamp.get("warnings", [])], key
+    except (OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) and stamp.get("format") == _FORMAT else {}
+
+
+def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[list[str] | None, Inputs]:
+    """(the warnings of the last build, or None to build for real; the inputs' digest, for the build to record)."""
+    stamp = _stamp(root)
+    known = stamp.get("files")
+    inputs = input_digest(root, options, known if isinstance(known, dict) else None)
+    try:
+        if not stamp:
+            return None, inputs
+        scheduled = stamp.get("next_scheduled")
+        if isinstance(scheduled, str) and now >= datetime.fromisoformat(scheduled):
+            return None, inputs
+        if stamp.get("key") != inputs.key:
+            return None, inputs
+        if stamp.get("manifest") != output_manifest(Path(str(stamp["output"]))):
+            return None, inputs
+        warnings = stamp.get("warnings", [])
+        return [str(w) for w in warnings] if isinstance(warnings, list) else None, inputs
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None, key
+        return None, inputs
 
 
-def record(root: Path, key: str, out: Path, next_scheduled: datetime | None, warnings: Sequence[str]) -> None:
+def record(root: Path, inputs: Inputs, out: Path, next_scheduled: datetime | None, warnings: Sequence[str]) -> None:
     """Remember a successful build; failing to write the stamp only costs the next build its shortcut."""
-    data = {"format": _FORMAT, "key": key, "output": str(out), "manifest": output_manifest(out),
-            "next_scheduled": next_scheduled.isoformat() if next_scheduled else None, "warnings": list(warnings)}
+    data = {"format": _FORMAT, "key": inputs.key, "output": str(out), "manifest": output_manifest(out),
+            "next_scheduled": next_scheduled.isoformat() if next_scheduled else None, "warnings": list(warnings),
+            "files": inputs.files}
     path = root / STAMP
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1))
+        tmp.write_text(json.dumps(data, separators=(",", ":")))
         os.replace(tmp, path)
     except OSError:
         pass

@@ -369,3 +369,106 @@ def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeyp
     assert not report.quick
     assert "A new post." in (served / "posts/zeta/index.html").read_text()
     _assert_like_fresh(root, served, tmp_path / "fresh-new", "a post added after the scan")
+
+
+# The command line's quick rebuild starts from the base the last full build kept on disk. Each
+# step: the change, whether the quick path may take it, and the error a build must report, if
+# any. Unlike the dev server's, a failed build leaves the base as it was (the output is unchanged).
+CLI_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
+    ("body", _edit("content/posts/beta.md", "Beta body.", "Beta body, edited."), True, None),
+    ("first paragraph (the summary)", _edit("content/posts/alpha.md", "Alpha body.", "Alpha body, retold."), True, None),
+    ("heading another post links to", _edit("content/posts/beta.md", "## More\n", "## Less\n"), True, "alpha.md"),
+    ("heading back", _edit("content/posts/beta.md", "## Less\n", "## More\n"), True, None),
+    ("two posts at once", lambda root: (_edit("content/posts/alpha.md", "retold", "told again")(root),
+                                        _edit("content/posts/beta.md", "edited", "edited twice")(root)), True, None),
+    ("front matter", _edit("content/posts/beta.md", "title: Beta", "title: Beta renamed"), False, None),
+    ("body after a full build", _edit("content/posts/beta.md", "twice", "three times"), True, None),
+    ("a template", _edit("theme/templates/_post_meta.html", '<p class="meta">', '<p class="meta byline">'), False, None),
+    ("body after the template", _edit("content/posts/alpha.md", "again", "once more"), True, None),
+    ("a new post", _write("content/posts/delta.md", "---\ntitle: Delta\ndate: 2024-02-01\ntags: [one]\n---\nNew.\n"),
+     False, None),
+    ("body of the new post", _edit("content/posts/delta.md", "New.", "New, and edited."), True, None),
+]
+
+
+@pytest.fixture
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by a test are seconds old; let their identities count at once, as they would for a
+    site whose files have been still for a while (each edit below changes a file's size)."""
+    from blogen import fileid
+
+    monkeypatch.setattr(fileid, "SETTLED_NS", 0)
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_command_line_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, cli: Cli) -> None:
+    from blogen.errors import BlogenError
+
+    root = write_site(tmp_path / "site", BASE)
+    assert not build_site(root, now=NOW).quick  # the first build keeps a base for the next
+    for n, (step, change, quick, error) in enumerate(CLI_SESSION):
+        change(root)
+        if error is not None:
+            with pytest.raises(BlogenError, match=error):
+                build_site(root, now=NOW)
+            continue
+        before = snapshot(root / "output")
+        assert build_site(root, now=NOW).quick is quick, f"'{step}' should {'' if quick else 'not '}take the quick path"
+        after = assert_like_fresh_build(root, tmp_path / f"fresh-{n}", cli)
+        # (the failed build before "heading back" wrote nothing, so that step brings back what is there)
+        assert bool(rewritten(before, after)) is (step != "heading back"), step
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_base_never_keeps_pages_another_build_wrote(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from blogen import lastbuild
+
+    # Epsilon is the draft's neighbour and shares nothing with alpha, the post edited below: only a
+    # full build makes epsilon's page again, which in the drafts build links to the draft.
+    root = write_site(tmp_path / "site", BASE + "-- content/posts/draft.md --\n---\ntitle: Draft\ndate: 2024-01-05\n"
+                      "draft: true\n---\nNot yet.\n-- content/posts/epsilon.md --\n---\ntitle: Epsilon\n"
+                      "date: 2024-01-04\ntags: [four]\n---\nEpsilon.\n")
+    build_site(root, now=NOW)
+    kept = (root / ".blogen-cache/quick-base.pickle").read_bytes()
+    # A build with other options writes the output folder and dies before it keeps its own base;
+    # the old base is put back, as a copy of the site restored from a backup would have it.
+    with monkeypatch.context() as patch:
+        patch.setattr(lastbuild, "save", lambda *_a, **_k: None)
+        build_site(root, now=NOW, drafts=True)
+    assert (root / "output/posts/draft/index.html").is_file()
+    assert "posts/draft/" in (root / "output/posts/epsilon/index.html").read_text()
+    (root / ".blogen-cache/quick-base.pickle").write_bytes(kept)
+    _edit("content/posts/alpha.md", "Alpha body.", "Alpha body, edited.")(root)
+    report = build_site(root, now=NOW)
+    assert not report.quick  # the output's notes name another build than the base
+    assert not (root / "output/posts/draft/index.html").exists()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_base_from_elsewhere_is_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base is a pickle, and reading a pickle runs code: one not signed with this user's key
+    (a site copied with its cache, another user's) must be ignored unread."""
+    import os
+    import pickle
+
+    root = write_site(tmp_path / "site", BASE)
+    build_site(root, now=NOW)
+    path = root / ".blogen-cache/quick-base.pickle"
+    head, _, _ = path.read_bytes().partition(b"\n")
+    signature, _, _ = path.read_bytes()[len(head) + 1:].partition(b"\n")
+    marker = tmp_path / "ran"
+
+    class Trap:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.mkdir, (str(marker),))
+
+    path.write_bytes(head + b"\n" + signature + b"\n" + pickle.dumps(Trap()))  # an old signature on new content
+    _edit("content/posts/beta.md", "Beta body.", "Beta body, edited.")(root)
+    assert not build_site(root, now=NOW).quick
+    assert not marker.exists()
+    # Another user (another key) cannot use this user's base either.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    _edit("content/posts/beta.md", "edited", "edited twice")(root)
+    assert not build_site(root, now=NOW).quick
+    assert "edited twice" in (root / "output/posts/beta/index.html").read_text()

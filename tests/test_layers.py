@@ -30,7 +30,7 @@ ALLOWED = {
     "model": {"config", "content", "errors", "images", "markdown", "routes", "site", "sitelinks", "urls"},
     "sitepatch": {"content", "images", "markdown", "model", "site", "sitelinks"},
     "feeds": {"config", "errors", "site"},
-    "stamp": set(),
+    "stamp": {"fileid"},
     "views": {"markdown", "site"},
     "templates": {"errors", "views"},
     "pagelinks": set(),
@@ -46,8 +46,9 @@ ALLOWED = {
     "import_hugo": {"content", "errors", "importer", "urls"},
     "mdcache": {"config", "content", "errors", "markdown"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "build": {"config", "content", "errors", "images", "markdown", "mdcache", "model", "outstate", "quick", "render", "site",
-              "sitepatch", "stamp", "templates", "write"},
+    "lastbuild": {"config", "content", "errors", "images", "markdown", "quick", "site"},
+    "build": {"config", "content", "errors", "images", "lastbuild", "markdown", "mdcache", "model", "outstate", "quick",
+              "render", "site", "sitepatch", "stamp", "templates", "write"},
 }
 
 
