@@ -343,6 +343,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     when = now or datetime.now(UTC)
     quick: _QuickModel | None = None
     base: lastbuild.Base | None = None  # the command line's quick rebuild: the last full build, from disk
+    based: Memo | None = None  # the base's memos, for that quick rebuild
     keep: Memo | None = None  # a full command-line build gathers this, to keep as the next one's base
     made_with = ""
     if memo is None:
@@ -350,10 +351,10 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         base = lastbuild.load(root, made_with)
         inputs = scan(root, theme_dirs(root)) if base is not None else None
         if base is not None and inputs is not None and base.last.options == options:
-            quick = _quick_model(root, base.last, inputs, Memo(model=base.model), when, progress,
-                                 limit=lastbuild.QUICK_LIMIT)
+            based = Memo(model=base.model, render=base.render)
+            quick = _quick_model(root, base.last, inputs, based, when, progress, limit=lastbuild.QUICK_LIMIT)
         if quick is None:
-            base = None
+            base, based = None, None
             if not cold_and_big(load_config(root, base_url=base_url, output=output), jobs):
                 # A cold build of a big site keeps no base: holding the model for it would cost the
                 # memory its streaming saves. The next build, from a warm cache, keeps one.
@@ -365,9 +366,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
             inputs = scan(root, theme_dirs(root))
         if last is not None and inputs is not None and last.options == options:
             quick = _quick_model(root, last, inputs, memo, when, progress)
-    # Which posts each page counted last time: the pages a changed post is on.
-    route_posts = memo.render.route_posts if memo is not None else base.route_posts if base is not None else {}
-    build_memo = memo if memo is not None else keep
+    build_memo = memo if memo is not None else based or keep
     if quick is not None:
         m = quick.m
     else:
@@ -382,7 +381,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     with staged_output(out, private=memo is not None and memo.private_output) as staging:
         if base is not None and not lastbuild.same_output(staging.notes, base):
             # Another build wrote the output folder since the base was kept: make everything afresh.
-            quick, base = None, None
+            quick, base, build_memo = None, None, None
             m = replace(_model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now,
                                memo=None, progress=progress), rendered={})
         pages: dict[str, list[Any]] = {}
@@ -390,7 +389,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
             site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add)
         else:
             # Pages that counted a changed post last time, and any whose file is not there as it was left.
-            affected = {rel for rel, posts in route_posts.items() if not quick.touched.isdisjoint(posts)}
+            assert build_memo is not None
+            affected = {rel for rel, posts in build_memo.render.route_posts.items() if not quick.touched.isdisjoint(posts)}
             redo: list[Route] = []
             untouched: list[str] = []
             for route in m.site.routes:
@@ -401,7 +401,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
                 else:
                     untouched.append(route.output)
             staging.keep(untouched)
-            site, result = _render(m, staging.live, staging.notes, memo, progress, staging.add, redo)
+            site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add, redo)
             before = staging.notes.get("pages", {})
             pages.update(before if isinstance(before, dict) else {})
         pages.update(result.notes)
@@ -418,11 +418,12 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         if keep is not None and build_id is not None and inputs is not None and m.content is not None:
             lastbuild.save(root, made_with, lastbuild.Base(
                 build_id, LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
-                                    bool(result.warnings)), keep.model, keep.render.route_posts))
+                                    bool(result.warnings)), keep.model, replace(keep.render, env={}, feeds={})))
     if memo is not None and inputs is not None and m.content is not None:
         memo.last[""] = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
                                   bool(result.warnings))
     if key is not None:  # the dev server builds elsewhere and keeps its own state
-        record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings])
+        record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings],
+               report.files)
     return BuildReport(site, out, report.written, report.removed, report.unchanged, m.fresh, m.cached,
                        time.perf_counter() - start, len(result.kept), quick is not None)

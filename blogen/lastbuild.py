@@ -5,7 +5,8 @@ A new process would otherwise read and parse every source, load every cached Mar
 make the whole model again (~0.6 s at 1,000 posts) to render the few pages one edit changes.
 
 What is kept (``Base``): the scan of the inputs taken before that build read them, the model,
-what each document's links looked up, and which pages counted which posts; not the sources' text.
+what each document's links looked up, which pages counted which posts, and the posts' views and
+digests; not the sources' text.
 It is a pickle, and reading a pickle runs code, so the file is signed with a key that lives in the
 user's own cache folder, outside the site (``~/.cache/blogen/key``): a copy from anywhere else (an
 archive of the site, another user) fails the check and is not unpickled.
@@ -38,6 +39,7 @@ from typing import Any
 
 from blogen.content import Document
 from blogen.quick import LastBuild
+from blogen.render import RenderMemo
 from blogen.site import ModelMemo
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ class Base:
     build_id: str  # also in the output folder's notes, written in the same build
     last: LastBuild
     model: ModelMemo
-    route_posts: dict[str, tuple[int, ...]]  # output path -> the posts its fingerprint counted
+    render: RenderMemo  # which posts each page counted (the pages a changed post is on); post views and digests
 
 
 def _key_file() -> Path:
@@ -135,11 +137,11 @@ def save(root: Path, made_with: str, base: Base) -> None:
             for source, (doc, rendered, settings, item) in base.model.made.items()}
     buf = io.BytesIO()
     try:
-        _Pickler(buf, protocol=5).dump((made_with, replace(base, last=last, model=replace(base.model, made=made))))
+        _Pickler(buf, protocol=5).dump(replace(base, last=last, model=replace(base.model, made=made)))
     except (pickle.PicklingError, TypeError, AttributeError) as exc:  # something in a site's extra that pickle cannot take
         log.debug("quick-rebuild base not kept: %s", exc)
         return
-    payload = buf.getvalue()
+    payload = made_with.encode() + b"\n" + buf.getvalue()
     signature = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
     path = root / _FILE
     try:
@@ -168,20 +170,21 @@ def load(root: Path, made_with: str) -> Base | None:
     signature, payload = data[len(_MAGIC):head - 1], memoryview(data)[head:]
     if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()):
         return None  # not ours: never unpickled
+    kept_with = bytes(payload[:len(made_with) + 1])
+    if kept_with != made_with.encode() + b"\n":
+        return None  # another blogen, other options or another folder: its classes may not even match
     # Unpickling makes ~100,000 objects at 1,000 posts; collections triggered on the way would walk
     # them again and again (a third of the time), and none of them is garbage.
     gc.disable()
     try:
-        kept_with, base = pickle.loads(payload)
-    except Exception as exc:  # ours, but written by a blogen whose classes differ: a full build replaces it
+        base = pickle.loads(payload[len(kept_with):])
+    except Exception as exc:  # signed by this user, yet unreadable: a last guard, a full build replaces it
         log.debug("quick-rebuild base unreadable: %s", exc)
         return None
     finally:
         gc.enable()
     gc.freeze()  # and the rest of this short-lived process need not walk them either
-    if kept_with != made_with or not isinstance(base, Base):
-        return None
-    return base
+    return base if isinstance(base, Base) else None
 
 
 def forget(root: Path) -> None:

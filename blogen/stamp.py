@@ -133,6 +133,11 @@ def input_digest(root: Path, options: Sequence[object], known: Mapping[str, obje
     return Inputs(h.hexdigest(), files)
 
 
+def _manifest_digest(rows: list[str]) -> str:
+    rows.sort()
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
 def output_manifest(out: Path) -> str:
     """Sizes and mtimes of every file in the output folder: any change by hand shows up here."""
     rows: list[str] = []
@@ -152,8 +157,7 @@ def output_manifest(out: Path) -> str:
                     rows.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}")
             except OSError:
                 continue
-    rows.sort()
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return _manifest_digest(rows)
 
 
 def _stamp(root: Path) -> dict[str, object]:
@@ -185,9 +189,16 @@ def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[li
         return None, inputs
 
 
-def record(root: Path, inputs: Inputs, out: Path, next_scheduled: datetime | None, warnings: Sequence[str]) -> None:
-    """Remember a successful build; failing to write the stamp only costs the next build its shortcut."""
-    data = {"format": _FORMAT, "key": inputs.key, "output": str(out), "manifest": output_manifest(out),
+def record(root: Path, inputs: Inputs, out: Path, next_scheduled: datetime | None, warnings: Sequence[str],
+           files: Mapping[str, tuple[int, int]] | None = None) -> None:
+    """Remember a successful build; failing to write the stamp only costs the next build its shortcut.
+
+    ``files``: the output folder's files with their sizes and mtimes, as the writer just left them;
+    else the folder is walked (what the no-op check does).
+    """
+    manifest = output_manifest(out) if files is None else _manifest_digest(
+        [f"{rel}\0{size}\0{mtime}" for rel, (size, mtime) in files.items()])
+    data = {"format": _FORMAT, "key": inputs.key, "output": str(out), "manifest": manifest,
             "next_scheduled": next_scheduled.isoformat() if next_scheduled else None, "warnings": list(warnings),
             "files": inputs.files}
     path = root / STAMP

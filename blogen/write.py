@@ -30,9 +30,9 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from blogen.errors import BlogenError
 from blogen.outstate import MARKER, Manifest, State, file_digest, folder_files, live_manifest, spare_path
@@ -59,6 +59,8 @@ class WriteReport:
     written: tuple[str, ...]  # new or changed files
     removed: tuple[str, ...]  # files the site no longer produces
     unchanged: int
+    # every file of the output folder now (the marker too) -> (size, mtime_ns), as the writer left it
+    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _old(out: Path) -> Path:
@@ -340,7 +342,7 @@ class Staging:
                 and (self._private or not (folder_files(out) - desired.keys()))):
             if state.notes(out) != notes:
                 state.put(out, live, notes)
-            return WriteReport((), (), len(desired))
+            return WriteReport((), (), len(desired), _sizes_and_times(out, live))
         spare = self._open_spare()
         spare_files, result, made = self._spare_files, self._result, self._made
         work: list[tuple[str, str, list[object] | None]] = []
@@ -374,7 +376,7 @@ class Staging:
             _prune_empty(spare, (spare / rel).parent)
         state.put(spare, result, notes)
         _swap(out, spare)
-        return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
+        return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed), _sizes_and_times(out, result))
 
     def abandon(self, clean: bool) -> None:
         """Stop taking files; those still waiting their turn are never written, and writes under way
@@ -394,6 +396,18 @@ class Staging:
         if clean and known and not self._finishing and self._spare is not None:
             with suppress(OSError):  # then the spare stays marked dirty, which is safe
                 self._state.put(self._spare, {**self._spare_files, **self._result}, {})
+
+
+def _sizes_and_times(out: Path, manifest: Manifest) -> dict[str, tuple[int, int]]:
+    """What the no-op check (``stamp.output_manifest``) will find in ``out``, from what the writer
+    knows of each file rather than from another walk of the folder."""
+    files = {rel: (cast(int, facts[1]), cast(int, facts[2])) for rel, facts in manifest.items()}
+    try:
+        st = os.stat(out / MARKER)
+        files[MARKER] = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        pass
+    return files
 
 
 def _prepare_spare(out: Path, live: Manifest, state: State) -> Path:

@@ -46,7 +46,7 @@ ALLOWED = {
     "import_hugo": {"content", "errors", "importer", "urls"},
     "mdcache": {"config", "content", "errors", "markdown"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "lastbuild": {"config", "content", "errors", "images", "markdown", "quick", "site"},
+    "lastbuild": {"config", "content", "errors", "images", "markdown", "quick", "render", "site"},
     "build": {"config", "content", "errors", "images", "lastbuild", "markdown", "mdcache", "model", "outstate", "quick",
               "render", "site", "sitepatch", "stamp", "templates", "write"},
 }
