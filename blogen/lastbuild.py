@@ -41,6 +41,7 @@ from blogen.content import Document
 from blogen.quick import LastBuild
 from blogen.render import RenderMemo
 from blogen.site import ModelMemo
+from blogen.stamp import user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,7 @@ class Base:
 
 
 def _key_file() -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "blogen" / "key"
+    return user_cache_dir() / "key"
 
 
 def _secret() -> bytes | None:

@@ -22,6 +22,7 @@ from blogen.config import Config, MarkdownOptions
 from blogen.content import SOURCE_SUFFIXES, Document
 from blogen.errors import BlogenError, Problem
 from blogen.markdown import Heading, LinkRef, Rendered, render_markdown
+from blogen.stamp import installed_fingerprint
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +45,12 @@ def renderer_fingerprint() -> str:
 
     Hashing the code itself (not just blogen's version) keeps the cache honest across development
     installs and patched copies; library versions cover upgrades of the parser and highlighter.
+    Remembered while the installation stays as it is (see ``stamp.installed_fingerprint``).
     """
+    return installed_fingerprint("renderer", _renderer_fingerprint)
+
+
+def _renderer_fingerprint() -> str:
     from importlib import metadata
 
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())

@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -58,15 +59,80 @@ def _files(top: Path | str) -> Iterator[str]:
                 continue
 
 
+def _builtin_theme(here: Path) -> Path:
+    """The built-in theme: inside the installed package, or beside it in a checkout."""
+    return here / "theme" if (here / "theme").is_dir() else here.parent / "theme"
+
+
+def user_cache_dir() -> Path:
+    """This user's cache folder for blogen (``$XDG_CACHE_HOME/blogen``, else ``~/.cache/blogen``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "blogen"
+
+
+@lru_cache(maxsize=1)
+def _installation() -> str | None:
+    """How blogen and its libraries are installed, as the file system shows it: the identity of
+    each of blogen's files and of every folder packages are imported from (installing, removing
+    or upgrading a package changes the folder it goes into). None while any of them is too
+    recent to vouch for (see ``blogen.fileid``)."""
+    here = Path(__file__).resolve().parent
+    now = time.time_ns()
+    h = hashlib.sha256(repr((sys.version, sys.path)).encode())
+    ours = [p for top in (here, _builtin_theme(here)) for p in _files(top) if "__pycache__" not in p]
+    for path in sorted(ours) + [d for d in sys.path if d and os.path.isdir(d)]:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if not settled(st, now):
+            return None
+        h.update(f"{path}\0{identity(st)}\0".encode())
+    return h.hexdigest()
+
+
+def installed_fingerprint(name: str, compute: Callable[[], str]) -> str:
+    """``compute()``, remembered in the user's cache while blogen and its libraries stay installed as
+    they are: working out library versions imports ``importlib.metadata`` and reads every
+    package's metadata, ~35 ms that every build would pay for the same answer."""
+    installed = _installation()
+    path = user_cache_dir() / "fingerprints.json"
+    known: dict[str, dict[str, str]] = {}  # installation -> name -> value; a few installations (venvs, ways to run)
+    if installed is not None:
+        try:
+            data = json.loads(path.read_text())
+            if isinstance(data, dict):
+                known = {k: v for k, v in data.items() if isinstance(v, dict)}
+        except (OSError, ValueError):
+            pass
+        value = known.get(installed, {}).get(name)
+        if isinstance(value, str):
+            return value
+    value = compute()
+    if installed is not None:
+        mine = {**known.pop(installed, {}), name: value}
+        kept = dict(list(known.items())[-7:])  # the most recent others
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({**kept, installed: mine}))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return value
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """blogen's code, its built-in theme and the versions of the libraries that shape the output."""
+    return installed_fingerprint("code", _code_fingerprint)
+
+
+def _code_fingerprint() -> str:
     from importlib import metadata
 
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    builtin_theme = here / "theme" if (here / "theme").is_dir() else here.parent / "theme"
-    for top in (here, builtin_theme):
+    for top in (here, _builtin_theme(here)):
         for path in sorted(Path(p) for p in _files(top)):
             if path.suffix == ".pyc":
                 continue

@@ -472,3 +472,23 @@ def test_a_base_from_elsewhere_is_never_read(tmp_path: Path, monkeypatch: pytest
     _edit("content/posts/beta.md", "edited", "edited twice")(root)
     assert not build_site(root, now=NOW).quick
     assert "edited twice" in (root / "output/posts/beta/index.html").read_text()
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_the_remembered_code_fingerprint_goes_with_any_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Library versions decide the output, and looking them up is slow, so the answer is remembered
+    while nothing is installed or removed; then it must be worked out again."""
+    import sys
+
+    from blogen import stamp
+
+    packages = tmp_path / "site-packages"
+    packages.mkdir()
+    monkeypatch.setattr(sys, "path", [*sys.path, str(packages)])
+    stamp._installation.cache_clear()
+    assert stamp.installed_fingerprint("test", lambda: "first") == "first"
+    assert stamp.installed_fingerprint("test", lambda: "again") == "first"  # remembered
+    (packages / "newlib-2.0.dist-info").mkdir()  # pip installs something
+    stamp._installation.cache_clear()
+    assert stamp.installed_fingerprint("test", lambda: "after the install") == "after the install"
+    stamp._installation.cache_clear()

@@ -44,9 +44,9 @@ ALLOWED = {
     "importer": {"config", "content", "errors", "frontmatter", "listing", "scaffold", "urls"},
     "import_jekyll": {"content", "errors", "importer", "urls"},
     "import_hugo": {"content", "errors", "importer", "urls"},
-    "mdcache": {"config", "content", "errors", "markdown"},
+    "mdcache": {"config", "content", "errors", "markdown", "stamp"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
-    "lastbuild": {"config", "content", "errors", "images", "markdown", "quick", "render", "site"},
+    "lastbuild": {"config", "content", "errors", "images", "markdown", "quick", "render", "site", "stamp"},
     "build": {"config", "content", "errors", "images", "lastbuild", "markdown", "mdcache", "model", "outstate", "quick",
               "render", "site", "sitepatch", "stamp", "templates", "write"},
 }
