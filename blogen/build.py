@@ -286,6 +286,35 @@ def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: da
     return _QuickModel(m, touched)
 
 
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """How a command-line build starts: from the base the last full build kept (a quick rebuild),
+    or afresh, filling a memo to keep as the next build's base (or, for a cold big site, none)."""
+
+    made_with: str  # what a base must have been made with (see ``lastbuild.fingerprint``)
+    base: lastbuild.Base | None  # set for a quick rebuild
+    quick: _QuickModel | None
+    memo: Memo | None  # the base's memos for a quick rebuild; the memo to fill for a full one
+    inputs: Scan | None  # taken before anything is read
+
+
+def _command_line_start(root: Path, options: tuple[Any, ...], base_url: str | None, output: str | None,
+                        jobs: int | None, when: datetime, progress: Progress | None) -> _Start:
+    made_with = lastbuild.fingerprint(code_fingerprint(), options, root)
+    base = lastbuild.load(root, made_with)
+    inputs = scan(root, theme_dirs(root)) if base is not None else None
+    if base is not None and inputs is not None and base.last.options == options:
+        based = Memo(model=base.model, render=base.render)
+        quick = _quick_model(root, base.last, inputs, based, when, progress, limit=lastbuild.QUICK_LIMIT)
+        if quick is not None:
+            return _Start(made_with, base, quick, based, inputs)
+    if cold_and_big(load_config(root, base_url=base_url, output=output), jobs):
+        # A cold build of a big site keeps no base: holding the model for it would cost the memory
+        # its streaming saves. The next build, from a warm cache, keeps one.
+        return _Start(made_with, None, None, None, None)
+    return _Start(made_with, None, None, Memo(), inputs or scan(root, theme_dirs(root)))
+
+
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                  jobs: int | None = None, now: datetime | None = None,
                  memo: Memo | None = None, reuse: bool = True,
@@ -329,6 +358,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     found no warning), so a failure part-way through leaves the output folder exactly as it was.
 
     ``memo`` keeps parsed sources and rendered Markdown in memory between builds of one process (the dev server).
+    Without it (the command line), a build starts from the model the last full build kept on disk
+    when only posts' text changed since, and a full build keeps one (see ``blogen.lastbuild``).
     ``input_key`` is the inputs' digest when the caller has just computed it (see ``blogen.stamp``).
     ``inputs``: the dev server's scan of the inputs for this build (see ``quick.Prescan``); else one is taken here.
     """
@@ -342,31 +373,21 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     options = (drafts, base_url, output)
     when = now or datetime.now(UTC)
     quick: _QuickModel | None = None
-    base: lastbuild.Base | None = None  # the command line's quick rebuild: the last full build, from disk
-    based: Memo | None = None  # the base's memos, for that quick rebuild
-    keep: Memo | None = None  # a full command-line build gathers this, to keep as the next one's base
+    base: lastbuild.Base | None = None  # the command line's quick rebuild starts from this
+    keep: Memo | None = None  # a full command-line build fills this, to keep as the next one's base
     made_with = ""
     if memo is None:
-        made_with = lastbuild.fingerprint(code_fingerprint(), options, root)
-        base = lastbuild.load(root, made_with)
-        inputs = scan(root, theme_dirs(root)) if base is not None else None
-        if base is not None and inputs is not None and base.last.options == options:
-            based = Memo(model=base.model, render=base.render)
-            quick = _quick_model(root, base.last, inputs, based, when, progress, limit=lastbuild.QUICK_LIMIT)
-        if quick is None:
-            base, based = None, None
-            if not cold_and_big(load_config(root, base_url=base_url, output=output), jobs):
-                # A cold build of a big site keeps no base: holding the model for it would cost the
-                # memory its streaming saves. The next build, from a warm cache, keeps one.
-                keep = Memo()
-                inputs = inputs or scan(root, theme_dirs(root))
+        start_from = _command_line_start(root, options, base_url, output, jobs, when, progress)
+        made_with, base, quick, inputs = start_from.made_with, start_from.base, start_from.quick, start_from.inputs
+        build_memo = start_from.memo
+        keep = build_memo if base is None else None
     else:  # the dev server: start from its last build when only posts' text changed
+        build_memo = memo
         last = memo.last.pop("", None)  # until this build has been written, there is nothing to start from
         if inputs is None:
             inputs = scan(root, theme_dirs(root))
         if last is not None and inputs is not None and last.options == options:
             quick = _quick_model(root, last, inputs, memo, when, progress)
-    build_memo = memo if memo is not None else based or keep
     if quick is not None:
         m = quick.m
     else:
@@ -378,52 +399,60 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     # (for a post with images or rewritten links they are a second copy of its HTML).
     m = replace(m, rendered={})
     out = m.config.output_dir
-    with staged_output(out, private=memo is not None and memo.private_output) as staging:
-        if base is not None and not lastbuild.same_output(staging.notes, base):
-            # Another build wrote the output folder since the base was kept: make everything afresh.
-            quick, base, build_memo = None, None, None
-            m = replace(_model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now,
-                               memo=None, progress=progress), rendered={})
-        pages: dict[str, list[Any]] = {}
-        if quick is None:
-            site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add)
-        else:
-            # Pages that counted a changed post last time, and any whose file is not there as it was left.
-            assert build_memo is not None
-            affected = {rel for rel, posts in build_memo.render.route_posts.items() if not quick.touched.isdisjoint(posts)}
-            redo: list[Route] = []
-            untouched: list[str] = []
-            for route in m.site.routes:
-                if route.kind in ("static", "asset"):
-                    continue
-                if route.output in affected or route.output not in staging.live:
-                    redo.append(route)
-                else:
-                    untouched.append(route.output)
-            staging.keep(untouched)
-            site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add, redo)
-            before = staging.notes.get("pages", {})
-            pages.update(before if isinstance(before, dict) else {})
-        pages.update(result.notes)
-        if strict:
-            _strict(site)
-        for rel in sorted(result.kept):
-            staging.add(rel, Kept(staging.live[rel]))
-        for rel, data in _copied_files(m):
-            staging.add(rel, data)
-        build_id = base.build_id if base is not None else secrets.token_hex(8) if keep is not None else None
-        if memo is None and base is None:  # about to change the output folder in ways the kept base cannot tell
+    try:
+        with staged_output(out, private=memo is not None and memo.private_output) as staging:
+            if base is not None and not lastbuild.same_output(staging.notes, base):
+                # Another build wrote the output folder since the base was kept: make everything afresh.
+                quick, base, build_memo = None, None, None
+                m = replace(_model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now,
+                                   memo=None, progress=progress), rendered={})
+            pages: dict[str, list[Any]] = {}
+            if quick is None:
+                site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add)
+            else:
+                # Pages that counted a changed post last time, and any whose file is not there as it was left.
+                assert build_memo is not None
+                affected = {rel for rel, posts in build_memo.render.route_posts.items()
+                            if not quick.touched.isdisjoint(posts)}
+                redo: list[Route] = []
+                untouched: list[str] = []
+                for route in m.site.routes:
+                    if route.kind in ("static", "asset"):
+                        continue
+                    if route.output in affected or route.output not in staging.live:
+                        redo.append(route)
+                    else:
+                        untouched.append(route.output)
+                staging.keep(untouched)
+                site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add, redo)
+                before = staging.notes.get("pages", {})
+                pages.update(before if isinstance(before, dict) else {})
+            pages.update(result.notes)
+            if strict:
+                _strict(site)
+            for rel in sorted(result.kept):
+                staging.add(rel, Kept(staging.live[rel]))
+            for rel, data in _copied_files(m):
+                staging.add(rel, data)
+            build_id = base.build_id if base is not None else secrets.token_hex(8) if keep is not None else None
+            if memo is None and base is None:  # about to change the output folder in ways the kept base cannot tell
+                lastbuild.forget(root)
+            notes: dict[str, Any] = {"pages": pages} if build_id is None else {"pages": pages, "base": build_id}
+            report: WriteReport = staging.finish(notes)
+            if keep is not None and build_id is not None and inputs is not None and m.content is not None:
+                kept = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
+                                 bool(result.warnings))
+                lastbuild.save(root, made_with, lastbuild.Base(build_id, kept, keep.model,
+                                                               replace(keep.render, env={}, feeds={})))
+    except BaseException:
+        if base is not None:  # a quick rebuild that failed (a write, --strict): the next build starts afresh
             lastbuild.forget(root)
-        report: WriteReport = staging.finish({"pages": pages} if build_id is None else {"pages": pages, "base": build_id})
-        if keep is not None and build_id is not None and inputs is not None and m.content is not None:
-            lastbuild.save(root, made_with, lastbuild.Base(
-                build_id, LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
-                                    bool(result.warnings)), keep.model, replace(keep.render, env={}, feeds={})))
+        raise
     if memo is not None and inputs is not None and m.content is not None:
         memo.last[""] = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
                                   bool(result.warnings))
     if key is not None:  # the dev server builds elsewhere and keeps its own state
-        record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None, [w.format() for w in site.warnings],
-               report.files)
+        record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None,
+               [w.format() for w in site.warnings], report.files)
     return BuildReport(site, out, report.written, report.removed, report.unchanged, m.fresh, m.cached,
                        time.perf_counter() - start, len(result.kept), quick is not None)

@@ -492,3 +492,19 @@ def test_the_remembered_code_fingerprint_goes_with_any_install(tmp_path: Path, m
     stamp._installation.cache_clear()
     assert stamp.installed_fingerprint("test", lambda: "after the install") == "after the install"
     stamp._installation.cache_clear()
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_quick_rebuild_that_fails_drops_its_base(tmp_path: Path) -> None:
+    from blogen.errors import BlogenError
+
+    # "Two" and "two" are one tag, written two ways: a warning, which --strict turns into a failure.
+    root = write_site(tmp_path / "site", BASE.replace("tags: [two]", "tags: [Two]"))
+    assert build_site(root, now=NOW).site.warnings
+    _edit("content/posts/beta.md", "Beta body.", "Beta body, edited.")(root)
+    with pytest.raises(BlogenError, match="strict"):
+        build_site(root, now=NOW, strict=True)
+    assert not (root / ".blogen-cache/quick-base.pickle").exists()
+    assert not build_site(root, now=NOW).quick  # afresh, and it keeps a new base
+    _edit("content/posts/beta.md", "edited", "edited again")(root)
+    assert build_site(root, now=NOW).quick
