@@ -164,8 +164,13 @@ class _Modelled:
 
 
 def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None, jobs: int | None,
-           now: datetime | None, memo: Memo | None, progress: Progress | None) -> _Modelled:
-    """Config, content, Markdown and the model: the part of a build that reads but never writes output/."""
+           now: datetime | None, memo: Memo | None, progress: Progress | None,
+           model_memo: ModelMemo | None = None) -> _Modelled:
+    """Config, content, Markdown and the model: the part of a build that reads but never writes output/.
+
+    ``model_memo`` (without ``memo``): a command-line build that keeps its model for the next one;
+    the sources' text is freed as for any other, and the content is returned without it.
+    """
     config = load_config(root, base_url=base_url, output=output)
     if memo is not None:  # the dev server's memo keeps documents as they are: it compares them by identity
         content = load_content(config, memo.documents)
@@ -195,12 +200,12 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
     assets = collect_theme_assets(config)
     when = now or datetime.now(UTC)
     site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
-                     images=images, memo=memo.model if memo is not None else None)
+                     images=images, memo=memo.model if memo is not None else model_memo)
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
     return _Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines,
-                     content if memo is not None else None, images)
+                     content if memo is not None or model_memo is not None else None, images)
 
 
 def _render(m: _Modelled, live: Mapping[str, str], notes: Mapping[str, Any], memo: Memo | None,
@@ -391,8 +396,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     if quick is not None:
         m = quick.m
     else:
-        m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=build_memo,
-                   progress=progress)
+        m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
+                   progress=progress, model_memo=keep.model if keep is not None else None)
         if build_memo is not None:
             build_memo.render.route_posts.clear()  # filled again for every route below
     # The model holds what the pages show; the Markdown results themselves are not needed any more

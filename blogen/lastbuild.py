@@ -25,7 +25,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import hmac
-import io
 import logging
 import os
 import pickle
@@ -35,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 from blogen.content import Document
 from blogen.quick import LastBuild
@@ -46,7 +45,7 @@ from blogen.stamp import user_cache_dir
 log = logging.getLogger(__name__)
 
 _FILE = Path(".blogen-cache") / "quick-base.pickle"
-_MAGIC = b"blogen quick base 1\n"
+_MAGIC = b"blogen quick base 2\n"
 # A quick rebuild redoes every post changed since the base; past this many a full build (which
 # writes a new base) costs about the same.
 QUICK_LIMIT = 32
@@ -120,39 +119,51 @@ def fingerprint(code: str, options: tuple[Any, ...], root: Path) -> str:
 
 
 def save(root: Path, made_with: str, base: Base) -> None:
-    """Keep ``base`` for the next build (without the sources' text); a failure only costs that build time."""
+    """Keep ``base`` for the next build (without the sources' text); a failure only costs that build time.
+
+    The pickle goes straight to the file, signed as it is written (the signature ends the file):
+    at 5,000 posts it is ~100 MB, which a build need not also hold in memory.
+    """
     secret = _secret()
     if secret is None:
         return
     bare: dict[int, Document] = {}
 
     def without_text(doc: Document) -> Document:  # one copy per document, shared wherever it is referred to
-        if id(doc) not in bare:
+        if doc.body and id(doc) not in bare:
             bare[id(doc)] = replace(doc, body="")
-        return bare[id(doc)]
+        return bare.get(id(doc), doc)
 
     last = replace(base.last, content=replace(base.last.content, documents=tuple(
         without_text(d) for d in base.last.content.documents)))
     made = {source: (without_text(doc), rendered, settings, item)
             for source, (doc, rendered, settings, item) in base.model.made.items()}
-    buf = io.BytesIO()
-    try:
-        _Pickler(buf, protocol=5).dump(replace(base, last=last, model=replace(base.model, made=made)))
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # something in a site's extra that pickle cannot take
-        log.debug("quick-rebuild base not kept: %s", exc)
-        return
-    payload = made_with.encode() + b"\n" + buf.getvalue()
-    signature = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
     path = root / _FILE
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    mac = hmac.new(secret, digestmod=hashlib.sha256)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            fh.write(_MAGIC + signature + b"\n")
-            fh.write(payload)
+            fh.write(_MAGIC)
+            signed = _Signed(fh, mac)
+            signed.write(made_with.encode() + b"\n")
+            _Pickler(signed, protocol=5).dump(replace(base, last=last, model=replace(base.model, made=made)))
+            fh.write(b"\n" + mac.hexdigest().encode())
         os.replace(tmp, path)
-    except OSError as exc:
-        log.debug("cannot write the quick-rebuild base: %s", exc)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a disk error, or an extra pickle cannot take
+        log.debug("quick-rebuild base not kept: %s", exc)
+        tmp.unlink(missing_ok=True)
+
+
+class _Signed:
+    """A file that also feeds everything written to it into a signature."""
+
+    def __init__(self, fh: BinaryIO, mac: hmac.HMAC) -> None:
+        self._fh, self._mac = fh, mac
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._mac.update(data)
+        return self._fh.write(data)
 
 
 def load(root: Path, made_with: str) -> Base | None:
@@ -164,20 +175,19 @@ def load(root: Path, made_with: str) -> Base | None:
         data = (root / _FILE).read_bytes()
     except OSError:
         return None
-    head = len(_MAGIC) + 65
-    if not data.startswith(_MAGIC) or len(data) < head:
+    if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 65 or data[-65:-64] != b"\n":
         return None
-    signature, payload = data[len(_MAGIC):head - 1], memoryview(data)[head:]
-    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()):
+    body, signature = memoryview(data)[len(_MAGIC):-65], data[-64:]
+    if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
         return None  # not ours: never unpickled
-    kept_with = bytes(payload[:len(made_with) + 1])
-    if kept_with != made_with.encode() + b"\n":
+    mine = made_with.encode() + b"\n"
+    if bytes(body[:len(mine)]) != mine:
         return None  # another blogen, other options or another folder: its classes may not even match
     # Unpickling makes ~100,000 objects at 1,000 posts; collections triggered on the way would walk
     # them again and again (a third of the time), and none of them is garbage.
     gc.disable()
     try:
-        base = pickle.loads(payload[len(kept_with):])
+        base = pickle.loads(body[len(mine):])
     except Exception as exc:  # signed by this user, yet unreadable: a last guard, a full build replaces it
         log.debug("quick-rebuild base unreadable: %s", exc)
         return None
