@@ -6,7 +6,8 @@ libraries' versions, and the command-line options. The next build recomputes it 
 files is cheap next to rendering them) and, when nothing differs, the output folder is unchanged
 since (a manifest of its files' sizes and mtimes) and no scheduled post has come due, it stops
 there. Anything it cannot vouch for means a full build, so this never serves a stale site.
-Only the standard library is imported here, so the no-op path skips the costly imports too.
+Only the standard library (and ``blogen.fileid``, which needs nothing else) is imported here, so
+the no-op path skips the costly imports too.
 
 A file's digest is remembered with its identity (inode, size, mtime, ctime; see
 ``blogen.fileid``) and reused while that is unchanged and the file has been still for a while,
