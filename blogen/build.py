@@ -458,6 +458,6 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
                                   bool(result.warnings))
     if key is not None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None,
-               [w.format() for w in site.warnings], report.files)
+               [w.format() for w in site.warnings], report.files or None)
     return BuildReport(site, out, report.written, report.removed, report.unchanged, m.fresh, m.cached,
                        time.perf_counter() - start, len(result.kept), quick is not None)
