@@ -9,21 +9,20 @@ import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from blogen import lastbuild
 from blogen.config import Config, load_config
-from blogen.content import Content, Document, DocumentMemo, is_editor_noise, load_content, read_document
+from blogen.content import is_editor_noise, load_content
 from blogen.errors import BlogenError, Problem
-from blogen.images import ImageInfo, probe_images
+from blogen.images import probe_images
 from blogen.markdown import Rendered, highlight_css
 from blogen.mdcache import (
     CACHE_DIR,
     Progress,
-    cache_key,
     cold_and_big,
     ready,
     render_documents,
@@ -32,11 +31,11 @@ from blogen.mdcache import (
 )
 from blogen.model import make_site
 from blogen.outstate import read_live
-from blogen.quick import LastBuild, Scan, changed_sources, scan
-from blogen.render import RenderMemo, RenderResult, render_routes
+from blogen.quick import LastBuild, Scan, scan
+from blogen.rebuild import Memo, Modelled, QuickModel, command_line_start, quick_model
+from blogen.render import RenderResult, render_routes
 from blogen.site import ModelMemo, Route, Site, ThemeAsset
-from blogen.sitepatch import patch_posts
-from blogen.stamp import Inputs, build_options, code_fingerprint, forget, input_digest, record
+from blogen.stamp import Inputs, build_options, forget, input_digest, record
 from blogen.templates import theme_dirs
 from blogen.write import Data, Kept, WriteReport, staged_output
 
@@ -122,21 +121,6 @@ def collect_theme_assets(config: Config) -> list[ThemeAsset]:
 
 
 @dataclass(frozen=True, slots=True)
-class Memo:
-    """What a long-running process (``blogen serve``) keeps between builds; keyed by content, so never stale."""
-
-    markdown: dict[str, Rendered] = field(default_factory=dict)
-    documents: DocumentMemo = field(default_factory=dict)
-    model: ModelMemo = field(default_factory=ModelMemo)
-    render: RenderMemo = field(default_factory=RenderMemo)
-    # The output folder is this process's own (the dev server's temporary folder): nobody else writes
-    # there, so the writer need not check each of its files against the disk before every build.
-    private_output: bool = False
-    # "": the last build that was written, for the quick rebuild; gone while a build runs, and after one fails.
-    last: dict[str, LastBuild] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
 class Prepared:
     """A site made in memory: the model, every output file's bytes (or source), and the Markdown results."""
 
@@ -148,24 +132,9 @@ class Prepared:
     pages: dict[str, list[Any]]  # per page: input fingerprint and links, kept with the output for next time
 
 
-@dataclass(frozen=True, slots=True)
-class _Modelled:
-    """Everything a build knows before it renders pages: the model and what it was made from."""
-
-    config: Config
-    site: Site
-    rendered: Mapping[str, Rendered]
-    fresh: int
-    cached: int
-    assets: tuple[ThemeAsset, ...]
-    template_lines: Mapping[str, int]
-    content: Content | None  # kept for the dev server's next quick rebuild only (a cold build frees it)
-    images: Mapping[str, ImageInfo]
-
-
 def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None, jobs: int | None,
            now: datetime | None, memo: Memo | None, progress: Progress | None,
-           model_memo: ModelMemo | None = None) -> _Modelled:
+           model_memo: ModelMemo | None = None) -> Modelled:
     """Config, content, Markdown and the model: the part of a build that reads but never writes output/.
 
     ``model_memo`` (without ``memo``): a command-line build that keeps its model for the next one;
@@ -204,11 +173,11 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
-    return _Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines,
+    return Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines,
                      content if memo is not None or model_memo is not None else None, images)
 
 
-def _render(m: _Modelled, live: Mapping[str, str], notes: Mapping[str, Any], memo: Memo | None,
+def _render(m: Modelled, live: Mapping[str, str], notes: Mapping[str, Any], memo: Memo | None,
             progress: Progress | None, sink: Callable[[str, bytes], None] | None = None,
             routes: Sequence[Route] | None = None) -> tuple[Site, RenderResult]:
     """Render the pages (those whose inputs match ``notes`` and whose ``live`` file is intact are kept);
@@ -220,7 +189,7 @@ def _render(m: _Modelled, live: Mapping[str, str], notes: Mapping[str, Any], mem
     return (_with_warnings(m.site, result.warnings) if result.warnings else m.site), result
 
 
-def _copied_files(m: _Modelled) -> Iterator[tuple[str, Path | bytes]]:
+def _copied_files(m: Modelled) -> Iterator[tuple[str, Path | bytes]]:
     """The output files that are not rendered: static files (copied) and theme assets (bytes or a file)."""
     by_name = {a.name: a for a in m.assets}
     for route in m.site.routes:
@@ -229,95 +198,6 @@ def _copied_files(m: _Modelled) -> Iterator[tuple[str, Path | bytes]]:
         elif route.kind == "asset" and route.item is not None:
             asset = by_name[route.item]
             yield route.output, asset.data if asset.data is not None else Path(asset.source)
-
-
-@dataclass(frozen=True, slots=True)
-class _QuickModel:
-    """The last build's model with the changed posts patched in, and where those posts are."""
-
-    m: _Modelled
-    touched: frozenset[int]  # positions in m.site.posts of the posts whose text changed
-
-
-def _quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: datetime,
-                 progress: Progress | None, limit: int | None = None) -> _QuickModel | None:
-    """The dev server's model when only the text of existing posts changed, made from the last build;
-    None when anything else may have changed, and the full build runs instead (see ``blogen.quick``).
-
-    The changed documents are read and rendered again and patched into the model
-    (``sitepatch.patch_posts``); ``build_site`` then looks again only at the pages that counted those
-    posts in their fingerprints last time, and the usual fingerprint check renders those that differ.
-    """
-    if last.render_warnings or (last.site.next_scheduled is not None and when >= last.site.next_scheduled[0]):
-        return None
-    changed = changed_sources(last.scan, inputs, root)
-    if changed is None or (limit is not None and len(changed) > limit):
-        return None
-    config = last.config
-    before = {d.source: d for d in last.content.documents}
-    new_docs: dict[str, Document] = {}
-    for rel in changed:
-        old = before.get(rel)
-        if old is None or any(w.path == rel for w in last.content.warnings):
-            return None
-        doc, problems = read_document(config, root / rel, old.kind, root / old.bundle if old.bundle else None,
-                                      old.assets, memo.documents)
-        if doc is None or problems:
-            return None
-        if doc is old:
-            continue  # saved again with the same bytes
-        if (doc.kind, doc.name, doc.name_date, doc.meta, doc.bundle, doc.assets) != \
-                (old.kind, old.name, old.name_date, old.meta, old.bundle, old.assets):
-            return None  # front matter decides the site's shape: make it all again
-        new_docs[rel] = doc
-    fresh_rendered, fresh = render_documents(config, tuple(new_docs.values()), 1, memo.markdown, progress,
-                                             prune=False)
-    patched = patch_posts(last.site, [(d, fresh_rendered[d.source]) for d in new_docs.values()], memo.model,
-                          now=when, images=last.images) if new_docs else (last.site, frozenset[int]())
-    if patched is None:
-        return None
-    site, touched = patched
-    # Forget the replaced versions, as a full build's pruning would.
-    options_repr = repr(config.markdown)
-    for rel, doc in new_docs.items():
-        old_key = cache_key(before[rel], options_repr)
-        if old_key != cache_key(doc, options_repr):
-            memo.markdown.pop(old_key, None)
-        for key in [k for k, (d, _) in memo.documents.items() if d is before[rel]]:
-            del memo.documents[key]
-    content = replace(last.content, documents=tuple(new_docs.get(d.source, d) for d in last.content.documents))
-    m = _Modelled(config, site, {}, fresh, len(content.documents) - fresh, last.assets, last.template_lines,
-                  content, last.images)
-    return _QuickModel(m, touched)
-
-
-@dataclass(frozen=True, slots=True)
-class _Start:
-    """How a command-line build starts: from the base the last full build kept (a quick rebuild),
-    or afresh, filling a memo to keep as the next build's base (or, for a cold big site, none)."""
-
-    made_with: str  # what a base must have been made with (see ``lastbuild.fingerprint``)
-    base: lastbuild.Base | None  # set for a quick rebuild
-    quick: _QuickModel | None
-    memo: Memo | None  # the base's memos for a quick rebuild; the memo to fill for a full one
-    inputs: Scan | None  # taken before anything is read
-
-
-def _command_line_start(root: Path, options: tuple[Any, ...], base_url: str | None, output: str | None,
-                        jobs: int | None, when: datetime, progress: Progress | None) -> _Start:
-    made_with = lastbuild.fingerprint(code_fingerprint(), options, root)
-    base = lastbuild.load(root, made_with)
-    inputs = scan(root, theme_dirs(root)) if base is not None else None
-    if base is not None and inputs is not None and base.last.options == options:
-        based = Memo(model=base.model, render=base.render)
-        quick = _quick_model(root, base.last, inputs, based, when, progress, limit=lastbuild.QUICK_LIMIT)
-        if quick is not None:
-            return _Start(made_with, base, quick, based, inputs)
-    if cold_and_big(load_config(root, base_url=base_url, output=output), jobs):
-        # A cold build of a big site keeps no base: holding the model for it would cost the memory
-        # its streaming saves. The next build, from a warm cache, keeps one.
-        return _Start(made_with, None, None, None, None)
-    return _Start(made_with, None, None, Memo(), inputs or scan(root, theme_dirs(root)))
 
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
@@ -377,12 +257,12 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         forget(root)
     options = (drafts, base_url, output)
     when = now or datetime.now(UTC)
-    quick: _QuickModel | None = None
+    quick: QuickModel | None = None
     base: lastbuild.Base | None = None  # the command line's quick rebuild starts from this
     keep: Memo | None = None  # a full command-line build fills this, to keep as the next one's base
     made_with = ""
     if memo is None:
-        start_from = _command_line_start(root, options, base_url, output, jobs, when, progress)
+        start_from = command_line_start(root, options, base_url, output, jobs, when, progress)
         made_with, base, quick, inputs = start_from.made_with, start_from.base, start_from.quick, start_from.inputs
         build_memo = start_from.memo
         keep = build_memo if base is None else None
@@ -392,7 +272,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         if inputs is None:
             inputs = scan(root, theme_dirs(root))
         if last is not None and inputs is not None and last.options == options:
-            quick = _quick_model(root, last, inputs, memo, when, progress)
+            quick = quick_model(root, last, inputs, memo, when, progress)
     if quick is not None:
         m = quick.m
     else:

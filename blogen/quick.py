@@ -5,7 +5,7 @@ that costs time that grows with the site (~0.4 s at 5,000 posts), so the server 
 build (``LastBuild``) and, before each build, takes the identity of every input file (``scan``):
 inode, size, mtime and ctime, as ``blogen.fileid`` describes. When the only files that differ are
 existing Markdown sources, the build can start from the last one and redo just those documents
-(see ``build._quick_model`` and ``sitepatch.patch_posts``); anything else means a full build.
+(see ``rebuild.quick_model`` and ``sitepatch.patch_posts``); anything else means a full build.
 
 The scan decides what changed; file events only say when to build, so merged or misreported
 events cannot make the quick path miss a change. To keep the scan (~30 ms at 5,000 files) out of

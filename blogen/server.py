@@ -26,12 +26,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from blogen.build import BuildReport, Memo, build_site
+from blogen.build import BuildReport, build_site
 from blogen.devbuild import BuildOutcome, DevBuilder, describe
 from blogen.errors import Problem
 from blogen.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.livereload import digest, error_page, page_update, problems_json
 from blogen.quick import Prescan
+from blogen.rebuild import Memo
 from blogen.templates import theme_dirs
 from blogen.watch import ChangeSet, Watcher
 

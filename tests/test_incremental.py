@@ -209,8 +209,8 @@ def _assert_like_fresh(root: Path, served: Path, fresh: Path, step: str) -> None
 
 
 def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
-    from blogen.build import Memo
     from blogen.errors import BlogenError
+    from blogen.rebuild import Memo
 
     root = write_site(tmp_path / "site", BASE)
     memo = Memo(private_output=True)  # as the dev server keeps it
@@ -307,8 +307,8 @@ QUICK_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
 
 def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from blogen import fileid
-    from blogen.build import Memo
     from blogen.errors import BlogenError
+    from blogen.rebuild import Memo
 
     # Files written by the test are seconds old; let their identities count at once, as they would
     # for a site whose files have been still for a while. (Every edit below changes a file's size
@@ -342,8 +342,8 @@ def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeyp
     """The dev server scans its inputs while a burst of saves goes quiet; a save that lands after
     the scan looked at its file, or a file the scan never saw, must still reach the pages."""
     from blogen import fileid
-    from blogen.build import Memo
     from blogen.quick import Prescan
+    from blogen.rebuild import Memo
     from blogen.templates import theme_dirs
 
     monkeypatch.setattr(fileid, "SETTLED_NS", 0)  # as in the test above

@@ -47,8 +47,10 @@ ALLOWED = {
     "mdcache": {"config", "content", "errors", "markdown", "stamp"},
     "quick": {"config", "content", "fileid", "images", "markdown", "site"},
     "lastbuild": {"config", "content", "errors", "images", "markdown", "quick", "render", "site", "stamp"},
+    "rebuild": {"config", "content", "images", "lastbuild", "markdown", "mdcache", "quick", "render", "site", "sitepatch",
+                "stamp", "templates"},
     "build": {"config", "content", "errors", "images", "lastbuild", "markdown", "mdcache", "model", "outstate", "quick",
-              "render", "site", "sitepatch", "stamp", "templates", "write"},
+              "rebuild", "render", "site", "sitepatch", "stamp", "templates", "write"},
 }
 
 
