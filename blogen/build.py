@@ -53,7 +53,7 @@ class BuildReport:
     cached: int  # documents whose Markdown came from the cache
     seconds: float
     pages_kept: int = 0  # pages not rendered again because nothing they show changed
-    quick: bool = False  # a dev-server rebuild that started from the last build (only posts' text changed)
+    quick: bool = False  # started from an earlier build (the dev server's, or the kept base): only posts' text changed
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -324,18 +324,18 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
                 lastbuild.forget(root)
             notes: dict[str, Any] = {"pages": pages} if build_id is None else {"pages": pages, "base": build_id}
             report: WriteReport = staging.finish(notes)
-            if keep is not None and build_id is not None and inputs is not None and m.content is not None:
-                kept = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
-                                 bool(result.warnings))
-                lastbuild.save(root, made_with, lastbuild.Base(build_id, kept, keep.model,
+            # What the next build may start from: kept on disk (command line) or in memory (dev server).
+            written = None if inputs is None or m.content is None else LastBuild(
+                inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines, bool(result.warnings))
+            if keep is not None and build_id is not None and written is not None:
+                lastbuild.save(root, made_with, lastbuild.Base(build_id, written, keep.model,
                                                                replace(keep.render, env={}, feeds={})))
     except BaseException:
         if base is not None:  # a quick rebuild that failed (a write, --strict): the next build starts afresh
             lastbuild.forget(root)
         raise
-    if memo is not None and inputs is not None and m.content is not None:
-        memo.last[""] = LastBuild(inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines,
-                                  bool(result.warnings))
+    if memo is not None and written is not None:
+        memo.last[""] = written
     if key is not None:  # the dev server builds elsewhere and keeps its own state
         record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None,
                [w.format() for w in site.warnings], report.files or None)
