@@ -31,12 +31,11 @@ import pickle
 import secrets
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
 
-from blogen.content import Document
 from blogen.quick import LastBuild
 from blogen.render import RenderMemo
 from blogen.site import ModelMemo
@@ -119,7 +118,10 @@ def fingerprint(code: str, options: tuple[Any, ...], root: Path) -> str:
 
 
 def save(root: Path, made_with: str, base: Base) -> None:
-    """Keep ``base`` for the next build (without the sources' text); a failure only costs that build time.
+    """Keep ``base`` for the next build; a failure only costs that build time.
+
+    The build that made it freed the sources' text as their Markdown came back (``build._model``),
+    so the documents in it carry none.
 
     The pickle goes straight to the file, signed as it is written (the signature ends the file):
     at 5,000 posts it is ~100 MB, which a build need not also hold in memory.
@@ -127,17 +129,6 @@ def save(root: Path, made_with: str, base: Base) -> None:
     secret = _secret()
     if secret is None:
         return
-    bare: dict[int, Document] = {}
-
-    def without_text(doc: Document) -> Document:  # one copy per document, shared wherever it is referred to
-        if doc.body and id(doc) not in bare:
-            bare[id(doc)] = replace(doc, body="")
-        return bare.get(id(doc), doc)
-
-    last = replace(base.last, content=replace(base.last.content, documents=tuple(
-        without_text(d) for d in base.last.content.documents)))
-    made = {source: (without_text(doc), rendered, settings, item)
-            for source, (doc, rendered, settings, item) in base.model.made.items()}
     path = root / _FILE
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     mac = hmac.new(secret, digestmod=hashlib.sha256)
@@ -147,7 +138,7 @@ def save(root: Path, made_with: str, base: Base) -> None:
             fh.write(_MAGIC)
             signed = _Signed(fh, mac)
             signed.write(made_with.encode() + b"\n")
-            _Pickler(signed, protocol=5).dump(replace(base, last=last, model=replace(base.model, made=made)))
+            _Pickler(signed, protocol=5).dump(base)
             fh.write(b"\n" + mac.hexdigest().encode())
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a disk error, or an extra pickle cannot take
