@@ -52,9 +52,7 @@ def scan(root: Path, theme_dirs: list[Path]) -> Scan | None:
     now = time.time_ns()  # one reading of the clock for the whole scan
 
     def note(path: str, st: os.stat_result) -> None:
-        files[path] = identity(st)
-        if not settled(st, now):
-            recent.add(path)
+        _note(files, recent, path, st, now)
 
     for name in ("pyproject.toml", "blogen.toml"):
         try:
@@ -82,6 +80,15 @@ def scan(root: Path, theme_dirs: list[Path]) -> Scan | None:
             except OSError:
                 return None
     return Scan(files, frozenset(recent))
+
+
+def _note(files: dict[str, Identity], recent: set[str], path: str, st: os.stat_result, now: int) -> None:
+    """Record a file's identity, and whether it is too recent for that to stand for its bytes."""
+    files[path] = identity(st)
+    if settled(st, now):
+        recent.discard(path)
+    else:
+        recent.add(path)
 
 
 class Prescan:
@@ -121,11 +128,7 @@ class Prescan:
                 return None
             if not stat.S_ISREG(st.st_mode):
                 return None
-            files[path] = identity(st)
-            if settled(st, now):
-                recent.discard(path)
-            else:
-                recent.add(path)
+            _note(files, recent, path, st, now)
         return Scan(files, frozenset(recent))
 
 
