@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from blogen.build import BuildReport, build_site
-from blogen.cli import main
+from blogen.build.pipeline import BuildReport, build_site
+from blogen.cli.commands import main
 
 # Tests pin "now" so scheduled-post behaviour and output never depend on the day they run.
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

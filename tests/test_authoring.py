@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blogen.authoring_cli import COMMANDS
-from blogen.build import BuildReport
-from blogen.cli import cli as main_group
-from blogen.config import _TOP_KEYS, load_config
-from blogen.frontmatter import split_source
-from blogen.scaffold import format_front_matter
-from blogen.templates import builtin_theme_dir
+from blogen.authoring.scaffold import format_front_matter
+from blogen.build.pipeline import BuildReport
+from blogen.cli.authoring import COMMANDS
+from blogen.cli.commands import cli as main_group
+from blogen.content.frontmatter import split_source
+from blogen.core.config import _TOP_KEYS, load_config
+from blogen.core.install import builtin_theme_dir
 
 for _command in COMMANDS:
     if _command.name not in main_group.commands:
@@ -64,7 +64,7 @@ def test_init_makes_a_site_that_builds(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_init_config_explains_every_key(tmp_path: Path) -> None:
-    from blogen.scaffold import init_site
+    from blogen.authoring.scaffold import init_site
 
     init_site(tmp_path / "s", timezone="UTC", title="My Notes")
     text = (tmp_path / "s/blogen.toml").read_text()
@@ -294,7 +294,7 @@ def test_every_command_has_an_example(cli: Cli, args: tuple[str, ...]) -> None:
 
 
 def test_progress_is_quiet_when_piped(monkeypatch: pytest.MonkeyPatch) -> None:
-    from blogen import terminal
+    from blogen.cli import terminal
 
     monkeypatch.delenv("CI", raising=False)
     assert terminal.person_watching() is False  # pytest captures stderr: not a terminal

@@ -110,7 +110,7 @@ def test_template_syntax_error_names_template_line_and_page(built: Path, cli: Cl
 def test_template_undefined_variable_names_template_line_and_page(built: Path, cli: Cli) -> None:
     _add(built, "theme/templates/post.html", '{% extends "base.html" %}\n{% block content %}\n<p>{{ post.subtitle }}</p>\n{% endblock %}\n')
     err = _fails_cleanly(built, cli)
-    assert "theme/templates/post.html:3: undefined variable: 'blogen.views.PostView object' has no attribute 'subtitle' (while rendering content/posts/good.md)" in err
+    assert "theme/templates/post.html:3: undefined variable: 'blogen.render.views.PostView object' has no attribute 'subtitle' (while rendering content/posts/good.md)" in err
 
 
 def test_missing_custom_template(built: Path, cli: Cli) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import write_site
 
-from blogen.server import DevServer
+from blogen.serve.server import DevServer
 
 CHROMIUM = os.environ.get("BLOGEN_CHROMIUM", "/usr/bin/chromium")
 TIMEOUT_MS = 10_000

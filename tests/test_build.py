@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import read, snapshot
 
-from blogen.build import BuildReport
+from blogen.build.pipeline import BuildReport
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]
@@ -395,8 +395,8 @@ x
 
 
 def test_markdown_errors_from_worker_processes_are_reported(site: Site, build: Build) -> None:
-    from blogen.errors import BlogenError
-    from blogen.mdcache import PARALLEL_THRESHOLD
+    from blogen.build.markdown import PARALLEL_THRESHOLD
+    from blogen.core.errors import BlogenError
 
     posts = "".join(f"-- content/posts/p{i}.md --\n---\ntitle: P{i}\ndate: 2024-01-01\n---\n```c hl_lines=9\nx\n```\n"
                     for i in range(PARALLEL_THRESHOLD + 2))

@@ -102,7 +102,7 @@ def test_flaky_links_pass_unless_strict_and_good_answers_are_cached(site: Callab
 
 
 def test_good_answers_are_reused_for_a_day_and_failures_retried(tmp_path: Path) -> None:
-    from blogen.check import LinkResult, check_external
+    from blogen.build.check import LinkResult, check_external
 
     asked: list[str] = []
 

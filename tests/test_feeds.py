@@ -12,9 +12,9 @@ import feedparser
 import pytest
 from conftest import read, snapshot
 
-from blogen.build import BuildReport
-from blogen.errors import BlogenError
-from blogen.feeds import check_feed
+from blogen.build.pipeline import BuildReport
+from blogen.core.errors import BlogenError
+from blogen.render.feeds import check_feed
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

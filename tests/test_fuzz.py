@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blogen.build import prepare_site
-from blogen.errors import BlogenError
+from blogen.build.pipeline import prepare_site
+from blogen.core.errors import BlogenError
 
 EXAMPLES = int(os.environ.get("BLOGEN_FUZZ_EXAMPLES", "600"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=bool(os.environ.get("CI")),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import NOW
 
-from blogen.build import build_site
+from blogen.build.pipeline import build_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 GOLDEN = Path(__file__).parent / "golden" / "site"

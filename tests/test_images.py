@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import read
 from PIL import Image
 
-from blogen.build import BuildReport
+from blogen.build.pipeline import BuildReport
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

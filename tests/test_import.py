@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from blogen.authoring_cli import COMMANDS
-from blogen.build import BuildReport
-from blogen.cli import cli as main_group
-from blogen.frontmatter import split_source
-from blogen.import_jekyll import convert_body, jekyll_url
-from blogen.importer import parse_date_value
+from blogen.build.pipeline import BuildReport
+from blogen.cli.authoring import COMMANDS
+from blogen.cli.commands import cli as main_group
+from blogen.content.frontmatter import split_source
+from blogen.importers.common import parse_date_value
+from blogen.importers.jekyll import convert_body, jekyll_url
 
 for _command in COMMANDS:
     if _command.name not in main_group.commands:

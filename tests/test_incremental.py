@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import NOW, assert_like_fresh_build, copy_sources, rewritten, snapshot, write_site
 
-from blogen.build import build_site
+from blogen.build.pipeline import build_site
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -209,8 +209,8 @@ def _assert_like_fresh(root: Path, served: Path, fresh: Path, step: str) -> None
 
 
 def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
-    from blogen.errors import BlogenError
-    from blogen.rebuild import Memo
+    from blogen.build.start import Memo
+    from blogen.core.errors import BlogenError
 
     root = write_site(tmp_path / "site", BASE)
     memo = Memo(private_output=True)  # as the dev server keeps it
@@ -306,9 +306,9 @@ QUICK_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
 
 
 def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from blogen import fileid
-    from blogen.errors import BlogenError
-    from blogen.rebuild import Memo
+    from blogen.build.start import Memo
+    from blogen.core import fileid
+    from blogen.core.errors import BlogenError
 
     # Files written by the test are seconds old; let their identities count at once, as they would
     # for a site whose files have been still for a while. (Every edit below changes a file's size
@@ -341,10 +341,10 @@ def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: 
 def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dev server scans its inputs while a burst of saves goes quiet; a save that lands after
     the scan looked at its file, or a file the scan never saw, must still reach the pages."""
-    from blogen import fileid
-    from blogen.quick import Prescan
-    from blogen.rebuild import Memo
-    from blogen.templates import theme_dirs
+    from blogen.build.start import Memo
+    from blogen.content.theme import theme_dirs
+    from blogen.core import fileid
+    from blogen.incremental.scan import Prescan
 
     monkeypatch.setattr(fileid, "SETTLED_NS", 0)  # as in the test above
     root = write_site(tmp_path / "site", BASE).resolve()
@@ -395,14 +395,14 @@ CLI_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
 def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by a test are seconds old; let their identities count at once, as they would for a
     site whose files have been still for a while (each edit below changes a file's size)."""
-    from blogen import fileid
+    from blogen.core import fileid
 
     monkeypatch.setattr(fileid, "SETTLED_NS", 0)
 
 
 @pytest.mark.usefixtures("settled_at_once")
 def test_command_line_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, cli: Cli) -> None:
-    from blogen.errors import BlogenError
+    from blogen.core.errors import BlogenError
 
     root = write_site(tmp_path / "site", BASE)
     assert not build_site(root, now=NOW).quick  # the first build keeps a base for the next
@@ -421,7 +421,7 @@ def test_command_line_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, 
 
 @pytest.mark.usefixtures("settled_at_once")
 def test_a_base_never_keeps_pages_another_build_wrote(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from blogen import lastbuild
+    from blogen.incremental import snapshot as kept_model
 
     # Epsilon is the draft's neighbour and shares nothing with alpha, the post edited below: only a
     # full build makes epsilon's page again, which in the drafts build links to the draft.
@@ -433,7 +433,7 @@ def test_a_base_never_keeps_pages_another_build_wrote(tmp_path: Path, cli: Cli, 
     # A build with other options writes the output folder and dies before it keeps its own base;
     # the old base is put back, as a copy of the site restored from a backup would have it.
     with monkeypatch.context() as patch:
-        patch.setattr(lastbuild, "save", lambda *_a, **_k: None)
+        patch.setattr(kept_model, "save", lambda *_a, **_k: None)
         build_site(root, now=NOW, drafts=True)
     assert (root / "output/posts/draft/index.html").is_file()
     assert "posts/draft/" in (root / "output/posts/epsilon/index.html").read_text()
@@ -480,23 +480,23 @@ def test_the_remembered_code_fingerprint_goes_with_any_install(tmp_path: Path, m
     while nothing is installed or removed; then it must be worked out again."""
     import sys
 
-    from blogen import stamp
+    from blogen.core import install
 
     packages = tmp_path / "site-packages"
     packages.mkdir()
     monkeypatch.setattr(sys, "path", [*sys.path, str(packages)])
-    stamp._installation.cache_clear()
-    assert stamp.installed_fingerprint("test", lambda: "first") == "first"
-    assert stamp.installed_fingerprint("test", lambda: "again") == "first"  # remembered
+    install._installation.cache_clear()
+    assert install.installed_fingerprint("test", lambda: "first") == "first"
+    assert install.installed_fingerprint("test", lambda: "again") == "first"  # remembered
     (packages / "newlib-2.0.dist-info").mkdir()  # pip installs something
-    stamp._installation.cache_clear()
-    assert stamp.installed_fingerprint("test", lambda: "after the install") == "after the install"
-    stamp._installation.cache_clear()
+    install._installation.cache_clear()
+    assert install.installed_fingerprint("test", lambda: "after the install") == "after the install"
+    install._installation.cache_clear()
 
 
 @pytest.mark.usefixtures("settled_at_once")
 def test_a_quick_rebuild_that_fails_drops_its_base(tmp_path: Path) -> None:
-    from blogen.errors import BlogenError
+    from blogen.core.errors import BlogenError
 
     # "Two" and "two" are one tag, written two ways: a warning, which --strict turns into a failure.
     root = write_site(tmp_path / "site", BASE.replace("tags: [two]", "tags: [Two]"))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import read
 
-from blogen.build import BuildReport
-from blogen.errors import BlogenError
+from blogen.build.pipeline import BuildReport
+from blogen.core.errors import BlogenError
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

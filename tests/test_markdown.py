@@ -11,14 +11,13 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.utils import read_fixture_file
 
-from blogen.config import MarkdownOptions
-from blogen.errors import BlogenError
-from blogen.markdown import (
+from blogen.core.config import MarkdownOptions, check_style
+from blogen.core.errors import BlogenError
+from blogen.markdown.render import (
     Heading,
     LinkRef,
     Rendered,
     alerts_plugin,
-    check_style,
     highlight_css,
     render_markdown,
     slugify,
@@ -229,7 +228,7 @@ def test_task_item_without_a_paragraph_still_gets_a_labelled_checkbox() -> None:
 
 
 def _class_of(ttype: object, light: str = "xcode", dark: str = "github-dark") -> str:
-    from blogen.highlight import palette
+    from blogen.markdown.highlight import palette
 
     return palette(light, dark).class_of(ttype)
 
@@ -411,8 +410,8 @@ def test_info_string_cannot_inject_markup() -> None:
 def test_pygments_is_not_imported_for_documents_without_languages() -> None:
     code = (
         "import sys\n"
-        "from blogen.config import MarkdownOptions\n"
-        "from blogen.markdown import render_markdown\n"
+        "from blogen.core.config import MarkdownOptions\n"
+        "from blogen.markdown.render import render_markdown\n"
         "render_markdown('# Hi\\n\\n```\\nplain\\n```\\n\\n    indented\\n', MarkdownOptions(), path='x')\n"
         "assert 'pygments' not in sys.modules, 'pygments imported'\n"
         "render_markdown('```python\\nx\\n```\\n', MarkdownOptions(), path='x')\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import write_site
 from test_server import SITE, builds, make_server, request, serve_process, wait_until
 
-from blogen.server import DevServer
+from blogen.serve.server import DevServer
 
 __all__ = ["make_server"]  # the fixture, imported so pytest finds it here
 Make = Callable[..., tuple[DevServer, list[str]]]

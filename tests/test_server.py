@@ -20,11 +20,11 @@ from urllib.parse import urljoin
 import pytest
 from conftest import write_site
 
-from blogen.build import BuildReport, build_site
-from blogen.devbuild import BuildOutcome
-from blogen.httpd import host_allowed, resolve_path
-from blogen.livereload import page_update, stylesheet_hrefs, without_stylesheet_hrefs
-from blogen.server import DevServer, PortBusy, serve
+from blogen.build.pipeline import BuildReport, build_site
+from blogen.serve.httpd import host_allowed, resolve_path
+from blogen.serve.livereload import page_update, stylesheet_hrefs, without_stylesheet_hrefs
+from blogen.serve.loop import BuildOutcome
+from blogen.serve.server import DevServer, PortBusy, serve
 
 DEADLINE = 10.0
 
@@ -465,7 +465,7 @@ def test_stop_is_quick_and_leaves_nothing(tmp_path: Path) -> None:
 @contextmanager
 def serve_process(root: Path, tmp: Path) -> Iterator[subprocess.Popen[str]]:
     """``serve`` in a real process with its own TMPDIR, yielded once it says it is serving."""
-    code = ("import sys; from pathlib import Path; from blogen.server import serve; "
+    code = ("import sys; from pathlib import Path; from blogen.serve.server import serve; "
             "sys.exit(serve(Path(sys.argv[1]), port=0, echo=lambda s: print(s, flush=True)))")
     with subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True,
                           env={**os.environ, "TMPDIR": str(tmp)}) as proc:

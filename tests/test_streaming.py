@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import assert_like_fresh_build, rewritten, snapshot, write_site
 
-import blogen.write
-from blogen.build import build_site
-from blogen.errors import BlogenError
-from blogen.mdcache import PARALLEL_THRESHOLD
-from blogen.write import output_lock, staged_output, write_outputs
+import blogen.output.writer
+from blogen.build.markdown import PARALLEL_THRESHOLD
+from blogen.build.pipeline import build_site
+from blogen.core.errors import BlogenError
+from blogen.output.writer import output_lock, staged_output, write_outputs
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -29,7 +29,7 @@ def _posts(n: int, word: str) -> str:
 def every_page_written_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Write each changed page into the spare as soon as it is handed over (normally they go in batches
     of a few MB, more than these small sites have), so a failure comes after pages were really written."""
-    monkeypatch.setattr(blogen.write, "_BATCH_BYTES", 1)
+    monkeypatch.setattr(blogen.output.writer, "_BATCH_BYTES", 1)
 
 
 # Each breaks a page rendered after the posts (the archive, the 404 page), or fails only once every
@@ -84,7 +84,7 @@ def test_every_write_into_the_spare_holds_the_output_lock(tmp_path: Path, cli: C
     root = write_site(tmp_path / "site", _posts(10, "old"))
     assert cli("build", "--root", str(root), "-q")[0] == 0
     write_site(root, _posts(10, "new"))
-    real = blogen.write._replace_with_data
+    real = blogen.output.writer._replace_with_data
     writes: list[Path] = []
 
     def checked(target: Path, data: bytes | Path) -> None:
@@ -93,7 +93,7 @@ def test_every_write_into_the_spare_holds_the_output_lock(tmp_path: Path, cli: C
         writes.append(target)
         real(target, data)
 
-    monkeypatch.setattr(blogen.write, "_replace_with_data", checked)
+    monkeypatch.setattr(blogen.output.writer, "_replace_with_data", checked)
     code, _, err = cli("build", "--root", str(root), "-q")
     assert code == 0, err
     assert len(writes) >= 10

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from conftest import read, snapshot, write_site
 
-from blogen.build import BuildReport
-from blogen.errors import BlogenError
-from blogen.write import output_lock
+from blogen.build.pipeline import BuildReport
+from blogen.core.errors import BlogenError
+from blogen.output.writer import output_lock
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

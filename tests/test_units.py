@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from blogen.config import load_config
-from blogen.errors import BlogenError
-from blogen.frontmatter import split_source, validate
-from blogen.pagelinks import relative_links
-from blogen.urls import check_permalink, check_slug, expand_permalink, output_path, slugify
-from blogen.write import MARKER, write_outputs
+from blogen.content.frontmatter import split_source, validate
+from blogen.core.config import load_config
+from blogen.core.errors import BlogenError
+from blogen.core.urls import check_permalink, check_slug, expand_permalink, output_path, slugify
+from blogen.output.writer import MARKER, write_outputs
+from blogen.render.pagelinks import relative_links
 
 
 @pytest.mark.parametrize(("text", "slug"), [

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from watchdog.observers.api import BaseObserver
 
-from blogen.content import is_editor_noise
-from blogen.watch import ChangeSet, Watcher, site_path
+from blogen.content.sources import is_editor_noise
+from blogen.serve.watch import ChangeSet, Watcher, site_path
 
 DEADLINE = 10.0
 

@@ -1,0 +1,161 @@
+"""The Markdown of a build's documents: from the cache (``blogen.incremental.cache``) where it has them,
+else rendered, in worker processes when there are many."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from blogen.content.sources import SOURCE_SUFFIXES, Document
+from blogen.core.config import Config, MarkdownOptions
+from blogen.core.errors import BlogenError, Problem
+from blogen.incremental.cache import CACHE_DIR, cache_key, entry_from_text, entry_text, read_cache, write_cache
+from blogen.markdown.render import Rendered, render_markdown
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+log = logging.getLogger(__name__)
+
+# Below this many uncached documents, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 64
+
+
+Job = tuple[str, str, int, bool, MarkdownOptions, Path, str]
+
+
+def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
+    """Render one document and store it in the cache; returns it with its cache entry's text."""
+    body, source, first_line, take_title, options, root, key = job
+    try:
+        rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
+    except BlogenError as exc:
+        return exc
+    text = entry_text(rendered)
+    write_cache(root, key, text)
+    return rendered, text
+
+
+def _render_one(job: Job) -> Rendered | BlogenError:
+    """In this process: render one document and store it in the cache."""
+    outcome = _render_and_store(job)
+    return outcome if isinstance(outcome, BlogenError) else outcome[0]
+
+
+def _render_in_worker(job: Job) -> str | BlogenError:
+    """In a worker process: render one document, store it in the cache, and return the entry's text.
+
+    Workers write the cache so that runs in parallel too. The result goes back as text for the
+    main thread to decode: unpickled into a Rendered, its strings would be allocated by the
+    executor's result thread, from a malloc arena of that thread's own that never reuses the memory
+    the main thread frees meanwhile (each source's text, once its job is done).
+    """
+    outcome = _render_and_store(job)
+    return outcome if isinstance(outcome, BlogenError) else outcome[1]
+
+
+def worker_count(jobs: int | None) -> int:
+    """How many Markdown worker processes ``--jobs`` asks for (default: one per core)."""
+    return jobs if jobs is not None else (os.cpu_count() or 1)
+
+
+def ready() -> None:
+    """A task that does nothing: submitting it makes the executor fork its workers."""
+
+
+def cold_and_big(config: Config, jobs: int | None) -> bool:
+    """Whether this build is all but certain to want Markdown worker processes: the cache holds nothing
+    yet and ``content/`` has at least ``PARALLEL_THRESHOLD`` Markdown files (counting stops there)."""
+    if worker_count(jobs) < 2:
+        return False
+    try:
+        with os.scandir(config.root / CACHE_DIR / "markdown") as entries:
+            if next(entries, None) is not None:
+                return False
+    except OSError:
+        pass
+    found = 0
+    for _top, _dirs, files in os.walk(config.root / "content"):
+        found += sum(1 for name in files if name.endswith(SOURCE_SUFFIXES))
+        if found >= PARALLEL_THRESHOLD:
+            return True
+    return False
+
+
+Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
+
+
+def render_documents(config: Config, documents: Sequence[Document], jobs: int | None,
+                     memo: dict[str, Rendered] | None = None,
+                     progress: Progress | None = None, pool: ProcessPoolExecutor | None = None,
+                     prune: bool = True) -> tuple[dict[str, Rendered], int]:
+    """Markdown of every document, from the cache where possible; returns (results, number rendered).
+
+    ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
+    keyed like the disk cache, so it is exactly as fresh. ``pool``: worker processes to use (started
+    early by the caller; see ``_model``), else they are started here when there is enough to do.
+
+    When ``documents`` is a list, its documents are replaced by copies without their text as the
+    work is handed out, so each source's text can be freed as soon as its HTML is back instead of
+    all of it staying until the end (45 MB at 5,000 posts): the caller gives up the text and keeps
+    the rest. ``prune`` drops memo entries this call did not use; the quick rebuild, which passes
+    only the changed documents, keeps the others.
+    """
+    options = config.markdown
+    results: dict[str, Rendered] = {}
+    todo: list[tuple[str, str]] = []  # (source, cache key)
+    work: list[Job] = []
+    used: set[str] = set()
+    options_repr = repr(options)
+    for i, doc in enumerate(documents):
+        key = cache_key(doc, options_repr)
+        used.add(key)
+        hit = memo.get(key) if memo is not None else None
+        if hit is None:
+            hit = read_cache(config.root, key)
+            if hit is not None and memo is not None:
+                memo[key] = hit
+        if hit is not None:
+            results[doc.source] = hit
+        else:
+            todo.append((doc.source, key))
+            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, options, config.root, key))
+        if isinstance(documents, list):
+            documents[i] = replace(doc, body="")
+    total = len(work)
+    workers = worker_count(jobs)
+    outcomes: list[Rendered | BlogenError] = []
+    if pool is not None or (workers > 1 and total >= PARALLEL_THRESHOLD):
+        from concurrent.futures import ProcessPoolExecutor  # multiprocessing costs 20 ms to import
+
+        with pool or ProcessPoolExecutor(max_workers=workers) as executor:
+            texts = executor.map(_render_in_worker, work, chunksize=max(1, min(64, total // (workers * 8))))
+            work.clear()  # every job is queued: the executor holds its text until its result is back
+            for text in texts:
+                outcomes.append(entry_from_text(text) if isinstance(text, str) else text)
+                if progress is not None:
+                    progress("rendering Markdown", len(outcomes), total)
+    else:
+        work.reverse()
+        while work:  # popped, so each source's text is freed once rendered
+            outcomes.append(_render_one(work.pop()))
+            if progress is not None:
+                progress("rendering Markdown", len(outcomes), total)
+    problems: list[Problem] = []
+    for (source, key), outcome in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, BlogenError):
+            problems.extend(outcome.problems)
+            continue
+        results[source] = outcome
+        if memo is not None:
+            memo[key] = outcome
+    if problems:
+        raise BlogenError(problems)
+    if memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
+        for key in [k for k in memo if k not in used]:
+            del memo[key]
+    return results, total

@@ -1,0 +1,270 @@
+"""The command line; the only module that prints."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from blogen import __version__
+from blogen.cli.terminal import person_watching, print_problems, root_option, shown
+
+if TYPE_CHECKING:
+    from blogen.incremental.record import Inputs
+
+
+def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, Inputs]:
+    """Whether the last build already made this exact site (then its warnings are printed again),
+    and the digest of the inputs for the build to record.
+
+    Uses only the standard library: the point is to skip loading the pipeline at all.
+    """
+    from datetime import UTC, datetime
+
+    from blogen.incremental.record import build_options, up_to_date
+
+    warnings, key = up_to_date(root.resolve(), build_options(drafts, base_url, output), datetime.now(UTC))
+    if warnings is None or (strict and warnings):
+        return False, key
+    for line in warnings:
+        click.echo(shown(root, line), err=True)
+    return True, key
+
+
+T = TypeVar("T")
+
+
+def _guarded(root: Path, verbose: bool, what: str, consequence: str, action: Callable[[], T],
+             settle: Callable[[], None] = lambda: None) -> T:
+    """Run a command's work: site problems become ``path:line: message`` lines and exit code 1,
+    anything else is reported as a bug in one line (a traceback only with -v). ``settle`` runs
+    first either way (it clears a progress line)."""
+    from blogen.core.errors import BlogenError
+
+    try:
+        result = action()
+    except BlogenError as exc:
+        settle()
+        print_problems(root, exc.problems)
+        n = sum(1 for p in exc.problems if p.severity == "error")
+        click.echo(f"{what} failed: {n} error{'s' if n != 1 else ''}{consequence}", err=True)
+        raise SystemExit(1) from None
+    except Exception as exc:
+        settle()
+        if verbose:
+            raise
+        click.echo(f"blogen: internal error: {type(exc).__name__}: {exc} (this is a bug; run with -v for details)", err=True)
+        raise SystemExit(1) from None
+    settle()
+    return result
+
+
+class _ProgressLine:
+    """A self-overwriting ``rendering pages 1234/5000`` line on a terminal, at most ten updates a second.
+
+    Only on an interactive terminal and outside CI: piped output and logs stay clean.
+    """
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        click.echo(f"\r\033[K{what} {done}/{total}", nl=False, err=True)
+
+    def end(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+def _progress_line() -> _ProgressLine | None:
+    return _ProgressLine() if person_watching() else None
+
+
+def _end_progress(progress: _ProgressLine | None) -> None:
+    if progress is not None:
+        progress.end()
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("blogen").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="blogen", message="%(prog)s %(version)s")
+def cli() -> None:
+    """blogen: a static blog generator for technical notes.
+
+    \b
+    Examples:
+      blogen build                  render the site in this folder into output/
+      blogen build --drafts -v      include drafts, show details
+      blogen check --external       validate everything, including external links
+    """
+
+
+@cli.command()
+@root_option
+@click.option("--drafts", is_flag=True, help="Include drafts and posts dated in the future.")
+@click.option("--output", "-o", metavar="DIR", help="Write here instead of the configured output folder.")
+@click.option("--base-url", metavar="URL", help="Override base_url (e.g. for a staging host).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Worker processes for Markdown (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--verbose", "-v", is_flag=True, help="Print details, and a traceback on internal errors.")
+def build(root: Path, drafts: bool, output: str | None, base_url: str | None, strict: bool, jobs: int | None,
+          quiet: bool, verbose: bool) -> None:
+    """Render the site into output/.
+
+    Nothing in the output folder changes unless the whole build succeeds; files whose bytes are
+    unchanged are left untouched.
+
+    \b
+    Example:
+      blogen build --root ~/notes --base-url https://staging.example.org/
+    """
+    _setup_logging(verbose)
+    start = time.perf_counter()
+    same, key = _unchanged(root, drafts, base_url, output, strict)
+    if same:
+        if not quiet:
+            click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
+        return
+    from blogen.build.pipeline import build_site
+
+    progress = _progress_line() if not quiet else None
+    report = _guarded(root, verbose, "build", "; output left unchanged",
+                      lambda: build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict,
+                                         input_key=key, progress=progress),
+                      settle=lambda: _end_progress(progress))
+    print_problems(root, report.warnings)
+    if quiet:
+        return
+    site = report.site
+    out = shown(report.output, ".")
+    out = os.path.normpath(out)
+    n_posts, n_pages, n_tags = len(site.posts), len(site.pages), len(site.tags)
+    click.echo(
+        f"built {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)}, "
+        f"{n_tags} tag{'s' * (n_tags != 1)} into {out}/ in {report.seconds:.2f} s: "
+        f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
+    )
+    if site.next_scheduled is not None:
+        when, source = site.next_scheduled
+        click.echo(f"next scheduled post goes live {when.strftime('%Y-%m-%d %H:%M %Z').strip()} ({source}); build again then to publish it")
+    if verbose:
+        click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache; "
+                   f"pages: {report.pages_kept} kept without rendering (their inputs did not change)")
+        for rel in report.written:
+            click.echo(f"  wrote {rel}")
+        for rel in report.removed:
+            click.echo(f"  removed {rel}")
+
+
+@cli.command()
+@root_option
+@click.option("--drafts", is_flag=True, help="Check drafts and future-dated posts too.")
+@click.option("--base-url", metavar="URL", help="Override base_url.")
+@click.option("--external", is_flag=True, help="Also fetch external links (concurrently, cached for a day).")
+@click.option("--strict", is_flag=True, help="Fail on warnings and on unreachable (not just dead) external links.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+              help="Per-request timeout for --external.")
+@click.option("--verbose", "-v", is_flag=True, help="Print a traceback on internal errors.")
+def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict: bool, timeout: float, verbose: bool) -> None:
+    """Check everything a build checks (front matter, links, images, templates, feeds) without writing.
+
+    Also lists bundle files nothing links to. Exits with 1 when there are errors.
+
+    \b
+    Examples:
+      blogen check
+      blogen check --external --timeout 5
+    """
+    _setup_logging(verbose)
+    from blogen.build.check import check_site
+    report = _guarded(root, verbose, "check", "",
+                      lambda: check_site(root, drafts=drafts, base_url=base_url, external=external, strict=strict,
+                                         timeout=timeout))
+    print_problems(root, report.problems)
+    errors = sum(1 for p in report.problems if p.severity == "error")
+    warnings = len(report.problems) - errors
+    site = report.prepared.site
+    ext = f", {report.external} external URL{'s' * (report.external != 1)} fetched" if external else ""
+    n_posts, n_pages = len(site.posts), len(site.pages)
+    click.echo(f"checked {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)} and {report.links} "
+               f"link{'s' * (report.links != 1)}{ext}: "
+               f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    if errors:
+        raise SystemExit(1)
+
+
+@cli.command()
+@root_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes the site to the network.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port; when busy the next free one is used, unless the port was given explicitly.")
+@click.option("--no-drafts", is_flag=True, help="Leave out drafts and future-dated posts.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@click.option("--poll", is_flag=True, help="Poll for changes instead of using inotify.")
+@click.option("--verbose", "-v", is_flag=True, help="Log details.")
+@click.pass_context
+def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool, open_browser: bool, poll: bool,
+          verbose: bool) -> None:
+    """Build with drafts, serve on 127.0.0.1, and reload the browser on every save.
+
+    The site is built into a private temporary folder (never output/). While a rebuild runs,
+    requests wait for it; each open page reloads once if it changed, a CSS-only change swaps the
+    stylesheet in place, and a build error shows over the last good page until it is fixed.
+
+    \b
+    Examples:
+      blogen serve
+      blogen serve --port 4000 --open
+    """
+    import warnings
+
+    from click.core import ParameterSource
+
+    _setup_logging(verbose)
+    # watchdog 7 warns when a folder appears inside one whose recursive watch is still being set up; harmless.
+    warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
+    from blogen.serve.server import serve as run
+
+    explicit = ctx.get_parameter_source("port") is not ParameterSource.DEFAULT
+    raise SystemExit(run(root, host=host, port=port, port_explicit=explicit, drafts=not no_drafts,
+                         open_browser=open_browser, poll=poll, echo=click.echo))
+
+
+def _register_authoring() -> None:
+    from blogen.cli.authoring import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register_authoring()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``blogen`` script; returns the exit code."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="blogen", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

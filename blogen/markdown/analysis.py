@@ -1,0 +1,274 @@
+"""One pass over a parsed document's tokens: the facts the site needs besides the HTML, and the rewrites they imply.
+
+The pass validates fence options, turns captioned images into figures and task items into
+checkboxes, counts words and collects links and the first image; then headings get unique
+ids (``{#custom-id}`` first) and their self-links. The parser and the render rules that draw
+these tokens are in ``blogen.markdown.parser``; the two meet only in token types and ``meta`` keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from markdown_it.token import Token
+
+from blogen.core.config import MarkdownOptions
+from blogen.core.errors import BlogenError, Problem
+from blogen.markdown.fences import CodeOptions, parse_info
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading as the table of contents and the fragment-link checker need it."""
+
+    level: int
+    id: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRef:
+    """A link or image target, kept as written so the link checker can report it in the author's words."""
+
+    target: str
+    line: int
+    is_image: bool
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def plain_text(children: Sequence[Token] | None) -> str:
+    """What a reader sees of some inline markup, as one line of plain text."""
+    parts: list[str] = []
+    for child in children or ():
+        if child.type in ("text", "text_special", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(plain_text(child.children))
+    return " ".join("".join(parts).split())
+
+
+def _count_words(children: Sequence[Token]) -> int:
+    """Words of prose: markup joins text (``foo*bar*`` is one word), code and breaks separate it."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "text_special"):
+            parts.append(child.content)
+        elif child.type not in (
+            "em_open",
+            "em_close",
+            "strong_open",
+            "strong_close",
+            "s_open",
+            "s_close",
+            "link_open",
+            "link_close",
+        ):
+            parts.append(" ")
+    return _count_prose("".join(parts))
+
+
+_PROSE_WORD_RE = re.compile(r"\S*[^\W_]\S*")  # a run of non-space with at least one letter or digit
+
+
+def _count_prose(text: str) -> int:
+    """Whitespace-separated words, ignoring lone punctuation such as a spaced dash."""
+    return len(_PROSE_WORD_RE.findall(text))
+
+
+def _count_breaks(children: Sequence[Token] | None) -> int:
+    total = 0
+    for child in children or ():
+        if child.type in ("softbreak", "hardbreak"):
+            total += 1
+        elif child.type == "html_inline":
+            total += child.content.count("\n")
+        elif child.type == "image":
+            total += _count_breaks(child.children)
+    return total
+
+
+def _is_figure(tokens: Sequence[Token], i: int) -> bool:
+    """A paragraph holding nothing but one image with a title."""
+    if i + 2 >= len(tokens) or tokens[i + 1].type != "inline" or tokens[i + 2].type != "paragraph_close":
+        return False
+    children = tokens[i + 1].children or []
+    return len(children) == 1 and children[0].type == "image" and bool(children[0].attrGet("title"))
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What one pass over a document's tokens has gathered so far; mutable, but local to one call."""
+
+    md: MarkdownIt
+    words: int = 0
+    first_image: str | None = None
+    links: list[LinkRef] = field(default_factory=list)
+
+    def inline(self, token: Token, line: int) -> None:
+        children = token.children or []
+        self.words += _count_words(children)
+        for child in children:
+            if child.type == "link_open":
+                self.links.append(LinkRef(self.target(child, "href"), line, False))
+            elif child.type == "image":
+                src = self.target(child, "src")
+                self.links.append(LinkRef(src, line, True))
+                if self.first_image is None:
+                    self.first_image = src
+                line += _count_breaks(child.children)
+            elif child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "html_inline":
+                line += child.content.count("\n")
+
+    def target(self, token: Token, attr: str) -> str:
+        # markdown-it percent-encodes destinations; undo that so targets read as written.
+        value = str(token.attrGet(attr) or "")
+        return self.md.normalizeLinkText(value) if value else value
+
+
+def analyse(
+    md: MarkdownIt,
+    tokens: list[Token],
+    options: MarkdownOptions,
+    path: str,
+    first_line: int,
+) -> tuple[list[Token], _Walk, list[tuple[Token, Token, Token]], int | None]:
+    """One pass that validates fences, rewrites figures and task items, and gathers facts."""
+    walk = _Walk(md)
+    problems: list[Problem] = []
+    headings: list[tuple[Token, Token, Token]] = []
+    out: list[Token] = []
+    more_at: int | None = None
+    block_line = first_line
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.map is not None:
+            block_line = token.map[0] + first_line
+        kind = token.type
+        if kind == "inline":
+            walk.inline(token, block_line)
+        elif kind == "heading_open" and i + 2 < len(tokens):
+            headings.append((token, tokens[i + 1], tokens[i + 2]))
+        elif kind == "fence":
+            info = unescapeAll(token.info).strip() if token.info else ""
+            code, errors = parse_info(info, token.content, options.line_numbers)
+            problems.extend(Problem(path, block_line, message) for message in errors)
+            token.meta["code"] = code
+        elif kind == "code_block":
+            token.meta["code"] = CodeOptions(lang="", linenos=options.line_numbers)
+        elif kind == "list_item_open" and "checked" in token.meta:
+            checked = bool(token.meta.pop("checked"))
+            box = Token("task_checkbox", "input", 0, meta={"checked": checked})
+            if i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open" and tokens[i + 2].type == "inline":
+                inline = tokens[i + 2]
+                children = inline.children or []
+                text = plain_text(children)
+                if text and not any(c.type == "html_inline" for c in children):
+                    # The item's own text names the box: not written a second time as an aria-label.
+                    # (Raw HTML might hold a control or a label, which a label may not contain.)
+                    box.meta["wrap"] = True
+                    inline.children = [box, *children, Token("task_label_close", "label", -1)]
+                else:
+                    box.meta["label"] = text
+                    inline.children = [box, *children]
+            else:
+                box.block = True
+                out.append(token)
+                out.append(box)
+                i += 1
+                continue
+        elif kind == "paragraph_open" and _is_figure(tokens, i):
+            inline = tokens[i + 1]
+            walk.inline(inline, block_line)
+            image = (inline.children or [])[0]
+            caption = str(image.attrGet("title"))
+            walk.words += _count_prose(caption)
+            if image.attrs:
+                image.attrs.pop("title", None)
+            out.append(
+                Token("figure", "figure", 0, children=[image], content=caption, block=True, level=token.level, map=token.map)
+            )
+            i += 3
+            continue
+        elif kind == "more_marker" and token.level == 0 and more_at is None:
+            more_at = len(out)
+        out.append(token)
+        i += 1
+    if problems:
+        raise BlogenError(problems)
+    return out, walk, headings, more_at
+
+
+# --------------------------------------------------------------------------- heading ids
+
+_SLUG_WORD_RE = re.compile(r"[^\W_]+")  # runs of characters for which str.isalnum() is true
+
+
+def slugify(text: str) -> str:
+    """The id a heading with this text gets: lower-case alphanumeric runs joined by ``-``, or ``section``.
+
+    Non-ASCII letters are kept (browsers handle them in fragments and they keep
+    non-English headings readable); everything else separates words.
+    """
+    return "-".join(_SLUG_WORD_RE.findall(text.lower())) or "section"
+
+
+# Inline content that may sit inside a link: a heading made of only these is its own self-link.
+# Links, footnote references and raw HTML (which may hold a link or leave an element open) may not.
+_LINKABLE = frozenset({
+    "text", "text_special", "code_inline", "softbreak", "hardbreak", "image",
+    "em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close",
+})
+
+
+def assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], first_line: int) -> list[Heading]:
+    """Give every heading a unique id; explicit ``{#id}``s are claimed first so they never get a suffix
+    because of an earlier automatic id."""
+    used = set(reserved)
+    next_suffix: dict[str, int] = {}
+
+    def unique(base: str) -> str:
+        if base not in used:
+            used.add(base)
+            return base
+        n = next_suffix.get(base, 0)
+        while True:
+            n += 1
+            candidate = f"{base}-{n}"
+            if candidate not in used:
+                break
+        next_suffix[base] = n
+        used.add(candidate)
+        return candidate
+
+    texts = [plain_text(inline.children) for _, inline, _ in headings]
+    ids: list[str | None] = [None] * len(headings)
+    for k, (opener, _, _) in enumerate(headings):
+        custom = opener.meta.get("custom_id")
+        if isinstance(custom, str) and custom:
+            ids[k] = unique(custom)
+    result: list[Heading] = []
+    for k, (opener, inline, closer) in enumerate(headings):
+        ident = ids[k] or unique(slugify(texts[k]))
+        level = int(opener.tag[1:]) if opener.tag[1:].isdigit() else 1
+        opener.attrSet("id", ident)
+        if level >= 2 and texts[k] and all(c.type in _LINKABLE for c in inline.children or ()):
+            opener.meta["link"] = ident  # the heading's own text links to it
+            closer.meta["link"] = True
+        elif level >= 2:
+            closer.meta["anchor"] = ident  # text that cannot sit inside a link: a "#" link after it
+            closer.meta["label"] = texts[k]
+        line = (opener.map[0] if opener.map else 0) + first_line
+        result.append(Heading(level, ident, texts[k], line))
+    return result

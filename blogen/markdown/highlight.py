@@ -1,0 +1,356 @@
+"""Everything that touches Pygments, kept in its own module so that importing it is the only way Pygments gets loaded.
+
+``blogen.markdown.fences`` imports this module lazily, the first time a document has a fenced
+block with a language (and ``blogen.markdown.render`` when the site CSS is written), because importing Pygments and
+looking lexers up costs tens of milliseconds that a build without code should not pay.
+
+Classes
+-------
+Code is not marked up with Pygments' own classes (one per token type: ``k``, ``kd``, ``kt``,
+``nf``, ...) but with blogen's short classes ``t0``, ``t1``, ... (the theme contract; see
+``Palette``). A class stands for one *pair* of looks, the one the light style gives a token
+and the one the dark style gives it, so every token type both styles draw alike shares one
+class, a token that both styles leave at the block's own text colour gets no span at all,
+and neighbouring tokens with the same class share one span. The HTML of a block therefore
+depends on the two styles, which are part of the Markdown cache key (``MarkdownOptions``),
+and the CSS holds one rule per class and scheme instead of one per token type.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
+from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
+from pygments.token import STANDARD_TYPES, Token, Whitespace  # type: ignore[import-untyped]
+from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+
+from blogen.core.config import check_style
+
+logger = logging.getLogger(__name__)
+
+# The CSS scope of the block rules; fences.py emits the matching wrapper. Token rules are
+# written as bare `.tN`: the classes are blogen's own, appear only inside code blocks, and
+# the theme contract (README, "Code markup") keeps the names `t...` for them.
+SCOPE = ".highlight"
+CLASS_PREFIX = "t"
+
+# Properties a token can get from a Pygments style, in the order Pygments writes them, and
+# the value that takes a light-scheme setting back off in the dark scheme.
+_RESET = {
+    "color": "inherit",
+    "font-weight": "inherit",
+    "font-style": "inherit",
+    "text-decoration": "none",
+    "background": "none",
+    "border": "0",
+}
+# Properties that show on a run of spaces (the rest only change how glyphs look).
+_SOLID = frozenset({"text-decoration", "background", "border"})
+
+Decls = tuple[tuple[str, str], ...]
+_HEX = re.compile(r"[0-9a-f]{3}|[0-9a-f]{6}")
+
+
+@lru_cache(maxsize=256)
+def _lexer(name: str) -> Any:
+    """The lexer for a fence language, or None; cached because unknown names make Pygments scan plugins.
+
+    ``stripnl=False`` keeps leading and trailing blank lines, so Pygments' line numbering
+    matches the block's (``hl_lines`` was validated against the block's own lines).
+    """
+    try:
+        return get_lexer_by_name(name, stripnl=False, ensurenl=True)
+    except ClassNotFound:
+        return None
+    except Exception:  # a broken third-party lexer plugin must not fail the build
+        logger.warning("Pygments failed to load a lexer for %r; showing the code unhighlighted", name, exc_info=True)
+        return None
+
+
+def has_lexer(lang: str) -> bool:
+    """Whether Pygments knows the language name (aliases are case-insensitive)."""
+    return _lexer(lang.lower()) is not None
+
+
+# --------------------------------------------------------------------------- the palette
+
+
+def _colour(value: str) -> str:
+    """A Pygments colour (``A90D91``) as short lower-case CSS (``#a90d91``, ``#fff``); other values as given."""
+    value = value.lower()
+    if not _HEX.fullmatch(value):
+        return value  # `transparent`, `var(...)`: what a third-party style may use for a background
+    if len(value) == 6 and value[0::2] == value[1::2]:
+        value = value[0::2]
+    return "#" + value
+
+
+def _decls(ndef: dict[str, Any], base: dict[str, Any]) -> Decls:
+    """What a style sets on a token beyond what the whole block already has (Pygments' own CSS mapping)."""
+    out: list[tuple[str, str]] = []
+    if ndef["color"] and (not base["color"] or ndef["color"].lower() != base["color"].lower()):
+        out.append(("color", _colour(ndef["color"])))
+    if ndef["bold"] and not base["bold"]:
+        out.append(("font-weight", "700"))
+    if ndef["italic"] and not base["italic"]:
+        out.append(("font-style", "italic"))
+    if ndef["underline"] and not base["underline"]:
+        out.append(("text-decoration", "underline"))
+    if ndef["bgcolor"]:
+        out.append(("background", _colour(ndef["bgcolor"])))
+    if ndef["border"]:
+        out.append(("border", f"1px solid {_colour(ndef['border'])}"))
+    return tuple(out)
+
+
+def _css(decls: Iterable[tuple[str, str]]) -> str:
+    return ";".join(f"{prop}:{value}" for prop, value in decls)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scheme:
+    """One Pygments style as the CSS of a block and a look per token type."""
+
+    block: Decls  # background and text colour of the whole block
+    looks: dict[Any, Decls]  # token type -> declarations, for every type the style resolves itself
+
+    @classmethod
+    def load(cls, name: str, types: Iterable[Any]) -> _Scheme:
+        style = get_style_by_name(name)
+        base = style.style_for_token(Token)
+        block = [("background", _colour(style.background_color.lstrip("#")))] if style.background_color else []
+        if base["color"]:
+            block.append(("color", _colour(base["color"])))
+        looks = {}
+        for ttype in types:
+            known = ttype
+            while not style.styles_token(known) and known.parent is not None:
+                known = known.parent
+            looks[ttype] = _decls(style.style_for_token(known), base)
+        return cls(tuple(block), looks)
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """Two Pygments styles (light, dark) as blogen's short token classes and their CSS.
+
+    Every token type either style knows, or Pygments names, is given the pair of looks it gets
+    in the two styles (what it sets beyond the block's own colours); each distinct pair that
+    is not "nothing in both" becomes a class ``t0``, ``t1``, ... in a fixed order, so the names
+    depend only on the two styles. Other token types take the class of their nearest known
+    parent, as Pygments' own CSS cascade would give them.
+    """
+
+    light: _Scheme
+    dark: _Scheme
+    classes: dict[Any, str]  # token type -> class; "" for no span
+    rules: dict[str, tuple[Decls, Decls]]  # class -> (light looks, dark looks)
+    solid: frozenset[str]  # classes whose look shows on spaces (background, underline, border)
+    _lookup: dict[Any, str] = field(default_factory=dict)
+
+    def class_of(self, ttype: Any) -> str:
+        found = self._lookup.get(ttype)
+        if found is None:
+            known = ttype
+            while known not in self.classes:
+                known = known.parent
+            found = self._lookup[ttype] = self.classes[known]
+        return found
+
+
+@lru_cache(maxsize=8)
+def palette(light: str, dark: str) -> Palette:
+    """The palette of two installed styles; raises ValueError for a style Pygments does not have."""
+    for name in (light, dark):
+        if not check_style(name):
+            raise ValueError(f"unknown Pygments style {name!r}")
+    types: set[Any] = set(STANDARD_TYPES)
+    for name in (light, dark):
+        types.update(ttype for ttype, _ in get_style_by_name(name))
+    ordered = sorted(types)  # token types sort as tuples: Token, Token.Comment, Token.Comment.Hashbang, ...
+    schemes = (_Scheme.load(light, ordered), _Scheme.load(dark, ordered))
+    names: dict[tuple[Decls, Decls], str] = {}
+    classes: dict[Any, str] = {}
+    for ttype in ordered:
+        pair = (schemes[0].looks[ttype], schemes[1].looks[ttype])
+        if pair == ((), ()) or (ttype in Whitespace and not _shows_on_spaces(pair)):
+            classes[ttype] = ""  # nothing to show, or nothing that would show on spaces
+            continue
+        if pair not in names:
+            names[pair] = f"{CLASS_PREFIX}{_base36(len(names))}"
+        classes[ttype] = names[pair]
+    rules = {name: pair for pair, name in names.items()}
+    solid = frozenset(name for name, pair in rules.items() if _shows_on_spaces(pair))
+    return Palette(schemes[0], schemes[1], classes, rules, solid)
+
+
+def _shows_on_spaces(pair: tuple[Decls, Decls]) -> bool:
+    return any(prop in _SOLID for prop, _ in pair[0] + pair[1])
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = digits[n % 36]
+    while n >= 36:
+        n //= 36
+        out = digits[n % 36] + out
+    return out
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _escape(text: str) -> str:
+    # Text content needs only these three; quotes matter in attributes, and code has many.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _pieces(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[tuple[str | None, str]]:
+    """(class, text) of every token, cut at line ends; each line end is a piece ``(None, "\\n")`` of its own.
+
+    Class None marks text whose look would not show: spaces and line ends (a colour, weight or
+    slant is invisible on them), unless their own class draws a background, underline or border.
+    """
+    for ttype, value in tokens:
+        cls = colours.class_of(ttype)
+        for k, piece in enumerate(value.split("\n")):
+            if k:
+                yield None, "\n"
+            if piece:
+                yield (None if piece.isspace() and cls not in colours.solid else cls), piece
+
+
+def _merged(pieces: list[tuple[str | None, str]], solid: frozenset[str]) -> list[tuple[str, str]]:
+    """Runs with neighbours of one class joined; spaces between two runs of one class join them (``static int``)."""
+    after: list[str] = []  # the class of the next piece that is not spaces, for each piece
+    nxt = ""
+    for cls, _ in reversed(pieces):
+        after.append(nxt)
+        if cls is not None:
+            nxt = cls
+    after.reverse()
+    runs: list[tuple[str, list[str]]] = []
+    before = ""
+    for k, (cls, text) in enumerate(pieces):
+        if cls is None:
+            cls = before if before == after[k] and before not in solid else ""
+        else:
+            before = cls
+        if runs and runs[-1][0] == cls:
+            runs[-1][1].append(text)
+        else:
+            runs.append((cls, [text]))
+    return [(cls, "".join(parts)) for cls, parts in runs]
+
+
+def _html(runs: Iterable[tuple[str, str]]) -> str:
+    return "".join(f'<span class="{cls}">{_escape(text)}</span>' if cls else _escape(text) for cls, text in runs)
+
+
+def _tokens(code: str, lang: str) -> list[tuple[Any, str]] | None:
+    """The lexer's tokens, or None when the language is unknown or the lexer fails."""
+    lexer = _lexer(lang.lower())
+    if lexer is None:
+        return None
+    try:
+        return list(lexer.get_tokens(code))
+    except Exception:  # lexers are third-party code; a crash must degrade, not abort
+        logger.warning("Pygments failed to highlight a %r block; showing it unhighlighted", lang, exc_info=True)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Highlighted:
+    """A highlighted block as its lines; ``html`` gives any run of consecutive lines as balanced HTML."""
+
+    lines: list[list[tuple[str | None, str]]]
+    solid: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def html(self, start: int, stop: int) -> str:
+        """Lines ``start`` to ``stop - 1``, each ending in a line end, with every span closed at the end.
+
+        Within the run a span may go on across line ends (``<span class="t1">output 1\noutput 2</span>``),
+        which saves a closing and an opening tag for every line that continues the look of the line
+        before (a console session's output, a long comment). The caller cuts the block where line
+        numbers or highlighted-line wrappers must go around single lines.
+        """
+        pieces: list[tuple[str | None, str]] = []
+        for line in self.lines[start:stop]:
+            pieces.extend(line)
+            pieces.append((None, "\n"))  # joins a run only between two of one class, so the last one is plain
+        return _html(_merged(pieces, self.solid))
+
+
+def highlight_lines(code: str, lang: str, light: str, dark: str) -> Highlighted | None:
+    """``code`` highlighted in the classes of the ``light``/``dark`` palette, or None when ``lang`` is unknown."""
+    tokens = _tokens(code, lang)
+    if tokens is None:
+        return None
+    colours = palette(light, dark)
+    lines: list[list[tuple[str | None, str]]] = [[]]
+    for piece in _pieces(tokens, colours):
+        if piece == (None, "\n"):
+            lines.append([])
+        else:
+            lines[-1].append(piece)
+    if not lines[-1]:
+        lines.pop()  # the line end of the last line
+    return Highlighted(lines, colours.solid)
+
+
+# --------------------------------------------------------------------------- CSS
+
+
+def highlight_css(light: str, dark: str) -> str:
+    """CSS for highlighted code: the light style by default, the dark one under ``prefers-color-scheme: dark``.
+
+    One rule per look and scheme, listing every class that has it. In the dark scheme a class
+    that the light style draws and the dark one leaves alone is set back (``color:inherit``
+    and so on), so it never keeps a light colour on a dark background. Screen only: a page
+    printed from a dark-mode browser keeps light code blocks on paper. No comment is shipped: every
+    page downloads this.
+    """
+    colours = palette(light, dark)
+    out = _block_rules(colours.light.block, ())
+    out.extend(_grouped((name, lt) for name, (lt, _) in colours.rules.items()))
+    out.append("@media screen and (prefers-color-scheme:dark){")
+    out.extend(_block_rules(colours.dark.block, colours.light.block))
+    dark_rules = []
+    for name, (lt, dk) in colours.rules.items():
+        set_here = {prop for prop, _ in dk}
+        resets = tuple((prop, _RESET[prop]) for prop, _ in lt if prop not in set_here)
+        dark_rules.append((name, dk + resets))
+    out.extend(_grouped(dark_rules))
+    out.append("}")
+    # Let the style's colours reach the code even when a theme styles pre/code.
+    out.append(f"{SCOPE} pre,{SCOPE} code{{background:none;color:inherit}}")
+    # Line numbers are for reading only: never copied with the code.
+    # (Their colour is the theme's: dimming them here would break contrast.)
+    out.append(f"{SCOPE} .linenos{{-webkit-user-select:none;user-select:none;padding-right:1ch}}")
+    return "\n".join(out) + "\n"
+
+
+def _block_rules(block: Decls, light: Decls) -> list[str]:
+    """The block's background and colour; in the dark scheme also a reset of a light text colour it does not set."""
+    decls = list(block)
+    if any(p == "color" for p, _ in light) and not any(p == "color" for p, _ in block):
+        decls.append(("color", "inherit"))
+    return [f"{SCOPE}{{{_css(decls)}}}"] if decls else []
+
+
+def _grouped(rules: Iterable[tuple[str, Decls]]) -> list[str]:
+    """Classes with identical declarations share one rule; classes with none get none."""
+    grouped: dict[str, list[str]] = {}
+    for name, decls in rules:
+        if decls:
+            grouped.setdefault(_css(decls), []).append(f".{name}")
+    return [f"{','.join(selectors)}{{{decls}}}" for decls, selectors in grouped.items()]

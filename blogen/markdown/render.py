@@ -1,0 +1,158 @@
+"""Turn the Markdown body of a post into HTML plus the facts the site needs about it (title, headings, links, words).
+
+The dialect is CommonMark with GitHub's extensions (tables, strikethrough, autolinks,
+task lists, footnotes, alerts) and a few of our own: heading ids with ``{#custom-id}``
+and self-links, ``<!-- more -->`` summaries, captioned figures and Pygments highlighting.
+This module is the public API (``render_markdown``, ``Rendered``). The parser and its render
+rules are in ``blogen.markdown.parser``; the pass over the tokens (ids, links, words) is in
+``blogen.markdown.analysis``, which defines ``Heading`` and ``LinkRef`` (re-exported here).
+
+Fenced code info strings
+------------------------
+``LANG`` comes first (it may be omitted), then options separated by spaces or commas,
+optionally wrapped in one pair of braces::
+
+    ```python linenos hl_lines=2,4-6
+    ```python {linenostart=10 hl_lines="2 4-6"}
+    ```js {hl_lines=[2,4], linenos=false}
+    ```{linenos}
+
+``linenos`` (alone, or ``=true/false/yes/no/on/off/1/0``) turns line numbers on or off;
+the default is ``MarkdownOptions.line_numbers``. ``linenostart=N`` numbers from N and
+implies ``linenos`` unless ``linenos=false`` is given too. ``hl_lines`` takes line
+numbers and ranges (``N`` or ``N-M``) separated by commas or spaces, bare, quoted or in
+square brackets; they count from the first line of the block whatever ``linenostart``
+is, and must lie within the block. Any other option, or a malformed value, is an error
+(a misspelt option that silently did nothing would be worse than a failed build).
+An unknown or missing language is shown as escaped plain text; Pygments never guesses.
+
+``Rendered.links``: ``target`` is the destination as the author wrote it, after Markdown
+has resolved entities, backslash escapes and reference definitions; markdown-it's
+percent-encoding is undone, so ``[a](café.md)``, ``[a](caf%C3%A9.md)`` and ``<a b>`` give
+``café.md``, ``café.md`` and ``a b`` (reserved characters such as ``%2F`` stay encoded).
+Refused destinations (``javascript:`` and the like) are not links at all. ``line`` is the
+exact file line of the link, counted from the line breaks before it in its paragraph; it
+can be too small only when an earlier code span, link title or destination in the same
+paragraph spans several lines. Links inside raw HTML are not reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from blogen.core.config import MarkdownOptions
+from blogen.core.errors import BlogenError
+from blogen.markdown.analysis import Heading, LinkRef, analyse, assign_ids, plain_text, slugify
+from blogen.markdown.parser import alerts_plugin, parser
+
+__all__ = [
+    "Heading",
+    "LinkRef",
+    "Rendered",
+    "alerts_plugin",
+    "highlight_css",
+    "render_markdown",
+    "slugify",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The HTML of one document and everything about it that templates and checks need."""
+
+    html: str
+    summary_html: str | None
+    toc: tuple[Heading, ...]
+    headings: tuple[Heading, ...]
+    title: str | None
+    words: int
+    links: tuple[LinkRef, ...]
+    first_image: str | None
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def render_markdown(
+    text: str,
+    options: MarkdownOptions,
+    *,
+    path: str,
+    first_line: int = 1,
+    take_title: bool = False,
+) -> Rendered:
+    """Render one document body; line numbers reported are file lines (``first_line`` is the body's first).
+
+    Raises BlogenError listing every bad fence option; Markdown itself never fails, and
+    any unexpected internal failure is also reported as a BlogenError rather than a crash.
+    With ``take_title`` a leading level-1 heading is removed from the HTML and returned
+    as ``title``; it then counts for nothing else (words, links, headings).
+    """
+    try:
+        return _render(text, options, path=path, first_line=first_line, take_title=take_title)
+    except BlogenError:
+        raise
+    except Exception as exc:  # a bug of ours or of a plugin must not take the whole build down
+        logger.exception("internal error rendering Markdown in %s", path)
+        raise BlogenError.one(path, None, f"could not render Markdown (internal error: {exc!r})") from exc
+
+
+def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, take_title: bool) -> Rendered:
+    md = parser(options.raw_html, options.smart_punctuation)
+    env: dict[str, Any] = {"blogen_styles": (options.highlight_light, options.highlight_dark)}
+    tokens = md.parse(text, env)
+
+    title: str | None = None
+    if take_title and len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
+        title = plain_text(tokens[1].children)
+        tokens = tokens[3:]
+
+    tokens, walk, heading_tokens, more_at = analyse(md, tokens, options, path, first_line)
+
+    # Footnotes use fn<N>/fnref<N>; keep headings off those ids.
+    footnote_count = len(env.get("footnotes", {}).get("list", {}))
+    reserved = {f"{prefix}{n}" for n in range(1, footnote_count + 1) for prefix in ("fn", "fnref")}
+    headings = assign_ids(heading_tokens, reserved, first_line)
+
+    summary_html: str | None = None
+    if more_at is None:
+        html = md.renderer.render(tokens, md.options, env)
+    else:
+        summary_html = md.renderer.render(tokens[:more_at], md.options, env)
+        html = summary_html + md.renderer.render(tokens[more_at + 1 :], md.options, env)
+
+    return Rendered(
+        html=html,
+        summary_html=summary_html,
+        toc=tuple(h for h in headings if h.level in (2, 3)),
+        headings=tuple(headings),
+        title=title,
+        words=walk.words,
+        links=tuple(walk.links),
+        first_image=walk.first_image,
+    )
+
+
+def highlight_css(light: str, dark: str) -> str:
+    """The stylesheet for highlighted code (light by default, dark under ``prefers-color-scheme``).
+
+    Raises ValueError for a style Pygments does not have; validate with ``check_style`` first.
+    """
+    from blogen.markdown import highlight
+
+    return highlight.highlight_css(light, dark)
+
+
+def decode_href(value: str) -> str:
+    """An ``href``/``src`` value as it appears in our HTML, turned back into the target as written.
+
+    The inverse of what the renderer does to destinations (HTML-escaping and percent-encoding),
+    so a rewritten page can find the links that ``Rendered.links`` reported.
+    """
+    import html
+
+    return parser(True, False).normalizeLinkText(html.unescape(value))

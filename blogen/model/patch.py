@@ -1,0 +1,87 @@
+"""The dev server's quick model: the last build's ``Site`` with the text of some posts changed.
+
+Kept apart from ``model`` because it is the other way to a ``Site``: instead of making every post,
+it patches the last one from ``ModelMemo``, and gives up (for a full ``make_site``) whenever the
+result could differ from what ``make_site`` would make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from blogen.content.images import ImageInfo
+from blogen.content.sources import Document
+from blogen.markdown.render import Rendered
+from blogen.model.links import add_target, resolve_item, target_keys
+from blogen.model.make import Builder
+from blogen.model.values import Linked, ModelMemo, Post, Site
+
+# Fields of a post that decide the site's shape: which pages exist, their order, tags and related lists.
+_SHAPE = ("source", "url", "date", "tags", "draft", "public", "template", "aliases", "bundle", "assets", "name")
+
+
+def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: ModelMemo, *,
+                now: datetime, images: Mapping[str, ImageInfo]) -> tuple[Site, frozenset[int]] | None:
+    """``site`` with the text of some of its posts changed, and those posts' positions; or None when
+    that is not all that changed.
+
+    The dev server's quick rebuild: when only the body of existing posts changed, the site keeps
+    its shape (pages, order, tags, related lists), and only those posts, and documents whose links
+    looked them up, need making again. Each is made exactly as ``make_site`` makes it, from the
+    memo's entries; anything that would come out differently anywhere else (another shape, a new
+    problem, another document's links resolving differently) gives None, and the caller makes the
+    whole site instead. The memo is brought up to date as ``make_site`` would have left it.
+    """
+    if "" not in memo.index:
+        return None
+    targets, index = memo.index[""]
+    b = Builder(site.config, now)
+    settings = (site.config.base_path, site.config.permalink, site.config.timezone)
+    position = site.post_by_source()
+    updates: list[tuple[str, Document, Rendered, Post, tuple[str, ...], Post]] = []
+    new_targets = dict(targets)
+    for doc, rendered in changed:
+        made, tagged = memo.made.get(doc.source), memo.tagged.get(doc.source)
+        if doc.kind != "post" or doc.source not in position or made is None or tagged is None:
+            return None
+        post = b.make_post(doc, rendered)
+        old = made[3]
+        if post is None or b.problems or not isinstance(old, Post) \
+                or any(getattr(post, f) != getattr(old, f) for f in _SHAPE):
+            return None
+        slugs = tagged[1]
+        fixed = replace(post, tags=slugs)
+        add_target(new_targets, fixed, rendered)
+        updates.append((doc.source, doc, rendered, post, slugs, fixed))
+    keys = {k for source, *_ in updates for k in target_keys(memo.made[source][3])}
+    redo = {source for source, *_ in updates}
+    redo.update(source for source, linked in memo.links.items() if any(k in keys for k, _ in linked.lookups))
+    pre = {source: fixed for source, *_, fixed in updates}
+    rendered_of = {source: rendered for source, _, rendered, *_ in updates}
+    relinked: dict[str, Linked] = {}
+    for source in redo:
+        old_linked = memo.links.get(source)
+        if old_linked is None:
+            return None
+        item = pre.get(source, old_linked.item)
+        r = rendered_of.get(source) or memo.made[source][1]
+        done = resolve_item(site.config, item, r, new_targets, index, images)
+        if (done.problems, done.broken, done.unused) != (old_linked.problems, old_linked.broken, old_linked.unused):
+            return None  # a new or vanished problem: the whole site's warnings and checks must be made again
+        if source not in pre and done.fixed != old_linked.fixed:
+            return None
+        relinked[source] = done
+    # Everything checked: bring the memo up to date, then the site.
+    for source, doc, rendered, post, slugs, fixed in updates:
+        memo.made[source] = (doc, rendered, settings, post)
+        memo.tagged[source] = (post, slugs, fixed)
+    memo.links.update(relinked)
+    memo.index[""] = (new_targets, index)
+    posts = list(site.posts)
+    for source in pre:
+        fixed_post = relinked[source].fixed
+        assert isinstance(fixed_post, Post)
+        posts[position[source]] = fixed_post
+    return replace(site, posts=tuple(posts)), frozenset(position[source] for source in pre)

@@ -1,0 +1,153 @@
+"""The model's values: posts, pages, tags, routes, the site they make, and the memo kept between builds.
+
+Every later stage (feeds, views, render, the build) reads these values, and the modules that make
+them (``model``, ``routes``, ``sitelinks``, ``sitepatch``) share them; they live here, apart from
+the code that makes them, so all of those can import them without importing one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from blogen.content.images import ImageInfo
+from blogen.content.sources import Document
+from blogen.core.config import Config
+from blogen.core.errors import Problem
+from blogen.markdown.render import Heading, Rendered
+from blogen.model.resolve import LinkIndex, Target
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    source: str
+    slug: str
+    title: str
+    url: str
+    date: datetime
+    updated: datetime | None
+    tags: tuple[str, ...]  # tag slugs, in the order written
+    summary: str  # plain text
+    summary_html: str
+    html: str
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    words: int
+    reading_minutes: int
+    image: str | None
+    draft: bool
+    template: str
+    aliases: tuple[str, ...]
+    extra: Mapping[str, Any]
+    bundle: str | None
+    assets: tuple[str, ...]
+    name: str  # the file or bundle name: the part of the feed entry id that survives retitling and re-slugging
+    public: bool  # neither a draft nor scheduled: only public posts reach feeds and the sitemap
+    has_more: bool  # the page has more than the summary shows
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    source: str
+    slug: str
+    title: str
+    url: str
+    summary: str
+    html: str
+    toc: tuple[Heading, ...]
+    show_toc: bool
+    template: str
+    aliases: tuple[str, ...]
+    extra: Mapping[str, Any]
+    bundle: str | None
+    assets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    slug: str
+    name: str  # display spelling
+    url: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeAsset:
+    """A theme static file; ``target`` is its (possibly fingerprinted) path under the site root."""
+
+    name: str
+    source: str  # absolute path of the file to copy (empty when ``data`` is given)
+    target: str
+    data: bytes | None = None  # generated content (the stylesheet with code-highlighting rules appended)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One file the build writes. ``owner`` names what claims the URL, for collision messages."""
+
+    url: str
+    output: str
+    kind: str  # home post page tag tags archive 404 alias static asset
+    owner: str
+    template: str | None = None
+    item: str | None = None  # post/page source, tag slug, or redirect target URL
+    number: int = 1  # pagination page
+    copy_from: str | None = None  # file to copy (relative to root, or absolute for theme assets)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: Config
+    posts: tuple[Post, ...]  # newest first
+    pages: tuple[Page, ...]  # by title
+    tags: tuple[Tag, ...]  # by name
+    tag_posts: Mapping[str, tuple[int, ...]]  # tag slug -> indices into posts
+    related: tuple[tuple[int, ...], ...]  # aligned with posts
+    routes: tuple[Route, ...]
+    assets: Mapping[str, str]  # theme asset name -> URL
+    warnings: tuple[Problem, ...]
+    next_scheduled: tuple[datetime, str] | None  # when the next future-dated post goes live, and its source
+    unreferenced: tuple[str, ...] = ()  # bundle files no link or image uses (still published; `check` lists them)
+    tolerated: frozenset[str] = frozenset()  # broken links reported as warnings (broken_links = "warning"), root-relative
+
+    def post_by_source(self) -> dict[str, int]:
+        return {p.source: i for i, p in enumerate(self.posts)}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelMemo:
+    """What ``make_site`` keeps between the builds of one process (``blogen serve``).
+
+    Each entry holds the very inputs its result was made from and is used only when today's
+    inputs are the same objects, or equal, so a reused result is exactly what recomputing it
+    would give; the memo only saves time. Objects are compared by identity where the caller's
+    own memos hand back the same object for the same source (documents, rendered Markdown).
+    """
+
+    made: dict[str, tuple[Document, Rendered, tuple[str, str, str], Post | Page]] = field(default_factory=dict)
+    tagged: dict[str, tuple[Post, tuple[str, ...], Post]] = field(default_factory=dict)  # before, slugs, after
+    related: dict[str, tuple[object, tuple[tuple[int, ...], ...]]] = field(default_factory=dict)  # "": (key, result)
+    links: dict[str, Linked] = field(default_factory=dict)
+    link_globals: dict[str, object] = field(default_factory=dict)  # "": what every resolution also depends on
+    index: dict[str, tuple[dict[str, Target], LinkIndex]] = field(default_factory=dict)  # "": the last link index
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """One document's resolved links, with everything the resolution read."""
+
+    item: Post | Page  # before resolution
+    lookups: tuple[tuple[str, Target | None], ...]  # every document key looked up, and what it gave
+    pictured: tuple[tuple[str, ImageInfo | None], ...]  # the local files it names, and their image facts
+    problems: tuple[Problem, ...]
+    broken: tuple[str, ...]  # tolerated broken links (broken_links = "warning"), root-relative
+    unused: tuple[str, ...]  # its bundle files nothing refers to
+    fixed: Post | Page  # after resolution
+
+
+def forget_others(entries: dict[str, Any], keep: Mapping[str, object]) -> None:
+    """Drop memo entries of sources that are gone, so a long session does not keep every deleted post."""
+    for source in [s for s in entries if s not in keep]:
+        del entries[source]

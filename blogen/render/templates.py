@@ -1,0 +1,108 @@
+"""Jinja2 plumbing: the environment a site's templates (its theme over the built-in one) run in, and
+where in them an error happened, each reported once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from blogen.content.theme import theme_dirs
+from blogen.core.errors import Problem, Severity
+from blogen.render.views import BODY_FIELDS, PostView, note_body_read
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def templates_digest(root: Path) -> bytes:
+    """A digest of every template the site can use (its own and the built-in ones)."""
+    h = hashlib.sha256()
+    for theme in theme_dirs(root):
+        folder = theme / "templates"
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file():
+                h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.digest()
+
+
+def format_date(value: datetime) -> str:
+    """``14 March 2021``: English and locale-independent, so output is the same on every machine."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def iso_date(value: datetime) -> str:
+    return value.isoformat()
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, noting every read of a post's body fields (``post.html``, ``post['toc']``,
+    ``map(attribute='words')``: all go through these two methods)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute in BODY_FIELDS and isinstance(obj, PostView):
+            note_body_read(obj)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: str | Any) -> Any:
+        if isinstance(obj, PostView) and argument in BODY_FIELDS:
+            note_body_read(obj)
+        return super().getitem(obj, argument)
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    """A strict environment: autoescape on, and an undefined variable is an error, not an empty string."""
+    loader = jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(root)])
+    env = _Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, auto_reload=False,
+    )
+    env.filters["date"] = format_date
+    env.filters["isodate"] = iso_date
+    return env
+
+
+@dataclass
+class TemplateErrors:
+    """Template errors, each reported once however many pages hit it."""
+
+    seen: dict[tuple[str, int | None, str, Severity], list[str]] = field(default_factory=dict)
+    failed: bool = False  # an error (not just a warning) was seen: the build will fail
+
+    def add(self, path: str, line: int | None, message: str, page: str, severity: Severity = "error") -> None:
+        self.seen.setdefault((path, line, message, severity), []).append(page)
+        self.failed = self.failed or severity == "error"
+
+    def problems(self) -> list[Problem]:
+        out = []
+        for (path, line, message, severity), pages in self.seen.items():
+            more = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
+            out.append(Problem(path, line, f"{message} (while rendering {pages[0]}{more})", severity))
+        return out
+
+
+def template_path(filename: str, root: Path) -> str:
+    """A template's file as a problem names it: relative to the site's ``root``, or in the built-in theme."""
+    path = Path(filename)
+    if not path.is_absolute():
+        return f"theme/templates/{filename}"
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return f"(built-in theme)/templates/{path.name}"
+
+
+def template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that belongs to a template, as (filename, line)."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".j2")) and "/jinja2/" not in name:
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
