@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from blogen.core.errors import Problem, closest
+from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
 from blogen.core.urls import check_slug
 
 KNOWN_KEYS = ("title", "date", "updated", "tags", "summary", "draft", "slug", "aliases", "template", "toc", "image", "extra")
@@ -87,6 +88,10 @@ def _parse_toml(raw: str) -> tuple[dict[str, Any], dict[str, int]]:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise _Fail(int(m.group(1)) if m else 1, f"TOML syntax error in front matter: {msg}") from None
+    except RecursionError:  # Python's TOML parser recurses into every array and inline table
+        raise _Fail(bracketiest_line(raw), f"front matter is nested more than {MAX_NESTING} levels deep") from None
+    if too_deep(data):
+        raise _Fail(bracketiest_line(raw), f"front matter is nested more than {MAX_NESTING} levels deep")
     key_lines: dict[str, int] = {}
     for i, line in enumerate(raw.split("\n"), start=1):
         m = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", line)
@@ -95,18 +100,42 @@ def _parse_toml(raw: str) -> tuple[dict[str, Any], dict[str, int]]:
     return data, key_lines
 
 
-def _count_nodes(node: yaml.Node, budget: list[int]) -> None:
-    """Walk the node graph as construction would expand it; aliases are walked every time they occur."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _Fail(node.start_mark.line + 1, f"front matter is too large or too deeply aliased (over {MAX_YAML_NODES} YAML nodes)")
+def _check_nodes(root: yaml.Node) -> None:
+    """Walk the node graph as construction would expand it, before anything is constructed: every
+    alias is walked each time it occurs, so the node count bounds an alias bomb; a node found inside
+    itself (``extra: &a [*a]``) and nesting deeper than MAX_NESTING are refused (construction recurses).
+    """
+    budget = MAX_YAML_NODES
+    path: list[yaml.Node] = [root]  # the node being walked and its ancestors
+    on_path = {id(root)}
+    pending: list[list[yaml.Node]] = [_children(root)]  # children still to walk, per level of ``path``
+    while pending:
+        if not pending[-1]:
+            pending.pop()
+            on_path.discard(id(path.pop()))
+            continue
+        node = pending[-1].pop()
+        budget -= 1
+        line = node.start_mark.line + 1
+        if budget < 0:
+            raise _Fail(line, f"front matter is too large or too deeply aliased (over {MAX_YAML_NODES} YAML nodes)")
+        if id(node) in on_path:
+            raise _Fail(line, "front matter has a recursive alias: an anchored value (&name) that contains itself (*name)")
+        children = _children(node)
+        if children:
+            if len(path) >= MAX_NESTING:
+                raise _Fail(line, f"front matter is nested more than {MAX_NESTING} levels deep")
+            path.append(node)
+            on_path.add(id(node))
+            pending.append(children)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            _count_nodes(child, budget)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _count_nodes(key, budget)
-            _count_nodes(value, budget)
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
 def _parse_yaml(raw: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -121,11 +150,13 @@ def _parse_yaml(raw: str) -> tuple[dict[str, Any], dict[str, int]]:
             raise _Fail(line, f"YAML syntax error in front matter: {exc.problem or exc.context}{col}") from None
         except yaml.YAMLError as exc:
             raise _Fail(1, f"YAML error in front matter: {exc}") from None
+        except RecursionError:  # PyYAML's pure-Python composer recurses (libyaml stops at 1,000 levels itself)
+            raise _Fail(None, f"front matter is nested more than {MAX_NESTING} levels deep") from None
         if node is None:
             return {}, {}
         if not isinstance(node, yaml.MappingNode):
             raise _Fail(node.start_mark.line + 1, "front matter must be a mapping of keys to values (like 'title: My post')")
-        _count_nodes(node, [MAX_YAML_NODES])
+        _check_nodes(node)
         values: dict[str, Any] = {}
         lines: dict[str, int] = {}
         for key_node, value_node in node.value:

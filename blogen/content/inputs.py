@@ -29,7 +29,7 @@ from pathlib import Path
 
 from blogen.core.errors import Problem
 from blogen.core.fileid import Identity, identity, settled
-from blogen.core.files import special_kind
+from blogen.core.files import not_regular, outside
 from blogen.core.install import builtin_theme_dir
 
 CONFIG_FILES = ("pyproject.toml", "blogen.toml")
@@ -171,7 +171,7 @@ class _Walk:
             self._problem(key, f"cannot read file: {exc.strerror}")
             return
         if not stat.S_ISREG(st.st_mode):
-            self._problem(key, f"is {special_kind(st.st_mode) or 'not a regular file'}; blogen reads only regular files")
+            self._problem(key, not_regular(st.st_mode))
             return
         self.files[key] = identity(st)
         if not settled(st, self.now):
@@ -180,15 +180,14 @@ class _Walk:
     def _leads_inside(self, link: str, key: str, bound: str) -> bool:
         """Whether a symlink leads to something inside ``bound``; if not, a problem says where it leads."""
         target = os.path.realpath(link)
-        try:
-            written = os.readlink(link)
-        except OSError:
-            written = target
         if not _within(target, bound):
-            where = "the site" if bound == self.root else "the built-in theme"
-            self._problem(key, f"symlink points outside {where} (to {written}); blogen reads no file from outside the site")
+            self._problem(key, outside(link, "the site" if bound == self.root else "the built-in theme"))
             return False
         if not os.path.exists(target):
+            try:
+                written = os.readlink(link)
+            except OSError:
+                written = target
             self._problem(key, f"broken symlink (to {written})")
             return False
         return True

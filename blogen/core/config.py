@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -14,7 +15,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.errors import BlogenError, Problem, did_you_mean
-from blogen.core.urls import check_permalink, slugify
+from blogen.core.files import Refused, read_regular
+from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
+from blogen.core.urls import base_url_problem, check_permalink, slugify
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,20 +117,27 @@ _FEED_KEYS: dict[str, tuple[_Check, str]] = {
 
 
 def find_config_file(root: Path) -> Path | None:
-    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``."""
-    toml = root / "blogen.toml"
-    if toml.is_file():
-        return toml
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        return pyproject
+    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``.
+
+    Present means anything at that name, so a ``blogen.toml`` that cannot be read (a FIFO, a symlink
+    leading out of the site) is reported as such, never passed over for the other file.
+    """
+    for name in ("blogen.toml", "pyproject.toml"):
+        if os.path.lexists(root / name):
+            return root / name
     return None
 
 
 def _key_line(text: str, key: str) -> int | None:
-    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents)."""
-    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?\"?{re.escape(key)}\"?\s*[=.\]]", re.MULTILINE)
-    m = pattern.search(text)
+    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents); a dotted
+    ``table.key`` is looked for after the ``[table]`` header first."""
+    table, _, name = key.rpartition(".")
+    start = 0
+    if table:
+        header = re.compile(rf"^\s*\[\s*(tool\.blogen\.)?{re.escape(table)}\s*\]", re.MULTILINE).search(text)
+        start = header.end() if header is not None else 0
+    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?[\"']?{re.escape(name)}[\"']?\s*[=.\]]", re.MULTILINE)
+    m = pattern.search(text, start) or pattern.search(text)
     if m is None:
         return None
     return text.count("\n", 0, m.start()) + 1
@@ -159,10 +169,16 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
         raise BlogenError.one(str(root), None, "no blogen.toml or pyproject.toml with a [tool.blogen] table: is this a blogen site? (use --root)")
     rel = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, inside=root).decode("utf-8")
         data = tomllib.loads(text)
+    except Refused as exc:
+        raise BlogenError.one(rel, None, exc.strerror or "cannot be read") from None
+    except OSError as exc:
+        raise BlogenError.one(rel, None, f"cannot read file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise BlogenError.one(rel, 1, f"not valid UTF-8 ({exc.reason})") from None
+    except RecursionError:  # Python's TOML parser recurses into every array and inline table
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -177,6 +193,8 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
     else:
         table = data
         where = ""
+    if too_deep(table):
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep")
     if base_url is not None:
         table = {**table, "base_url": base_url}
     if output is not None:
@@ -188,7 +206,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     problems: list[Problem] = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem(rel, _key_line(text, key.split(".")[-1]), message))
+        problems.append(Problem(rel, _key_line(text, key), message))
 
     def check_table(prefix: str, data: dict[str, Any], known: Mapping[str, tuple[_Check, str]]) -> dict[str, Any]:
         good: dict[str, Any] = {}
@@ -210,9 +228,8 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
 
     base_url = top.get("base_url", "")
     if base_url:
-        parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
-            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/'")
+        if (why := base_url_problem(base_url)) is not None:
+            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/': {why}")
         elif not base_url.endswith("/"):
             top["base_url"] = base_url + "/"
     elif feed.enabled:
@@ -232,10 +249,8 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         if key in hl and not check_style(hl[key]):
             bad(f"highlight.{key}", f"unknown Pygments style '{hl[key]}' for highlight.{key}")
             del hl[key]
-    for table_key in ("tag_names", "tag_aliases"):
-        for name in top.get(table_key, {}):
-            if not slugify(name, keep_symbols=True):
-                bad(table_key, f"{table_key} entry '{name}' has no letters or digits")
+    for why, key in _tag_table_problems(top.get("tag_names", {}), top.get("tag_aliases", {})):
+        bad(key, why)
     if (why := check_output_dir(root, top.get("output", "output"))) is not None:
         bad("output", why)
     if problems:
@@ -258,6 +273,45 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         extra=MappingProxyType(dict(top.pop("extra", {}))),
         **top,
     )
+
+
+def _tag_table_problems(names: Mapping[str, str], aliases: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What is wrong with ``tag_names`` and ``tag_aliases``, as (message, the entry's key).
+
+    Every key and alias target must make a tag slug; a shown name must have text; two names for one
+    tag must agree; and an alias must lead straight to a tag that is not itself an alias, since a
+    chain or a cycle (a -> b -> a) would silently swap or drop tags.
+    """
+    def tag(text: str) -> str:
+        return slugify(text, keep_symbols=True)
+
+    out: list[tuple[str, str]] = []
+    for table, entries in (("tag_names", names), ("tag_aliases", aliases)):
+        for key in entries:
+            if not tag(key):
+                out.append((f"{table} entry '{key}' has no letters or digits", f"{table}.{key}"))
+    shown: dict[str, tuple[str, str]] = {}
+    for key, name in names.items():
+        if not name.strip() or not name.isprintable():
+            out.append((f"tag_names entry '{key}' must give the name to show, not {name!r}", f"tag_names.{key}"))
+        elif tag(key) in shown and shown[tag(key)][1] != name:
+            other = shown[tag(key)]
+            out.append((f"tag_names entries '{other[0]}' and '{key}' are one tag but name it '{other[1]}' and '{name}'; keep one",
+                        f"tag_names.{key}"))
+        else:
+            shown.setdefault(tag(key), (key, name))
+    sources = {tag(k): k for k in aliases}
+    for key, target in aliases.items():
+        if not tag(target):
+            out.append((f"tag_aliases entry '{key}' points to '{target}', which has no letters or digits", f"tag_aliases.{key}"))
+        elif tag(target) in sources and tag(target) != tag(key):
+            chain = [key, target]
+            while tag(chain[-1]) in sources and tag(chain[-1]) not in {tag(c) for c in chain[:-1]} and len(chain) < 50:
+                chain.append(aliases[sources[tag(chain[-1])]])
+            kind = "a cycle" if tag(chain[-1]) in {tag(c) for c in chain[:-1]} else "a chain"
+            out.append((f"tag_aliases entry '{key}' points to '{target}', which is itself an alias ({kind}: "
+                        f"{' -> '.join(chain)}); point each spelling straight at the tag it means", f"tag_aliases.{key}"))
+    return out
 
 
 @lru_cache(maxsize=1)
