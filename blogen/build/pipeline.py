@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,11 +16,12 @@ from typing import Any
 from blogen.build.markdown import Progress, cold_and_big, ready, render_documents, worker_count
 from blogen.build.start import Memo, Modelled, QuickModel, command_line_start, quick_model
 from blogen.content.images import probe_images
-from blogen.content.inputs import is_editor_noise
+from blogen.content.inputs import Inputs, theme_files, walk_inputs, walk_theme
 from blogen.content.sources import load_content
 from blogen.content.theme import theme_dirs
 from blogen.core.config import Config, load_config
 from blogen.core.errors import BlogenError, Problem
+from blogen.core.files import read_regular, write_atomic
 from blogen.incremental import snapshot
 from blogen.incremental.cache import CACHE_DIR, renderer_fingerprint
 from blogen.incremental.record import InputDigest, build_options, forget, input_digest, record
@@ -66,41 +66,34 @@ def _code_css(config: Config) -> bytes:
     key = hashlib.sha256(f"{renderer_fingerprint()}|{light}|{dark}".encode()).hexdigest()[:32]
     path = config.root / CACHE_DIR / f"code-{key}.css"
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except OSError:
         pass
     css = highlight_css(light, dark).encode()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(css)
-        os.replace(tmp, path)
+        write_atomic(path, css)
     except OSError as exc:
         log.debug("cannot cache the code CSS: %s", exc)
     return css
 
 
-def collect_theme_assets(config: Config) -> list[ThemeAsset]:
+def collect_theme_assets(config: Config, inputs: Inputs | None = None) -> list[ThemeAsset]:
     """Theme static files (the site's own override the built-in ones by name); CSS is fingerprinted.
 
-    ``style.css`` gets the code-highlighting rules appended, so a page needs one stylesheet request.
+    Only files the input walk vetted (``inputs``, else a walk of the theme) are taken, each read by
+    the boundary rule (``blogen.core.files.read_regular``). ``style.css`` gets the code-highlighting
+    rules appended, so a page needs one stylesheet request.
     """
-    chosen: dict[str, Path] = {}
-    for theme in theme_dirs(config.root):
-        static = theme / "static"
-        if not static.is_dir():
-            continue
-        for folder, dirs, files in os.walk(static):
-            dirs[:] = sorted(d for d in dirs if not is_editor_noise(d))
-            for name in sorted(files):
-                if is_editor_noise(name):
-                    continue
-                path = Path(folder) / name
-                chosen.setdefault(path.relative_to(static).as_posix(), path)
+    files = theme_files(inputs or walk_theme(config.root), "static")
     assets: list[ThemeAsset] = []
-    for name, path in sorted(chosen.items()):
+    for name, file in files.items():
+        path = Path(file.path)
         if name.endswith((".css", ".js")):
-            data = path.read_bytes()
+            try:
+                data = read_regular(path, inside=file.bound)
+            except OSError as exc:
+                shown = path.relative_to(config.root).as_posix() if path.is_relative_to(config.root) else str(path)
+                raise BlogenError.one(shown, None, exc.strerror or "cannot be read") from None
             if name == "style.css":
                 data = data.rstrip(b"\n") + b"\n\n" + _code_css(config)
             digest = hashlib.sha256(data).hexdigest()[:10]
@@ -135,8 +128,9 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
     the sources' text is freed as for any other, and the content is returned without it.
     """
     config = load_config(root, base_url=base_url, output=output)
+    inputs = walk_inputs(config.root)  # taken once: the content and the theme are read as it vetted them
     if memo is not None:  # the dev server's memo keeps documents as they are: it compares them by identity
-        content = load_content(config, memo.documents)
+        content = load_content(config, memo.documents, inputs)
         rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown, progress)
     else:
         with ExitStack() as stack:
@@ -149,7 +143,7 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
 
                 pool = stack.enter_context(ProcessPoolExecutor(max_workers=worker_count(jobs)))
                 pool.submit(ready)
-            content = load_content(config, None)
+            content = load_content(config, None, inputs)
             documents = list(content.documents)
             content = replace(content, documents=())
             # Nothing after the Markdown needs the sources' text: render_documents drops it as it goes.
@@ -160,7 +154,7 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
     images, image_problems = probe_images(config.root, image_files)
     if any(p.severity == "error" for p in image_problems):
         raise BlogenError(image_problems)
-    assets = collect_theme_assets(config)
+    assets = collect_theme_assets(config, inputs)
     when = now or datetime.now(UTC)
     site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
                      images=images, memo=memo.model if memo is not None else model_memo)

@@ -12,6 +12,7 @@ import ipaddress
 import json
 import logging
 import mimetypes
+import os
 import queue
 import re
 import shutil
@@ -33,6 +34,7 @@ PING_EVERY = 15.0  # SSE comment lines, so dead connections are noticed
 _ENCODED = re.compile(r"%[0-9a-fA-F]{2}")
 _HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(?P<port>[0-9]{1,5}))?$")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+NAME_MAX = 255  # bytes in one file name, on every common file system
 # Files in the served folder that are bookkeeping, not site.
 HIDDEN_FILES = frozenset({".blogen-output"})
 
@@ -96,6 +98,8 @@ def resolve_path(served: Path, raw: str) -> Target:
     names = [s for s in segments if s]
     if any(n in HIDDEN_FILES for n in names):
         return Target("missing")
+    if any(len(os.fsencode(n)) > NAME_MAX for n in names):
+        return Target("missing")  # no file can have such a name; the file system would refuse to look
     base = served.resolve()
     candidate = base.joinpath(*names) if names else base
     try:
@@ -104,10 +108,16 @@ def resolve_path(served: Path, raw: str) -> Target:
         return Target("forbidden")
     if real != base and base not in real.parents:
         return Target("forbidden")
+    try:
+        return _file_or_folder(base, real, path_raw, parts.query)
+    except (OSError, ValueError):  # a path too long, or otherwise one the file system will not look up
+        return Target("missing")
+
+
+def _file_or_folder(base: Path, real: Path, path_raw: str, query: str) -> Target:
     if real.is_dir():
         if not path_raw.endswith("/"):
-            query = f"?{parts.query}" if parts.query else ""
-            return Target("redirect", location=f"{path_raw}/{query}")
+            return Target("redirect", location=f"{path_raw}/{'?' + query if query else ''}")
         index = (real / "index.html").resolve()
         if base not in index.parents:
             return Target("forbidden")
@@ -128,15 +138,27 @@ def is_loopback(host: str) -> bool:
 
 
 def host_allowed(header: str | None) -> bool:
-    """A Host header naming this machine (``localhost``, ``127.0.0.1``, ``[::1]``, any port).
+    """A Host header naming this machine: ``localhost`` or a loopback address (``127.0.0.1``,
+    ``127.0.0.2``, ``[::1]``: whichever one the server was told to bind), any port.
 
     Refusing other names while bound to loopback defeats DNS rebinding: a page on evil.example whose
-    name is made to resolve to 127.0.0.1 sends ``Host: evil.example``.
+    name is made to resolve to 127.0.0.1 sends ``Host: evil.example``. An address written as such
+    cannot be rebound, so every loopback address is as safe as the one bound.
     """
     if header is None:
         return False
     m = _HOST.match(header.strip().lower())
-    return m is not None and m.group("name").rstrip(".") in LOOPBACK_NAMES
+    if m is None:
+        return False
+    name = m.group("name").rstrip(".")
+    if name in LOOPBACK_NAMES:
+        return True
+    if not (name.startswith("[") or name.replace(".", "").isdigit()):
+        return False  # only an address written in full, never a name
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def origin_allowed(origin: str | None, host_header: str | None, *, loopback: bool) -> bool:
@@ -233,7 +255,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         dev = self.server.site
         if dev.loopback and not host_allowed(self.headers.get("Host")):
-            self._refuse(403, "Forbidden: this dev server only answers to localhost, 127.0.0.1 or [::1]")
+            self._refuse(403, "Forbidden: this dev server only answers to localhost and loopback addresses (127.0.0.1, [::1])")
             return
         if urlsplit(self.path).path == EVENTS_PATH:
             self._events(dev)
