@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from blogen.core.errors import Problem, closest
-from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
-from blogen.core.urls import check_slug
+from blogen.core.limits import MAX_NESTING, MAX_TAGS_PER_POST, bracketiest_line, too_deep
+from blogen.core.urls import check_slug, url_problem
 
 KNOWN_KEYS = ("title", "date", "updated", "tags", "summary", "draft", "slug", "aliases", "template", "toc", "image", "extra")
 # Bounds a YAML alias bomb ("billion laughs") long before it can cost memory or time.
@@ -272,6 +272,21 @@ def _text(value: Any, what: str = "text") -> str:
     return _CONTROL.sub("", value)
 
 
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _image_problem(image: str) -> str | None:
+    """Why a front-matter ``image`` cannot be a social card's image, or None (a local one is checked
+    against the site's files later, like an image in the text)."""
+    if image.startswith("//"):
+        image = "https:" + image
+    elif not _URL_SCHEME.match(image):
+        return "it has a line break or control character" if not image.isprintable() else None
+    if not image.lower().startswith(("http:", "https:")):
+        return "give a file of the site (cover.png, /images/cover.png) or an http(s) URL"
+    return url_problem(image)
+
+
 def _check_key(key: str, value: Any, tz: tzinfo) -> Any:
     if key in {"title", "summary", "image", "template"}:
         text = _text(value).strip()
@@ -279,6 +294,8 @@ def _check_key(key: str, value: Any, tz: tzinfo) -> Any:
             text = " ".join(text.split())
         if key == "template" and (not _TEMPLATE_NAME.match(text) or ".." in text.split("/")):
             raise ValueError(f"template '{text}' must be a template file name like 'post.html'")
+        if key == "image" and text and (why := _image_problem(text)):
+            raise ValueError(f"'{text[:80]}' is not an image address: {why}")
         return text or None
     if key in {"date", "updated"}:
         return parse_when(value, tz)
@@ -300,6 +317,9 @@ def _check_key(key: str, value: Any, tz: tzinfo) -> Any:
         else:
             raise ValueError(f"expected a list{' or a comma-separated string' if key == 'tags' else ''}, not {type(value).__name__}")
         items = [i for i in items if i]
+        if key == "tags" and len(set(items)) > MAX_TAGS_PER_POST:
+            raise ValueError(f"{len(set(items)):,} tags; a post may have at most {MAX_TAGS_PER_POST} (every tag page "
+                             "and tag feed lists the post with all its tags, so the site grows with the square of this number)")
         if key == "aliases":
             for alias in items:
                 if not alias.startswith("/") or ".." in alias.split("/") or "\\" in alias or "\0" in alias:
