@@ -8,14 +8,18 @@ re-encodes their variants. ``enhance_images`` is the pure part: it rewrites ``<i
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
 import os
 import re
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +41,7 @@ _CACHE_VERSION = 1
 class Variant:
     width: int
     suffix: str  # added to the file name: ".800w.webp"
-    cache_file: str  # relative to the site root
+    cache_file: str  # relative to the site root (absolute when the site's cache could not be written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +83,27 @@ def _variants(root: Path, path: Path, digest: str, width: int, height: int) -> t
     widths = [w for w in VARIANT_WIDTHS if w < width]
     out: list[Variant] = []
     cache = root / ".blogen-cache" / "images"
-    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        probe = cache / f".probe.{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:  # a cache that cannot be written only costs speed: the copies are made each time
+        log.debug("image cache not writable (%s): resized copies go to a temporary folder", exc)
+        cache = _unkept_folder()
     todo: list[tuple[int, str, Path]] = []
+
+    def note(w: int, fmt_ext: str, target: Path) -> None:
+        kept = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
+        out.append(Variant(w, f".{w}w{fmt_ext}", kept))
+        if not target.exists():
+            todo.append((w, fmt_ext, target))
+
     for w in widths:
         for fmt_ext in ([ext, ".webp"] if ext != ".webp" else [".webp"]):
-            target = cache / f"{digest[:32]}.{w}{fmt_ext}"
-            out.append(Variant(w, f".{w}w{fmt_ext}", target.relative_to(root).as_posix()))
-            if not target.exists():
-                todo.append((w, fmt_ext, target))
+            note(w, fmt_ext, cache / f"{digest[:32]}.{w}{fmt_ext}")
     if ext != ".webp":
-        target = cache / f"{digest[:32]}.{width}.webp"
-        out.append(Variant(width, f".{width}w.webp", target.relative_to(root).as_posix()))
-        if not target.exists():
-            todo.append((width, ".webp", target))
+        note(width, ".webp", cache / f"{digest[:32]}.{width}.webp")
     if todo:
         with Image.open(path) as img:
             img.load()
@@ -104,6 +116,14 @@ def _variants(root: Path, path: Path, digest: str, width: int, height: int) -> t
                 small.save(tmp, format=_FORMAT_OF[fmt_ext], optimize=True, **({"quality": 80} if fmt_ext in (".webp", ".jpg", ".jpeg") else {}))
                 os.replace(tmp, target)
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _unkept_folder() -> Path:
+    """This process's folder for resized copies when the site's cache cannot be written; removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="blogen-images-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo], list[Problem]]:
@@ -141,7 +161,7 @@ def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo]
         infos[rel] = info
         fresh[rel] = {"stamp": stamp, "width": info.width, "height": info.height,
                       "variants": [[v.width, v.suffix, v.cache_file] for v in info.variants]}
-    if fresh != entries:
+    if fresh != entries and all(not os.path.isabs(v[2]) for e in fresh.values() for v in e["variants"]):
         try:
             meta_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = meta_path.with_suffix(f".{os.getpid()}.tmp")

@@ -17,6 +17,7 @@ still counts as unchanged).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -160,5 +161,9 @@ def record(root: Path, inputs: InputDigest, out: Path, next_scheduled: datetime 
 
 
 def forget(root: Path) -> None:
-    """Drop the stamp before a build starts, so a build that fails or dies never leaves a stale one."""
-    (root / STAMP).unlink(missing_ok=True)
+    """Drop the stamp before a build starts, so a build that fails or dies never leaves a stale one.
+
+    A cache folder that cannot be written keeps its stamp, which is then never trusted: it names the
+    output as it was, and the output changes with the build."""
+    with contextlib.suppress(OSError):
+        (root / STAMP).unlink(missing_ok=True)

@@ -22,6 +22,7 @@ It describes the output folder it was written with, so:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -36,6 +37,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
 
+from blogen.core.files import read_regular, write_atomic
 from blogen.core.install import user_cache_dir
 from blogen.incremental.scan import LastBuild
 from blogen.model.values import ModelMemo
@@ -65,21 +67,18 @@ def _key_file() -> Path:
 def _secret() -> bytes | None:
     """This user's signing key, made on first use; None where it cannot be kept (then no base is kept)."""
     path = _key_file()
-    try:
-        data = path.read_bytes()
+    try:  # only a regular file: a FIFO there would block the build, a device would be read forever
+        data = read_regular(path)
         if len(data) >= 32:
             return data
     except OSError:
         pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
-        return path.read_bytes()
-    except FileExistsError:  # made by another build a moment ago
+    try:  # made whole in one step, never written through a symlink; if two builds race, one key wins
+        write_atomic(path, secrets.token_bytes(32), mode=0o600, exclusive=True)
+        return read_regular(path)
+    except FileExistsError:  # made by another build a moment ago (or something else stands there)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError:
             return None
         return data if len(data) >= 32 else None
@@ -143,7 +142,8 @@ def save(root: Path, made_with: str, base: Base) -> None:
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a disk error, or an extra pickle cannot take
         log.debug("quick-rebuild base not kept: %s", exc)
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a cache folder that cannot be written has none to remove
+            tmp.unlink(missing_ok=True)
 
 
 class _Signed:
@@ -163,7 +163,7 @@ def load(root: Path, made_with: str) -> Base | None:
     if secret is None:
         return None
     try:
-        data = (root / _FILE).read_bytes()
+        data = read_regular(root / _FILE)
     except OSError:
         return None
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 65 or data[-65:-64] != b"\n":

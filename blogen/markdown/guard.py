@@ -120,7 +120,7 @@ def _scan_counted(scan: Callable[..., Any]) -> Callable[..., Any]:
 
 def _rule_named(md: MarkdownIt, name: str) -> Callable[[StateInline, bool], bool]:
     rules = md.inline.ruler.__rules__
-    return next(r.fn for r in rules if r.name == name)  # type: ignore[no-any-return]
+    return next(r.fn for r in rules if r.name == name)
 
 
 # The GFM autolink rules copy the rest of the paragraph at every ':', '@' and 'www.', and the

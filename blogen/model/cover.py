@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from blogen.content.sources import Document, StaticFile
 from blogen.core.config import Config
-from blogen.core.errors import Problem
+from blogen.core.errors import Problem, Severity
 from blogen.core.urls import join_url
 from blogen.markdown.render import LinkRef, Rendered
 from blogen.model.links import add_target
@@ -29,12 +29,13 @@ def check_cover_images(config: Config, posts: Sequence[Post], pages: Sequence[Pa
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
                        unpublished: set[str]) -> list[Problem]:
     """A problem for each published post whose front-matter ``image`` names no file or page of the site."""
-    local = [(p, docs[p.source]) for p in posts
-             if docs[p.source].meta.image and not docs[p.source].meta.image.lower().startswith(_SCHEME_OR_HOST)]
+    local = [(p, docs[p.source], image) for p in posts
+             if (image := docs[p.source].meta.image) and not image.lower().startswith(_SCHEME_OR_HOST)]
     if not local:
         return []
     targets: dict[str, Target] = {}
-    for item in (*posts, *pages):
+    items: list[Post | Page] = [*posts, *pages]
+    for item in items:
         add_target(targets, item, rendered[item.source])
     static_map = {f.source: join_url(config.base_path, "/" + f.target) for f in static}
     index = LinkIndex(
@@ -43,12 +44,11 @@ def check_cover_images(config: Config, posts: Sequence[Post], pages: Sequence[Pa
         static_urls={url: source for source, url in static_map.items()},
     )
     problems: list[Problem] = []
-    for post, doc in local:
-        image = doc.meta.image or ""
+    severity: Severity = "warning" if config.broken_links == "warning" else "error"  # as for images in the text
+    for post, doc, image in local:
         ref = LinkRef(unquote(image), doc.meta.lines.get("image", 1), True)
         for problem in resolve_links(targets[post.source], (ref,), index).problems:
             why = problem.message.removeprefix(f"broken image '{ref.target}' ")
-            severity = "warning" if config.broken_links == "warning" else "error"  # as for images in the text
             problems.append(replace(problem, message=f"front-matter image '{image}' names no file of the site {why}",
                                     severity=severity))
     return problems
