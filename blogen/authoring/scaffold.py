@@ -376,7 +376,8 @@ def post_slugs(root: Path) -> dict[str, str]:
         dirs[:] = sorted(d for d in dirs if not is_editor_noise(d))
         here = Path(folder)
         for name in sorted(files):
-            if is_editor_noise(name) or not name.endswith(SOURCE_SUFFIXES):
+            if is_editor_noise(name) or not name.endswith(SOURCE_SUFFIXES) \
+                    or any("\udc80" <= ch <= "\udcff" for ch in name):  # not valid UTF-8: the build refuses it
                 continue
             path = here / name
             if name.rsplit(".", 1)[0] == "index" and here != posts:

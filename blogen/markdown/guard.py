@@ -16,6 +16,7 @@ everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from types import SimpleNamespace
@@ -74,10 +75,12 @@ def _message(paragraph: str) -> str:
     opened = paragraph.count("[") - paragraph.count("]")
     parens = paragraph.count("(") - paragraph.count(")")
     unclosed = [f"{n:,} more '{c}' than '{d}'" for n, c, d in ((opened, "[", "]"), (parens, "(", ")")) if n > 0]
-    why = f" ({' and '.join(unclosed)})" if unclosed else ""
-    return (f"this paragraph of {len(paragraph):,} characters is too costly to parse as Markdown{why}: brackets "
-            "that never close make the parser scan to its end again and again; close them, escape them as \\[ "
-            "and \\(, or put the text in a code block")
+    start = f"this paragraph of {len(paragraph):,} characters is too costly to parse as Markdown"
+    if unclosed:
+        return (f"{start} ({' and '.join(unclosed)}): brackets that never close make the parser scan to its end "
+                "again and again; close them, escape them as \\[ and \\(, or put the text in a code block")
+    return (f"{start}: the parser would scan it again and again; split it into shorter paragraphs, or put the text "
+            "in a code block")
 
 
 def _install(md: MarkdownIt) -> None:
@@ -96,8 +99,8 @@ def _install(md: MarkdownIt) -> None:
     md.inline.skipToken = counted_skip  # type: ignore[method-assign]
     md.helpers = SimpleNamespace(  # type: ignore[assignment]
         parseLinkLabel=helpers.parseLinkLabel,
-        parseLinkDestination=_scan_counted(helpers.parseLinkDestination),
-        parseLinkTitle=_scan_counted(helpers.parseLinkTitle),
+        parseLinkDestination=_scan_counted(helpers.parseLinkDestination, _destination_stops),
+        parseLinkTitle=_scan_counted(helpers.parseLinkTitle, _title_stops),
     )
     for name, rule in _AUTOLINK_RULES.items():
         md.inline.ruler.at(name, rule(_rule_named(md, name)))
@@ -105,17 +108,39 @@ def _install(md: MarkdownIt) -> None:
     md._blogen_guarded = True  # type: ignore[attr-defined]
 
 
-def _scan_counted(scan: Callable[..., Any]) -> Callable[..., Any]:
-    """A link destination or title scan, charged what it passed (all that was left, when it failed)."""
+def _scan_counted(scan: Callable[..., Any], stops: Callable[[str, int, int], int]) -> Callable[..., Any]:
+    """A link destination or title scan, charged for what it passed: up to where it ended, or (when it
+    failed) where ``stops`` says such a scan gives up."""
 
     def counted(string: str, pos: int, maximum: int, *rest: Any) -> Any:
         result = scan(string, pos, maximum, *rest)
         budget = _CURRENT.get()
         if budget is not None:
-            budget.spend(1 + ((result.pos if result.ok else maximum) - pos) // SCAN_CHARS_PER_STEP)
+            end = result.pos if result.ok else stops(string, pos, maximum)
+            budget.spend(1 + max(0, end - pos) // SCAN_CHARS_PER_STEP)
         return result
 
     return counted
+
+
+_DESTINATION_END = re.compile(r"[\x00-\x20\x7f]")  # a bare destination ends at a space or control character
+_BRACKETED_END = re.compile(r"[\n<>]")  # one in <...> at the next line break or angle bracket
+
+
+def _destination_stops(string: str, pos: int, maximum: int) -> int:
+    if string.startswith("<", pos):
+        m = _BRACKETED_END.search(string, pos + 1, maximum)
+    else:
+        m = _DESTINATION_END.search(string, pos, maximum)
+    return m.start() if m else maximum
+
+
+def _title_stops(string: str, pos: int, maximum: int) -> int:
+    opener = string[pos] if pos < maximum else ""
+    if opener not in ('"', "'", "("):
+        return pos  # not a title: nothing scanned
+    end = string.find(")" if opener == "(" else opener, pos + 1, maximum)
+    return end if end >= 0 else maximum
 
 
 def _rule_named(md: MarkdownIt, name: str) -> Callable[[StateInline, bool], bool]:

@@ -214,8 +214,9 @@ class DevHTTPServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, OSError):
             log.debug("connection from %s ended: %s", client_address, exc)
-        else:
-            log.exception("error while answering %s", client_address)
+        else:  # one line, as the command line reports a bug; the traceback only with -v
+            log.error("error while answering %s: %s: %s", client_address[0], type(exc).__name__, exc,
+                      exc_info=log.isEnabledFor(logging.DEBUG))
 
 
 class DevHTTPServer6(DevHTTPServer):
@@ -233,6 +234,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server: DevHTTPServer
     server_version = "blogen-serve"
+    answered = False  # a status line went out for the current request
     timeout = 60  # drop connections that never send a request; event streams only write after that
     protocol_version = "HTTP/1.0"
 
@@ -249,10 +251,26 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.answered = True
+        super().send_response(code, message)
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
     def do_GET(self) -> None:
+        """Answer the request; a bug while answering still gets an answer (500), never a dropped connection."""
+        self.answered = False
+        try:
+            self._answer()
+        except OSError:
+            raise  # the client went away: nobody to answer
+        except Exception:
+            if not self.answered:
+                self._refuse(500, "Internal Server Error")
+            raise
+
+    def _answer(self) -> None:
         dev = self.server.site
         if dev.loopback and not host_allowed(self.headers.get("Host")):
             self._refuse(403, "Forbidden: this dev server only answers to localhost and loopback addresses (127.0.0.1, [::1])")
