@@ -84,8 +84,8 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     same_index = False
     if memo is not None:
         rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links)
-        same_index = memo.link_globals.get("") == rest
-        memo.link_globals[""] = rest
+        same_index = memo.link_globals == rest
+        memo.link_globals = rest
     unreferenced: list[str] = []
     tolerated: set[str] = set()
     fixed_posts: dict[str, Post] = {}
@@ -106,7 +106,7 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
             fixed_pages[item.source] = done.fixed
     if memo is not None:
         forget_others(memo.links, {i.source: i for i in items})
-        memo.index[""] = (targets, index)
+        memo.index = (targets, index)
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
             tuple(sorted(unreferenced)), frozenset(tolerated))
 

@@ -182,7 +182,7 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
     """
     key = tuple(p.tags for p in posts)
     if memo is not None:
-        hit = memo.related.get("")
+        hit = memo.related
         if hit is not None and hit[0] == key:
             return hit[1]
     members = {slug: frozenset(found) for slug, found in tag_posts.items()}
@@ -205,7 +205,7 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
                         break
         out.append(tuple(best))
     if memo is not None:
-        memo.related[""] = (key, tuple(out))
+        memo.related = (key, tuple(out))
     return tuple(out)
 
 

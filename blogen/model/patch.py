@@ -34,9 +34,9 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
     problem, another document's links resolving differently) gives None, and the caller makes the
     whole site instead. The memo is brought up to date as ``make_site`` would have left it.
     """
-    if "" not in memo.index:
+    if memo.index is None:
         return None
-    targets, index = memo.index[""]
+    targets, index = memo.index
     b = Builder(site.config, now)
     settings = (site.config.base_path, site.config.permalink, site.config.timezone)
     position = site.post_by_source()
@@ -78,7 +78,7 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
         memo.made[source] = (doc, rendered, settings, post)
         memo.tagged[source] = (post, slugs, fixed)
     memo.links.update(relinked)
-    memo.index[""] = (new_targets, index)
+    memo.index = (new_targets, index)
     posts = list(site.posts)
     for source in pre:
         fixed_post = relinked[source].fixed

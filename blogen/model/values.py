@@ -116,9 +116,10 @@ class Site:
         return {p.source: i for i, p in enumerate(self.posts)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ModelMemo:
-    """What ``make_site`` keeps between the builds of one process (``blogen serve``).
+    """What ``make_site`` keeps between the builds of one process (``blogen serve``), and a snapshot keeps
+    for the next command-line build. Mutable: each build brings it up to date.
 
     Each entry holds the very inputs its result was made from and is used only when today's
     inputs are the same objects, or equal, so a reused result is exactly what recomputing it
@@ -128,10 +129,15 @@ class ModelMemo:
 
     made: dict[str, tuple[Document, Rendered, tuple[str, str, str], Post | Page]] = field(default_factory=dict)
     tagged: dict[str, tuple[Post, tuple[str, ...], Post]] = field(default_factory=dict)  # before, slugs, after
-    related: dict[str, tuple[object, tuple[tuple[int, ...], ...]]] = field(default_factory=dict)  # "": (key, result)
+    related: tuple[object, tuple[tuple[int, ...], ...]] | None = None  # (what they were made from, the lists)
     links: dict[str, Linked] = field(default_factory=dict)
-    link_globals: dict[str, object] = field(default_factory=dict)  # "": what every resolution also depends on
-    index: dict[str, tuple[dict[str, Target], LinkIndex]] = field(default_factory=dict)  # "": the last link index
+    link_globals: object = None  # what every resolution also depends on
+    index: tuple[dict[str, Target], LinkIndex] | None = None  # the last link index
+
+    def copy(self) -> ModelMemo:
+        """A copy a build can bring up to date while this one still describes the last good build
+        (entries are replaced, never changed in place, so copying the dicts is enough)."""
+        return ModelMemo(dict(self.made), dict(self.tagged), self.related, dict(self.links), self.link_globals, self.index)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,16 @@ class RenderMemo:
     # output path -> the posts (indices) its fingerprint counted: the pages a changed post is on
     route_posts: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
+    def copy(self, *, pages: bool = True) -> RenderMemo:
+        """A copy a build can bring up to date while this one still describes the last good build;
+        without ``pages``, which posts each page counted is left out (a full build counts them anew)."""
+        return RenderMemo(dict(self.env), dict(self.views), dict(self.feeds), dict(self.tag_views),
+                          dict(self.route_posts) if pages else {})
+
+    def kept(self) -> RenderMemo:
+        """What is worth keeping on disk: which posts each page counted, and the posts' views and digests."""
+        return RenderMemo(views=self.views, tag_views=self.tag_views, route_posts=self.route_posts)
+
 
 class Renderer:
     """Renders the routes of one Site; views are made once and shared by every page."""
