@@ -245,9 +245,12 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
                     memo.made[doc.source] = (doc, r, settings, item)
             if not include_drafts and item.draft:
                 continue
-            if item.date > now and not include_drafts:
+            if item.date > now and not item.draft:
+                # The clock alone changes the site when it passes this date, drafts shown or not (with
+                # drafts the post is on its pages already, and reaches the feeds and sitemap then).
                 scheduled.append((item.date, item.source))
-                continue
+                if not include_drafts:
+                    continue
             posts.append(item)
         elif isinstance(item, Page):
             pages.append(item)
