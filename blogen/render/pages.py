@@ -1,7 +1,8 @@
 """Turn routes into bytes: each page's context, its template run, and the render of every route of a build.
 
-The environment the templates run in is in ``templates``, what a page's bytes depend on in
-``fingerprints``, and the rewriting of links in the finished HTML in ``pagelinks``.
+What each route shows is said once, here (``Renderer.shows``): its render and its fingerprint (in
+``dependencies``) both take it from there. The environment the templates run in is in
+``templates``, and the rewriting of links in the finished HTML in ``pagelinks``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,7 +23,7 @@ from blogen.content.theme import theme_dirs
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.urls import join_url
 from blogen.model.values import Post, Route, Site
-from blogen.render.dependencies import Fingerprints
+from blogen.render.dependencies import Fingerprints, sitemap_pages
 from blogen.render.feeds import atom_feed, check_feed, robots_txt, sitemap
 from blogen.render.pagelinks import redirect_page, relative_links
 from blogen.render.templates import TemplateErrors, make_environment, template_frame, template_path, templates_digest
@@ -130,10 +132,11 @@ class Renderer:
         self.last_links: list[str] = []
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.fingerprints = Fingerprints(
-            site, self.posts, self.pages, self.tags, self.index, self.site_view, templates, self._post_digests,
+            site, self.posts, self.index, self.site_view, templates, self._post_digests,
             keep_digest=self._keep_digest if memo is not None else None,
             route_posts=memo.route_posts if memo is not None else None,
         )
+        self._sitemap: tuple[tuple[str, datetime | None], ...] | None = None
 
     def _view(self, i: int, post: Post) -> PostView:
         if self._memo is not None:
@@ -226,6 +229,25 @@ class Renderer:
                                    "article" if route.kind == "post" else "website", image)
         return ctx
 
+    def shows(self, route: Route) -> dict[str, Any] | None:
+        """Everything the route's bytes are made from, by name: a page's template context, a feed's
+        entries, the sitemap's pages. None for routes cheaper to make again than to compare
+        (redirects, robots.txt). The fingerprints are taken from this, and the render uses it."""
+        if route.kind in ("alias", "robots"):
+            return None
+        if route.kind == "sitemap":
+            if self._sitemap is None:
+                self._sitemap = sitemap_pages(self.site)
+            return {"pages": self._sitemap}
+        if route.kind in ("feed", "tagfeed"):
+            tag = self.tags[route.item] if route.kind == "tagfeed" and route.item is not None else None
+            members = self.site.tag_posts[route.item] if tag is not None and route.item is not None else range(len(self.posts))
+            public = [i for i in members if self.site.posts[i].public]
+            chosen = public[: self.config.feed.entries] if self.config.feed.entries else public
+            return {"entries": tuple(self.posts[i] for i in chosen), "tag": tag, "feed_url": route.url,
+                    "stylesheet": self.site.assets.get("feed.xsl")}
+        return self.context(route)
+
     def json_ld(self, post: PostView, url: str, image: str | None) -> Markup:
         """schema.org BlogPosting as JSON that is safe inside a <script> element.
 
@@ -249,13 +271,13 @@ class Renderer:
         # "</script>" or "<!--" in a title must not end or confuse the script element.
         return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
-    def render(self, route: Route) -> bytes | None:
-        """The bytes of a templated route, or None after recording an error."""
+    def render(self, route: Route, shows: Mapping[str, Any] | None) -> bytes | None:
+        """The bytes of a route from what it shows (``shows``), or None after recording an error."""
         if route.kind == "alias":
             assert route.item is not None
             return redirect_page(self.canonical(route.item)).encode()
         if route.kind in ("feed", "tagfeed", "sitemap", "robots"):
-            return self.render_xml(route).encode("utf-8")
+            return self.render_xml(route, shows).encode("utf-8")
         assert route.template is not None
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         reads: set[str] = set()
@@ -263,7 +285,7 @@ class Renderer:
         try:
             template = self.env.get_template(route.template)
             try:
-                html = template.render(self.context(route))
+                html = template.render(shows or {})
             finally:
                 stop_recording(token)
             self.last_body_reads = sorted(reads)
@@ -310,22 +332,18 @@ class Renderer:
                                 f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
                                 "warning" if self.config.broken_links == "warning" else "error")
 
-    def render_xml(self, route: Route) -> str:
-        site, config = self.site, self.config
-        tags = {t.slug: t for t in site.tags}
-        stylesheet = site.assets.get("feed.xsl")
-        if route.kind == "feed":
-            return atom_feed(config, site.posts, tags, feed_url=route.url, page_url=self.site_view.home_url,
-                             title=config.title, stylesheet=stylesheet, contents=self.feed_contents)
-        if route.kind == "tagfeed":
-            assert route.item is not None
-            tag = tags[route.item]
-            posts = [site.posts[i] for i in site.tag_posts[tag.slug]]
-            return atom_feed(config, posts, tags, feed_url=route.url, page_url=tag.url,
-                             title=f"{config.title}: {tag.name}", stylesheet=stylesheet, contents=self.feed_contents)
+    def render_xml(self, route: Route, shows: Mapping[str, Any] | None) -> str:
+        config = self.config
+        if route.kind == "robots" or shows is None:
+            return robots_txt(config, join_url(config.base_path, "/sitemap.xml"))
         if route.kind == "sitemap":
-            return sitemap(config, self.fingerprints.sitemap_pages())
-        return robots_txt(config, join_url(config.base_path, "/sitemap.xml"))
+            return sitemap(config, list(shows["pages"]))
+        tags = {t.slug: t for t in self.site.tags}
+        tag = shows["tag"]
+        posts = [self.site.posts[self.index[view.source]] for view in shows["entries"]]
+        return atom_feed(config, posts, tags, feed_url=shows["feed_url"], page_url=tag.url if tag else self.site_view.home_url,
+                         title=f"{config.title}: {tag.name}" if tag else config.title, stylesheet=shows["stylesheet"],
+                         contents=self.feed_contents)
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
@@ -366,35 +384,32 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             progress("rendering pages", n, len(routes))
         if route.kind in ("static", "asset"):
             continue
+        shows = renderer.shows(route)
         found = previous.get(route.output)
         old: list[Any] = found if isinstance(found, list) and len(found) in (2, 3) else []
         reads = old[2] if len(old) == 3 and isinstance(old[2], list) else None
-        fingerprint: str | None = None
-        if old and route.output in intact:  # else there is nothing to compare with (a first build)
-            fingerprint = renderer.fingerprints.of(route, reads)
-            if fingerprint is not None and old[0] == fingerprint:
-                kept.add(route.output)
-                notes[route.output] = old
-                renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
-                continue
-        data = renderer.render(route)
-        if data is not None:
-            if sink is None:
-                out[route.output] = data
-            if route.template is not None:  # a templated page: count what it read this time
-                fingerprint = renderer.fingerprints.of(route, renderer.last_body_reads)
-                if fingerprint is not None:
-                    notes[route.output] = [fingerprint, renderer.last_links, renderer.last_body_reads]
-            else:  # feeds, the sitemap: no templates, so no template links to check again
-                fingerprint = fingerprint or renderer.fingerprints.of(route, reads)
-                if fingerprint is not None:
-                    notes[route.output] = [fingerprint, []]
-            if route.kind in ("feed", "tagfeed"):
-                found_problems = check_feed(route.output, data)
-                feed_problems.extend(found_problems)
-                feed_failed = feed_failed or any(p.severity == "error" for p in found_problems)
-            if sink is not None and not renderer.errors.failed and not feed_failed:
-                sink(route.output, data)
+        # A first build has nothing to compare with.
+        if shows is not None and old and route.output in intact and old[0] == renderer.fingerprints.of(route, shows, reads):
+            kept.add(route.output)
+            notes[route.output] = old
+            renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
+            continue
+        data = renderer.render(route, shows)
+        if data is None:
+            continue
+        if sink is None:
+            out[route.output] = data
+        if shows is not None and route.template is not None:  # a templated page: count what it read this time
+            notes[route.output] = [renderer.fingerprints.of(route, shows, renderer.last_body_reads), renderer.last_links,
+                                   renderer.last_body_reads]
+        elif shows is not None:  # feeds, the sitemap: no templates, so no template links to check again
+            notes[route.output] = [renderer.fingerprints.of(route, shows, None), []]
+        if route.kind in ("feed", "tagfeed"):
+            found_problems = check_feed(route.output, data)
+            feed_problems.extend(found_problems)
+            feed_failed = feed_failed or any(p.severity == "error" for p in found_problems)
+        if sink is not None and not renderer.errors.failed and not feed_failed:
+            sink(route.output, data)
     if memo is not None and renderer.feed_contents:
         for source, text in renderer.feed_contents.items():
             if source in renderer.index:
