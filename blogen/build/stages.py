@@ -17,8 +17,7 @@ from blogen.content.inputs import Inputs
 from blogen.content.sources import Content, DocumentMemo, load_content
 from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem
-from blogen.core.files import write_atomic
-from blogen.incremental.cache import CACHE_DIR, renderer_fingerprint
+from blogen.incremental.cache import read_entry, renderer_fingerprint, write_entry
 from blogen.markdown.render import Rendered, highlight_css
 from blogen.model.make import make_site
 from blogen.model.values import ModelMemo, Site, ThemeAsset
@@ -46,17 +45,11 @@ def _code_css(config: Config) -> bytes:
     Making it loads Pygments, which a build whose Markdown all comes from the cache never needs.
     """
     light, dark = config.markdown.highlight_light, config.markdown.highlight_dark
-    key = hashlib.sha256(f"{renderer_fingerprint()}|{light}|{dark}".encode()).hexdigest()[:32]
-    path = config.root / CACHE_DIR / f"code-{key}.css"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    css = highlight_css(light, dark).encode()
-    try:
-        write_atomic(path, css)
-    except OSError as exc:
-        log.debug("cannot cache the code CSS: %s", exc)
+    key = hashlib.sha256(f"{renderer_fingerprint()}|{light}|{dark}".encode()).hexdigest()
+    css = read_entry(config.root, "css", key)
+    if css is None:
+        css = highlight_css(light, dark).encode()
+        write_entry(config.root, "css", key, css)
     return css
 
 

@@ -27,14 +27,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from blogen.content.images import ImageInfo
-from blogen.content.sources import Content
-from blogen.core.config import Config
 from blogen.core.install import user_cache_dir
-from blogen.model.values import ModelMemo, Site, ThemeAsset
-from blogen.render.pages import RenderMemo
+
+if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's id without loading the pipeline
+    from blogen.content.images import ImageInfo
+    from blogen.content.sources import Content
+    from blogen.core.config import Config
+    from blogen.model.values import ModelMemo, Site, ThemeAsset
+    from blogen.render.pages import RenderMemo
 
 log = logging.getLogger(__name__)
 
