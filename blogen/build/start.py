@@ -70,6 +70,7 @@ class QuickModel:
 
     m: Modelled
     touched: frozenset[int]  # positions in m.site.posts of the posts whose text changed
+    shown: frozenset[str] = frozenset()  # posts and pages whose own page shows other backlinks now (their sources)
 
 
 def quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: datetime,
@@ -107,10 +108,10 @@ def quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: dat
     fresh_rendered, fresh = render_documents(config, tuple(new_docs.values()), 1, memo.markdown, progress,
                                              prune=False)
     patched = patch_posts(last.site, [(d, fresh_rendered[d.source]) for d in new_docs.values()], memo.model,
-                          now=when, images=last.images) if new_docs else (last.site, frozenset[int]())
+                          now=when, images=last.images) if new_docs else (last.site, frozenset[int](), frozenset[str]())
     if patched is None:
         return None
-    site, touched = patched
+    site, touched, shown = patched
     # Forget the replaced versions, as a full build's pruning would.
     options_repr = repr(config.markdown)
     for rel, doc in new_docs.items():
@@ -122,7 +123,7 @@ def quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: dat
     content = replace(last.content, documents=tuple(new_docs.get(d.source, d) for d in last.content.documents))
     m = Modelled(config, site, {}, fresh, len(content.documents) - fresh, last.assets, last.template_lines,
                   content, last.images)
-    return QuickModel(m, touched)
+    return QuickModel(m, touched, shown)
 
 
 @dataclass(frozen=True, slots=True)
