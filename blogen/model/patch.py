@@ -25,7 +25,8 @@ _Terms = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: ModelMemo, *,
-                now: datetime, images: Mapping[str, ImageInfo]) -> tuple[Site, frozenset[int], frozenset[str]] | None:
+                now: datetime, images: Mapping[str, ImageInfo],
+                relink: bool = True) -> tuple[Site, frozenset[int], frozenset[str]] | None:
     """``site`` with the text of some of its posts changed, those posts' positions, and the documents
     whose backlinks changed (a post's edit added or removed a link to them); or None when that is
     not all that changed.
@@ -36,6 +37,10 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
     memo's entries; anything that would come out differently anywhere else (another shape, a new
     problem, another document's links resolving differently) gives None, and the caller makes the
     whole site instead. The memo is brought up to date as ``make_site`` would have left it.
+
+    Without ``relink``, a post whose links now point at other documents gives None too: for a
+    ``site`` that is not what the output shows now (the command line's base, which the quick
+    builds since have not moved on), the backlinks the output shows are not known.
     """
     if "" not in memo.index:
         return None
@@ -77,6 +82,8 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
             return None
         relinked[source] = done
     backlinks, shown = _backlinks(site, position, relinked, memo)
+    if shown and not relink:
+        return None
     # Everything checked: bring the memo up to date, then the site.
     for source, doc, rendered, post, slugs, fixed in updates:
         memo.made[source] = (doc, rendered, settings, post)

@@ -96,7 +96,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             hint = did_you_mean(frag, target.headings).replace(" (did you mean", "; did you mean").rstrip(")")
             broken(link, f"no heading '{frag}' in {where}{hint}")
             return
-        if target is not doc:
+        if target is not doc or not link.target.startswith("#"):  # (a page naming its own file links to itself)
             rewrites[link.target] = url + (f"#{frag}" if frag else "")
 
     for link in links:
