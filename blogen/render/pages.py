@@ -6,7 +6,6 @@ The environment the templates run in is in ``templates``, what a page's bytes de
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,16 +13,16 @@ from typing import Any
 from urllib.parse import urljoin
 
 import jinja2
-from markupsafe import Markup
 
 from blogen import __version__
 from blogen.content.theme import theme_dirs
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.urls import join_url
-from blogen.model.values import Post, Route, Site
+from blogen.model.values import Post, Route, Site, Term
 from blogen.render.dependencies import FEED_KINDS, Fingerprints, series_parts
-from blogen.render.feeds import atom_feed, check_feed, robots_txt, sitemap
-from blogen.render.jsonfeed import check_json_feed, json_feed
+from blogen.render.documents import DOCUMENT_KINDS, render_document, terms_by_slug
+from blogen.render.feeds import check_feed
+from blogen.render.jsonfeed import check_json_feed
 from blogen.render.pagelinks import redirect_page, relative_links
 from blogen.render.templates import TemplateErrors, make_environment, template_frame, template_path, templates_digest
 from blogen.render.views import (
@@ -35,6 +34,7 @@ from blogen.render.views import (
     TaxonomyView,
     TermView,
     YearView,
+    json_ld,
     page_view,
     post_view,
     recording_body_reads,
@@ -135,6 +135,7 @@ class Renderer:
                         self.json_contents[source] = html
                 else:
                     del memo.feeds[source]
+        self._terms_by_slug: dict[str, dict[str, Term]] | None = None  # made for the first feed rendered
         self.last_links: list[str] = []
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.fingerprints = Fingerprints(
@@ -214,7 +215,7 @@ class Renderer:
             )
             title = post.title
             image = urljoin(ctx["canonical_url"], post.image) if post.image else None
-            ctx["json_ld"] = self.json_ld(post, ctx["canonical_url"], image)
+            ctx["json_ld"] = json_ld(post, ctx["canonical_url"], image, self.config.author)
         elif route.kind == "page":
             assert route.item is not None
             page = self.pages[route.item]
@@ -267,38 +268,16 @@ class Renderer:
                                   tuple(self.posts[j] for j in parts)))
         return tuple(out)
 
-    def json_ld(self, post: PostView, url: str, image: str | None) -> Markup:
-        """schema.org BlogPosting as JSON that is safe inside a <script> element.
-
-        Only what the page's meta tags do not already say for everyone: the summary is the meta
-        and Open Graph description, ``url`` the canonical link (so no ``mainEntityOfPage`` too),
-        and ``dateModified`` is left out until the post has an ``updated`` date.
-        """
-        data: dict[str, Any] = {
-            "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
-            "datePublished": post.date.isoformat(), "url": url,
-        }
-        if post.updated:
-            data["dateModified"] = post.updated.isoformat()
-        if post.tags:
-            data["keywords"] = [t.name for t in post.tags]
-        if self.config.author:
-            data["author"] = {"@type": "Person", "name": self.config.author}
-        if image:
-            data["image"] = image
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        # "</script>" or "<!--" in a title must not end or confuse the script element.
-        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
     def render(self, route: Route) -> bytes | None:
         """The bytes of a templated route, or None after recording an error."""
         if route.kind == "alias":
             assert route.item is not None
             return redirect_page(self.canonical(route.item)).encode()
-        if route.kind in ("feed", "termfeed", "sitemap", "robots"):
-            return self.render_xml(route).encode("utf-8")
-        if route.kind in ("jsonfeed", "termjson"):
-            return self.render_json(route).encode("utf-8")
+        if route.kind in DOCUMENT_KINDS:
+            if self._terms_by_slug is None:
+                self._terms_by_slug = terms_by_slug(self.site)
+            return render_document(self.site, route, self._terms_by_slug, self.fingerprints.sitemap_pages,
+                                   self.feed_contents, self.json_contents).encode("utf-8")
         assert route.template is not None
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         reads: set[str] = set()
@@ -353,34 +332,6 @@ class Renderer:
                                 f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
                                 "warning" if self.config.broken_links == "warning" else "error")
 
-    def _feed_posts(self, route: Route) -> tuple[list[Post], str, str]:
-        """The posts a feed is made from (newest first), the page it stands for, and its title."""
-        site = self.site
-        if route.kind in ("feed", "jsonfeed"):
-            return list(site.posts), self.site_view.home_url, self.config.title
-        assert route.taxonomy is not None and route.item is not None
-        found = site.taxonomy(route.taxonomy)
-        assert found is not None
-        term = next(t for t in found.terms if t.slug == route.item)
-        return [site.posts[i] for i in found.posts[term.slug]], term.url, f"{self.config.title}: {term.name}"
-
-    def _all_terms(self) -> dict[str, dict[str, Any]]:
-        return {t.key: {term.slug: term for term in t.terms} for t in self.site.taxonomies}
-
-    def render_xml(self, route: Route) -> str:
-        site, config = self.site, self.config
-        if route.kind in ("feed", "termfeed"):
-            posts, page_url, title = self._feed_posts(route)
-            return atom_feed(config, posts, self._all_terms(), feed_url=route.url, page_url=page_url, title=title,
-                             stylesheet=site.assets.get("feed.xsl"), contents=self.feed_contents)
-        if route.kind == "sitemap":
-            return sitemap(config, self.fingerprints.sitemap_pages())
-        return robots_txt(config, join_url(config.base_path, "/sitemap.xml"))
-
-    def render_json(self, route: Route) -> str:
-        posts, page_url, title = self._feed_posts(route)
-        return json_feed(self.config, posts, self._all_terms(), feed_url=route.url, page_url=page_url, title=title,
-                         contents=self.json_contents)
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, fields
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
+
+from markupsafe import Markup
 
 from blogen.markdown.render import Heading
 from blogen.model.values import Page, Post, Taxonomy, Term
@@ -219,6 +222,30 @@ def post_view(post: Post, terms: Mapping[str, Mapping[str, TermView]]) -> PostVi
         reading_minutes=post.reading_minutes, words=post.words, image=post.image, draft=post.draft,
         extra=post.extra, source=post.source,
     )
+
+
+def json_ld(post: PostView, url: str, image: str | None, author: str) -> Markup:
+    """schema.org BlogPosting as JSON that is safe inside a <script> element.
+
+    Only what the page's meta tags do not already say for everyone: the summary is the meta
+    and Open Graph description, ``url`` the canonical link (so no ``mainEntityOfPage`` too),
+    and ``dateModified`` is left out until the post has an ``updated`` date.
+    """
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
+        "datePublished": post.date.isoformat(), "url": url,
+    }
+    if post.updated:
+        data["dateModified"] = post.updated.isoformat()
+    if post.tags:
+        data["keywords"] = [t.name for t in post.tags]
+    if author:
+        data["author"] = {"@type": "Person", "name": author}
+    if image:
+        data["image"] = image
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # "</script>" or "<!--" in a title must not end or confuse the script element.
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def page_view(page: Page) -> PageView:
