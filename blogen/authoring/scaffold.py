@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from blogen.content.frontmatter import split_source
-from blogen.content.sources import SOURCE_SUFFIXES, is_editor_noise
+from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.urls import check_slug, slugify
 
