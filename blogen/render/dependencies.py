@@ -94,12 +94,10 @@ class Fingerprints:
             if route.kind == "term":
                 per = self.config.posts_per_page
                 posts = members[(route.number - 1) * per: route.number * per]
-            else:
+            else:  # (the terms its entries list are in their posts' views)
                 posts = self._feed_entries(members)
-                h.update(repr(self._feed_terms(posts)).encode())
         elif route.kind in ("feed", "jsonfeed"):
             posts = self._feed_entries(range(len(self.posts)))
-            h.update(repr(self._feed_terms(posts)).encode())
         elif route.kind == "archive":
             posts = range(len(self.posts))
         elif route.kind == "terms" and route.taxonomy is not None:
@@ -123,11 +121,6 @@ class Fingerprints:
         """The posts a feed shows (as ``atom_feed`` picks them): public ones, newest first, up to the limit."""
         public = [i for i in indices if self.site.posts[i].public]
         return public[: self.config.feed.entries] if self.config.feed.entries else public
-
-    def _feed_terms(self, posts: Sequence[int]) -> list[TermView]:
-        """The terms a feed's entries list (their names and URLs), which the posts' views hold as well,
-        spelled out because a feed is made from the model rather than the views."""
-        return [self.terms[key][slug] for i in posts for key, slugs in self.site.posts[i].terms for slug in slugs]
 
     def _digests(self, i: int) -> tuple[bytes, bytes]:
         """(everything the post's view holds, everything but its body fields), plus whether it is public."""

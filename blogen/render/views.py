@@ -60,7 +60,7 @@ class TermView:
     taxonomy: str = "tags"  # the taxonomy's key
 
 
-TagView = TermView
+TagView = TermView  # a tag's view is a term's
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +197,6 @@ def term_view(term: Term, feeds: set[str]) -> TermView:
     feed, json_feed = f"{term.url}feed.xml", f"{term.url}feed.json"
     return TermView(term.name, term.slug, term.url, term.count, feed if feed in feeds else None,
                     json_feed if json_feed in feeds else None, term.taxonomy)
-
-
-tag_view = term_view
 
 
 def taxonomy_view(taxonomy: Taxonomy) -> TaxonomyView:
