@@ -42,7 +42,8 @@ def render_document(site: Site, route: Route, terms: Mapping[str, Mapping[str, T
     if route.kind in ("feed", "termfeed"):
         posts, page_url, title = feed_posts(site, route)
         return atom_feed(config, posts, terms, feed_url=route.url, page_url=page_url, title=title,
-                         stylesheet=site.assets.get("feed.xsl"), contents=atom_contents)
+                         stylesheet=site.assets.get("feed.xsl"), contents=atom_contents,
+                         html=json_contents if config.feed.json else None)
     if route.kind in ("jsonfeed", "termjson"):
         posts, page_url, title = feed_posts(site, route)
         return json_feed(config, posts, terms, feed_url=route.url, page_url=page_url, title=title, contents=json_contents)

@@ -141,11 +141,13 @@ def feed_entries(config: Config, posts: Sequence[Post]) -> list[Post]:
 
 
 def atom_feed(config: Config, posts: Sequence[Post], terms: Mapping[str, Mapping[str, Term]], *, feed_url: str,
-              page_url: str, title: str, stylesheet: str | None, contents: dict[str, str] | None = None) -> str:
+              page_url: str, title: str, stylesheet: str | None, contents: dict[str, str] | None = None,
+              html: dict[str, str] | None = None) -> str:
     """The Atom document for ``posts`` (newest first); ``feed_url`` and ``page_url`` are site paths.
 
     ``terms`` are the site's terms by taxonomy and slug: each entry lists its own as categories.
-    ``contents`` caches each post's entry content across the site feed and the term feeds of one build.
+    ``contents`` caches each post's entry content across the site feed and the term feeds of one
+    build, ``html`` its ``feed_html``, which the JSON feeds share.
     """
     contents = {} if contents is None else contents
     entries = feed_entries(config, posts)
@@ -180,7 +182,12 @@ def atom_feed(config: Config, posts: Sequence[Post], terms: Mapping[str, Mapping
         out.append(f"<summary>{xml_text(post.summary)}</summary>\n")
         if config.feed.full_content:
             if post.source not in contents:
-                contents[post.source] = feed_content(post, url)
+                if html is None:
+                    contents[post.source] = feed_content(post, url)
+                else:
+                    if post.source not in html:
+                        html[post.source] = feed_html(post, url)
+                    contents[post.source] = xml_text(html[post.source])
             out.append(f'<content type="html" xml:base={xml_attr(url)}>{contents[post.source]}</content>\n')
         out.append("</entry>\n")
     out.append("</feed>\n")

@@ -58,7 +58,8 @@ def json_feed(config: Config, posts: Sequence[Post], terms: Mapping[str, Mapping
         if names:
             item["tags"] = list(names.values())
         feed["items"].append(item)
-    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+    # Compact: with an indent, json.dumps leaves its C encoder for a Python one four times slower.
+    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def check_json_feed(path: str, data: bytes) -> list[Problem]:
