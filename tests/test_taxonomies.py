@@ -226,3 +226,11 @@ def test_series_written_as_yaml_scalars_keep_their_text(site: Site, build: Build
     spec = "-- content/posts/a.md --\n---\ntitle: A\ndate: 2024-01-01\nseries: 2024\ncategories: yes\n---\nA.\n"
     report = build(site(spec))
     assert [[t.name for t in x.terms] for x in report.site.taxonomies] == [[], ["yes"], ["2024"]]
+
+
+def test_every_front_matter_key_is_either_reserved_or_a_built_in_taxonomy() -> None:
+    """A site's own taxonomy may take any key but those: the two lists must not drift apart."""
+    from blogen.content.frontmatter import KNOWN_KEYS, TERM_KEYS
+    from blogen.core.taxonomies import BUILTIN, RESERVED
+
+    assert set(KNOWN_KEYS) == RESERVED | set(BUILTIN) and set(TERM_KEYS) == set(BUILTIN)
