@@ -298,7 +298,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
                 for route in m.site.routes:
                     if route.kind in ("static", "asset"):
                         continue
-                    if route.output in affected or route.output not in staging.live:
+                    if route.output in affected or route.output not in staging.live \
+                            or (route.kind in ("post", "page") and route.item in quick.shown):  # other backlinks
                         redo.append(route)
                     else:
                         untouched.append(route.output)
