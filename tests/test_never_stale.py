@@ -136,6 +136,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         "---\ntitle: Delta\ndate: 2024-01-06\ntags: [one]\n---\nNew.\n"),
     "file deleted": lambda root: (root / "content/posts/alpha.md").unlink(),
     "file renamed": lambda root: (root / "content/posts/alpha.md").rename(root / "content/posts/alpha-two.md"),
+    "link added (a backlink)": _edit("content/posts/gamma/index.md", "![a board](board.png)",
+                                     "![a board](board.png) Like [alpha](../alpha.md)."),
+    "link removed": _edit("content/posts/alpha.md", " See [beta](beta.md#more).", ""),
     "linked heading renamed": lambda root: (_edit("content/posts/beta.md", "## More", "## Much more")(root),
                                             _edit("content/posts/alpha.md", "beta.md#more", "beta.md#much-more")(root)),
 }

@@ -44,7 +44,8 @@ class Patched:
     """The snapshot's model with the changed posts patched in, and where those posts are."""
 
     m: Modelled
-    touched: frozenset[int]  # positions in m.site.posts of the posts whose text changed since the snapshot
+    touched: frozenset[str]  # the posts whose text changed since the snapshot
+    relinked: frozenset[str]  # posts and pages whose backlinks differ from the snapshot's
 
 
 def patch_model(root: Path, snapshot: Snapshot, sources: tuple[str, ...], *, markdown: dict[str, Rendered],
@@ -77,10 +78,10 @@ def patch_model(root: Path, snapshot: Snapshot, sources: tuple[str, ...], *, mar
     fresh_rendered, fresh = render_documents(config, tuple(new_docs.values()), 1, markdown, progress, prune=False)
     changed = [(d, fresh_rendered[d.source]) for d in new_docs.values() if d.digest != before[d.source].digest]
     patched = patch_posts(snapshot.site, changed, snapshot.model, now=when, images=snapshot.images) \
-        if changed else (snapshot.site, frozenset[int]())
+        if changed else (snapshot.site, frozenset[int](), frozenset[str]())
     if patched is None:
         return "an edit changes more than its own post's text"
-    site, _touched = patched
+    site, _positions, relinked = patched
     # Forget the replaced versions, as a full build's pruning would.
     options_repr = repr(config.markdown)
     for rel, doc in new_docs.items():
@@ -91,7 +92,6 @@ def patch_model(root: Path, snapshot: Snapshot, sources: tuple[str, ...], *, mar
             for key in [k for k, (d, _) in documents.items() if d is before[rel] and d is not doc]:
                 del documents[key]
     content = replace(snapshot.content, documents=tuple(new_docs.get(d.source, d) for d in snapshot.content.documents))
-    position = site.post_by_source()
     m = Modelled(config, site, fresh, len(content.documents) - fresh, snapshot.assets, snapshot.template_lines,
                  content, snapshot.images)
-    return Patched(m, frozenset(position[rel] for rel in new_docs))
+    return Patched(m, frozenset(new_docs), relinked)

@@ -129,7 +129,7 @@ def _full_model(job: _Job) -> tuple[Modelled, ModelMemo | None, RenderMemo | Non
     memo = job.memo
     last = memo.snapshot if memo is not None else None
     model = last.model.copy() if last is not None else ModelMemo() if memo is not None or _keeps_snapshot(job) else None
-    render = (last.render.copy(pages=False) if last is not None else RenderMemo()) if model is not None else None
+    render = (last.render.copy() if last is not None else RenderMemo()) if model is not None else None
     m, _rendered = make_model(job.config, job.decision.inputs, drafts=job.drafts, jobs=job.jobs, now=job.when,
                               progress=job.progress, markdown=memo.markdown if memo is not None else None,
                               documents=memo.documents if memo is not None else None, model=model)
@@ -154,14 +154,12 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
         if started is not None:
             patched, snap = started
             m, model, render = patched.m, snap.model, snap.render
-            site, result, pages = _render_patch(m, staging, snap.render, patched.touched, job.progress)
+            site, result, pages = _render_patch(m, staging, snap.render, patched, job.progress)
             # The command line leaves its snapshot as it was (the record lists what was patched since);
             # the dev server keeps the patched model itself as its next snapshot.
             snapshot_id = snap.id if job.memo is None else secrets.token_hex(8)
         else:
             m, model, render = _full_model(job)
-            if render is not None:
-                render.route_posts.clear()  # filled again for every route below
             site, result = _render(m, staging, render, job.progress, None)
             pages = {}
             snapshot_id = secrets.token_hex(8) if model is not None else None
@@ -213,24 +211,29 @@ def _render(m: Modelled, staging: Staging, memo: RenderMemo | None, progress: Pr
     return (with_warnings(m.site, result.warnings) if result.warnings else m.site), result
 
 
-def _render_patch(m: Modelled, staging: Staging, memo: RenderMemo, touched: frozenset[int], progress: Progress | None,
+def _render_patch(m: Modelled, staging: Staging, memo: RenderMemo, patched: Patched, progress: Progress | None,
                   ) -> tuple[Site, RenderResult, dict[str, Any]]:
-    """Render the pages that counted a changed post last time, and any whose file is not there as it
-    was left; the others are kept as they are."""
-    affected = {rel for rel, posts in memo.route_posts.items() if not touched.isdisjoint(posts)}
+    """Render the pages the output shows a changed post on (the record says which posts each page
+    shows), the pages of documents whose backlinks changed, and any whose file is not there as it was
+    left; the others are kept as they are."""
+    before = staging.notes.get("pages", {})
+    pages: dict[str, Any] = dict(before) if isinstance(before, dict) else {}
+    touched, relinked = patched.touched, patched.relinked
     redo: list[Route] = []
     untouched: list[str] = []
     for route in m.site.routes:
         if route.kind in ("static", "asset"):
             continue
-        if route.output in affected or route.output not in staging.live:
+        note = pages.get(route.output)
+        shown = note[3] if isinstance(note, list) and len(note) == 4 and isinstance(note[3], list) else None
+        if shown is None or route.output not in staging.live or not touched.isdisjoint(shown) \
+                or (route.kind in ("post", "page") and route.item in relinked):
             redo.append(route)
         else:
             untouched.append(route.output)
     staging.keep(untouched)
     site, result = _render(m, staging, memo, progress, redo)
-    before = staging.notes.get("pages", {})
-    return site, replace(result, kept=result.kept | frozenset(untouched)), dict(before) if isinstance(before, dict) else {}
+    return site, replace(result, kept=result.kept | frozenset(untouched)), pages
 
 
 @dataclass(frozen=True, slots=True)

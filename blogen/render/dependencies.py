@@ -22,6 +22,8 @@ from blogen.core.install import code_fingerprint
 from blogen.model.values import Route, Site
 from blogen.render.views import BODY_FIELDS, PostView, SiteView
 
+FEED_KINDS = frozenset({"feed", "jsonfeed", "termfeed", "termjson"})
+
 # A post's view but its body fields and summary: what a listing of it shows, compared as a tuple
 # (the view's own repr and dataclasses.replace cost ~50 us a post on every build).
 _listed_fields = operator.attrgetter(*(f.name for f in fields(PostView)
@@ -33,27 +35,26 @@ class Fingerprints:
     """The fingerprints of one Site's routes.
 
     ``digests`` holds the posts' digests already known (kept from the last build), by index, and is
-    filled as more are computed; ``keep_digest`` hears of each new one. ``route_posts``, when given,
-    is told which posts each route showed: the pages a changed post is on.
+    filled as more are computed; ``keep_digest`` hears of each new one.
     """
 
     def __init__(self, site: Site, posts: tuple[PostView, ...], index: Mapping[str, int], site_view: SiteView,
                  templates: bytes, digests: dict[int, tuple[bytes, bytes]],
-                 keep_digest: Callable[[int, tuple[bytes, bytes]], None] | None = None,
-                 route_posts: dict[str, tuple[int, ...]] | None = None) -> None:
+                 keep_digest: Callable[[int, tuple[bytes, bytes]], None] | None = None) -> None:
         self.site = site
         self.posts = posts
         self.index = index
         self._site_view = site_view
         self._post_digests = digests  # (everything, everything but the body)
         self._keep_digest = keep_digest
-        self._route_posts = route_posts
         self.base = hashlib.sha256(repr((
             code_fingerprint(), templates, site_view, sorted(site.assets.items()), site.config,
         )).encode()).digest()
 
-    def of(self, route: Route, shows: Mapping[str, Any], body_reads: Collection[str] | None = None) -> str:
-        """A digest of everything the route's bytes are made from (``shows``).
+    def of(self, route: Route, shows: Mapping[str, Any], body_reads: Collection[str] | None = None
+           ) -> tuple[str, tuple[str, ...]]:
+        """A digest of everything the route's bytes are made from (``shows``), and the posts it shows
+        (their sources: the pages a post whose text changes is on, for a patch).
 
         ``body_reads`` are the posts whose body (``BODY_FIELDS``) the page's templates read when it
         was last rendered; the other posts it shows count by everything but their body. Same inputs
@@ -71,9 +72,7 @@ class Fingerprints:
         for name in sorted(shows):
             h.update(name.encode() + b"\0")
             self._add(h, shows[name], reads)
-        if self._route_posts is not None:
-            self._route_posts[route.output] = tuple(sorted(set(seen)))
-        return h.hexdigest()
+        return h.hexdigest(), tuple(sorted({self.posts[i].source for i in seen}))
 
     def _add(self, h: Any, value: Any, reads: frozenset[str] | None) -> None:
         """Feed one shown value into the digest: posts by their digests, everything else by its contents."""
@@ -144,13 +143,14 @@ def sitemap_pages(site: Site) -> tuple[tuple[str, datetime | None], ...]:
     public = [p for p in site.posts if p.public]
     newest = max((p.updated or p.date for p in public), default=None)
     by_source = {p.source: p for p in site.posts}
-    tag_newest: dict[str, datetime | None] = {}  # per tag, not per page of it: a big tag has dozens
-    for slug, members in site.tag_posts.items():
-        tag_newest[slug] = max((site.posts[i].updated or site.posts[i].date for i in members if site.posts[i].public),
-                               default=None)
+    term_newest: dict[tuple[str, str], datetime | None] = {}  # per term, not per page of it: a big tag has dozens
+    for taxonomy in site.taxonomies:
+        for slug, members in taxonomy.posts.items():
+            term_newest[(taxonomy.key, slug)] = max(
+                (site.posts[i].updated or site.posts[i].date for i in members if site.posts[i].public), default=None)
     pages: list[tuple[str, datetime | None]] = []
     for route in site.routes:
-        if route.kind in ("home", "tags", "archive"):
+        if route.kind in ("home", "terms", "archive"):
             pages.append((route.url, newest))
         elif route.kind == "post" and route.item is not None:
             post = by_source[route.item]
@@ -158,8 +158,16 @@ def sitemap_pages(site: Site) -> tuple[tuple[str, datetime | None], ...]:
                 pages.append((route.url, post.updated or post.date))
         elif route.kind == "page":
             pages.append((route.url, None))
-        elif route.kind == "tag" and route.item is not None:
-            newest_here = tag_newest.get(route.item)
+        elif route.kind == "term" and route.item is not None and route.taxonomy is not None:
+            newest_here = term_newest.get((route.taxonomy, route.item))
             if newest_here is not None:
                 pages.append((route.url, newest_here))
     return tuple(sorted(pages))
+
+
+def series_parts(site: Site, i: int) -> list[tuple[str, tuple[int, ...]]]:
+    """Each series post ``i`` is in (its slug) with all its parts, oldest first."""
+    series = site.taxonomy("series")
+    if series is None:
+        return []
+    return [(slug, tuple(reversed(series.posts[slug]))) for slug in site.posts[i].terms_of("series")]
