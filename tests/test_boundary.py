@@ -16,7 +16,7 @@ import jinja2
 import pytest
 from conftest import snapshot
 
-from blogen.build.pipeline import collect_theme_assets
+from blogen.build.stages import collect_theme_assets
 from blogen.content.inputs import theme_files, walk_inputs, walk_theme
 from blogen.core.config import load_config
 from blogen.core.errors import BlogenError

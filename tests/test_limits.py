@@ -16,7 +16,7 @@ from blogen.core.errors import BlogenError
 from blogen.core.limits import MAX_NAME_BYTES, MAX_TAGS_PER_POST
 from blogen.core.urls import OUTPUT_MARKER
 from blogen.markdown.render import render_markdown
-from blogen.output.state import MARKER
+from blogen.output.record import MARKER
 from blogen.render.feeds import check_feed
 from blogen.serve.server import DevServer
 

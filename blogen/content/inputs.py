@@ -86,9 +86,16 @@ class Inputs:
         """The absolute path to open for ``key``."""
         return key if key.startswith(os.sep) else os.path.join(str(self.root), key)
 
+    def key_of(self, path: Path) -> str:
+        """The key the walk knows ``path`` by: site-relative inside the site, else its real absolute path."""
+        text, top = str(path), str(self.root)
+        if text.startswith(top + os.sep):
+            return text[len(top) + 1:].replace(os.sep, "/")
+        return os.path.realpath(text)
+
     def under(self, folder: str) -> list[str]:
-        """Keys of the site files under ``folder`` (site-relative, e.g. ``content`` or ``theme/static``)."""
-        prefix = folder.rstrip("/") + "/"
+        """Keys of the files under ``folder`` (a key: ``content``, ``theme/static``, or an absolute folder)."""
+        prefix = folder.rstrip("/") + ("/" if not folder.startswith(os.sep) else os.sep)
         return [key for key in self.files if key.startswith(prefix)]
 
 

@@ -94,7 +94,7 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         size = st.st_size
         seen: tuple[object, ...] = ()
         if memo is not None:
-            seen = ("stat", rel, kind, bundle, assets, config.timezone, limit, identity(st))
+            seen = ("stat", rel, kind, bundle, assets, config.timezone, _taxonomies(config), limit, identity(st))
             if seen in memo:
                 return memo[seen]
         if size > limit:
@@ -105,13 +105,18 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         return None, [Problem(rel, None, f"cannot read file: {exc.strerror}")]
     key: tuple[object, ...] = ()
     if memo is not None:
-        key = (rel, kind, bundle, assets, config.timezone, hashlib.sha256(data).digest())
+        key = (rel, kind, bundle, assets, config.timezone, _taxonomies(config), hashlib.sha256(data).digest())
         result = memo.get(key) or _parse_document(config, path, rel, data, kind, bundle, assets)
         memo[key] = result
         if len(data) == size and settled(st):  # see blogen.fileid
             memo[seen] = result
         return result
     return _parse_document(config, path, rel, data, kind, bundle, assets)
+
+
+def _taxonomies(config: Config) -> tuple[str, ...]:
+    """The front-matter keys that hold a taxonomy's terms (the site may declare its own, like ``authors``)."""
+    return tuple(t.key for t in config.taxonomies)
 
 
 def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Literal["post", "page"],
@@ -125,7 +130,7 @@ def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Lit
     split, problems = split_source(text, rel)
     if split is None:
         return None, problems
-    meta, problems = validate(split, rel, config.tzinfo)
+    meta, problems = validate(split, rel, config.tzinfo, _taxonomies(config))
     if any(p.severity == "error" for p in problems):
         return None, problems
     stem = bundle.name if bundle is not None else path.name.rsplit(".", 1)[0]

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from blogen.core.errors import BlogenError, Problem, did_you_mean
 from blogen.core.files import Refused, read_regular
 from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
-from blogen.core.urls import base_url_problem, check_permalink, slugify
+from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
+from blogen.core.urls import base_url_problem, check_permalink
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class FeedOptions:
     entries: int = 20
     full_content: bool = True
     tags: bool = True  # one feed per tag as well as the site feed
+    json: bool = True  # a JSON Feed 1.1 beside each Atom feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,9 @@ class Config:
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # tags, categories, series and any the site declares ([taxonomies]); tag_names/tag_aliases are folded into tags
+    taxonomies: tuple[TaxonomyOptions, ...] = field(default_factory=lambda: _DEFAULT_TAXONOMIES)
+    backlinks: bool = True  # each post and page lists the posts that link to it
 
     @property
     def base_path(self) -> str:
@@ -83,6 +88,7 @@ class Config:
 
 
 _DEFAULT_MD = MarkdownOptions()
+_DEFAULT_TAXONOMIES: tuple[TaxonomyOptions, ...] = read_taxonomies({}, "", lambda key, message: None, tag_names={}, tag_aliases={}, tag_feeds=True)
 
 # key -> (type check, description used in messages)
 _Check = Callable[[Any], bool]
@@ -105,13 +111,15 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "tag_names": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "tag_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "extra": (lambda v: isinstance(v, dict), "a table"),
+    "taxonomies": (lambda v: True, "a table"),  # checked key by key in blogen.core.taxonomies
+    "backlinks": (lambda v: isinstance(v, bool), "true or false"),
 }
 _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
 _MARKDOWN_KEYS = {"raw_html": _BOOL, "smart_punctuation": _BOOL}
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
-    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL,
+    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
     "entries": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0 for all entries)"),
 }
 
@@ -249,10 +257,10 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         if key in hl and not check_style(hl[key]):
             bad(f"highlight.{key}", f"unknown Pygments style '{hl[key]}' for highlight.{key}")
             del hl[key]
-    for why, key in _tag_table_problems(top.get("tag_names", {}), top.get("tag_aliases", {})):
-        bad(key, why)
     if (why := check_output_dir(root, top.get("output", "output"))) is not None:
         bad("output", why)
+    taxonomies = read_taxonomies(top.pop("taxonomies", {}), where, bad, tag_names=top.get("tag_names", {}),
+                                 tag_aliases=top.get("tag_aliases", {}), tag_feeds=feed.tags)
     if problems:
         raise BlogenError(problems)
 
@@ -271,47 +279,9 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         tag_names=MappingProxyType(dict(top.pop("tag_names", {}))),
         tag_aliases=MappingProxyType(dict(top.pop("tag_aliases", {}))),
         extra=MappingProxyType(dict(top.pop("extra", {}))),
+        taxonomies=taxonomies,
         **top,
     )
-
-
-def _tag_table_problems(names: Mapping[str, str], aliases: Mapping[str, str]) -> list[tuple[str, str]]:
-    """What is wrong with ``tag_names`` and ``tag_aliases``, as (message, the entry's key).
-
-    Every key and alias target must make a tag slug; a shown name must have text; two names for one
-    tag must agree; and an alias must lead straight to a tag that is not itself an alias, since a
-    chain or a cycle (a -> b -> a) would silently swap or drop tags.
-    """
-    def tag(text: str) -> str:
-        return slugify(text, keep_symbols=True)
-
-    out: list[tuple[str, str]] = []
-    for table, entries in (("tag_names", names), ("tag_aliases", aliases)):
-        for key in entries:
-            if not tag(key):
-                out.append((f"{table} entry '{key}' has no letters or digits", f"{table}.{key}"))
-    shown: dict[str, tuple[str, str]] = {}
-    for key, name in names.items():
-        if not name.strip() or not name.isprintable():
-            out.append((f"tag_names entry '{key}' must give the name to show, not {name!r}", f"tag_names.{key}"))
-        elif tag(key) in shown and shown[tag(key)][1] != name:
-            other = shown[tag(key)]
-            out.append((f"tag_names entries '{other[0]}' and '{key}' are one tag but name it '{other[1]}' and '{name}'; keep one",
-                        f"tag_names.{key}"))
-        else:
-            shown.setdefault(tag(key), (key, name))
-    sources = {tag(k): k for k in aliases}
-    for key, target in aliases.items():
-        if not tag(target):
-            out.append((f"tag_aliases entry '{key}' points to '{target}', which has no letters or digits", f"tag_aliases.{key}"))
-        elif tag(target) in sources and tag(target) != tag(key):
-            chain = [key, target]
-            while tag(chain[-1]) in sources and tag(chain[-1]) not in {tag(c) for c in chain[:-1]} and len(chain) < 50:
-                chain.append(aliases[sources[tag(chain[-1])]])
-            kind = "a cycle" if tag(chain[-1]) in {tag(c) for c in chain[:-1]} else "a chain"
-            out.append((f"tag_aliases entry '{key}' points to '{target}', which is itself an alias ({kind}: "
-                        f"{' -> '.join(chain)}); point each spelling straight at the tag it means", f"tag_aliases.{key}"))
-    return out
 
 
 @lru_cache(maxsize=1)

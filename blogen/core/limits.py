@@ -51,3 +51,11 @@ def bracketiest_line(text: str) -> int:
     """The (1-based) line of ``text`` that opens the most arrays and tables: where TOML nests deepest."""
     lines = text.split("\n")
     return 1 + max(range(len(lines)), key=lambda i: lines[i].count("[") + lines[i].count("{"))
+
+
+def name_too_long(name: str, what: str) -> str | None:
+    """Why ``name`` (a slug) cannot name a folder or file of the output, or None; ``what`` says what made it."""
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size <= MAX_NAME_BYTES:
+        return None
+    return f"{what} makes a folder name of {size} bytes; a name in the output may have at most {MAX_NAME_BYTES}: shorten it"

@@ -14,7 +14,7 @@ _SYMBOL_WORDS = {"+": " plus ", "#": " sharp ", "@": " at ", "&": " and "}
 _SAFE_SLUG = re.compile(r"^[\w][\w.~-]*$")
 _ASCII_GAPS = re.compile(r"[^a-z0-9]+")
 PERMALINK_TOKENS = ("year", "month", "day", "slug")
-# The file that marks a folder as blogen's output (``blogen.output.state.MARKER``): no URL may claim it.
+# The file that marks a folder as blogen's output (``blogen.output.record.MARKER``): no URL may claim it.
 OUTPUT_MARKER = ".blogen-output"
 
 
