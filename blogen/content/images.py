@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -193,8 +194,16 @@ def _probe(root: Path, path: Path, rel: str, problems: list[Problem]) -> ImageIn
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
-            width, height = img.size
+        with warnings.catch_warnings():
+            # Past Pillow's bound against decompression bombs (~89 million pixels, a few hundred MB
+            # once decoded) an image is refused rather than decoded for its resized copies.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        problems.append(Problem(rel, None, f"image is too large to process (over {Image.MAX_IMAGE_PIXELS:,} pixels, "
+                                           "Pillow's bound against decompression bombs); make it smaller"))
+        return None
     except (UnidentifiedImageError, OSError) as exc:
         problems.append(Problem(rel, None, f"not a readable image ({exc})"))
         return None

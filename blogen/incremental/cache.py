@@ -34,7 +34,8 @@ _CACHE_FORMAT = 2
 # The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (urls
 # makes heading ids; errors and config only word problems and carry the options, which the key has
 # anyway). tests/test_layers.py checks this list against the imports.
-RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py", "core/urls.py")
+RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py",
+                    "markdown/guard.py", "core/urls.py")
 
 
 @lru_cache(maxsize=1)

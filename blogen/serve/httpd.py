@@ -255,6 +255,21 @@ class Handler(BaseHTTPRequestHandler):
         self.answered = True
         super().send_response(code, message)
 
+    def handle_one_request(self) -> None:
+        """As http.server does, but a TLS handshake (someone opened https://) gets a plain-HTTP 400 at
+        once, where it would otherwise wait a minute for a request line that never comes."""
+        peek = getattr(self.rfile, "peek", None)  # a buffered socket file has it
+        try:
+            first = peek(1)[:1] if peek is not None else b""
+        except OSError:
+            first = b""
+        if first == b"\x16":  # the first byte of a TLS record: a handshake
+            self.close_connection = True
+            self.request_version, self.requestline, self.command = "HTTP/1.0", "", ""
+            self._refuse(400, "Bad Request: this dev server speaks plain HTTP; open http://, not https://")
+            return
+        super().handle_one_request()
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
@@ -272,7 +287,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         dev = self.server.site
-        if dev.loopback and not host_allowed(self.headers.get("Host")):
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:  # which one is meant? (RFC 9112 says: refuse)
+            self._refuse(400, "Bad Request: more than one Host header")
+            return
+        # A request target in absolute form names its host itself, which then counts as the Host.
+        named = urlsplit(self.path).netloc if not self.path.startswith("/") else ""
+        if dev.loopback and not (host_allowed(self.headers.get("Host")) and (not named or host_allowed(named))):
             self._refuse(403, "Forbidden: this dev server only answers to localhost and loopback addresses (127.0.0.1, [::1])")
             return
         if urlsplit(self.path).path == EVENTS_PATH:
