@@ -103,6 +103,23 @@ def test_an_unreadable_blogen_toml_is_not_passed_over_for_pyproject(built: Path)
 # --- the theme ------------------------------------------------------------------------------------
 
 
+def test_a_symlink_into_a_hidden_file_of_the_site_is_refused(built: Path, cli: Cli) -> None:
+    """Inside the site, but where blogen never reads by name: a theme cloned with links to ../../.env
+    or ../../.git/config must not publish the site's secrets."""
+    (built / ".env").write_text("TOKEN=TOP SECRET\n")
+    (built / ".git").mkdir()
+    (built / ".git/config").write_text("[remote]\nurl = https://user:TOP SECRET@example.org/\n")
+    (built / "theme/static/env.txt").symlink_to("../../.env")
+    (built / "theme/static/git").symlink_to("../../.git", target_is_directory=True)
+    (built / "content/posts/config.md").symlink_to(built / ".git/config")
+    before = snapshot(built / "output")
+    code, _out, err = cli("build", "--root", str(built))
+    assert code == 1
+    for link, hidden in (("theme/static/env.txt", ".env"), ("theme/static/git", ".git"), ("content/posts/config.md", ".git")):
+        assert f"{link}: symlink leads into '{hidden}'" in err, err
+    assert snapshot(built / "output") == before
+
+
 def test_a_theme_file_swapped_for_a_symlink_after_the_walk_is_not_read(built: Path, secret: Path) -> None:
     """The readers read only what the walk vetted, and each read keeps the rule: a file the walk saw,
     replaced by a link out before it is read, is refused, never published."""
@@ -114,6 +131,12 @@ def test_a_theme_file_swapped_for_a_symlink_after_the_walk_is_not_read(built: Pa
     with pytest.raises(BlogenError) as info:
         collect_theme_assets(load_config(root), inputs)
     assert info.value.problems[0].format().startswith("theme/static/extra.css: symlink points outside the site")
+    css.unlink()
+    (root / ".env").write_text("TOP SECRET")
+    css.symlink_to(root / ".env")
+    with pytest.raises(BlogenError) as info:
+        collect_theme_assets(load_config(root), inputs)
+    assert info.value.problems[0].format().startswith("theme/static/extra.css: symlink leads into '.env'")
 
 
 def test_the_template_loader_reads_only_what_the_walk_vetted(built: Path, secret: Path) -> None:
@@ -297,3 +320,18 @@ def test_a_fifo_at_a_cache_file_does_not_hang_the_build(built: Path, cli: Cli) -
     code, _out, err = _in_time(lambda: cli("build", "--root", str(built), "-q"))
     assert code == 0, err
     assert "Fine, edited." in (built / "output/posts/good/index.html").read_text()
+
+
+def test_a_cache_folder_leading_outside_the_site_is_neither_read_nor_written(site: Callable[..., Path], cli: Cli,
+                                                                            tmp_path: Path) -> None:
+    root = site(SITE)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".blogen-cache").symlink_to(elsewhere)
+    for _ in range(2):
+        code, _out, err = cli("build", "--root", str(root), "-q")
+        assert code == 0, err
+        (root / "content/posts/good.md").write_text("---\ntitle: Good\ndate: 2024-01-01\n---\nFine, again.\n")
+    assert cli("check", "--root", str(root))[0] == 0
+    assert list(elsewhere.iterdir()) == []
+    assert "Fine, again." in (root / "output/posts/good/index.html").read_text()

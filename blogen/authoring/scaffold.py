@@ -24,6 +24,7 @@ from blogen.content.frontmatter import split_source
 from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.files import check_inside, is_inside, read_regular, write_atomic
+from blogen.core.limits import name_too_long
 from blogen.core.urls import check_slug, slugify
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
@@ -299,7 +300,17 @@ def _outside(root: Path, paths: Iterable[Path]) -> None:
 
 
 def _write_new(path: Path, text: str | bytes) -> bool:
-    """Create ``path`` with ``text``; False (and nothing written) if anything, a symlink too, is there already."""
+    """Create ``path`` with ``text``; False (and nothing written) if anything, a symlink too, is there already.
+    Raises BlogenError naming the path when it cannot be written (a full disk, no permission)."""
+    try:
+        return _create(path, text)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise BlogenError.one(str(path), None, f"cannot write: {exc.strerror or exc}") from None
+
+
+def _create(path: Path, text: str | bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if isinstance(text, bytes):
@@ -378,7 +389,10 @@ def eject_theme(root: Path, builtin: Path, *, force: bool = False) -> EjectRepor
         raise BlogenError(Problem(f"theme/{n}", None, "already exists; not overwritten (use --force to replace it with the built-in version)")
                           for n in existing)
     for n in names:  # a symlink standing at a target is replaced by the file, never written through
-        write_atomic(theme / n, read_regular(builtin / n, inside=builtin, where="the built-in theme"))
+        try:
+            write_atomic(theme / n, read_regular(builtin / n, inside=builtin, where="the built-in theme"))
+        except OSError as exc:
+            raise BlogenError.one(f"theme/{n}", None, f"cannot write: {exc.strerror or exc}") from None
     return EjectReport(tuple(f"theme/{n}" for n in names), tuple(f"theme/{n}" for n in existing))
 
 
@@ -444,9 +458,9 @@ def new_post(root: Path, title: str, tz: tzinfo, *, tags: Iterable[str] = (), dr
     chosen = slug if slug is not None else slugify(title)
     if not chosen:
         raise BlogenError.one("content/posts", None, f"title '{title}' has no letters or digits to make a slug from; give one with --slug")
-    why = check_slug(chosen)
+    why = check_slug(chosen) or name_too_long(chosen, f"slug '{chosen[:32]}…'")
     if why:
-        raise BlogenError.one("content/posts", None, why)
+        raise BlogenError.one("content/posts", None, why + (" (give a shorter one with --slug)" if slug is None else ""))
     rel = f"content/posts/{chosen}/index.md" if bundle else f"content/posts/{chosen}.md"
     taken = post_slugs(root)
     if chosen.casefold() in taken:

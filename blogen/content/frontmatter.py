@@ -340,6 +340,9 @@ def _check_key(key: str, value: Any, tz: tzinfo) -> Any:
         for alias in items:
             if not alias.startswith("/") or ".." in alias.split("/") or "\\" in alias or "\0" in alias:
                 raise ValueError(f"alias '{alias}' must be a site path starting with '/', like '/2019/old-post/'")
+            if "?" in alias or "#" in alias or not alias.isprintable():
+                raise ValueError(f"alias {alias!r} must be a path alone: a query (?), fragment (#) or control "
+                                 "character is never part of the path a server looks up")
         return tuple(dict.fromkeys(items))
     if key == "extra":
         if not isinstance(value, dict):

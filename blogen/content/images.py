@@ -26,6 +26,7 @@ from typing import Any
 
 from blogen.core.errors import Problem
 from blogen.core.fileid import identity, settled
+from blogen.core.files import check_inside, read_regular, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def _variants(root: Path, path: Path, digest: str, width: int, height: int) -> t
     out: list[Variant] = []
     cache = root / ".blogen-cache" / "images"
     try:
+        if check_inside(cache / "x", root) is not None:
+            raise OSError(f"{cache} leads outside the site")  # nothing is written there
         cache.mkdir(parents=True, exist_ok=True)
         probe = cache / f".probe.{os.getpid()}"
         probe.touch()
@@ -137,7 +140,7 @@ def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo]
     """
     meta_path = root / ".blogen-cache" / "images.json"
     try:
-        meta: dict[str, Any] = json.loads(meta_path.read_text())
+        meta: dict[str, Any] = json.loads(read_regular(meta_path, inside=root))
         if meta.get("version") != _CACHE_VERSION:
             meta = {}
     except (OSError, ValueError):
@@ -166,12 +169,10 @@ def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo]
         infos[rel] = info
         fresh[rel] = {"stamp": stamp, "width": info.width, "height": info.height,
                       "variants": [[v.width, v.suffix, v.cache_file] for v in info.variants]}
-    if fresh != entries and all(not os.path.isabs(v[2]) for e in fresh.values() for v in e["variants"]):
+    if fresh != entries and all(not os.path.isabs(v[2]) for e in fresh.values() for v in e["variants"]) \
+            and check_inside(meta_path, root) is None:
         try:
-            meta_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = meta_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"version": _CACHE_VERSION, "entries": fresh}, sort_keys=True))
-            os.replace(tmp, meta_path)
+            write_atomic(meta_path, json.dumps({"version": _CACHE_VERSION, "entries": fresh}, sort_keys=True))
         except OSError as exc:
             log.debug("cannot write image cache: %s", exc)
     return infos, problems

@@ -7,9 +7,11 @@ its watcher — so they cannot disagree:
 
 - **noise**: files editors and tools leave beside real ones are never inputs (``is_editor_noise``);
 - **boundary**: a symlink is followed only while its target stays inside the site (for the built-in
-  theme: inside that theme); one that leads out, or nowhere, is a problem naming the link and its
-  target. Special files (FIFOs, devices, sockets) are problems by their type, found before anything
-  opens them. A file name that is not valid UTF-8 is a problem too (it cannot become a URL);
+  theme: inside that theme) and out of its hidden files and folders (``.git``, ``.env``, which the
+  walk never reads by name either); one that leads out, into one, or nowhere, is a problem naming
+  the link and its target. Special files (FIFOs, devices, sockets) are problems by their type,
+  found before anything opens them. A file name that is not valid UTF-8 is a problem too (it
+  cannot become a URL);
 - **identity**: each file is known by inode, size, mtime and ctime (``blogen.core.fileid``), taken
   before anything reads it, so a change made while a build runs shows up next time; a file changed
   too recently for that to stand for its bytes is marked ``recent``.
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from blogen.core.errors import Problem
 from blogen.core.fileid import Identity, identity, settled
-from blogen.core.files import not_regular, outside
+from blogen.core.files import hidden_part, into_hidden, not_regular, outside
 from blogen.core.install import builtin_theme_dir
 
 CONFIG_FILES = ("pyproject.toml", "blogen.toml")
@@ -231,6 +233,10 @@ class _Walk:
         target = os.path.realpath(link)
         if not _within(target, bound):
             self._problem(key, outside(link, "the site" if bound == self.root else "the built-in theme"))
+            return False
+        hidden = hidden_part(target, bound)
+        if hidden is not None:  # the walk skips hidden names, so a link's own path never holds one
+            self._problem(key, into_hidden(link, hidden))
             return False
         if not os.path.exists(target):
             try:

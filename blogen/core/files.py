@@ -3,7 +3,9 @@
 One rule for every file blogen reads or writes, whatever the stage: a file is read only when it is a
 regular file (FIFOs, devices and sockets are refused by their type, before anything reads them: a
 FIFO would block a build forever), and only while its real path stays inside the folder it belongs
-to (the site, or the built-in theme) — ``read_regular``. A file is written only by replacing it in
+to (the site, or the built-in theme) and a symlink does not lead it into a hidden file or folder
+there (``.git``, ``.env``: what blogen never reads by name it never reads through a link) —
+``read_regular``. A file is written only by replacing it in
 one step (a temporary file beside it, then a rename), which never writes through a symlink: the
 rename replaces a link standing at the path itself, not what it points to (``write_atomic``). Where
 a write must also stay inside a folder (a site, a theme being ejected), ``check_inside`` refuses a
@@ -55,11 +57,31 @@ def outside(link: str | Path, where: str) -> str:
     return f"symlink points outside {where} (to {written}); blogen reads no file from outside the site"
 
 
-def read_regular(path: str | Path, *, inside: str | Path | None = None, where: str = "the site") -> bytes:
+def hidden_part(path: str, top: str | Path) -> str | None:
+    """The first hidden name (``.git``, ``.env``, ``.blogen-cache``) on the way from ``top`` down to
+    ``path`` (both real paths), or None."""
+    base = os.path.realpath(top).rstrip(os.sep)
+    rel = path[len(base) + 1:] if path.startswith(base + os.sep) else ""
+    return next((part for part in rel.split(os.sep) if part.startswith(".")), None)
+
+
+def into_hidden(link: str | Path, hidden: str) -> str:
+    """The message for a symlink that leads into a hidden file or folder of the site."""
+    try:
+        written = os.readlink(link)
+    except OSError:
+        written = os.path.realpath(link)
+    return (f"symlink leads into '{hidden}' (to {written}); blogen reads no hidden file or folder of the site "
+            "(like .git or .env), so none can be published through a link")
+
+
+def read_regular(path: str | Path, *, inside: str | Path | None = None, where: str = "the site",
+                 limit: int | None = None) -> bytes:
     """The bytes of ``path``, which must be a regular file (and, with ``inside``, really lie inside
     that folder: a symlink on the way that leads out of it is refused, naming ``where``).
 
-    Opened without blocking, so a FIFO is refused by its type instead of hanging the read. Raises
+    Opened without blocking, so a FIFO is refused by its type instead of hanging the read; ``limit``
+    reads only that many bytes from the start. Raises
     ``Refused`` for a file the rule refuses, other OSErrors as ``open`` does (a missing file:
     FileNotFoundError).
     """
@@ -69,13 +91,16 @@ def read_regular(path: str | Path, *, inside: str | Path | None = None, where: s
         real = os.path.realpath(target)
         if not is_inside(real, inside):
             raise Refused(path, outside(path, where))
+        hidden = hidden_part(real, inside)
+        if hidden is not None and hidden_part(os.path.abspath(target), inside) is None:
+            raise Refused(path, into_hidden(path, hidden))
         target, flags = real, flags | getattr(os, "O_NOFOLLOW", 0)  # a link swapped in since is refused
     fd = os.open(target, flags)
     with os.fdopen(fd, "rb") as fh:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise Refused(path, not_regular(mode))
-        return fh.read()
+        return fh.read() if limit is None else fh.read(limit)
 
 
 def is_inside(path: str | Path, top: str | Path) -> bool:

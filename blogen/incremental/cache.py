@@ -23,7 +23,7 @@ from typing import Any
 from blogen import __version__
 from blogen.content.sources import Document
 from blogen.core.config import MarkdownOptions
-from blogen.core.files import read_regular, write_atomic
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import PACKAGE_DIR, installed_fingerprint
 from blogen.markdown.render import Heading, LinkRef, Rendered
 
@@ -85,7 +85,7 @@ def _header(kind: str, key: str, data: bytes) -> bytes:
 def read_entry(root: Path, kind: str, key: str) -> bytes | None:
     """The bytes stored for ``key``, if the entry is whole and was made for it."""
     try:  # a regular file only: a FIFO planted in the cache must not block the build
-        data = read_regular(_entry_path(root, kind, key))
+        data = read_regular(_entry_path(root, kind, key), inside=root)  # never from a cache folder linked elsewhere
     except OSError:
         return None
     head, _, body = data.partition(b"\n")
@@ -98,6 +98,8 @@ _MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found),
 def write_entry(root: Path, kind: str, key: str, data: bytes) -> None:
     """Store an entry; a read-only or full disk only costs speed next time."""
     path = _entry_path(root, kind, key)
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: never written
+        return
     try:
         if path.parent not in _MADE_DIRS:
             path.parent.mkdir(parents=True, exist_ok=True)

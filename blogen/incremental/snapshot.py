@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from blogen.core.files import read_regular, write_atomic
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import user_cache_dir
 
 if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's id without loading the pipeline
@@ -125,6 +125,8 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
     if secret is None:
         return
     path = root / _FILE
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: nothing is written there
+        return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     mac = hmac.new(secret, digestmod=hashlib.sha256)
     try:
@@ -156,8 +158,7 @@ class _Signed:
 def stored_id(root: Path, made_with: str) -> str | None:
     """The id of the snapshot on disk if it was made with ``made_with`` (not yet checked: ``load`` does)."""
     try:
-        with open(root / _FILE, "rb") as fh:
-            head = fh.read(len(_MAGIC) + 200)
+        head = read_regular(root / _FILE, inside=root, limit=len(_MAGIC) + 200)
     except OSError:
         return None
     lines = head[len(_MAGIC):].split(b"\n", 2) if head.startswith(_MAGIC) else []
@@ -172,7 +173,7 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     if secret is None:
         return None
     try:
-        data = read_regular(root / _FILE)
+        data = read_regular(root / _FILE, inside=root)
     except OSError:
         return None
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 65 or data[-65:-64] != b"\n":
