@@ -297,3 +297,24 @@ def test_a_file_name_with_spaces_gives_a_well_formed_entry_id(built: Path, cli: 
     code, _out, err = cli("build", "--root", str(built), "-q")
     assert code == 0, err
     assert "<id>tag:example.org,2024-01-02:my%20first%20%231%20note</id>" in (built / "output/feed.xml").read_text()
+
+
+def test_an_alias_with_a_query_or_fragment_is_an_error(built: Path, cli: Cli) -> None:
+    _post(built, "old.md", 'title: Old\ndate: 2024-01-02\naliases: ["/old?id=3/"]\n')
+    _refused(built, cli, "content/posts/old.md:4: front-matter key 'aliases': alias '/old?id=3/' must be a path alone")
+
+
+def test_a_decompression_bomb_image_is_a_problem_not_a_crash(built: Path, cli: Cli) -> None:
+    from PIL import Image
+
+    (built / "content/posts/pic").mkdir()
+    Image.new("1", (20000, 10000)).save(built / "content/posts/pic/bomb.png", optimize=True)  # 200 MP, 25 KB on disk
+    (built / "content/posts/pic/index.md").write_text("---\ntitle: P\ndate: 2024-01-02\n---\n![b](bomb.png)\n")
+    _refused(built, cli, "content/posts/pic/bomb.png: image is too large to process (over 89,478,485 pixels")
+
+
+def test_new_refuses_a_slug_too_long_for_a_file(built: Path, cli: Cli) -> None:
+    code, _out, err = cli("new", "t" * 300, "--root", str(built))
+    assert code == 1
+    assert "content/posts: slug 'tttt" in err and "makes a folder name of 300 bytes" in err and "--slug" in err
+    assert sorted(p.name for p in (built / "content/posts").iterdir()) == ["good.md"]

@@ -152,3 +152,25 @@ def test_a_killed_serve_process_leaves_a_folder_the_next_one_removes(tmp_path: P
     dev.close()
     assert not left[0].exists()
     assert not [p for p in own_tmp.iterdir() if p.name.startswith(tempdirs.PREFIX)]
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    """Send bytes as they are; the first line of the answer (or what came before the server closed)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0]
+
+
+def test_a_tls_handshake_two_hosts_and_a_foreign_absolute_target_are_answered(server: DevServer) -> None:
+    host = f"Host: 127.0.0.1:{server.port}\r\n".encode()
+    hello = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64)  # the start of a TLS ClientHello
+    assert _raw(server.port, hello) == b"HTTP/1.0 400 Bad Request"
+    assert _raw(server.port, b"GET / HTTP/1.1\r\n" + host + b"Host: evil.example\r\n\r\n") == b"HTTP/1.0 400 Bad Request"
+    assert _raw(server.port, b"GET http://evil.example/ HTTP/1.1\r\n" + host + b"\r\n") == b"HTTP/1.0 403 Forbidden"
+    own = f"GET http://127.0.0.1:{server.port}/ HTTP/1.1\r\n".encode()
+    assert _raw(server.port, own + host + b"\r\n") == b"HTTP/1.0 200 OK"
