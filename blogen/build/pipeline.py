@@ -162,7 +162,7 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
     assets = collect_theme_assets(config)
     when = now or datetime.now(UTC)
     site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
-                     images=images, memo=memo.model if memo is not None else model_memo)
+                     images=images, memo=memo.model if memo is not None else model_memo, loose=content.loose)
     if content.warnings or image_problems:
         site = _with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
