@@ -70,10 +70,12 @@ def shown(root: Path, path: str) -> str:
     if os.path.isabs(path) or path.startswith("("):
         return path
     site, here = root.resolve(), Path.cwd()
+    if here == site:
+        return path
+    if here.is_relative_to(site):
+        return os.path.relpath(site / path, here) + ("/" if path.endswith("/") else "")
     prefix = os.path.relpath(site, here)
-    if prefix.startswith("..") and not here.is_relative_to(site):
-        prefix = str(site)
-    return path if prefix == "." else os.path.normpath(os.path.join(prefix, path))
+    return os.path.join(str(site) if prefix.startswith("..") else prefix, path)
 
 
 def print_problems(root: Path | None, problems: Iterable[Problem]) -> None:
