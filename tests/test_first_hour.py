@@ -239,3 +239,11 @@ def test_links_broken_by_a_bundle_get_a_did_you_mean(cli: Cli, site: Callable[..
     code, _, err = cli("build", "--root", str(root))
     assert code == 1
     assert sorted(line.removeprefix(f"{root}/") for line in err.splitlines() if "broken" in line) == sorted(expected.splitlines())
+
+
+def test_list_says_how_many_drafts_it_left_out(cli: Cli, site: Callable[..., Path]) -> None:
+    root = site(POST + "-- content/posts/d.md --\n---\ntitle: D\ndate: 2024-01-02\ndraft: true\n---\nx\n", config=REAL)
+    code, out, _ = cli("list", "--root", str(root))
+    assert code == 0 and "(1 post; 1 draft not listed (add --drafts))" in out
+    code, out, _ = cli("list", "--root", str(root), "--drafts")
+    assert code == 0 and "(2 posts)" in out
