@@ -132,7 +132,7 @@ def test_new_makes_a_draft_unless_asked_to_publish(cli: Cli, site: Callable[...,
 
 def test_new_folds_tag_spellings_as_the_build_does(cli: Cli, site: Callable[..., Path]) -> None:
     root = site("-- content/posts/old.md --\n---\ntitle: Old\ndate: 2024-01-01\ntags: [SELinux, Linux]\n---\nx\n", config=REAL)
-    code, out, err = cli("new", "Note", "--root", str(root), "--tags", "linux,LINUX,selinux,til,TIL", "--publish")
+    code, _, err = cli("new", "Note", "--root", str(root), "--tags", "linux,LINUX,selinux,til,TIL", "--publish")
     assert code == 0, err
     text = (root / "content/posts/note.md").read_text()
     assert "tags: [Linux, SELinux, til]" in text
@@ -194,7 +194,7 @@ def test_jobs_default_in_help_is_the_documented_one(cli: Cli) -> None:
 
 def test_file_urls_build_links_index_files(cli: Cli, site: Callable[..., Path]) -> None:
     root = site(POST + "-- content/posts/b.md --\n---\ntitle: B\ndate: 2024-01-02\ntags: [x]\n---\n[a](a.md)\n", config=REAL)
-    code, out, err = cli("build", "--root", str(root), "--file-urls", "--output", "offline")
+    code, _, err = cli("build", "--root", str(root), "--file-urls", "--output", "offline")
     assert code == 0 and err == "", err
     home = (root / "offline/index.html").read_text()
     hrefs = re.findall(r'<a href="([^"]+)"', home)
