@@ -94,6 +94,9 @@ CHANGES = {
     "deleted post": _delete("content/pages/about.md"),
     "renamed file": _rename("content/posts/gamma", "content/posts/gamma-ray"),
     "new post": _write("content/posts/delta.md", "---\ntitle: Delta\ndate: 2024-02-01\ntags: [one]\n---\nNew.\n"),
+    "categories": _edit("content/posts/beta.md", "tags: [two]", "tags: [two]\ncategories: [Linux, Kit]"),
+    "series": _edit("content/posts/alpha.md", "tags: [one, two]", "tags: [one, two]\nseries: [Part time]"),
+    "a new link (a backlink)": _edit("content/posts/beta.md", "Text.", "Text, as in [alpha](alpha.md)."),
 }
 
 
@@ -192,7 +195,8 @@ def test_last_warnings_are_repeated_and_strict_still_fails(tmp_path: Path, cli: 
 # and a link to a heading that is renamed and renamed back), must give what a fresh build gives.
 SESSION = [
     "post body", "post title", "tags", "date", "draft flag", "heading a link points at", "template", "include",
-    "config", "static file", "bundle file", "deleted post", "renamed file", "new post",
+    "config", "static file", "bundle file", "deleted post", "renamed file", "new post", "categories", "series",
+    "a new link (a backlink)",
 ]
 
 
@@ -293,6 +297,7 @@ QUICK_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
                                         _edit("content/posts/beta.md", "edited", "edited twice")(root)), True, None),
     ("a new link to a page", _edit("content/posts/gamma/index.md", "![dot](dot.svg)",
                                    "![dot](dot.svg) and [about](../../pages/about.md)"), True, None),
+    ("the link removed again", _edit("content/posts/gamma/index.md", " and [about](../../pages/about.md)", ""), True, None),
     ("heading another post links to", _edit("content/posts/beta.md", "## More\n", "## Less\n"), True, "alpha.md"),
     ("heading back", _edit("content/posts/beta.md", "## Less\n", "## More\n"), False, None),
     ("a broken link", _edit("content/posts/beta.md", "Beta body", "Beta [body](nowhere.md)"), True, "beta.md"),
@@ -388,6 +393,10 @@ CLI_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
     ("a new post", _write("content/posts/delta.md", "---\ntitle: Delta\ndate: 2024-02-01\ntags: [one]\n---\nNew.\n"),
      False, None),
     ("body of the new post", _edit("content/posts/delta.md", "New.", "New, and edited."), True, None),
+    # links to other posts decide what those show (backlinks), and the base may not show what the output does
+    ("a new link", _edit("content/posts/delta.md", "New, and", "New, see [gamma](gamma/index.md), and"), False, None),
+    ("body after the link", _edit("content/posts/delta.md", "edited.", "edited again."), True, None),
+    ("the link removed", _edit("content/posts/delta.md", "see [gamma](gamma/index.md), ", ""), False, None),
 ]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from blogen.authoring.scaffold import format_front_matter, now_in, write_new
 from blogen.content.frontmatter import split_source
-from blogen.content.sources import SOURCE_SUFFIXES, is_editor_noise
+from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.errors import BlogenError
 from blogen.core.urls import check_slug, slugify
 

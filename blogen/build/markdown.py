@@ -10,7 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blogen.content.sources import SOURCE_SUFFIXES, Document
+from blogen.content.inputs import SOURCE_SUFFIXES
+from blogen.content.sources import Document
 from blogen.core.config import Config, MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
 from blogen.incremental.cache import CACHE_DIR, cache_key, entry_from_text, entry_text, read_cache, write_cache

@@ -17,13 +17,14 @@ from typing import Any
 from blogen.build.markdown import Progress, cold_and_big, ready, render_documents, worker_count
 from blogen.build.start import Memo, Modelled, QuickModel, command_line_start, quick_model
 from blogen.content.images import probe_images
-from blogen.content.sources import is_editor_noise, load_content
+from blogen.content.inputs import is_editor_noise
+from blogen.content.sources import load_content
 from blogen.content.theme import theme_dirs
 from blogen.core.config import Config, load_config
 from blogen.core.errors import BlogenError, Problem
 from blogen.incremental import snapshot
 from blogen.incremental.cache import CACHE_DIR, renderer_fingerprint
-from blogen.incremental.record import Inputs, build_options, forget, input_digest, record
+from blogen.incremental.record import InputDigest, build_options, forget, input_digest, record
 from blogen.incremental.scan import LastBuild, Scan, scan
 from blogen.markdown.render import Rendered, highlight_css
 from blogen.model.make import make_site
@@ -226,7 +227,7 @@ def _strict(site: Site) -> None:
 
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
-               memo: Memo | None = None, input_key: Inputs | None = None,
+               memo: Memo | None = None, input_key: InputDigest | None = None,
                progress: Progress | None = None, inputs: Scan | None = None) -> BuildReport:
     """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
 
@@ -297,7 +298,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
                 for route in m.site.routes:
                     if route.kind in ("static", "asset"):
                         continue
-                    if route.output in affected or route.output not in staging.live:
+                    if route.output in affected or route.output not in staging.live \
+                            or (route.kind in ("post", "page") and route.item in quick.shown):  # other backlinks
                         redo.append(route)
                     else:
                         untouched.append(route.output)

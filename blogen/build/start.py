@@ -70,13 +70,16 @@ class QuickModel:
 
     m: Modelled
     touched: frozenset[int]  # positions in m.site.posts of the posts whose text changed
+    shown: frozenset[str] = frozenset()  # posts and pages whose own page shows other backlinks now (their sources)
 
 
 def quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: datetime,
-                 progress: Progress | None, limit: int | None = None) -> QuickModel | None:
+                 progress: Progress | None, limit: int | None = None, relink: bool = True) -> QuickModel | None:
     """The model when only the text of existing posts changed, made from an earlier build (the dev
     server's last one, or the command line's base); None when anything else may have changed, and
     the full build runs instead (see ``blogen.incremental.scan``). ``limit``: at most this many changed posts.
+    ``relink``: whether a post's edit may change which documents it links to (their backlinks); only
+    when ``last`` is the build the output holds now (the dev server's), not an older base.
 
     The changed documents are read and rendered again and patched into the model
     (``patch.patch_posts``); ``build_site`` then looks again only at the pages that counted those
@@ -107,10 +110,10 @@ def quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: dat
     fresh_rendered, fresh = render_documents(config, tuple(new_docs.values()), 1, memo.markdown, progress,
                                              prune=False)
     patched = patch_posts(last.site, [(d, fresh_rendered[d.source]) for d in new_docs.values()], memo.model,
-                          now=when, images=last.images) if new_docs else (last.site, frozenset[int]())
+                          now=when, images=last.images, relink=relink) if new_docs else (last.site, frozenset[int](), frozenset[str]())
     if patched is None:
         return None
-    site, touched = patched
+    site, touched, shown = patched
     # Forget the replaced versions, as a full build's pruning would.
     options_repr = repr(config.markdown)
     for rel, doc in new_docs.items():
@@ -122,7 +125,7 @@ def quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: dat
     content = replace(last.content, documents=tuple(new_docs.get(d.source, d) for d in last.content.documents))
     m = Modelled(config, site, {}, fresh, len(content.documents) - fresh, last.assets, last.template_lines,
                   content, last.images)
-    return QuickModel(m, touched)
+    return QuickModel(m, touched, shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,7 @@ def command_line_start(root: Path, options: tuple[Any, ...], base_url: str | Non
     inputs = scan(root, theme_dirs(root)) if base is not None else None
     if base is not None and inputs is not None and base.last.options == options:
         based = Memo(model=base.model, render=base.render)
-        quick = quick_model(root, base.last, inputs, based, when, progress, limit=snapshot.QUICK_LIMIT)
+        quick = quick_model(root, base.last, inputs, based, when, progress, limit=snapshot.QUICK_LIMIT, relink=False)
         if quick is not None:
             return Start(made_with, base, quick, based, inputs)
     if cold_and_big(load_config(root, base_url=base_url, output=output), jobs):

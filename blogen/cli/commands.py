@@ -17,10 +17,10 @@ from blogen.cli.terminal import Command, person_watching, print_problems, root_o
 from blogen.core.errors import Problem
 
 if TYPE_CHECKING:
-    from blogen.incremental.record import Inputs
+    from blogen.incremental.record import InputDigest
 
 
-def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, Inputs]:
+def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, InputDigest]:
     """Whether the last build already made this exact site (then its warnings are printed again),
     and the digest of the inputs for the build to record.
 

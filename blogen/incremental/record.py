@@ -20,14 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from blogen.core.fileid import identity, settled
-from blogen.core.install import code_fingerprint, files_under
+from blogen.content.inputs import walk_inputs
+from blogen.core.install import code_fingerprint
 
 STAMP = Path(".blogen-cache") / "last-build.json"
 _FORMAT = 2
@@ -39,51 +38,47 @@ def build_options(drafts: bool, base_url: str | None, output: str | None) -> tup
 
 
 @dataclass(frozen=True, slots=True)
-class Inputs:
+class InputDigest:
     """The digest of a build's inputs, and the file digests it was made of, to reuse next time."""
 
     key: str
     files: dict[str, list[object]]  # site-relative path -> [inode, size, mtime_ns, ctime_ns, sha256], still files only
 
 
-def input_digest(root: Path, options: Sequence[object], known: Mapping[str, object] | None = None) -> Inputs:
+def input_digest(root: Path, options: Sequence[object], known: Mapping[str, object] | None = None) -> InputDigest:
     """A digest of every input of a build of the site at ``root`` with these options.
 
-    ``known`` holds file digests from the last build's stamp; each is reused while the file's
-    identity is the same and the file is settled, and any other file is read.
+    The inputs are what the one input walk finds (``blogen.content.inputs``). ``known`` holds file
+    digests from the last build's stamp; each is reused while the file's identity is the same and
+    the file is settled, and any other file is read. A walk that found problems (a symlink leading
+    out, a FIFO) gives a digest no build records, so the build runs and reports them.
     """
     known = known or {}
     h = hashlib.sha256(code_fingerprint().encode())
     # Where the site is: a copy of it (cache and all) must not take the original's output for its own.
     h.update(str(root.resolve()).encode() + b"\0")
     h.update(repr(tuple(options)).encode())
-    for name in ("pyproject.toml", "blogen.toml"):
-        try:
-            h.update(name.encode() + b"\0" + (root / name).read_bytes())
-        except OSError:
-            h.update(name.encode() + b"\0-")
-    root_text = str(root) + os.sep
+    inputs = walk_inputs(root)  # identities taken before the reads below: a change after them shows up next time
+    if inputs.problems:
+        h.update(repr(inputs.problems).encode())
     files: dict[str, list[object]] = {}
-    now = time.time_ns()
-    for top in (root / "content", root / "theme"):
-        for path in sorted(files_under(top)):
-            rel = path.removeprefix(root_text)
-            h.update(rel.encode() + b"\0")
+    for key in sorted(inputs.files):
+        ident = list(inputs.files[key])
+        h.update(key.encode() + b"\0")
+        prior = known.get(key)
+        if isinstance(prior, list) and len(prior) == 5 and prior[:4] == ident and key not in inputs.recent:
+            digest = str(prior[4])
+        else:
             try:
-                st = os.stat(path)  # before the read: a change after it shows up next time
-                ident = list(identity(st))
-                prior = known.get(rel)
-                if isinstance(prior, list) and len(prior) == 5 and prior[:4] == ident and settled(st, now):
-                    digest = str(prior[4])
-                else:
-                    with open(path, "rb") as handle:
-                        digest = hashlib.sha256(handle.read()).hexdigest()
-                if settled(st, now):
-                    files[rel] = [*ident, digest]
-                h.update(digest.encode())
+                with open(inputs.path(key), "rb") as handle:
+                    digest = hashlib.sha256(handle.read()).hexdigest()
             except OSError:
                 h.update(b"\0unreadable")
-    return Inputs(h.hexdigest(), files)
+                continue
+        if key not in inputs.recent:
+            files[key] = [*ident, digest]
+        h.update(digest.encode())
+    return InputDigest(h.hexdigest() if not inputs.problems else "problems:" + h.hexdigest(), files)
 
 
 def _manifest_digest(rows: list[str]) -> str:
@@ -121,7 +116,7 @@ def _stamp(root: Path) -> dict[str, object]:
     return stamp if isinstance(stamp, dict) and stamp.get("format") == _FORMAT else {}
 
 
-def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[list[str] | None, Inputs]:
+def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[list[str] | None, InputDigest]:
     """(the warnings of the last build, or None to build for real; the inputs' digest, for the build to record)."""
     stamp = _stamp(root)
     known = stamp.get("files")
@@ -142,7 +137,7 @@ def up_to_date(root: Path, options: Sequence[object], now: datetime) -> tuple[li
         return None, inputs
 
 
-def record(root: Path, inputs: Inputs, out: Path, next_scheduled: datetime | None, warnings: Sequence[str],
+def record(root: Path, inputs: InputDigest, out: Path, next_scheduled: datetime | None, warnings: Sequence[str],
            files: Mapping[str, tuple[int, int]] | None = None) -> None:
     """Remember a successful build; failing to write the stamp only costs the next build its shortcut.
 

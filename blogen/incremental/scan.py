@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogen.content.sources import SOURCE_SUFFIXES, is_editor_noise
+from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.fileid import Identity, identity, settled
 
 if TYPE_CHECKING:

@@ -15,7 +15,9 @@ from datetime import datetime
 
 from blogen.core.install import code_fingerprint
 from blogen.model.values import Route, Site
-from blogen.render.views import BODY_FIELDS, PageView, PostView, SiteView, TagView
+from blogen.render.views import BODY_FIELDS, PageView, PostView, SiteView, TaxonomyView, TermView
+
+FEED_KINDS = frozenset({"feed", "jsonfeed", "termfeed", "termjson"})
 
 # A post's view but its body fields and summary: what a listing of it shows, compared as a tuple
 # (the view's own repr and dataclasses.replace cost ~50 us a post on every build).
@@ -32,7 +34,8 @@ class Fingerprints:
     """
 
     def __init__(self, site: Site, posts: Sequence[PostView], pages: Mapping[str, PageView],
-                 tags: Mapping[str, TagView], index: Mapping[str, int], site_view: SiteView, templates: bytes,
+                 terms: Mapping[str, Mapping[str, TermView]], taxonomies: Mapping[str, TaxonomyView],
+                 index: Mapping[str, int], site_view: SiteView, templates: bytes,
                  digests: dict[int, tuple[bytes, bytes]],
                  keep_digest: Callable[[int, tuple[bytes, bytes]], None] | None = None,
                  route_posts: dict[str, tuple[int, ...]] | None = None) -> None:
@@ -40,7 +43,8 @@ class Fingerprints:
         self.config = site.config
         self.posts = posts
         self.pages = pages
-        self.tags = tags
+        self.terms = terms
+        self.taxonomies = taxonomies
         self.index = index
         self._post_digests = digests  # (everything, everything but the body)
         self._keep_digest = keep_digest
@@ -73,24 +77,31 @@ class Fingerprints:
             h.update(str(len(self.posts)).encode())
         elif route.kind == "post" and route.item is not None:
             i = self.index[route.item]
+            # itself and its neighbours, then (each list after a mark) related posts, each series' parts, backlinks
             posts = [i, *([i - 1] if i > 0 else []), *([i + 1] if i + 1 < len(self.posts) else []), -1,
                      *self.site.related[i]]
+            for _slug, parts in series_parts(self.site, i):
+                posts += [-1, *parts]
+            posts += [-1, *self.site.backlinks.get(route.item, ())]
         elif route.kind == "page" and route.item is not None:
             h.update(repr(self.pages[route.item]).encode())
-        elif route.kind == "tag" and route.item is not None:
-            members = self.site.tag_posts[route.item]
-            per = self.config.posts_per_page
-            h.update(repr((self.tags[route.item], len(members))).encode())
-            posts = members[(route.number - 1) * per: route.number * per]
-        elif route.kind == "tagfeed" and route.item is not None:
-            h.update(repr(self.tags[route.item]).encode())
-            posts = self._feed_entries(self.site.tag_posts[route.item])
-        elif route.kind == "feed":
+            posts = self.site.backlinks.get(route.item, ())
+        elif route.kind in ("term", "termfeed", "termjson") and route.taxonomy is not None and route.item is not None:
+            found = self.site.taxonomy(route.taxonomy)
+            assert found is not None
+            members = found.posts[route.item]
+            h.update(repr((self.taxonomies[route.taxonomy], self.terms[route.taxonomy][route.item], len(members))).encode())
+            if route.kind == "term":
+                per = self.config.posts_per_page
+                posts = members[(route.number - 1) * per: route.number * per]
+            else:  # (the terms its entries list are in their posts' views)
+                posts = self._feed_entries(members)
+        elif route.kind in ("feed", "jsonfeed"):
             posts = self._feed_entries(range(len(self.posts)))
         elif route.kind == "archive":
             posts = range(len(self.posts))
-        elif route.kind == "tags":
-            h.update(repr(sorted(self.tags.items())).encode())
+        elif route.kind == "terms" and route.taxonomy is not None:
+            h.update(repr((self.taxonomies[route.taxonomy], sorted(self.terms[route.taxonomy].items()))).encode())
         if self._route_posts is not None:
             self._route_posts[route.output] = tuple(posts)
         reads = None if body_reads is None else frozenset(body_reads)
@@ -138,13 +149,14 @@ class Fingerprints:
         public = [p for p in site.posts if p.public]
         newest = max((p.updated or p.date for p in public), default=None)
         by_source = {p.source: p for p in site.posts}
-        tag_newest: dict[str, datetime | None] = {}  # per tag, not per page of it: a big tag has dozens
-        for slug, members in site.tag_posts.items():
-            tag_newest[slug] = max((site.posts[i].updated or site.posts[i].date for i in members if site.posts[i].public),
-                                   default=None)
+        term_newest: dict[tuple[str, str], datetime | None] = {}  # per term, not per page of it: a big tag has dozens
+        for taxonomy in site.taxonomies:
+            for slug, members in taxonomy.posts.items():
+                term_newest[(taxonomy.key, slug)] = max(
+                    (site.posts[i].updated or site.posts[i].date for i in members if site.posts[i].public), default=None)
         pages: list[tuple[str, datetime | None]] = []
         for route in site.routes:
-            if route.kind in ("home", "tags", "archive"):
+            if route.kind in ("home", "terms", "archive"):
                 pages.append((route.url, newest))
             elif route.kind == "post" and route.item is not None:
                 post = by_source[route.item]
@@ -152,8 +164,16 @@ class Fingerprints:
                     pages.append((route.url, post.updated or post.date))
             elif route.kind == "page":
                 pages.append((route.url, None))
-            elif route.kind == "tag" and route.item is not None:
-                newest_here = tag_newest.get(route.item)
+            elif route.kind == "term" and route.item is not None and route.taxonomy is not None:
+                newest_here = term_newest.get((route.taxonomy, route.item))
                 if newest_here is not None:
                     pages.append((route.url, newest_here))
         return sorted(pages)
+
+
+def series_parts(site: Site, i: int) -> list[tuple[str, tuple[int, ...]]]:
+    """Each series post ``i`` is in (its slug) with all its parts, oldest first."""
+    series = site.taxonomy("series")
+    if series is None:
+        return []
+    return [(slug, tuple(reversed(series.posts[slug]))) for slug in site.posts[i].terms_of("series")]
