@@ -27,7 +27,7 @@ _SCHEME_OR_HOST = ("http:", "https:", "//")
 
 def check_cover_images(config: Config, posts: Sequence[Post], pages: Sequence[Page], docs: Mapping[str, Document],
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
-                       unpublished: set[str]) -> list[Problem]:
+                       unpublished: set[str], loose: frozenset[str] = frozenset()) -> list[Problem]:
     """A problem for each published post whose front-matter ``image`` names no file or page of the site."""
     local = [(p, docs[p.source], image) for p in posts
              if (image := docs[p.source].meta.image) and not image.lower().startswith(_SCHEME_OR_HOST)]
@@ -41,7 +41,7 @@ def check_cover_images(config: Config, posts: Sequence[Post], pages: Sequence[Pa
     index = LinkIndex(
         documents=targets, unpublished=frozenset(unpublished), static=static_map,
         urls=frozenset(r.url for r in routes), base_path=config.base_path,
-        static_urls={url: source for source, url in static_map.items()},
+        static_urls={url: source for source, url in static_map.items()}, loose=loose,
     )
     problems: list[Problem] = []
     severity: Severity = "warning" if config.broken_links == "warning" else "error"  # as for images in the text

@@ -184,7 +184,7 @@ def _claim_line(route: Route, docs: Mapping[str, Document]) -> int | None:
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
               include_drafts: bool, images: Mapping[str, ImageInfo] | None = None,
-              memo: ModelMemo | None = None) -> Site:
+              memo: ModelMemo | None = None, loose: Sequence[str] = ()) -> Site:
     """Build the immutable model and every route; raise BlogenError listing every problem.
 
     ``memo`` (kept by the dev server) lets unchanged posts and pages, their tags, the related
@@ -239,8 +239,8 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
     posts, pages, unreferenced, tolerated, targets_of = resolve_site_links(
-        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo)
-    b.problems.extend(check_cover_images(config, posts, pages, docs, rendered, static, routes, unpublished))
+        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose))
+    b.problems.extend(check_cover_images(config, posts, pages, docs, rendered, static, routes, unpublished, frozenset(loose)))
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
