@@ -13,7 +13,7 @@ from conftest import copy_sources, digests, snapshot
 
 from blogen.core.config import MarkdownOptions
 from blogen.core.errors import BlogenError
-from blogen.core.limits import MAX_NAME_BYTES, MAX_TAGS_PER_POST
+from blogen.core.limits import MAX_NAME_BYTES, MAX_TERMS_PER_POST
 from blogen.core.urls import OUTPUT_MARKER
 from blogen.markdown.render import render_markdown
 from blogen.output.record import MARKER
@@ -165,11 +165,11 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_speed(site: Callable[.
 
 def test_too_many_tags_on_a_post_is_an_error_naming_the_line(built: Path, cli: Cli) -> None:
     _post(built, "tags.md", "title: T\ndate: 2024-01-02\ntags: " + ", ".join(f"tag{i}" for i in range(2000)) + "\n")
-    _refused(built, cli, f"content/posts/tags.md:4: front-matter key 'tags': 2,000 tags; a post may have at most {MAX_TAGS_PER_POST}")
+    _refused(built, cli, f"content/posts/tags.md:4: front-matter key 'tags': 2,000 tags; a post may have at most {MAX_TERMS_PER_POST}")
 
 
 def test_a_post_with_many_tags_gets_the_posts_sharing_most_of_them_as_related(built: Path, cli: Cli) -> None:
-    many = [f"t{i}" for i in range(MAX_TAGS_PER_POST)]
+    many = [f"t{i}" for i in range(MAX_TERMS_PER_POST)]
     _post(built, "many.md", f"title: Many\ndate: 2024-01-05\ntags: [{', '.join(many)}]\n")
     _post(built, "three.md", "title: Three\ndate: 2024-01-02\ntags: [t1, t2, t3]\n")
     _post(built, "two.md", "title: Two\ndate: 2024-01-04\ntags: [t1, t2]\n")

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from blogen.core.errors import Problem, closest
-from blogen.core.limits import MAX_NESTING, MAX_TAGS_PER_POST, bracketiest_line, too_deep
+from blogen.core.limits import MAX_NESTING, MAX_TERMS_PER_POST, bracketiest_line, too_deep
 from blogen.core.urls import check_slug, url_problem
 
 KNOWN_KEYS = ("title", "date", "updated", "tags", "categories", "series", "summary", "draft", "slug", "aliases", "template",
@@ -360,7 +360,7 @@ def _terms(value: Any, key: str) -> tuple[str, ...]:
     else:
         raise ValueError(f"expected a list or a comma-separated string, not {type(value).__name__}")
     terms = tuple(dict.fromkeys(i for i in items if i))
-    if len(terms) > MAX_TAGS_PER_POST:
-        raise ValueError(f"{len(terms):,} {key}; a post may have at most {MAX_TAGS_PER_POST} (every {key} page and feed "
+    if len(terms) > MAX_TERMS_PER_POST:
+        raise ValueError(f"{len(terms):,} {key}; a post may have at most {MAX_TERMS_PER_POST} (every {key} page and feed "
                          f"lists the post with all its {key}, so the site grows with the square of this number)")
     return terms

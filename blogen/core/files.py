@@ -5,11 +5,11 @@ regular file (FIFOs, devices and sockets are refused by their type, before anyth
 FIFO would block a build forever), and only while its real path stays inside the folder it belongs
 to (the site, or the built-in theme) and a symlink does not lead it into a hidden file or folder
 there (``.git``, ``.env``: what blogen never reads by name it never reads through a link) —
-``read_regular``. A file is written only by replacing it in
-one step (a temporary file beside it, then a rename), which never writes through a symlink: the
-rename replaces a link standing at the path itself, not what it points to (``write_atomic``). Where
-a write must also stay inside a folder (a site, a theme being ejected), ``check_inside`` refuses a
-path one of whose folders is a symlink leading out of it.
+``read_regular``. A file is written only by replacing it in one step (a temporary file beside it,
+then a rename), which never writes through a symlink: the rename replaces a link standing at the
+path itself, not what it points to (``write_atomic``). Where a write must also stay inside a
+folder (a site, a theme being ejected, the site's cache), ``check_inside`` refuses a path one of
+whose folders is a symlink leading out of it.
 
 ``blogen.content.inputs`` walks a site's inputs by the same rule, so a problem found there and one
 found by a later read are worded alike.
@@ -37,7 +37,7 @@ def special_kind(mode: int) -> str | None:
 
 class Refused(OSError):
     """A file blogen will not read: not a regular file, or reached through a symlink leading out of
-    its folder. ``strerror`` says why, in words fit for a ``path: message`` line."""
+    its folder or into a hidden one. ``strerror`` says why, in words fit for a ``path: message`` line."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
         super().__init__(errno.EPERM, reason, str(path))

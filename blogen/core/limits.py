@@ -3,6 +3,7 @@ or memory is a clear error naming the file, never a hang, a crash or half a giga
 
 Each bound is far above what a real site needs: the largest real blogs tried (a few thousand
 posts from Jekyll, Hugo and Zola sites) use at most 7 tags on a post and nest front matter 3 deep.
+The dev server's own bound (a request line of 64 KB) is http.server's.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 # of stack a few hundred levels down.
 MAX_NESTING = 64
 
-# Tags on one post. Every tag page and tag feed lists the post with all its tags, so the site grows
-# with the square of this number: 2,000 tags on one post made 4,000 files and 493 MB.
-MAX_TAGS_PER_POST = 100
+# Terms of one taxonomy (tags, categories, series...) on one post. Every term page and feed lists the
+# post with all its terms, so the site grows with the square of this number: 2,000 tags on one post
+# made 4,000 files and 493 MB.
+MAX_TERMS_PER_POST = 100
 
 # Bytes in one file or folder name of the output. File systems allow 255; the writer's temporary
 # names add up to 13 (``.name.12345.tmp``), so a longer name could be made but never written.

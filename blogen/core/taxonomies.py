@@ -166,9 +166,9 @@ def _one(key: str, value: dict[str, Any], here: str, bad: _Bad, tag_names: Mappi
         else:
             good[name] = item
     names, aliases = dict(good.get("names", {})), dict(good.get("aliases", {}))
-    tables = {"names": f"taxonomies.{key}.names", "aliases": f"taxonomies.{key}.aliases"}
-    labels: dict[tuple[str, str], str] = {(t, term): f"{tables[t]}" for t, table in (("names", names), ("aliases", aliases))
-                                          for term in table}
+    # Where each entry was written (the older tag_names/tag_aliases, or this table), for the messages.
+    labels = {(table, term): f"taxonomies.{key}.{table}" for table, entries in (("names", names), ("aliases", aliases))
+              for term in entries}
     if key == "tags":  # the older keys, kept working: the same tables under another name
         for old, new, older in (("tag_names", "names", tag_names), ("tag_aliases", "aliases", tag_aliases)):
             mine = names if new == "names" else aliases
@@ -180,7 +180,7 @@ def _one(key: str, value: dict[str, Any], here: str, bad: _Bad, tag_names: Mappi
                 labels.setdefault((new, term), old)
     for label, term, message in term_table_problems(names, aliases):
         where = labels[(label, term)]
-        bad(f"{where}.{term}", f"{where.removeprefix('taxonomies.') if where.startswith('tag_') else where} {message}")
+        bad(f"{where}.{term}", f"{where} {message}")
         failed = True
     if failed:
         return None

@@ -138,8 +138,8 @@ def is_loopback(host: str) -> bool:
 
 
 def host_allowed(header: str | None) -> bool:
-    """A Host header naming this machine: ``localhost`` or a loopback address (``127.0.0.1``,
-    ``127.0.0.2``, ``[::1]``: whichever one the server was told to bind), any port.
+    """A Host header naming this machine: ``localhost`` or any loopback address written as such
+    (``127.0.0.1``, ``[::1]``, or ``127.0.0.2`` when the server was told to bind that), any port.
 
     Refusing other names while bound to loopback defeats DNS rebinding: a page on evil.example whose
     name is made to resolve to 127.0.0.1 sends ``Host: evil.example``. An address written as such
