@@ -44,6 +44,7 @@ from typing import Any
 
 from blogen.core.config import MarkdownOptions
 from blogen.core.errors import BlogenError
+from blogen.markdown import guard
 from blogen.markdown.analysis import Heading, LinkRef, analyse, assign_ids, plain_text, slugify
 from blogen.markdown.parser import alerts_plugin, parser
 
@@ -104,7 +105,7 @@ def render_markdown(
 def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, take_title: bool) -> Rendered:
     md = parser(options.raw_html, options.smart_punctuation)
     env: dict[str, Any] = {"blogen_styles": (options.highlight_light, options.highlight_dark)}
-    tokens = md.parse(text, env)
+    tokens = guard.parse(md, text, env, path=path, first_line=first_line)
 
     title: str | None = None
     if take_title and len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
