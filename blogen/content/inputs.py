@@ -53,6 +53,25 @@ def is_editor_noise(name: str) -> bool:
     )
 
 
+# Hidden names that are a tool's, not the author's, even in ``content/static/``.
+_TOOL_DOTFILES = (".#", ".~lock.", "._", ".goutputstream-")
+_TOOL_DOTNAMES = frozenset({".DS_Store", ".git", ".gitkeep", ".gitignore", ".gitattributes", ".hg", ".svn", ".bzr", ".idea",
+                            ".vscode", ".directory"})
+
+
+def is_noise_in(folder: str, name: str) -> bool:
+    """``is_editor_noise``, except that under ``content/static/`` a hidden file the author put there on
+    purpose (``.well-known/``, ``.nojekyll``, ``.htaccess``) is published: only editors' and tools'
+    own hidden files are noise there. ``folder`` is the site-relative folder ``name`` is in."""
+    if not is_editor_noise(name):
+        return False
+    if folder != "content/static" and not folder.startswith("content/static/"):
+        return True
+    if not name.startswith(".") or name.startswith(_TOOL_DOTFILES) or name in _TOOL_DOTNAMES:
+        return True
+    return name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak"))
+
+
 def input_path(root: Path, path: str) -> str | None:
     """The site-relative, ``/``-separated path of ``path`` if it names an input (or an input folder), else None.
 
@@ -64,7 +83,7 @@ def input_path(root: Path, path: str) -> str | None:
     parts = path[len(top) + 1:].split(os.sep)
     if len(parts) == 1:
         return parts[0] if parts[0] in CONFIG_FILES or parts[0] in INPUT_FOLDERS else None
-    if parts[0] not in INPUT_FOLDERS or any(not p or is_editor_noise(p) for p in parts):
+    if parts[0] not in INPUT_FOLDERS or any(not p or is_noise_in("/".join(parts[:i]), p) for i, p in enumerate(parts)):
         return None
     return "/".join(parts)
 
@@ -193,7 +212,7 @@ class _Walk:
                 self._problem(folder_key, f"cannot read folder: {exc.strerror}")
                 continue
             for entry in entries:
-                if is_editor_noise(entry.name):
+                if is_noise_in(folder_key, entry.name):
                     continue
                 child = os.path.join(folder_key, entry.name) if folder_key.startswith(os.sep) else f"{folder_key}/{entry.name}"
                 if not _decodable(entry.name):
