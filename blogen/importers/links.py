@@ -1,0 +1,173 @@
+"""Links between the old site's documents, rewritten as portable links to the new ``.md`` files.
+
+blogen resolves ``[x](other.md#part)`` to the other document's URL wherever it ends up, checks
+the fragment, and keeps working when the permalink changes; a link to an old URL would only
+reach the document through a redirect (and lose its ``#fragment`` on the way). So every link
+that names a document of the old site, by its old URL (``/2019/03/01/x/``, with or without the
+trailing slash, ``index.html`` or ``.html``), by its source path (``../_posts/x.md``) or through
+Jekyll's and Hugo's reference tags, becomes a relative link to the new file. A relative link that
+names something else is made root-relative against the page's old URL, which is what the
+browser did with it, so it still finds the same static file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from blogen.importers.prose import code_lines
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_INLINE = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()]*)*)")
+_REFDEF = re.compile(r"^([ ]{0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)")
+_ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)("[^"]*"|'[^']*')""", re.I)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def url_key(path: str) -> str:
+    """An old URL path reduced to what tells documents apart: decoded, no ``index.html``, ``.html`` or end slash."""
+    path = unquote(path.split("#", 1)[0].split("?", 1)[0])
+    if not path.startswith("/"):
+        path = "/" + path
+    path = re.sub(r"/{2,}", "/", path)
+    for suffix in ("/index.html", "/index.htm", "/index.md"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix) + 1]
+    if path.endswith(".html") or path.endswith(".htm"):
+        path = path.rsplit(".", 1)[0]
+    return path.rstrip("/") or "/"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkIndex:
+    """Where every document of the old site went, under each name a link could give it."""
+
+    by_source: Mapping[str, str]  # old site path ('_posts/2020-01-01-x.md') -> new file ('content/posts/x.md')
+    by_url: Mapping[str, str]  # url_key(old URL) -> new file
+    base_path: str = "/"  # the old site's path prefix ('/' or '/blog/')
+    own_origins: tuple[str, ...] = ()  # 'https://example.org' and the like: absolute links to the old site itself
+    new_urls: Mapping[str, str] = field(default_factory=dict)  # new file -> its URL in the new site (for raw HTML)
+
+    def document_at(self, path: str) -> str | None:
+        """The new file for an old root-relative URL path (with or without the old base path)."""
+        if self.base_path != "/" and path.startswith(self.base_path):
+            found = self.by_url.get(url_key(path[len(self.base_path) - 1:]))
+            if found is not None:
+                return found
+        return self.by_url.get(url_key(path))
+
+
+def relative(from_file: str, to_file: str) -> str:
+    """A link from one new file to another, as blogen resolves it (relative to the linking file's folder)."""
+    return posixpath.relpath(to_file, posixpath.dirname(from_file))
+
+
+def _split(target: str) -> tuple[str, str]:
+    """(path with query, '#fragment' or '')."""
+    path, hash_, frag = target.partition("#")
+    return path, (hash_ + frag)
+
+
+def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str | None, index: LinkIndex,
+                   keep_relative: Callable[[str], bool], html: bool = False) -> str | None:
+    """What a link written in the old site should say in the new one, or None to leave it as it is.
+
+    ``keep_relative`` says whether a relative path is the document's own file (a bundle's image),
+    which blogen finds as written. In raw HTML (``html``) a document is linked by its new URL,
+    since blogen resolves ``.md`` links only in Markdown.
+    """
+
+    def link_to(found: str, frag: str) -> str:
+        if html:
+            return index.new_urls.get(found, relative(new_file, found)) + frag
+        return relative(new_file, found) + frag
+
+    if not target or target.startswith("#") or "{{" in target or "{%" in target:
+        return None
+    own = next((o for o in index.own_origins if target == o or target.startswith(o + "/")), None)
+    if own is None and (_SCHEME.match(target) or target.startswith("//")):
+        return None
+    path, frag = _split(target[len(own):] or "/" if own else target)
+    bare = path.split("?", 1)[0]
+    if not bare:
+        return None
+    if bare.startswith("/"):  # an old URL: a document's is made a link to its file, anything else stays
+        found = index.document_at(bare)
+        return link_to(found, frag) if found is not None else None
+    if keep_relative(bare):
+        return None
+    source_path = posixpath.normpath(posixpath.join(posixpath.dirname(old_source), unquote(bare)))
+    found = index.by_source.get(source_path)
+    if found is not None:
+        return link_to(found, frag)
+    if old_url is None:
+        return None
+    folder = old_url if old_url.endswith("/") else old_url.rsplit("/", 1)[0] + "/"
+    absolute = posixpath.normpath(posixpath.join(folder, bare)) + ("/" if bare.endswith("/") else "")
+    if absolute.startswith("/.."):
+        return None
+    found = index.document_at(absolute)
+    if found is not None:
+        return link_to(found, frag)
+    query = path[len(bare):]
+    return absolute + query + frag
+
+
+def rewrite_links(text: str, change: Callable[[str, bool], str | None], *, markdown: bool = True) -> tuple[str, int]:
+    """``text`` with every link target outside code passed through ``change(target, in_html)``; returns the count changed.
+
+    Markdown inline links and images, reference definitions and the ``href``/``src`` of raw HTML
+    are rewritten; code blocks and code spans are left alone.
+    """
+    lines = text.split("\n")
+    flags = code_lines(text) if markdown else [False] * len(lines)
+    changed = 0
+
+    def fix(m: re.Match[str], quoted: bool = False, angle: bool = True) -> str:
+        nonlocal changed
+        raw = m.group(2)
+        if quoted:
+            inner, wrap = raw[1:-1], raw[0]
+        elif angle and raw.startswith("<") and raw.endswith(">"):
+            inner, wrap = raw[1:-1], "<"
+        else:
+            inner, wrap = raw, ""
+        new = change(inner.replace("&amp;", "&") if quoted else inner, quoted)
+        if new is None or new == inner:
+            return m.group(0)
+        changed += 1
+        if quoted:
+            return f"{m.group(1)}{wrap}{new.replace('&', '&amp;').replace(wrap, '%22' if wrap == chr(34) else '%27')}{wrap}"
+        if wrap == "<" or any(c in new for c in " ()"):
+            return f"{m.group(1)}<{new}>"
+        return f"{m.group(1)}{new}"
+
+    for i, line in enumerate(lines):
+        if flags[i] or not any(s in line for s in ("](", "]:", "href", "src", "HREF", "SRC")):
+            continue
+        pieces = re.split(r"((?<!`)`+(?!`).*?(?<!`)`+(?!`))", line) if "`" in line else [line]
+        for k in range(0, len(pieces), 2):
+            piece = pieces[k]
+            if markdown:
+                piece = _INLINE.sub(fix, piece)
+                if k == 0:
+                    piece = _REFDEF.sub(fix, piece)
+            piece = _ATTR.sub(lambda m: fix(m, quoted=True), piece)
+            pieces[k] = piece
+        lines[i] = "".join(pieces)
+    return "\n".join(lines), changed
+
+
+def origins_of(base_url: str | None) -> tuple[str, ...]:
+    """The origins (scheme and host, both schemes) under which the old site linked to itself absolutely."""
+    if not base_url:
+        return ()
+    parts = urlsplit(base_url)
+    if not parts.netloc:
+        return ()
+    host = parts.netloc
+    hosts = {host, host.removeprefix("www.") if host.startswith("www.") else "www." + host}
+    return tuple(sorted(f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")))

@@ -1,0 +1,125 @@
+"""Where a Markdown text is prose and where it is code, and literal template text kept literal.
+
+Conversions that change links or attributes must leave code alone, and so must the count of
+template residue: ``{{ x }}`` in a code block is an example, in prose it is a leftover. Code
+blocks are found by markdown-it itself (the parser blogen uses), code spans by CommonMark's
+backtick rule on each line.
+
+Template text that the old site printed literally (inside Jekyll's ``{% raw %}``, or a Hugo
+shortcode written ``{{</* x */>}}``) is marked while converting by replacing its opening brace
+with ``LITERAL_BRACE``, so that no later step takes it for template syntax; ``settle_literals``
+turns each mark back into ``{`` in code and into ``&#123;`` in prose, where blogen would
+otherwise read it as a shortcode or report it as residue. Both render as ``{``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+LITERAL_BRACE = "\ue000"
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def code_lines(text: str) -> list[bool]:
+    """For each line of ``text``: whether it belongs to a fenced or indented code block (fences included)."""
+    n = text.count("\n") + 1
+    flags = [False] * n
+    for token in _parser().parse(text):
+        if token.type in ("fence", "code_block") and token.map:
+            start, end = token.map
+            for i in range(start, min(end, n)):
+                flags[i] = True
+    return flags
+
+
+def html_lines(text: str) -> list[bool]:
+    """For each line: whether it belongs to a raw HTML block (where Markdown link syntax means nothing)."""
+    n = text.count("\n") + 1
+    flags = [False] * n
+    for token in _parser().parse(text):
+        if token.type == "html_block" and token.map:
+            for i in range(token.map[0], min(token.map[1], n)):
+                flags[i] = True
+    return flags
+
+
+def blank_code_spans(line: str) -> str:
+    """``line`` with its inline code spans blanked out (same length), so positions still match."""
+    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+
+
+def map_prose(text: str, change: Callable[[str, str], str]) -> str:
+    """Apply ``change(line, masked)`` to every line outside code blocks; ``masked`` has code spans blanked.
+
+    ``change`` must return the line with edits only where ``masked`` is not blank-masked.
+    """
+    lines = text.split("\n")
+    flags = code_lines(text)
+    for i, line in enumerate(lines):
+        if not flags[i] and line.strip():
+            lines[i] = change(line, blank_code_spans(line))
+    return "\n".join(lines)
+
+
+def settle_literals(text: str) -> str:
+    """Turn each literal-brace mark into ``{`` in code and ``&#123;`` in prose (see the module's note)."""
+    if LITERAL_BRACE not in text:
+        return text
+    lines = text.split("\n")
+    flags = code_lines(text)
+    for i, line in enumerate(lines):
+        if LITERAL_BRACE not in line:
+            continue
+        if flags[i]:
+            lines[i] = line.replace(LITERAL_BRACE, "{")
+            continue
+        masked = blank_code_spans(line)  # a mark blanked out lies in a code span
+        lines[i] = "".join(("{" if masked[j] == " " else "&#123;") if ch == LITERAL_BRACE else ch
+                           for j, ch in enumerate(line))
+    return "\n".join(lines)
+
+
+def mark_literal(text: str) -> str:
+    """``text`` with the opening brace of every ``{{`` and ``{%`` marked literal."""
+    return re.sub(r"\{(?=[{%])", LITERAL_BRACE, text)
+
+
+_RESIDUE = (
+    (re.compile(r"\{\{[<%].*?[>%]\}\}", re.S), "hugo-shortcode"),
+    (re.compile(r"\{%-?\s*\w.*?%\}", re.S), "liquid-tag"),
+    (re.compile(r"\{\{(?![<%]).{1,300}?\}\}", re.S), "liquid-output"),
+    (re.compile(r"\{::?[^}\n]*\}"), "kramdown-attribute"),
+)
+
+
+def residue(text: str) -> list[tuple[int, str, str]]:
+    """Template syntax left in prose: (line number from 1, kind, the text), in order."""
+    found: list[tuple[int, str, str]] = []
+    lines = text.split("\n")
+    flags = code_lines(text)
+    for i, line in enumerate(lines):
+        if flags[i] or "{" not in line:
+            continue
+        masked = blank_code_spans(line)
+        taken: list[tuple[int, int]] = []
+        for pattern, kind in _RESIDUE:
+            for m in pattern.finditer(masked):
+                if any(a <= m.start() < b for a, b in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                found.append((i + 1, kind, m.group(0)))
+    return found
+
+
+def code_blocks(text: str) -> list[tuple[int, int, str]]:
+    """Every code block of ``text``: (first line, line after the last, ``fence`` or ``code_block``), 0-based."""
+    return [(t.map[0], t.map[1], t.type) for t in _parser().parse(text) if t.type in ("fence", "code_block") and t.map]
