@@ -134,17 +134,6 @@ def _check_pattern(kind: str, option: str, value: str | None) -> None:
         raise click.BadParameter(why, param_hint=option)
 
 
-def _dead_links(root: Path) -> int | None:
-    """How many local links of the imported site point at nothing (a check, as ``blogen check`` does), or None."""
-    from blogen.build.check import check_site
-
-    try:
-        report = check_site(root)
-    except BlogenError:
-        return None
-    return sum(1 for p in report.problems if p.message.startswith(("broken link", "broken image")))
-
-
 @click.command("import")
 @click.argument("kind", type=click.Choice(["jekyll", "hugo"]))
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -154,14 +143,13 @@ def _dead_links(root: Path) -> int | None:
               help="keep: a categories key of their own (a taxonomy beside the tags); tags: fold them into the tags.")
 @click.option("--keep-link-errors", is_flag=True,
               help="Leave broken_links as it is (by default the import sets it to \"warning\": links already dead in the old blog must not stop the first build).")
-@click.option("--no-check", is_flag=True, help="Skip the check of the imported site that counts its dead links.")
 @click.option("--jekyll-permalink", metavar="PATTERN",
               help="The permalink the Jekyll site used, if its _config.yml does not say (e.g. /:year/:month/:day/:title.html, or 'pretty').")
 @click.option("--hugo-permalink", metavar="PATTERN",
               help="The [permalinks] pattern of the Hugo site's posts, if its config does not say (e.g. /:year/:month/:slug/).")
 @click.option("--verbose", "-v", is_flag=True, help="List every file written and every attribute list dropped.")
 def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run: bool, categories: str, keep_link_errors: bool,
-                 no_check: bool, jekyll_permalink: str | None, hugo_permalink: str | None, verbose: bool) -> None:
+                 jekyll_permalink: str | None, hugo_permalink: str | None, verbose: bool) -> None:
     """Bring a whole Jekyll or Hugo blog in SRC into this site.
 
     Posts (Markdown and HTML), pages, collections and sections keep their URLs (as the site's
@@ -221,9 +209,8 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
         click.echo(f"{verb} in {where}: " + "; ".join(
             f"{s.key} = {s.value!r}" + ("" if s.known else " (commented out: this blogen does not read it yet)")
             for s in outcome.settings))
-    dead = None if dry_run or no_check or not outcome.written else _dead_links(root)
-    warning = any(s.key == "broken_links" for s in outcome.settings)
-    steps = next_steps(plan, dead_links=dead, broken_links_warning=warning)
+    warning = any(s.key == "broken_links" for s in outcome.settings) or config.broken_links == "warning"
+    steps = next_steps(plan, broken_links_warning=warning)
     if steps:
         click.echo("what to fix next:")
         for n, step in enumerate(steps, 1):

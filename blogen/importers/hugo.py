@@ -75,13 +75,17 @@ def read_config(tree: SourceTree) -> dict[str, Any] | None:
             if ext not in _CONFIG_EXTS:
                 continue
             data = _lower_keys(_parse(read_text(listed.path, tree.show(listed.rel), tree.root), ext, tree.show(listed.rel)))
-            key = stem.lower()
-            if key in _CONFIG_NAMES:
+            path = stem.lower().split(".")  # languages.en.toml is [languages.en]
+            if path[0] in _CONFIG_NAMES:
                 config.update(data)
-            elif isinstance(config.get(key), dict):
-                config[key].update(data)
+                continue
+            node = config
+            for part in path[:-1]:
+                node = node.setdefault(part, {}) if isinstance(node.get(part), dict) or part not in node else {}
+            if isinstance(node.get(path[-1]), dict):
+                node[path[-1]].update(data)
             else:
-                config[key] = data
+                node[path[-1]] = data
             found = True
     return config if found else None
 
@@ -145,18 +149,27 @@ class _Reader:
         prefix = self.content + "/"
         rels = [f.rel[len(prefix):] for f in files]
         folders_with_index = {r.rsplit("/", 1)[0] if "/" in r else "" for r in rels
-                              if _stem(r) == "index" and _ext(r) in CONTENT_EXTS}
+                              if _stem(r).split(".")[0] == "index" and _ext(r) in CONTENT_EXTS}
         bundles = sorted(f for f in folders_with_index if f)
         for listed, rel in zip(files, rels, strict=True):
             bundle = next((b for b in bundles if rel.startswith(b + "/")), None)
             if bundle is not None:
-                if _stem(rel) == "index" and rel.rsplit("/", 1)[0] == bundle:
+                if _stem(rel).split(".")[0] == "index" and rel.rsplit("/", 1)[0] == bundle:
                     self.bundle(listed, rel, bundle, [(f, r) for f, r in zip(files, rels, strict=True)
-                                                      if r.startswith(bundle + "/") and r != rel])
+                                                      if r.startswith(bundle + "/") and not self.is_index(r, bundle)])
                 continue
             self.file(listed, rel)
 
+    def is_index(self, rel: str, bundle: str) -> bool:
+        """Whether ``rel`` is one of the bundle's index files (``index.md``, ``index.fr.md``)."""
+        return rel.rsplit("/", 1)[0] == bundle and _stem(rel).split(".")[0] == "index" and _ext(rel) in CONTENT_EXTS
+
     def bundle(self, listed: Listed, rel: str, bundle: str, members: list[tuple[Listed, str]]) -> None:
+        lang = _language_of(_stem(rel), self.other_languages)
+        if lang is not None or (_stem(rel) != "index" and _language_of(_stem(rel), frozenset({self.language})) is None):
+            self.leave(self.tree.show(listed.rel), f"the '{lang or _stem(rel).split('.', 1)[-1]}' translation; "
+                                                   "a blogen site has one language")
+            return
         sections = tuple(bundle.split("/")[:-1])
         assets = tuple((f.path, r[len(bundle) + 1:]) for f, r in members)
         self.docs.append(OldDoc("post", listed.path, listed.rel, self.tree.show(listed.rel), bundle.rsplit("/", 1)[-1],
@@ -233,6 +246,9 @@ def _doc_texts(tree: SourceTree, docs: list[OldDoc]) -> list[str]:
 
 
 def settings_of(config: Mapping[str, Any]) -> SiteSettings:
+    default = str(config.get("defaultcontentlanguage") or "en").lower()
+    language = table(table(config, "languages"), default)
+    config = {**config, **{k: v for k, v in language.items() if k in ("title", "params", "languagecode") and k not in config}}
     params = table(config, "params")
     author = params.get("author") or config.get("author")
     if isinstance(author, dict):

@@ -80,8 +80,20 @@ def convert_body(site: OldSite, placed: Placed, links: Links, tree: SourceTree, 
         except BlogenError:
             return None
 
+    includes = str(config.get("includes_dir", "_includes")).strip("/")
+
+    def include_file(name: str) -> str | None:
+        rel = posixpath.normpath(f"{includes}/{name}" if includes else name)
+        listed = tree.file(rel) if not rel.startswith("..") else None
+        if listed is None:
+            return None
+        try:
+            return read_text(listed.path, tree.show(rel), tree.root)
+        except BlogenError:
+            return None
+
     scope = liquid.Scope(doc.shown, first_line, config, {**entry.values, "title": entry.values.get("title")},
-                         entry.old_url, post_url, link, include_relative, html=html)
+                         entry.old_url, post_url, link, include_relative, include_file, html=html)
     converted = liquid.convert(text, scope)
     body = Body(converted.text, converted.findings)
     if html:

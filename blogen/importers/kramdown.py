@@ -46,19 +46,14 @@ def _extensions(text: str, out: Kramdown) -> str:
     return _PAIRED.sub(lambda m: "" if m.group(1) == "comment" else m.group(2), text)
 
 
-def _language_for_block(lines: list[str], ial_at: int, blocks: list[tuple[int, int, str]], lang: str,
-                        replace: dict[int, list[str]]) -> bool:
-    """Give the code block that ends right above line ``ial_at`` the language ``lang``; True if there was one."""
-    block = next((b for b in blocks if b[1] == ial_at), None)
-    if block is None:
-        return False
+def _fence_block(lines: list[str], block: tuple[int, int, str], lang: str, replace: dict[int, list[str]]) -> None:
+    """Write a code block as a fence with ``lang`` (an indented one is un-indented)."""
     start, end, kind = block
     if kind == "fence":
         m = re.match(r"^([ \t]*)(`{3,}|~{3,})[ \t]*$", lines[start])
-        if m is None:
-            return False
-        replace[start] = [f"{m.group(1)}{m.group(2)}{lang}"]
-        return True
+        if m is not None and lang:
+            replace[start] = [f"{m.group(1)}{m.group(2)}{lang}"]
+        return
     body = [re.sub(r"^(?: {4}|\t)", "", line) for line in lines[start:end]]
     while body and not body[-1].strip():
         body.pop()
@@ -67,7 +62,18 @@ def _language_for_block(lines: list[str], ial_at: int, blocks: list[tuple[int, i
     replace[start] = [f"{marker}{lang}", *body, marker]
     for k in range(start + 1, end):
         replace[k] = []
-    return True
+
+
+def _code_near(lines: list[str], ial_at: int, blocks: list[tuple[int, int, str]]) -> tuple[int, int, str] | None:
+    """The code block an attribute list on line ``ial_at`` belongs to: the one ending right above it, else the
+    one starting below it (after blank lines), as kramdown attaches them."""
+    above = next((b for b in blocks if b[1] == ial_at), None)
+    if above is not None:
+        return above
+    below = ial_at + 1
+    while below < len(lines) and not lines[below].strip():
+        below += 1
+    return next((b for b in blocks if b[0] == below), None)
 
 
 def convert_kramdown(text: str) -> Kramdown:
@@ -123,5 +129,11 @@ def _block_ial(lines: list[str], i: int, attrs: str, blocks: list[tuple[int, int
         replace[i - 1] = [f"{replace.get(i - 1, [above])[0].rstrip()} {{#{ident.group(1)}}}"]
     elif ident is not None and i > 1 and _SETEXT.match(above) and lines[i - 2].strip():
         replace[i - 2] = [f"{lines[i - 2].rstrip()} {{#{ident.group(1)}}}"]
-    elif lang is None or not _language_for_block(lines, i, blocks, lang.group(1), replace):
-        out.dropped.append(lines[i].strip())
+    else:
+        # Also for an attribute list that only styled it: a code block next to one is written as a fence,
+        # so that taking the line out never joins it to another indented block.
+        block = _code_near(lines, i, blocks)
+        if block is not None:
+            _fence_block(lines, block, lang.group(1) if lang else "", replace)
+        if lang is None or block is None:
+            out.dropped.append(lines[i].strip())

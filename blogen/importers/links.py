@@ -22,7 +22,7 @@ from blogen.importers.prose import code_lines
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _INLINE = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()]*)*)")
-_REFDEF = re.compile(r"^([ ]{0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)")
+_REFDEF = re.compile(r"^([ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)")  # not a footnote ([^1]:)
 _ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)("[^"]*"|'[^']*')""", re.I)
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
@@ -97,8 +97,10 @@ def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str 
     if bare.startswith("/"):  # an old URL: a document's is made a link to its file, anything else stays
         found = index.document_at(bare)
         return link_to(found, frag) if found is not None else None
-    if keep_relative(bare):
-        return None
+    if keep_relative(bare) or re.search(r"[():\s]", bare):
+        return None  # a file of the document's own, or not a path at all (left for the author)
+    if posixpath.normpath(posixpath.join(posixpath.dirname(new_file), unquote(bare))) in index.new_urls:
+        return None  # already a link to a new file (made from a reference tag)
     source_path = posixpath.normpath(posixpath.join(posixpath.dirname(old_source), unquote(bare)))
     found = index.by_source.get(source_path)
     if found is not None:
@@ -116,8 +118,9 @@ def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str 
     return absolute + query + frag
 
 
-def rewrite_links(text: str, change: Callable[[str, bool], str | None], *, markdown: bool = True) -> tuple[str, int]:
-    """``text`` with every link target outside code passed through ``change(target, in_html)``; returns the count changed.
+def rewrite_links(text: str, change: Callable[[str, bool, int], str | None], *, markdown: bool = True) -> tuple[str, int]:
+    """``text`` with every link target outside code passed through ``change(target, in_html, line)``
+    (``line`` counts from 1); returns the count changed.
 
     Markdown inline links and images, reference definitions and the ``href``/``src`` of raw HTML
     are rewritten; code blocks and code spans are left alone.
@@ -125,6 +128,8 @@ def rewrite_links(text: str, change: Callable[[str, bool], str | None], *, markd
     lines = text.split("\n")
     flags = code_lines(text) if markdown else [False] * len(lines)
     changed = 0
+
+    line_no = 0
 
     def fix(m: re.Match[str], quoted: bool = False, angle: bool = True) -> str:
         nonlocal changed
@@ -135,7 +140,7 @@ def rewrite_links(text: str, change: Callable[[str, bool], str | None], *, markd
             inner, wrap = raw[1:-1], "<"
         else:
             inner, wrap = raw, ""
-        new = change(inner.replace("&amp;", "&") if quoted else inner, quoted)
+        new = change(inner.replace("&amp;", "&") if quoted else inner, quoted, line_no)
         if new is None or new == inner:
             return m.group(0)
         changed += 1
@@ -148,6 +153,7 @@ def rewrite_links(text: str, change: Callable[[str, bool], str | None], *, markd
     for i, line in enumerate(lines):
         if flags[i] or not any(s in line for s in ("](", "]:", "href", "src", "HREF", "SRC")):
             continue
+        line_no = i + 1
         pieces = re.split(r"((?<!`)`+(?!`).*?(?<!`)`+(?!`))", line) if "`" in line else [line]
         for k in range(0, len(pieces), 2):
             piece = pieces[k]

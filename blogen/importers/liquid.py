@@ -57,6 +57,7 @@ class Scope:
     post_url: Callable[[str], str | None]  # post_url argument -> link target
     link: Callable[[str], str | None]  # link argument -> link target
     include_relative: Callable[[str], str | None]  # path -> text of the included file
+    include_file: Callable[[str], str | None] = lambda name: None  # a file of the includes folder -> its text
     html: bool = False  # an HTML document: highlight blocks are left as marks for the HTML pass
 
 
@@ -308,13 +309,20 @@ class _Converter:
         return m.end()
 
     def tag_include(self, m: re.Match[str], args: str, lt: bool, rt: bool) -> int | None:
+        """A template include becomes a shortcode; an included plain file (CSS, SVG, text) is inlined."""
         name, _, params = args.partition(" ")
         if "{{" in name or not re.fullmatch(r"[\w./-]+", name):
             return None
+        if not re.search(r"\.(html?|liquid|md|markdown)$", name):
+            text = self.scope.include_file(name.lstrip("/")) if not params.strip() else None
+            if text is None:
+                return None
+            self.parts.append(text.rstrip("\n"))
+            return m.end()
         converted = _shortcode_params(params, self.scope)
         if converted is None:
             return None
-        short = re.sub(r"\.html?$", "", name)
+        short = re.sub(r"\.(html?|liquid|md|markdown)$", "", name).lstrip("/")
         self.out.shortcodes.setdefault(short, self.line(m.start()))
         self.parts.append("{{< " + " ".join(p for p in (short, converted) if p) + " >}}")
         return m.end()

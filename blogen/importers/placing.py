@@ -29,7 +29,7 @@ from blogen.core.urls import check_permalink, check_slug, expand_permalink, join
 from blogen.importers.values import Entry, Finding, Placed
 
 DEFAULT_PERMALINK = "/posts/{slug}/"
-_RESERVED_NAMES = frozenset({"tags", "archive", "page", "categories", "series", "404", "feed.xml", "sitemap.xml"})
+_RESERVED_NAMES = frozenset({"index", "tags", "archive", "page", "categories", "series", "404", "feed.xml", "sitemap.xml"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +170,9 @@ def choose_permalink(entries: Sequence[Entry], site: NewSite) -> tuple[str | Non
 
 
 def _candidates(entry: Entry) -> list[str]:
+    if entry.name == "index":  # an index of its folder or collection: named after that
+        name = slugify(entry.doc.folders[-1] if entry.doc.folders else entry.doc.group.rsplit("/", 1)[-1]) or "home"
+        entry = replace(entry, name=name)
     names = [entry.name]
     folders = [slugify(f) for f in entry.doc.folders if slugify(f)]
     for i in range(len(folders) - 1, -1, -1):
@@ -198,14 +201,14 @@ def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str]) -> 
             extra["original_slug"] = explicit
             entry = replace(entry, front={**{k: v for k, v in entry.front.items() if k != "slug"}, "extra": extra})
             explicit = None
-        reserved = _RESERVED_NAMES if kind == "page" else frozenset()
+        reserved = _RESERVED_NAMES if kind == "page" else frozenset({"index"})
         name = next((n for n in _candidates(entry) if n.casefold() not in used[kind] and n.casefold() not in reserved
                      and (explicit is not None or n.casefold() not in taken[kind])), None)
         if name is None:
-            n = 2
-            while f"{entry.name}-{n}".casefold() in used[kind] or f"{entry.name}-{n}".casefold() in taken[kind]:
+            base, n = _candidates(entry)[0], 2
+            while f"{base}-{n}".casefold() in used[kind] or f"{base}-{n}".casefold() in taken[kind]:
                 n += 1
-            name = f"{entry.name}-{n}"
+            name = f"{base}-{n}"
         slug = explicit if isinstance(explicit, str) else name
         if i in slugs and slugs[i] != name:
             entry = replace(entry, front={**entry.front, "slug": slugs[i]})

@@ -8,6 +8,7 @@ the other documents, keep literal template text literal, and count what template
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Any
 
 from blogen.authoring.scaffold import format_front_matter
 from blogen.core.errors import BlogenError, Problem
-from blogen.core.urls import output_file
+from blogen.core.urls import join_url, output_file
+from blogen.importers.deadlinks import SiteMap, existing_files, find_dead, make_map
+from blogen.importers.fenceinfo import clean_fences
 from blogen.importers.fields import finish_front
 from blogen.importers.links import LinkIndex, origins_of, resolve_target, rewrite_links, url_key
 from blogen.importers.placing import (
@@ -28,7 +31,7 @@ from blogen.importers.placing import (
     settle_aliases,
 )
 from blogen.importers.prose import residue, settle_literals
-from blogen.importers.sourcefs import SourceTree, read_text
+from blogen.importers.sourcefs import SourceTree, read_head, read_text
 from blogen.importers.values import (
     SHORTCODE_KIND,
     Body,
@@ -82,6 +85,21 @@ class Generator:
     unpublished: type[BlogenError]  # raised by ``describe`` for a document the old site did not publish
 
 
+_DOCUMENT = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
+
+
+def standalone(entry: Entry) -> str | None:
+    """Where a document that is a whole HTML page of its own (``<!doctype html>``…) goes under content/static/.
+
+    The old generator published it as it is, without a layout; blogen's theme must not wrap it
+    either, so it is copied to the URL it had.
+    """
+    if entry.doc.fmt != "html" or not entry.old_url or not _DOCUMENT.match(entry.body):
+        return None
+    path = entry.old_url.lstrip("/")
+    return "content/static/" + (path + "index.html" if not path or path.endswith("/") else path)
+
+
 def _with_date(entry: Entry, site: NewSite) -> tuple[Entry, list[Finding]]:
     """A post without any date gets its file's time, as blogen needs one (and says so)."""
     if entry.doc.kind != "post" or entry.front.get("date") is not None:
@@ -105,8 +123,8 @@ def _old_urls(item: Placed, old: OldSite) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def _place_static(static: tuple[StaticFile, ...], claimed: Mapping[str, str], site: NewSite,
-                  base_path: str) -> tuple[list[tuple[Path, str, str]], list[Finding], dict[str, str]]:
+def _place_static(static: tuple[StaticFile, ...], claimed: Mapping[str, str], site: NewSite, base_path: str,
+                  tree: SourceTree) -> tuple[list[tuple[Path, str, str]], list[Finding], dict[str, str]]:
     """Each static file's place under content/static/, unless something of the new site is served there."""
     out: list[tuple[Path, str, str]] = []
     findings: list[Finding] = []
@@ -117,6 +135,10 @@ def _place_static(static: tuple[StaticFile, ...], claimed: Mapping[str, str], si
         parts = f.target.split("/")
         if any(p.startswith(".") or p in ("", "..") for p in parts):
             findings.append(Finding(f.shown, None, "not-imported", "a dotfile: blogen does not publish files whose names start with '.'"))
+            continue
+        if _not_an_image(f, tree):
+            findings.append(Finding(f.shown, None, "not-imported", "named like an image but not one (a broken image on the "
+                                    "old site too; blogen stops at images it cannot read)"))
             continue
         if key == "favicon.svg" and not (site.root / "theme/static/favicon.svg").exists():
             out.append((f.path, f.shown, "theme/static/favicon.svg"))
@@ -137,6 +159,25 @@ def _place_static(static: tuple[StaticFile, ...], claimed: Mapping[str, str], si
     return out, findings, urls
 
 
+_RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"\x00\x00\x01\x00")
+
+
+def _not_an_image(f: StaticFile, tree: SourceTree) -> bool:
+    """A file named like a raster image that holds something else (often an HTML error page saved by mistake).
+
+    blogen reads every image it publishes and stops at one it cannot read; such a file showed as a
+    broken image on the old site too, so it is left out (and listed) rather than stop the build.
+    """
+    if not f.target.lower().endswith(_RASTER):
+        return False
+    try:
+        head = read_head(f.path, f.shown, tree.root, 16)
+    except BlogenError:
+        return True
+    return not (head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
+
+
 def _existing_same(path: Path, data: bytes) -> bool:
     try:
         return path.is_file() and not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
@@ -144,8 +185,10 @@ def _existing_same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _finish(item: Placed, body: Body, aliases: list[str], site: NewSite, findings: list[Finding]) -> tuple[str, int]:
-    """The new file's text, and how much template residue is left in it (reported at its lines)."""
+def _finish(item: Placed, body: Body, aliases: list[str], site: NewSite, findings: list[Finding],
+            generator: str) -> tuple[str, int, int]:
+    """The new file's text, how much template residue is left in it (reported at its lines), and the
+    number of front-matter lines (a blank line and the body follow them)."""
     entry = item.entry
     front = dict(entry.front)
     extra = dict(front.pop("extra", None) or {})
@@ -162,11 +205,11 @@ def _finish(item: Placed, body: Body, aliases: list[str], site: NewSite, finding
                         findings, kind=entry.doc.kind, mtime=entry.doc.mtime)
     head = format_front_matter(done)
     text = head + text_body.rstrip("\n") + "\n"
-    left = residue(text_body)
+    left = residue(text_body, "liquid-output" if generator == "jekyll" else "go-template")
     offset = head.count("\n")
     for line, kind, found in left:
         findings.append(Finding(item.target, line + offset, kind, " ".join(found.split())[:70]))
-    return text, len(left)
+    return text, len(left), offset
 
 
 def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOptions, gen: Generator) -> Plan:
@@ -174,6 +217,7 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     findings: list[Finding] = list(old.findings)
     errors: list[Problem] = []
     entries: list[Entry] = []
+    pages: list[tuple[Entry, str]] = []  # whole HTML pages, published as they are
     for doc in old.docs:
         try:
             entry = gen.describe(old, doc, read_text(doc.path, doc.shown, tree.root), options)
@@ -182,6 +226,10 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
             continue
         except BlogenError as exc:
             errors.extend(exc.problems)
+            continue
+        page = standalone(entry)
+        if page is not None:
+            pages.append((entry, page))
             continue
         entry, dated = _with_date(entry, site)
         findings.extend(dated)
@@ -195,7 +243,7 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     aliases, alias_findings = settle_aliases(placed, replace_permalink(site, effective), urls, site.theme_files, old_urls)
     findings.extend(alias_findings)
     claimed = _claimed_files(urls, aliases, site, effective)
-    static, static_findings, static_urls = _place_static(old.static, claimed, site, site.config.base_path)
+    static, static_findings, static_urls = _place_static(old.static, claimed, site, site.config.base_path, tree)
     findings.extend(static_findings)
     base = old.settings.base_url or ""
     old_base_path = "/" + base.split("://", 1)[-1].split("/", 1)[-1] if "://" in base else "/"
@@ -206,6 +254,7 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     index = LinkIndex({p.entry.doc.rel: p.target for p in placed}, by_url, old_base_path.rstrip("/") + "/", origins_of(base),
                       {target: url for url, target in urls.items()})
     context = Context(old, tree, index, static_urls, tuple(placed), short_names(tuple(placed)))
+    sitemap = _site_map(placed, urls, aliases, static, pages, site, effective)
     documents: list[Planned] = []
     shortcodes: dict[str, tuple[str, int]] = {}
     for item in placed:
@@ -213,13 +262,17 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
         doc_findings = list(body.findings)
         assets = {a for _, a in item.entry.doc.assets}
 
-        def change(target: str, html: bool, item: Placed = item, assets: set[str] = assets) -> str | None:
+        def change(target: str, html: bool, _line: int, item: Placed = item, assets: set[str] = assets) -> str | None:
             return resolve_target(target, new_file=item.target, old_source=item.entry.doc.rel, old_url=item.entry.old_url,
                                   index=index, keep_relative=lambda p: p.split("#")[0] in assets or p.lstrip("./") in assets,
                                   html=html)
 
+        fence_findings: list[Finding] = []  # at lines of the new file's body: shifted below the front matter
+        body.text = clean_fences(body.text.lstrip("\n"), item.target, 1, fence_findings)
         body.text, _ = rewrite_links(body.text, change, markdown=True)
-        text, left = _finish(item, body, aliases.get(item.target, []), site, doc_findings)
+        text, left, head_lines = _finish(item, body, aliases.get(item.target, []), site, doc_findings, old.generator)
+        doc_findings.extend(replace(f, line=(f.line or 0) + head_lines + 1) for f in fence_findings)
+        doc_findings.extend(find_dead("\n".join(text.split("\n")[head_lines:]), item.target, sitemap, head_lines + 1))
         for f in doc_findings:
             if f.kind == SHORTCODE_KIND:
                 first, count = shortcodes.get(f.snippet, (item.target, 0))
@@ -230,9 +283,36 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
             continue
         bundle_files = tuple((path, f"{item.target.rsplit('/', 1)[0]}/{rel}") for path, rel in item.entry.doc.assets)
         documents.append(Planned(item.entry.doc.shown, item.target, text, bundle_files, left))
+    for entry, target in pages:
+        key = target.removeprefix("content/static/").casefold()
+        owner = claimed.get(key)
+        if owner is not None or reserved_file(key, site.theme_files):
+            findings.append(Finding(entry.doc.shown, None, "not-imported", f"a whole HTML page, but /{key} is already taken"))
+        elif not _existing_same(site.root / target, entry.body.encode()):
+            documents.append(Planned(entry.doc.shown, target, entry.body))
     static = [s for s in static if not _same_file(site.root / s[2], s[0])]
     return Plan(tuple(documents), tuple(static), tuple(findings), tuple(conflicts), tuple(errors),
                 site.samples if documents else (), permalink, shortcodes)
+
+
+def _site_map(placed: list[Placed], urls: Mapping[str, str], aliases: Mapping[str, list[str]],
+              static: list[tuple[Path, str, str]], pages: list[tuple[Entry, str]], site: NewSite, permalink: str) -> SiteMap:
+    """What the site will serve once the import is written, for finding dead links."""
+    config = replace_permalink(site, permalink)
+    files = existing_files(site.root) - set(site.samples)
+    files.update(p.target for p in placed)
+    files.update(target for _, _, target in static)
+    files.update(target for _, target in pages)
+    known = set(urls)
+    by_target = {target: url for url, target in urls.items()}
+    for item in placed:
+        folder = item.target.rsplit("/", 1)[0]
+        url = by_target.get(item.target, "")
+        for _, rel in item.entry.doc.assets:
+            files.add(f"{folder}/{rel}")
+            known.add((url if url.endswith("/") else url.rsplit("/", 1)[0] + "/") + rel)
+        known.update(join_url(config.base_path, a) for a in aliases.get(item.target, []))
+    return make_map(known, files, config.base_path)
 
 
 def replace_permalink(site: NewSite, permalink: str) -> Any:

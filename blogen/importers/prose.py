@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from markdown_it import MarkdownIt
+
+from blogen.markdown.parser import parser
 
 LITERAL_BRACE = "\ue000"
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 
-@lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    """blogen's own parser, so that code is found exactly where blogen will find it (footnotes included)."""
+    return parser(True, False)
 
 
 def code_lines(text: str) -> list[bool]:
@@ -93,16 +94,20 @@ def mark_literal(text: str) -> str:
     return re.sub(r"\{(?=[{%])", LITERAL_BRACE, text)
 
 
+_SHORTCODE = re.compile(r"\{\{[<%]\s*/?\s*[\w./-]+.*?[>%]\}\}", re.S)
 _RESIDUE = (
-    (re.compile(r"\{\{[<%].*?[>%]\}\}", re.S), "hugo-shortcode"),
+    (_SHORTCODE, ""),  # a shortcode call is blogen's own syntax (its template is listed apart), not residue
     (re.compile(r"\{%-?\s*\w.*?%\}", re.S), "liquid-tag"),
     (re.compile(r"\{\{(?![<%]).{1,300}?\}\}", re.S), "liquid-output"),
     (re.compile(r"\{::?[^}\n]*\}"), "kramdown-attribute"),
 )
 
 
-def residue(text: str) -> list[tuple[int, str, str]]:
-    """Template syntax left in prose: (line number from 1, kind, the text), in order."""
+def residue(text: str, output_kind: str = "liquid-output") -> list[tuple[int, str, str]]:
+    """Template syntax left in prose: (line number from 1, kind, the text), in order.
+
+    ``output_kind`` names ``{{ … }}``: Liquid's in a Jekyll site, Go templates' in a Hugo one.
+    """
     found: list[tuple[int, str, str]] = []
     lines = text.split("\n")
     flags = code_lines(text)
@@ -116,7 +121,8 @@ def residue(text: str) -> list[tuple[int, str, str]]:
                 if any(a <= m.start() < b for a, b in taken):
                     continue
                 taken.append((m.start(), m.end()))
-                found.append((i + 1, kind, m.group(0)))
+                if kind:
+                    found.append((i + 1, output_kind if kind == "liquid-output" else kind, m.group(0)))
     return found
 
 

@@ -32,7 +32,9 @@ class Tally:
 
 def tally(plan: Plan) -> Tally:
     posts = sum(1 for d in plan.documents if d.target.startswith("content/posts/"))
-    return Tally(posts, len(plan.documents) - posts, len(plan.static), sum(len(d.assets) for d in plan.documents))
+    pages = sum(1 for d in plan.documents if d.target.startswith("content/pages/"))
+    whole = len(plan.documents) - posts - pages  # whole HTML pages, published as static files
+    return Tally(posts, pages, len(plan.static) + whole, sum(len(d.assets) for d in plan.documents))
 
 
 def headline(plan: Plan, *, dry_run: bool, where: str) -> str:
@@ -44,7 +46,7 @@ def headline(plan: Plan, *, dry_run: bool, where: str) -> str:
     return f"{verb} {', '.join(parts[:-1])} and {parts[-1]} into {where}"
 
 
-def next_steps(plan: Plan, *, dead_links: int | None, broken_links_warning: bool) -> list[str]:
+def next_steps(plan: Plan, *, broken_links_warning: bool) -> list[str]:
     """What is left to do, most important first; empty when nothing is."""
     steps: list[str] = []
     residue = [f for f in plan.findings if f.kind in RESIDUE_KINDS]
@@ -60,13 +62,13 @@ def next_steps(plan: Plan, *, dead_links: int | None, broken_links_warning: bool
         more = "" if len(plan.shortcodes) <= 8 else f" and {len(plan.shortcodes) - 8} more"
         steps.append(f"shortcodes: {_plural(len(plan.shortcodes), 'template')} to make, once each, for the old site's "
                      f"custom includes and shortcodes used in {_plural(uses, 'file')}: {named}{more}")
-    dead_refs = [f for f in plan.findings if f.kind == "dead-reference"]
-    if dead_links:
-        how = " (broken_links = \"warning\" lets the site build meanwhile)" if broken_links_warning else ""
-        steps.append(f"dead links: {_plural(dead_links, 'link')} already pointed at nothing in the old blog; "
-                     f"`blogen check` lists them{how}")
-    elif dead_refs:
-        steps.append(f"dead links: {_plural(len(dead_refs), 'reference')} to posts or pages the old blog did not have; listed above")
+    dead = [f for f in plan.findings if f.kind in ("dead-link", "dead-reference")]
+    if dead:
+        how = "; broken_links = \"warning\" lets the site build meanwhile" if broken_links_warning else \
+            "; they stop the build until fixed (broken_links = \"error\")"
+        files = len({f.path for f in dead})
+        steps.append(f"dead links: {_plural(len(dead), 'link')} in {_plural(files, 'file')} point at nothing (most were already "
+                     f"dead in the old blog, or lead to files not brought over); each is listed above as file:line{how}")
     left = [f for f in plan.findings if f.kind in LEFT_BEHIND_KINDS]
     if left:
         steps.append(f"not brought over: {_plural(len(left), 'file or folder', 'files and folders')} "
