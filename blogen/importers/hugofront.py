@@ -10,6 +10,7 @@ A headless page or one Hugo never rendered is not imported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -50,7 +51,8 @@ def _ugly(config: Mapping[str, Any], section: str) -> bool:
     return bool(value)
 
 
-def old_url(site: OldSite, doc: OldDoc, values: Mapping[str, Any], title: str, when: date | None) -> str:
+def old_url(site: OldSite, doc: OldDoc, values: Mapping[str, Any], title: str, when: date | None,
+            override: str | None = None) -> str:
     """The URL Hugo gave the page (see ``hugourls``), without the site's base path."""
     config = site.context["config"]
     lower = not config.get("disablepathtolower")
@@ -62,6 +64,8 @@ def old_url(site: OldSite, doc: OldDoc, values: Mapping[str, Any], title: str, w
     slug = str(values["slug"]) if isinstance(values.get("slug"), str) and values["slug"].strip() else None
     facts = hugourls.PageFacts(sections, doc.stem, title, slug, when)
     pattern = _permalink_for(config, section) if section else None
+    if override and section in site.context["main_sections"]:
+        pattern = override
     url = hugourls.expand(pattern, facts, lower=lower) if pattern else hugourls.default_url(facts, lower=lower)
     return hugourls.finish(url, ugly=ugly)
 
@@ -77,6 +81,17 @@ def _image(values: Mapping[str, Any]) -> str | None:
     if isinstance(cover, dict) and isinstance(cover.get("image"), str) and cover["image"].strip():
         return str(cover["image"]).strip()
     return None
+
+
+def _name_date(stem: str) -> date | None:
+    """A ``2020-05-05-`` prefix of the file name, the date Hugo's ``:filename`` front-matter setting reads."""
+    m = re.match(r"(\d{4})-(\d\d)-(\d\d)-", stem)
+    if m is None:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 
 def _headless(values: Mapping[str, Any]) -> bool:
@@ -102,7 +117,7 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
     for key in ("layout", "type"):
         if isinstance(values.get(key), str):
             extra[key] = values[key]
-    when = first_date(values, _DATE_KEYS, doc.shown, lines, findings, extra)
+    when = first_date(values, _DATE_KEYS, doc.shown, lines, findings, extra) or _name_date(doc.stem)
     updated = first_date(values, _UPDATED_KEYS, doc.shown, lines, findings, extra)
     front: dict[str, Any] = {}
     title = " ".join(str(values["title"]).split()) if values.get("title") is not None else ""
@@ -136,12 +151,14 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
     toc = values.get("toc", values.get("showtoc"))
     if isinstance(toc, bool):
         front["toc"] = toc
-    url = old_url(site, doc, values, title or doc.stem, when)
+    url = old_url(site, doc, values, title or doc.stem, when, options.old_permalink)
     base = "/" + "/".join(p for p in doc.group.split("/") if p)
     front["aliases"] = [a if a.startswith("/") else f"{base.rstrip('/')}/{a}" for a in as_text_list(values.get("aliases"))
                         if "://" not in a]
     if extra:
         front["extra"] = extra
     name = doc.stem if doc.stem not in ("index", "_index") else (doc.folders[-1] if doc.folders else doc.group.rsplit("/", 1)[-1])
+    if _name_date(name) is not None:
+        name = name[11:]  # blogen takes a date prefix off the name too, as the post's date
     return Entry(replace(doc, kind=kind), front, split.body, split.body_line, url, tuple(findings),
                  slugify(name) or slugify(title) or "page", values, lines)

@@ -238,9 +238,9 @@ def _findings(tree: SourceTree, left: dict[str, list[str]]) -> list[Finding]:
     return out
 
 
-def settings_of(config: Mapping[str, Any]) -> SiteSettings:
-    """What the Jekyll config says that blogen's config can carry."""
-    url = str(config.get("url") or "").rstrip("/")
+def settings_of(config: Mapping[str, Any], cname: str | None = None) -> SiteSettings:
+    """What the Jekyll config says that blogen's config can carry (``url``, else the ``CNAME`` file GitHub Pages used)."""
+    url = str(config.get("url") or (f"https://{cname}" if cname else "")).rstrip("/")
     baseurl = str(config.get("baseurl") or "").strip("/")
     base = f"{url}/{baseurl}/" if url.startswith(("http://", "https://")) and baseurl else (url + "/" if url.startswith(("http://", "https://")) else None)
     author = config.get("author")
@@ -275,5 +275,9 @@ def find_site(tree: SourceTree) -> OldSite:
     for listed in tree.walk():
         reader.place(listed)
     findings = _findings(tree, reader.left)
-    return OldSite("jekyll", tree.root, tuple(reader.docs), tuple(reader.static), tuple(findings), settings_of(config),
+    cname_file = tree.file("CNAME")
+    cname = read_text(cname_file.path, tree.show("CNAME"), tree.root).strip() if cname_file is not None else None
+    if cname and not re.fullmatch(r"[A-Za-z0-9.-]+", cname):
+        cname = None
+    return OldSite("jekyll", tree.root, tuple(reader.docs), tuple(reader.static), tuple(findings), settings_of(config, cname),
                    {"config": config, "collections": reader.collections})

@@ -130,6 +130,8 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
         tags += categories
     elif categories and kind == "post":
         front["categories"] = categories
+    elif categories:
+        extra["categories"] = categories  # a page is in no taxonomy
     front["tags"] = list(dict.fromkeys(tags))
     series = values.get("series")
     if isinstance(series, str | list) and series:

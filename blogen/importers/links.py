@@ -23,6 +23,7 @@ from blogen.importers.prose import code_lines
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _INLINE = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()]*)*)")
 _REFDEF = re.compile(r"^([ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)")  # not a footnote ([^1]:)
+_TAG = re.compile(r"<[A-Za-z][\w:-]*\s[^<>]*>")
 _ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)("[^"]*"|'[^']*')""", re.I)
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
@@ -161,7 +162,7 @@ def rewrite_links(text: str, change: Callable[[str, bool, int], str | None], *, 
                 piece = _INLINE.sub(fix, piece)
                 if k == 0:
                     piece = _REFDEF.sub(fix, piece)
-            piece = _ATTR.sub(lambda m: fix(m, quoted=True), piece)
+            piece = _TAG.sub(lambda t: _ATTR.sub(lambda m: fix(m, quoted=True), t.group(0)), piece)
             pieces[k] = piece
         lines[i] = "".join(pieces)
     return "\n".join(lines), changed

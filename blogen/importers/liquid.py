@@ -24,7 +24,7 @@ from blogen.importers.values import SHORTCODE_KIND, Finding
 
 _START = re.compile(r"\{[{%]")
 _TAG = re.compile(r"\{%(-?)\s*(\w+)(.*?)(-?)%\}", re.S)
-_OUTPUT = re.compile(r"\{\{(-?)(.{0,400}?)(-?)\}\}", re.S)
+_OUTPUT = re.compile(r"""\{\{(-?)((?:"[^"\n]*"|'[^'\n]*'|[^"'}]|\}(?!\})){0,400}?)(-?)\}\}""", re.S)
 _STRING = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)')\s*$""")
 _PARAM = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"']+)""")
 _HL_OPTION = re.compile(r"""(\w+)(?:=("[^"]*"|'[^']*'|\S+))?""")
@@ -217,7 +217,7 @@ class _Converter:
             self.parts.append("{{")
             return at + 2
         value = _value(m.group(2), self.scope)
-        self.parts.append(m.group(0) if value is None else value)
+        self.parts.append(m.group(0) if value is None else mark_literal(value))  # what Liquid printed is text
         return m.end()
 
     def tag(self, at: int) -> int:

@@ -140,9 +140,12 @@ class _Converter:
         if name == "instagram" and (named.get("id") or positional):
             return f"[A post on Instagram](https://www.instagram.com/p/{named.get('id') or positional[0]}/)", m.end()
         if name == "param" and positional:
-            value = self.scope.params.get(positional[0])
+            value = self.scope.params.get(positional[0]) or self.scope.params.get(positional[0].lower())
             if isinstance(value, str | int | float) and not isinstance(value, bool):
-                return str(value), m.end()
+                return mark_literal(str(value)), m.end()
+            self.out.findings.append(Finding(self.scope.where, self.line(m.start()), "hugo-shortcode",
+                                             f"{snippet(m.group(0))}: '{positional[0]}' is set neither on the page nor in the site's params"))
+            return m.group(0), m.end()
         if name == "comment" and not self_closed:
             end = self.closing("comment", m.end())
             if end is not None:

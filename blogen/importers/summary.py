@@ -67,7 +67,8 @@ def next_steps(plan: Plan, *, broken_links_warning: bool) -> list[str]:
         how = "; broken_links = \"warning\" lets the site build meanwhile" if broken_links_warning else \
             "; they stop the build until fixed (broken_links = \"error\")"
         files = len({f.path for f in dead})
-        steps.append(f"dead links: {_plural(len(dead), 'link')} in {_plural(files, 'file')} point at nothing (most were already "
+        verb = "points" if len(dead) == 1 else "point"
+        steps.append(f"dead links: {_plural(len(dead), 'link')} in {_plural(files, 'file')} {verb} at nothing (most were already "
                      f"dead in the old blog, or lead to files not brought over); each is listed above as file:line{how}")
     left = [f for f in plan.findings if f.kind in LEFT_BEHIND_KINDS]
     if left:

@@ -36,7 +36,7 @@ class Finding:
 
 
 # Kinds of finding, by what the user has to do about them (the summary groups them so).
-RESIDUE_KINDS = frozenset({"liquid-tag", "liquid-output", "go-template", "kramdown-attribute"})
+RESIDUE_KINDS = frozenset({"liquid-tag", "liquid-output", "go-template", "kramdown-attribute", "hugo-shortcode"})
 LEFT_BEHIND_KINDS = frozenset({"not-imported", "symlink", "special-file"})
 SHORTCODE_KIND = "shortcode-template"
 
