@@ -147,22 +147,23 @@ def _pattern_of(url: str, when: datetime) -> tuple[str, str] | None:
 def choose_permalink(entries: Sequence[Entry], site: NewSite) -> tuple[str | None, dict[int, str]]:
     """A permalink under which most posts keep their old URL exactly, and the slug each of them needs.
 
-    Only for a fresh site still on the default permalink; the pattern must fit 80 % of the posts.
+    A fresh site still on the default permalink gets the pattern that fits 80 % of the posts; in
+    any other site the posts whose old URL fits its permalink get the slug that keeps that URL.
     """
-    if site.config.permalink != DEFAULT_PERMALINK or not site.fresh:
-        return None, {}
     found: dict[int, tuple[str, str]] = {}
     for i, entry in enumerate(entries):
-        if entry.doc.kind == "post" and entry.old_url and not entry.doc.draft:
+        if entry.doc.kind == "post" and entry.old_url:
             fit = _pattern_of(entry.old_url, post_moment(entry, site.config))
             if fit is not None:
                 found[i] = fit
+    if site.config.permalink != DEFAULT_PERMALINK or not site.fresh:
+        return None, {i: slug for i, (p, slug) in found.items() if p == site.config.permalink}
     posts = sum(1 for e in entries if e.doc.kind == "post" and not e.doc.draft)
     if not found or not posts:
         return None, {}
     pattern, count = Counter(p for p, _ in found.values()).most_common(1)[0]
     if count < 0.8 * posts or pattern == DEFAULT_PERMALINK:
-        return None, {}
+        return None, {i: slug for i, (p, slug) in found.items() if p == DEFAULT_PERMALINK}
     return pattern, {i: slug for i, (p, slug) in found.items() if p == pattern}
 
 
@@ -218,14 +219,16 @@ def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str]) -> 
         taken[kind][slug.casefold()] = entry.doc.shown
         clash = [p for p in (f"{folder}/{name}.md", f"{folder}/{name}.markdown", f"{folder}/{name}")
                  if (site.root / p).exists() or (site.root / p).is_symlink()]
-        if clash and clash[0] not in replaced:
+        occupied = bool(clash) and clash[0] not in replaced and (site.root / target).is_file() \
+            and not (site.root / target).is_symlink()
+        if clash and clash[0] not in replaced and not occupied:
             conflicts.append(Problem(clash[0], None, f"already exists; not overwritten (importing {entry.doc.shown})"))
             continue
-        if slug.casefold() in existing[kind]:
+        if slug.casefold() in existing[kind] and not (occupied and existing[kind][slug.casefold()] == target):
             conflicts.append(Problem(existing[kind][slug.casefold()], None,
                                      f"already has slug '{slug}'; {entry.doc.shown} not imported (it would take the same URL)"))
             continue
-        placed.append(Placed(entry, target, slug))
+        placed.append(Placed(entry, target, slug, occupied))
     return placed, conflicts, findings
 
 

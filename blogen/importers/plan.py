@@ -136,6 +136,8 @@ def _place_static(static: tuple[StaticFile, ...], claimed: Mapping[str, str], si
         if any(p.startswith(".") or p in ("", "..") for p in parts):
             findings.append(Finding(f.shown, None, "not-imported", "a dotfile: blogen does not publish files whose names start with '.'"))
             continue
+        if key == "favicon.svg" and _same_file(site.root / "theme/static/favicon.svg", f.path):
+            continue  # brought over before
         if _not_an_image(f, tree):
             findings.append(Finding(f.shown, None, "not-imported", "named like an image but not one (a broken image on the "
                                     "old site too; blogen stops at images it cannot read)"))
@@ -279,10 +281,15 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
                 shortcodes[f.snippet] = (first, count + 1)
         findings.extend(f for f in doc_findings if f.kind != SHORTCODE_KIND)
         findings.extend(Finding(item.entry.doc.shown, None, "dropped", d) for d in body.dropped)
-        if _existing_same(site.root / item.target, text.encode()):
+        bundle_files = tuple((path, f"{item.target.rsplit('/', 1)[0]}/{rel}") for path, rel in item.entry.doc.assets
+                             if not _same_file(site.root / item.target.rsplit("/", 1)[0] / rel, path))
+        if item.occupied:
+            if not _existing_same(site.root / item.target, text.encode()):
+                conflicts.append(Problem(item.target, None, f"already exists; not overwritten (importing {item.entry.doc.shown})"))
+                continue
+            static.extend((path, item.entry.doc.shown, target) for path, target in bundle_files)  # new bundle files only
             continue
-        bundle_files = tuple((path, f"{item.target.rsplit('/', 1)[0]}/{rel}") for path, rel in item.entry.doc.assets)
-        documents.append(Planned(item.entry.doc.shown, item.target, text, bundle_files, left))
+        documents.append(Planned(item.entry.doc.shown, item.target, text, bundle_files, left, item.entry.front.get("draft") is True))
     for entry, target in pages:
         key = target.removeprefix("content/static/").casefold()
         owner = claimed.get(key)

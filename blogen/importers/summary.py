@@ -25,6 +25,7 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 @dataclass(frozen=True, slots=True)
 class Tally:
     posts: int
+    drafts: int
     pages: int
     static: int
     bundle_files: int
@@ -34,13 +35,15 @@ def tally(plan: Plan) -> Tally:
     posts = sum(1 for d in plan.documents if d.target.startswith("content/posts/"))
     pages = sum(1 for d in plan.documents if d.target.startswith("content/pages/"))
     whole = len(plan.documents) - posts - pages  # whole HTML pages, published as static files
-    return Tally(posts, pages, len(plan.static) + whole, sum(len(d.assets) for d in plan.documents))
+    drafts = sum(1 for d in plan.documents if d.draft and d.target.startswith("content/posts/"))
+    return Tally(posts, drafts, pages, len(plan.static) + whole, sum(len(d.assets) for d in plan.documents))
 
 
 def headline(plan: Plan, *, dry_run: bool, where: str) -> str:
     t = tally(plan)
     verb = "would import" if dry_run else "imported"
-    parts = [_plural(t.posts, "post"), _plural(t.pages, "page"), _plural(t.static, "static file")]
+    posts = _plural(t.posts, "post") + (f" ({_plural(t.drafts, 'draft')})" if t.drafts else "")
+    parts = [posts, _plural(t.pages, "page"), _plural(t.static, "static file")]
     if t.bundle_files:
         parts.append(_plural(t.bundle_files, "bundle file"))
     return f"{verb} {', '.join(parts[:-1])} and {parts[-1]} into {where}"

@@ -136,6 +136,7 @@ class Placed:
     entry: Entry
     target: str  # content/posts/x.md, content/posts/x/index.md, content/pages/x.md
     slug: str
+    occupied: bool = False  # the file is there already (an earlier import?): written only if it would not change
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class Planned:
     text: str
     assets: tuple[tuple[Path, str], ...] = ()  # (real path, target relative to the site root)
     residue: int = 0  # template residue left in its body
+    draft: bool = False
 
 
 @dataclass(frozen=True, slots=True)
