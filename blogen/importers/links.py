@@ -51,6 +51,7 @@ class LinkIndex:
     base_path: str = "/"  # the old site's path prefix ('/' or '/blog/')
     own_origins: tuple[str, ...] = ()  # 'https://example.org' and the like: absolute links to the old site itself
     new_urls: Mapping[str, str] = field(default_factory=dict)  # new file -> its URL in the new site (for raw HTML)
+    bundle_files: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # url_key(old URL) -> (new file, new URL)
 
     def document_at(self, path: str) -> str | None:
         """The new file for an old root-relative URL path (with or without the old base path)."""
@@ -95,9 +96,11 @@ def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str 
     bare = path.split("?", 1)[0]
     if not bare:
         return None
-    if bare.startswith("/"):  # an old URL: a document's is made a link to its file, anything else stays
+    if bare.startswith("/"):  # an old URL: a document's (or its bundle file's) becomes a link to the file
         found = index.document_at(bare)
-        return link_to(found, frag) if found is not None else None
+        if found is not None:
+            return link_to(found, frag)
+        return _bundle_file(index, bare, new_file, html, frag)
     if keep_relative(bare) or re.search(r"[():\s]", bare):
         return None  # a file of the document's own, or not a path at all (left for the author)
     if posixpath.normpath(posixpath.join(posixpath.dirname(new_file), unquote(bare))) in index.new_urls:
@@ -115,8 +118,21 @@ def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str 
     found = index.document_at(absolute)
     if found is not None:
         return link_to(found, frag)
+    in_bundle = _bundle_file(index, absolute, new_file, html, frag)
+    if in_bundle is not None:
+        return in_bundle
     query = path[len(bare):]
     return absolute + query + frag
+
+
+def _bundle_file(index: LinkIndex, path: str, new_file: str, html: bool, frag: str) -> str | None:
+    """A link to a file of another document's bundle, by its old URL: now a link to where that file went."""
+    base = index.base_path.rstrip("/")
+    key = url_key(path[len(base):] if base and path.startswith(base + "/") else path)
+    found = index.bundle_files.get(key)
+    if found is None:
+        return None
+    return (found[1] if html else relative(new_file, found[0])) + frag
 
 
 def rewrite_links(text: str, change: Callable[[str, bool, int], str | None], *, markdown: bool = True) -> tuple[str, int]:

@@ -121,7 +121,11 @@ def post_moment(entry: Entry, config: Config) -> datetime:
 
 
 def _pattern_of(url: str, when: datetime) -> tuple[str, str] | None:
-    """The blogen permalink that gives ``url`` for this date, and the slug it needs; None if none can."""
+    """The blogen permalink that gives ``url`` for this date, and the slug it needs; None if none can.
+
+    The date may be whole segments (``/2019/03/01/``) or inside one (``/posts/2019-03-01/``); the
+    last segment is the slug.
+    """
     ending = ".html" if url.endswith(".html") else "/"
     parts = url.removesuffix(".html").strip("/").split("/")
     if not parts or not parts[-1]:
@@ -132,12 +136,13 @@ def _pattern_of(url: str, when: datetime) -> tuple[str, str] | None:
     wanted = [("{year}", f"{when.year:04d}"), ("{month}", f"{when.month:02d}"), ("{day}", f"{when.day:02d}")]
     out: list[str] = []
     for part in parts[:-1]:
-        if wanted and part == wanted[0][1]:
-            out.append(wanted.pop(0)[0])
-        elif (wanted and any(part == w[1] for w in wanted)) or re.fullmatch(r"\d{4}|\d\d", part):
-            return None
-        else:
-            out.append(part)
+        pieces = re.split(r"(\d+)", part)
+        for k in range(1, len(pieces), 2):
+            if wanted and pieces[k] == wanted[0][1]:
+                pieces[k] = wanted.pop(0)[0]
+            elif len(pieces[k]) in (2, 4):
+                return None  # a number that is not this post's date: the pattern would not fit other posts
+        out.append("".join(pieces))
     pattern = "/" + "/".join([*out, "{slug}"]) + ending
     if check_permalink(pattern) is not None or check_slug(slug) is not None:
         return None
@@ -211,8 +216,8 @@ def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str]) -> 
                 n += 1
             name = f"{base}-{n}"
         slug = explicit if isinstance(explicit, str) else name
-        if i in slugs and slugs[i] != name:
-            entry = replace(entry, front={**entry.front, "slug": slugs[i]})
+        if explicit is not None and explicit == slugs.get(i) and explicit != name:
+            entry = replace(entry, front={**entry.front, "slug": explicit})  # the slug that keeps its old URL
         folder = "content/posts" if kind == "post" else "content/pages"
         target = f"{folder}/{name}/index.md" if entry.doc.bundle is not None else f"{folder}/{name}.md"
         used[kind].add(name.casefold())

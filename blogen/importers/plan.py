@@ -94,7 +94,8 @@ def standalone(entry: Entry) -> str | None:
     The old generator published it as it is, without a layout; blogen's theme must not wrap it
     either, so it is copied to the URL it had.
     """
-    if entry.doc.fmt != "html" or not entry.old_url or not _DOCUMENT.match(entry.body):
+    if entry.doc.fmt != "html" or not entry.old_url or not _DOCUMENT.match(entry.body) or "{%" in entry.body \
+            or "{{" in entry.body:
         return None
     path = entry.old_url.lstrip("/")
     return "content/static/" + (path + "index.html" if not path or path.endswith("/") else path)
@@ -253,8 +254,9 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     for p in placed:
         for u in old_urls[p.target]:
             by_url.setdefault(url_key(u), p.target)
+    new_urls = {target: url for url, target in urls.items()}
     index = LinkIndex({p.entry.doc.rel: p.target for p in placed}, by_url, old_base_path.rstrip("/") + "/", origins_of(base),
-                      {target: url for url, target in urls.items()})
+                      new_urls, _bundle_files(placed, new_urls))
     context = Context(old, tree, index, static_urls, tuple(placed), short_names(tuple(placed)))
     sitemap = _site_map(placed, urls, aliases, static, pages, site, effective)
     documents: list[Planned] = []
@@ -300,6 +302,21 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     static = [s for s in static if not _same_file(site.root / s[2], s[0])]
     return Plan(tuple(documents), tuple(static), tuple(findings), tuple(conflicts), tuple(errors),
                 site.samples if documents else (), permalink, shortcodes)
+
+
+def _bundle_files(placed: list[Placed], new_urls: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Each bundle file by its old URL (the old page's folder and its name): its new file and URL."""
+    out: dict[str, tuple[str, str]] = {}
+    for item in placed:
+        old, new = item.entry.old_url, new_urls.get(item.target)
+        if not item.entry.doc.assets or not old or not new:
+            continue
+        old_folder = old if old.endswith("/") else old.rsplit("/", 1)[0] + "/"
+        new_folder = new if new.endswith("/") else new.rsplit("/", 1)[0] + "/"
+        folder = item.target.rsplit("/", 1)[0]
+        for _, rel in item.entry.doc.assets:
+            out.setdefault(url_key(old_folder + rel), (f"{folder}/{rel}", new_folder + rel))
+    return out
 
 
 def _site_map(placed: list[Placed], urls: Mapping[str, str], aliases: Mapping[str, list[str]],
