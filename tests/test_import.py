@@ -564,3 +564,24 @@ def test_heading_id_style_is_set_once_blogen_reads_it(cli: Cli, fresh: Path, mon
     markdown = text.split("[markdown]", 1)[1].split("[", 1)[0]
     assert re.search(r'^heading_ids = "kramdown"$', markdown, re.M)
     assert "# Set by blogen import: the Jekyll site used kramdown" in markdown
+
+
+def test_hugo_old_permalink_option(cli: Cli, fresh: Path) -> None:
+    imported(cli, "hugo", HUGO, fresh, "--hugo-permalink", "/:year/:month/:day/:slug/")
+    assert re.search(r'^permalink = "/\{year\}/\{month\}/\{day\}/\{slug\}/"$', (fresh / "blogen.toml").read_text(), re.M)
+    assert front(fresh / "content/posts/toml-post.md")[0]["slug"] == "custom-toml"  # /2020/12/24/custom-toml/ as before
+
+
+def test_jekyll_defaults_and_static_links(cli: Cli, fresh: Path, tmp_path: Path, build: Callable[..., BuildReport]) -> None:
+    src = _blog_with(tmp_path)
+    (src / "_config.yml").write_text("title: Old\ndefaults:\n  - scope: {path: '', type: posts}\n"
+                                     "    values: {permalink: '/writing/:title/', tags: [from-defaults]}\n")
+    (src / "_posts/2020-01-02-b.md").write_text("---\ntitle: B\ntags: [own]\n---\n"
+                                                "[The file]({% link img/ok.txt %}) and [a]({{ site.baseurl }}{% link _posts/2020-01-01-a.md %}).\n")
+    imported(cli, "jekyll", src, fresh)
+    meta, body = front(fresh / "content/posts/b.md")
+    assert meta["tags"] == ["own"]  # the file's own front matter wins over the defaults
+    assert body == "\n[The file](/img/ok.txt) and [a](a.md).\n"
+    assert re.search(r'^permalink = "/writing/\{slug\}/"$', (fresh / "blogen.toml").read_text(), re.M)
+    build(fresh)
+    assert (fresh / "output/writing/b/index.html").is_file()

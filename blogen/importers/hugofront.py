@@ -101,6 +101,38 @@ def _headless(values: Mapping[str, Any]) -> bool:
     return isinstance(build, dict) and str(build.get("render", "")).lower() in ("never", "false")
 
 
+def _taxonomies(values: dict[str, Any], kind: DocKind, options: ImportOptions, front: dict[str, Any],
+                extra: dict[str, Any]) -> None:
+    tags = as_text_list(values.get("tags"))
+    categories = as_text_list(values.get("categories"))
+    if options.categories_as_tags:
+        tags += categories
+    elif categories and kind == "post":
+        front["categories"] = categories
+    elif categories:
+        extra["categories"] = categories  # a page is in no taxonomy
+    front["tags"] = list(dict.fromkeys(tags))
+    if values.get("series"):
+        front["series"] = as_text_list(values["series"]) if not isinstance(values["series"], str) else values["series"]
+
+
+def _the_rest(values: dict[str, Any], front: dict[str, Any]) -> None:
+    """Draft, slug, summary, image and toc into ``front``."""
+    if values.get("draft") is True:
+        front["draft"] = True
+    if isinstance(values.get("slug"), str) and values["slug"].strip():
+        front["slug"] = values["slug"].strip()
+    summary = values.get("summary") if isinstance(values.get("summary"), str) else values.get("description")
+    if isinstance(summary, str) and summary.strip():
+        front["summary"] = " ".join(summary.split())
+    image = _image(values)
+    if image is not None:
+        front["image"] = image
+    toc = values.get("toc", values.get("showtoc"))
+    if isinstance(toc, bool):
+        front["toc"] = toc
+
+
 def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> Entry:
     """The page with its front matter mapped; raises BlogenError if it cannot be read, ``Unpublished`` if Hugo did not publish it."""
     if text.lstrip().startswith("{"):
@@ -129,28 +161,8 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
         front["date"] = when
     if updated is not None and (when is None or updated != when):
         front["updated"] = updated
-    tags = as_text_list(values.get("tags"))
-    categories = as_text_list(values.get("categories"))
-    if options.categories_as_tags:
-        tags += categories
-    elif categories and kind == "post":
-        front["categories"] = categories
-    front["tags"] = list(dict.fromkeys(tags))
-    if values.get("series"):
-        front["series"] = as_text_list(values["series"]) if not isinstance(values["series"], str) else values["series"]
-    if values.get("draft") is True:
-        front["draft"] = True
-    if isinstance(values.get("slug"), str) and values["slug"].strip():
-        front["slug"] = values["slug"].strip()
-    summary = values.get("summary") if isinstance(values.get("summary"), str) else values.get("description")
-    if isinstance(summary, str) and summary.strip():
-        front["summary"] = " ".join(summary.split())
-    image = _image(values)
-    if image is not None:
-        front["image"] = image
-    toc = values.get("toc", values.get("showtoc"))
-    if isinstance(toc, bool):
-        front["toc"] = toc
+    _taxonomies(values, kind, options, front, extra)
+    _the_rest(values, front)
     url = old_url(site, doc, values, title or doc.stem, when, options.old_permalink)
     base = "/" + "/".join(p for p in doc.group.split("/") if p)
     front["aliases"] = [a if a.startswith("/") else f"{base.rstrip('/')}/{a}" for a in as_text_list(values.get("aliases"))

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.urls import slugify
 from blogen.importers import jekyllurls
 from blogen.importers.fields import as_text_list, first_date, plain, split_front
-from blogen.importers.values import Entry, Finding, ImportOptions, OldDoc, OldSite
+from blogen.importers.values import DocKind, Entry, Finding, ImportOptions, OldDoc, OldSite
 
 _DATED = re.compile(r"^(\d{4})-(\d\d?)-(\d\d?)-(.+)$")
 _UPDATED_KEYS = ("last_modified_at", "date-updated", "date_updated", "updated", "modified", "lastmod", "last_updated")
@@ -90,19 +91,8 @@ def old_url(site: OldSite, doc: OldDoc, values: Mapping[str, Any], when: date | 
     return jekyllurls.expand(template, facts, _site_tz(config))
 
 
-def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> Entry:
-    """The document with its front matter mapped; raises BlogenError if the front matter cannot be read."""
-    findings: list[Finding] = []
-    split = split_front(text, doc.shown, findings)
-    config = site.context["config"]
-    kind_name = "drafts" if doc.draft else ("posts" if doc.group == "posts" else doc.group)
-    values = with_defaults(config, doc.rel, kind_name, split.values)
-    lines = split.lines
-    extra: dict[str, Any] = {k: plain(v) for k, v in values.items() if k not in MAPPED}
-    if isinstance(values.get("layout"), str) and values["layout"] not in _DEFAULT_LAYOUTS:
-        extra["layout"] = values["layout"]
-    if isinstance(values.get("extra"), dict):
-        extra.update(plain(values["extra"]))
+def _name(doc: OldDoc) -> tuple[str, date | None]:
+    """The document's name without Jekyll's date prefix, and that date (an index is named after its folder)."""
     m = _DATED.match(doc.stem)
     name_date: date | None = None
     if m:
@@ -113,16 +103,12 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
     name = m.group(4) if m and name_date else doc.stem
     if name == "index" and doc.folders:
         name = doc.folders[-1]
-    when: date | datetime | None = first_date(values, ["date"], doc.shown, lines, findings, extra) or name_date
-    front: dict[str, Any] = {}
-    if values.get("title") is not None:
-        front["title"] = " ".join(str(values["title"]).split())
-    kind = doc.kind if doc.group in ("posts", "pages") else ("post" if when is not None else "page")
-    if when is not None and kind == "post":
-        front["date"] = when
-    updated = first_date(values, _UPDATED_KEYS, doc.shown, lines, findings, extra)
-    if updated is not None:
-        front["updated"] = updated
+    return name, name_date
+
+
+def _taxonomies(values: dict[str, Any], doc: OldDoc, kind: DocKind, options: ImportOptions, front: dict[str, Any],
+                extra: dict[str, Any]) -> list[str]:
+    """Tags, categories and series into ``front`` (see the module's note); returns the categories (URLs use them)."""
     tags = as_text_list(values.get("tags"), split_spaces=True) + as_text_list(values.get("tag"), split_spaces=True)
     categories = list(dict.fromkeys([*doc.categories, *as_text_list(values.get("categories"), split_spaces=True),
                                      *as_text_list(values.get("category"), split_spaces=True)]))
@@ -136,6 +122,11 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
     series = values.get("series")
     if isinstance(series, str | list) and series:
         front["series"] = series if isinstance(series, str) else as_text_list(series)
+    return categories
+
+
+def _the_rest(values: dict[str, Any], doc: OldDoc, front: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Draft, slug, summary, image, toc and aliases into ``front``."""
     if doc.draft or values.get("published") is False or values.get("draft") is True:
         front["draft"] = True
     if isinstance(values.get("slug"), str) and values["slug"].strip():
@@ -151,16 +142,34 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
         front["image"] = image
     if isinstance(values.get("toc"), bool):
         front["toc"] = values["toc"]
+    redirects = as_text_list(values.get("redirect_from")) + as_text_list(values.get("aliases"))
+    front["aliases"] = [a if a.startswith("/") else "/" + a for a in redirects if "://" not in a]
+
+
+def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> Entry:
+    """The document with its front matter mapped; raises BlogenError if the front matter cannot be read."""
+    findings: list[Finding] = []
+    split = split_front(text, doc.shown, findings)
+    kind_name = "drafts" if doc.draft else ("posts" if doc.group == "posts" else doc.group)
+    values = with_defaults(site.context["config"], doc.rel, kind_name, split.values)
+    extra: dict[str, Any] = {k: plain(v) for k, v in values.items() if k not in MAPPED}
+    if isinstance(values.get("layout"), str) and values["layout"] not in _DEFAULT_LAYOUTS:
+        extra["layout"] = values["layout"]
+    if isinstance(values.get("extra"), dict):
+        extra.update(plain(values["extra"]))
+    name, name_date = _name(doc)
+    when = first_date(values, ["date"], doc.shown, split.lines, findings, extra) or name_date
+    front: dict[str, Any] = {}
+    if values.get("title") is not None:
+        front["title"] = " ".join(str(values["title"]).split())
+    kind: DocKind = doc.kind if doc.group in ("posts", "pages") else ("post" if when is not None else "page")
+    if when is not None and kind == "post":
+        front["date"] = when
+    updated = first_date(values, _UPDATED_KEYS, doc.shown, split.lines, findings, extra)
+    if updated is not None:
+        front["updated"] = updated
+    categories = _taxonomies(values, doc, kind, options, front, extra)
+    _the_rest(values, doc, front, extra)
     url = old_url(site, doc, values, when, categories, options)
-    aliases = [a if a.startswith("/") else "/" + a for a in as_text_list(values.get("redirect_from")) + as_text_list(values.get("aliases"))
-               if "://" not in a]
-    front["aliases"] = aliases
-    entry_doc = doc if kind == doc.kind else _as_kind(doc, kind)
-    return Entry(entry_doc, {**front, "extra": extra} if extra else front, split.body, split.body_line, url, tuple(findings),
-                 slugify(name) or slugify(str(front.get("title", ""))) or "page", values, lines)
-
-
-def _as_kind(doc: OldDoc, kind: str) -> OldDoc:
-    from dataclasses import replace
-
-    return replace(doc, kind="post" if kind == "post" else "page")
+    return Entry(replace(doc, kind=kind), {**front, "extra": extra} if extra else front, split.body, split.body_line, url,
+                 tuple(findings), slugify(name) or slugify(str(front.get("title", ""))) or "page", values, split.lines)

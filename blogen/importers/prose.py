@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import block, normalize
+from markdown_it.rules_core.state_core import StateCore
+from markdown_it.token import Token
 
 from blogen.markdown.parser import parser
 
@@ -25,16 +29,23 @@ LITERAL_BRACE = "\ue000"
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 
-def _parser() -> MarkdownIt:
-    """blogen's own parser, so that code is found exactly where blogen will find it (footnotes included)."""
-    return parser(True, False)
+@lru_cache(maxsize=16)
+def _blocks(text: str) -> list[Token]:
+    """The block-level tokens of ``text`` as blogen's own parser finds them (footnotes, tables, alerts
+    included), without the inline pass, which code and HTML blocks do not need. Several steps look
+    at the same text, hence the small cache; callers only read the tokens."""
+    md: MarkdownIt = parser(True, False)
+    state = StateCore(text, md, {})
+    normalize(state)
+    block(state)
+    return state.tokens
 
 
 def code_lines(text: str) -> list[bool]:
     """For each line of ``text``: whether it belongs to a fenced or indented code block (fences included)."""
     n = text.count("\n") + 1
     flags = [False] * n
-    for token in _parser().parse(text):
+    for token in _blocks(text):
         if token.type in ("fence", "code_block") and token.map:
             start, end = token.map
             for i in range(start, min(end, n)):
@@ -46,7 +57,7 @@ def html_lines(text: str) -> list[bool]:
     """For each line: whether it belongs to a raw HTML block (where Markdown link syntax means nothing)."""
     n = text.count("\n") + 1
     flags = [False] * n
-    for token in _parser().parse(text):
+    for token in _blocks(text):
         if token.type == "html_block" and token.map:
             for i in range(token.map[0], min(token.map[1], n)):
                 flags[i] = True
@@ -128,4 +139,4 @@ def residue(text: str, output_kind: str = "liquid-output") -> list[tuple[int, st
 
 def code_blocks(text: str) -> list[tuple[int, int, str]]:
     """Every code block of ``text``: (first line, line after the last, ``fence`` or ``code_block``), 0-based."""
-    return [(t.map[0], t.map[1], t.type) for t in _parser().parse(text) if t.type in ("fence", "code_block") and t.map]
+    return [(t.map[0], t.map[1], t.type) for t in _blocks(text) if t.type in ("fence", "code_block") and t.map]
