@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from blogen.content.sources import is_editor_noise
+from blogen.content.inputs import is_editor_noise
 from blogen.importers.links import rewrite_links, url_key
 from blogen.importers.values import Finding
 

@@ -25,9 +25,6 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LOOSE_DATE = re.compile(
     r"^(\d{4}-\d\d?-\d\d?)(?:[Tt ]+(\d\d?:\d\d(?::\d\d(?:\.\d+)?)?))?\s*(Z|z|UTC|GMT|[+-]\d\d:?\d\d)?$")
 _SNIPPET = 70
-# Keys blogen does not type-check today but that the import writes as keys of their own
-# (taxonomies), in this order after the tags.
-TAXONOMY_KEYS = ("categories", "series")
 
 
 def snippet(text: str) -> str:
@@ -163,9 +160,7 @@ def finish_front(front: Mapping[str, Any], extra: Mapping[str, Any], body: str, 
     if kind == "post" and "date" not in out:
         out["date"] = datetime.fromtimestamp(int(mtime), tz)
         findings.append(Finding(shown, None, "no-date", f"no date; using the file's modification time {out['date'].isoformat()}"))
-    order = [k for k in KNOWN_KEYS if k != "extra"]
-    order[order.index("tags") + 1:order.index("tags") + 1] = list(TAXONOMY_KEYS)
-    result = {k: out[k] for k in order if k in out}
+    result = {k: out[k] for k in KNOWN_KEYS if k in out and k != "extra"}
     if kept:
         result["extra"] = {k: plain(v) for k, v in kept.items()}
     return result

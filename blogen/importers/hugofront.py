@@ -113,7 +113,8 @@ def _taxonomies(values: dict[str, Any], kind: DocKind, options: ImportOptions, f
         extra["categories"] = categories  # a page is in no taxonomy
     front["tags"] = list(dict.fromkeys(tags))
     if values.get("series"):
-        front["series"] = as_text_list(values["series"]) if not isinstance(values["series"], str) else values["series"]
+        series = values["series"]
+        front["series"] = series if isinstance(series, str) and "," not in series else as_text_list(series if isinstance(series, list) else [series])
 
 
 def _the_rest(values: dict[str, Any], front: dict[str, Any]) -> None:

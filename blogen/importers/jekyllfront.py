@@ -121,7 +121,7 @@ def _taxonomies(values: dict[str, Any], doc: OldDoc, kind: DocKind, options: Imp
     front["tags"] = list(dict.fromkeys(tags))
     series = values.get("series")
     if isinstance(series, str | list) and series:
-        front["series"] = series if isinstance(series, str) else as_text_list(series)
+        front["series"] = series if isinstance(series, str) and "," not in series else as_text_list(series if isinstance(series, list) else [series])
     return categories
 
 

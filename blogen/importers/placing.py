@@ -21,7 +21,7 @@ from pathlib import Path
 
 from blogen.authoring.scaffold import post_slugs, skeleton_files
 from blogen.content.frontmatter import parse_when, split_source
-from blogen.content.sources import SOURCE_SUFFIXES, is_editor_noise
+from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.install import builtin_theme_dir
