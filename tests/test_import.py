@@ -197,6 +197,8 @@ def test_hugo_site_comes_over_whole_and_builds_first_time(cli: Cli, fresh: Path,
     assert (fresh / "theme/static/favicon.svg").read_bytes() == (HUGO / "static/favicon.svg").read_bytes()
     config = (fresh / "blogen.toml").read_text()
     assert 'permalink = "/{year}/{month}/{slug}/"' in config  # the posts keep their URLs outright
+    assert "\n[taxonomies.authors]" in config  # the old site's own taxonomy
+    assert front(fresh / "content/posts/toml-post.md")[0]["authors"] == ["Jo Old"]
     assert re.search(r'heading_ids = "github"', config)  # goldmark's ids
     build(fresh)
     output = fresh / "output"
@@ -207,6 +209,7 @@ def test_hugo_site_comes_over_whole_and_builds_first_time(cli: Cli, fresh: Path,
     assert "/tool/" in (output / "projects/tool/index.html").read_text()
     assert "/2021/02/a-yaml-post/" in (output / "old/yaml-post/index.html").read_text()
     assert (output / "legacy/index.html").read_text() == (HUGO / "content/legacy.html").read_text()
+    assert (output / "authors/jo-old/index.html").is_file()
     left = "\n".join(warnings(err, "not-imported"))
     for why in ("content/_index.md: warning: not-imported: a section's list page",
                 "content/posts/yaml-post.fr.md: warning: not-imported: the 'fr' translation",

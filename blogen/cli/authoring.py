@@ -207,7 +207,7 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
         where = outcome.config_file or "your config (add them by hand: it is not a blogen.toml the import may edit)"
         verb = "would set" if dry_run else ("set" if outcome.config_file else "to set")
         click.echo(f"{verb} in {where}: " + "; ".join(
-            f"{s.key} = {s.value!r}" + ("" if s.known else " (commented out: this blogen does not read it yet)")
+            (f"[{s.key}]" if s.table else f"{s.key} = {s.value!r}") + ("" if s.known else " (commented out: this blogen does not read it yet)")
             for s in outcome.settings))
     warning = any(s.key == "broken_links" for s in outcome.settings) or config.broken_links == "warning"
     steps = next_steps(plan, broken_links_warning=warning)

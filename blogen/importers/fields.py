@@ -161,6 +161,7 @@ def finish_front(front: Mapping[str, Any], extra: Mapping[str, Any], body: str, 
         out["date"] = datetime.fromtimestamp(int(mtime), tz)
         findings.append(Finding(shown, None, "no-date", f"no date; using the file's modification time {out['date'].isoformat()}"))
     result = {k: out[k] for k in KNOWN_KEYS if k in out and k != "extra"}
+    result.update((k, v) for k, v in out.items() if k not in KNOWN_KEYS)  # the site's own taxonomies
     if kept:
         result["extra"] = {k: plain(v) for k, v in kept.items()}
     return result

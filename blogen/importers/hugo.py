@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from blogen.content.frontmatter import KNOWN_KEYS, TERM_KEYS
 from blogen.core.errors import BlogenError
 from blogen.importers.sourcefs import Listed, SourceTree, read_text
 from blogen.importers.values import Finding, OldDoc, OldSite, SiteSettings, StaticFile
@@ -262,13 +263,16 @@ def settings_of(config: Mapping[str, Any]) -> SiteSettings:
     why = f"Hugo's {handler} made {id_type if handler == 'goldmark' else 'its own'} heading ids; GitHub's style is the closest"
     lang = config.get("languagecode") or config.get("defaultcontentlanguage")
     description = params.get("description") or config.get("description")
+    own = [str(v) for v in table(config, "taxonomies").values() if isinstance(v, str)]
+    taxonomies = tuple(sorted({t for t in own if re.fullmatch(r"[a-z][a-z0-9_]*", t) and t not in TERM_KEYS
+                               and t not in KNOWN_KEYS}))
     return SiteSettings(
         title=str(config["title"]) if isinstance(config.get("title"), str) else None,
         description=" ".join(str(description).split()) if isinstance(description, str) else None,
         author=str(author) if isinstance(author, str) else None, base_url=base_url,
         language=_language_tag(str(lang)) if isinstance(lang, str) else None,
         timezone=str(config["timezone"]) if isinstance(config.get("timezone"), str) else None,
-        heading_ids="github", heading_ids_reason=why)
+        heading_ids="github", heading_ids_reason=why, taxonomies=taxonomies)
 
 
 def _language_tag(lang: str) -> str:

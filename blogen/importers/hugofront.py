@@ -163,6 +163,9 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
     if updated is not None and (when is None or updated != when):
         front["updated"] = updated
     _taxonomies(values, kind, options, front, extra)
+    for key in site.settings.taxonomies:  # the site's own taxonomies (authors) keep their keys: blogen.toml declares them
+        if key in extra and kind == "post":
+            front[key] = as_text_list(extra.pop(key))
     _the_rest(values, front)
     url = old_url(site, doc, values, title or doc.stem, when, options.old_permalink)
     base = "/" + "/".join(p for p in doc.group.split("/") if p)

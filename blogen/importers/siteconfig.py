@@ -38,6 +38,7 @@ class Setting:
     value: str
     why: str
     known: bool = True  # False: this blogen does not know the key yet; written commented out
+    table: bool = False  # an empty table to declare ([taxonomies.authors]); ``value`` is unused
 
     def line(self) -> str:
         name = self.key.rsplit(".", 1)[-1]
@@ -76,6 +77,11 @@ def settings_for(old: OldSite, site: NewSite, permalink: str | None, *, keep_lin
     if not keep_link_errors and config.broken_links != "warning":
         out.append(Setting("broken_links", "warning", "links that were already dead in the old blog are reported by "
                            "`blogen check` but do not stop the build; set it back to \"error\" once they are fixed"))
+    have = {t.key for t in config.taxonomies}
+    for key in s.taxonomies:
+        if key not in have:
+            out.append(Setting(f"taxonomies.{key}", "", f"the old site's '{key}' taxonomy, with its pages at /{key}/",
+                               table=True))
     out.append(Setting("markdown.heading_ids", s.heading_ids, s.heading_ids_reason + ", so old #fragment links still land",
                        heading_ids_known()))
     return out
@@ -112,7 +118,10 @@ def edit_config(text: str, settings: list[Setting]) -> str:
     """``text`` (a blogen.toml) with ``settings`` set; raises ValueError if the result would not be valid TOML."""
     lines = text.split("\n")
     for setting in settings:
-        (_set_in_table if "." in setting.key else _set_top)(lines, setting)
+        if setting.table:
+            lines.extend(["", f"# Set by blogen import: {setting.why}.", f"[{setting.key}]"])
+        else:
+            (_set_in_table if "." in setting.key else _set_top)(lines, setting)
     result = "\n".join(lines)
     tomllib.loads(result)  # the edit must leave a file blogen can read
     return result

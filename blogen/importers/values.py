@@ -82,6 +82,7 @@ class SiteSettings:
     timezone: str | None = None
     heading_ids: Literal["github", "kramdown"] = "github"
     heading_ids_reason: str = ""
+    taxonomies: tuple[str, ...] = ()  # the old site's own taxonomies besides tags, categories and series (front-matter keys)
 
 
 @dataclass(frozen=True, slots=True)
