@@ -500,7 +500,8 @@ def test_links_to_old_urls_become_links_to_the_new_files() -> None:
     from blogen.importers.links import LinkIndex, resolve_target, rewrite_links
 
     index = LinkIndex({"_posts/2020-01-01-a.md": "content/posts/a.md"}, {"/2020/01/01/a": "content/posts/a.md"},
-                      "/", ("https://old.example.org",), {"content/posts/a.md": "/posts/a/"})
+                      "/", ("https://old.example.org",), {"content/posts/a.md": "/posts/a/"}, {},
+                      {"/toys": "/toys/index.html"})
 
     def change(target: str, html: bool, line: int) -> str | None:
         return resolve_target(target, new_file="content/posts/b.md", old_source="_posts/2020-02-02-b.md",
@@ -509,13 +510,16 @@ def test_links_to_old_urls_become_links_to_the_new_files() -> None:
     text = ("[1](/2020/01/01/a/#part) [2](/2020/01/01/a) [3](https://old.example.org/2020/01/01/a/index.html)\n"
             "[4](2020-01-01-a.md) [5](../img/x.png) [6](own.png) [7](https://elsewhere.org/) [8](#here)\n"
             "[ref]: /2020/01/01/a.html\n[^note]: Not a link.\n"
-            '<a href="/2020/01/01/a/">raw</a> `[code](/2020/01/01/a/)`\n\n```\n[fenced](/2020/01/01/a/)\n```\n')
+            '<a href="/2020/01/01/a/">raw</a> `[code](/2020/01/01/a/)`\n\n```\n[fenced](/2020/01/01/a/)\n```\n'
+            "[toys](/toys/) `a code span\nover two lines [x](/2020/01/01/a/)` and new[](size_t, void *) [9](/toys)\n")
     out, changed = rewrite_links(text, change)
     assert out == ("[1](a.md#part) [2](a.md) [3](a.md)\n"
                    "[4](a.md) [5](/2020/02/02/img/x.png) [6](own.png) [7](https://elsewhere.org/) [8](#here)\n"
                    "[ref]: a.md\n[^note]: Not a link.\n"
-                   '<a href="/posts/a/">raw</a> `[code](/2020/01/01/a/)`\n\n```\n[fenced](/2020/01/01/a/)\n```\n')
-    assert changed == 7
+                   '<a href="/posts/a/">raw</a> `[code](/2020/01/01/a/)`\n\n```\n[fenced](/2020/01/01/a/)\n```\n'
+                   "[toys](/toys/index.html) `a code span\nover two lines [x](/2020/01/01/a/)` and new[](size_t, void *) "
+                   "[9](/toys/index.html)\n")
+    assert changed == 9
 
 
 def test_excerpt_separator_becomes_the_summary_marker(cli: Cli, fresh: Path, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from blogen.importers.prose import blank_code_spans, code_blocks, code_lines
+from blogen.importers.prose import code_blocks, code_lines, prose_masked
 
 _BLOCK_IAL = re.compile(r"^[ \t]{0,3}\{:(?![:/])\s*([^}]*)\}[ \t]*$")
 _ALD = re.compile(r"^[ \t]{0,3}\{:[\w-]+:[^}]*\}[ \t]*$")
@@ -84,6 +84,7 @@ def convert_kramdown(text: str) -> Kramdown:
     text = _extensions(text, out)
     lines = text.split("\n")
     flags = code_lines(text)
+    masks = prose_masked(text)
     blocks = code_blocks(text)
     replace: dict[int, list[str]] = {}
     for i, line in enumerate(lines):
@@ -107,7 +108,7 @@ def convert_kramdown(text: str) -> Kramdown:
         if heading_ial is not None and heading_ial.group(2):
             replace[i] = [f"{heading_ial.group(1)} {{#{heading_ial.group(2)}}}"]
             continue
-        masked = blank_code_spans(line)
+        masked = masks[i]
         new = line
         for m in reversed(list(_SPAN_IAL.finditer(masked))):
             out.dropped.append(m.group(0))

@@ -18,14 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from blogen.importers.prose import code_lines
+from blogen.importers.prose import html_lines, prose_masked
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_INLINE = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()]*)*)")
+# The destination of an inline link, followed by what may end one (an optional title, then ")").
+_INLINE = re.compile(r"""(\]\(\s*)(<[^>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()]*)*)(?=\s*(?:"[^"]*"|'[^']*'|\([^)]*\))?\s*\))""")
 _REFDEF = re.compile(r"^([ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)")  # not a footnote ([^1]:)
 _TAG = re.compile(r"<[A-Za-z][\w:-]*\s[^<>]*>")
 _ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)("[^"]*"|'[^']*')""", re.I)
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 
 def url_key(path: str) -> str:
@@ -52,6 +52,7 @@ class LinkIndex:
     own_origins: tuple[str, ...] = ()  # 'https://example.org' and the like: absolute links to the old site itself
     new_urls: Mapping[str, str] = field(default_factory=dict)  # new file -> its URL in the new site (for raw HTML)
     bundle_files: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # url_key(old URL) -> (new file, new URL)
+    static_indexes: Mapping[str, str] = field(default_factory=dict)  # url_key('/toys/') -> '/toys/index.html', a static file
 
     def document_at(self, path: str) -> str | None:
         """The new file for an old root-relative URL path (with or without the old base path)."""
@@ -100,7 +101,7 @@ def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str 
         found = index.document_at(bare)
         if found is not None:
             return link_to(found, frag)
-        return _bundle_file(index, bare, new_file, html, frag)
+        return _bundle_file(index, bare, new_file, html, frag) or _static_index(index, bare, path[len(bare):] + frag)
     if keep_relative(bare) or re.search(r"[():\s]", bare):
         return None  # a file of the document's own, or not a path at all (left for the author)
     if posixpath.normpath(posixpath.join(posixpath.dirname(new_file), unquote(bare))) in index.new_urls:
@@ -125,6 +126,13 @@ def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str 
     return absolute + query + frag
 
 
+def _static_index(index: LinkIndex, path: str, rest: str) -> str | None:
+    """``/toys/`` when ``toys/index.html`` is a static file: linked by its file, which every host and ``file://``
+    serve, and blogen's link check finds."""
+    found = index.static_indexes.get(url_key(path))
+    return found + rest if found is not None and found != path else None
+
+
 def _bundle_file(index: LinkIndex, path: str, new_file: str, html: bool, frag: str) -> str | None:
     """A link to a file of another document's bundle, by its old URL: now a link to where that file went."""
     base = index.base_path.rstrip("/")
@@ -140,47 +148,37 @@ def rewrite_links(text: str, change: Callable[[str, bool, int], str | None], *, 
     (``line`` counts from 1); returns the count changed.
 
     Markdown inline links and images, reference definitions and the ``href``/``src`` of raw HTML
-    are rewritten; code blocks and code spans are left alone.
+    tags are rewritten; code blocks and code spans (which may run over lines) are left alone.
     """
     lines = text.split("\n")
-    flags = code_lines(text) if markdown else [False] * len(lines)
+    masks = prose_masked(text) if markdown else lines
+    in_html = html_lines(text) if markdown else [True] * len(lines)  # Markdown's link syntax means nothing there
     changed = 0
-
-    line_no = 0
-
-    def fix(m: re.Match[str], quoted: bool = False, angle: bool = True) -> str:
-        nonlocal changed
-        raw = m.group(2)
-        if quoted:
-            inner, wrap = raw[1:-1], raw[0]
-        elif angle and raw.startswith("<") and raw.endswith(">"):
-            inner, wrap = raw[1:-1], "<"
-        else:
-            inner, wrap = raw, ""
-        new = change(inner.replace("&amp;", "&") if quoted else inner, quoted, line_no)
-        if new is None or new == inner:
-            return m.group(0)
-        changed += 1
-        if quoted:
-            return f"{m.group(1)}{wrap}{new.replace('&', '&amp;').replace(wrap, '%22' if wrap == chr(34) else '%27')}{wrap}"
-        if wrap == "<" or any(c in new for c in " ()"):
-            return f"{m.group(1)}<{new}>"
-        return f"{m.group(1)}{new}"
-
     for i, line in enumerate(lines):
-        if flags[i] or not any(s in line for s in ("](", "]:", "href", "src", "HREF", "SRC")):
+        masked = masks[i]
+        if not any(s in masked for s in ("](", "]:", "href", "src", "HREF", "SRC")):
             continue
-        line_no = i + 1
-        pieces = re.split(r"((?<!`)`+(?!`).*?(?<!`)`+(?!`))", line) if "`" in line else [line]
-        for k in range(0, len(pieces), 2):
-            piece = pieces[k]
-            if markdown:
-                piece = _INLINE.sub(fix, piece)
-                if k == 0:
-                    piece = _REFDEF.sub(fix, piece)
-            piece = _TAG.sub(lambda t: _ATTR.sub(lambda m: fix(m, quoted=True), t.group(0)), piece)
-            pieces[k] = piece
-        lines[i] = "".join(pieces)
+        edits: list[tuple[int, int, str]] = []  # (start, end, new text) of each target, found in the masked line
+        found = [] if in_html[i] else [(m, False) for m in (*_INLINE.finditer(masked), *_REFDEF.finditer(masked))]
+        for tag in _TAG.finditer(masked):
+            found += [(m, True) for m in _ATTR.finditer(masked, tag.start(), tag.end())]
+        for m, html in found:
+            start, end = m.span(2)
+            raw = line[start:end]
+            quoted = raw[:1] in ("'", '"')
+            inner = raw[1:-1] if quoted or (raw.startswith("<") and raw.endswith(">")) else raw
+            new = change(inner.replace("&amp;", "&") if quoted else inner, html, i + 1)
+            if new is None or new == inner:
+                continue
+            if quoted:
+                new = raw[0] + new.replace("&", "&amp;").replace(raw[0], "%22" if raw[0] == '"' else "%27") + raw[0]
+            elif raw.startswith("<") or any(c in new for c in " ()"):
+                new = f"<{new}>"
+            edits.append((start, end, new))
+        for start, end, new in sorted(edits, reverse=True):
+            line = line[:start] + new + line[end:]
+            changed += 1
+        lines[i] = line
     return "\n".join(lines), changed
 
 

@@ -160,7 +160,8 @@ def _read_all(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     return entries, pages, findings, errors
 
 
-def _link_index(old: OldSite, placed: list[Placed], urls: Mapping[str, str], old_urls: Mapping[str, list[str]]) -> LinkIndex:
+def _link_index(old: OldSite, placed: list[Placed], urls: Mapping[str, str], old_urls: Mapping[str, list[str]],
+                static: list[str], base_path: str) -> LinkIndex:
     base = old.settings.base_url or ""
     old_base_path = "/" + base.split("://", 1)[-1].split("/", 1)[-1] if "://" in base else "/"
     by_url: dict[str, str] = {}
@@ -168,8 +169,10 @@ def _link_index(old: OldSite, placed: list[Placed], urls: Mapping[str, str], old
         for u in old_urls[p.target]:
             by_url.setdefault(url_key(u), p.target)
     new_urls = {target: url for url, target in urls.items()}
+    indexes = {url_key("/" + t.removeprefix("content/static/")): join_url(base_path, "/" + t.removeprefix("content/static/"))
+               for t in static if t.startswith("content/static/") and t.endswith("/index.html")}
     return LinkIndex({p.entry.doc.rel: p.target for p in placed}, by_url, old_base_path.rstrip("/") + "/", origins_of(base),
-                     new_urls, _bundle_files(placed, new_urls))
+                     new_urls, _bundle_files(placed, new_urls), indexes)
 
 
 def _convert(context: Context, item: Placed, gen: Generator, aliases: list[str], site: NewSite,
@@ -209,7 +212,9 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     claimed = _claimed_files(urls, aliases, site, effective)
     static, static_findings, static_urls = place_static(old.static, claimed, site, site.config.base_path, tree)
     findings.extend(static_findings)
-    context = Context(old, tree, _link_index(old, placed, urls, old_urls), static_urls, tuple(placed), short_names(tuple(placed)))
+    static_files = [target for _, _, target in static] + [target for _, target in pages]
+    index = _link_index(old, placed, urls, old_urls, static_files, site.config.base_path)
+    context = Context(old, tree, index, static_urls, tuple(placed), short_names(tuple(placed)))
     sitemap = _site_map(placed, urls, aliases, static, pages, site, effective)
     documents: list[Planned] = []
     shortcodes: dict[str, tuple[str, int]] = {}

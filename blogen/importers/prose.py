@@ -15,7 +15,6 @@ otherwise read it as a shortcode or report it as residue. Both render as ``{``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -26,7 +25,7 @@ from markdown_it.token import Token
 from blogen.markdown.parser import parser
 
 LITERAL_BRACE = "\ue000"
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 
 
 @lru_cache(maxsize=16)
@@ -64,22 +63,30 @@ def html_lines(text: str) -> list[bool]:
     return flags
 
 
-def blank_code_spans(line: str) -> str:
-    """``line`` with its inline code spans blanked out (same length), so positions still match."""
-    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+def blank_code_spans(text: str) -> str:
+    """``text`` with its inline code spans blanked out (same length, newlines kept), so positions still
+    match. A code span may run over lines within a paragraph, so pass whole paragraphs."""
+    return _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
-def map_prose(text: str, change: Callable[[str, str], str]) -> str:
-    """Apply ``change(line, masked)`` to every line outside code blocks; ``masked`` has code spans blanked.
-
-    ``change`` must return the line with edits only where ``masked`` is not blank-masked.
-    """
+def prose_masked(text: str) -> list[str]:
+    """For each line of ``text``: the line with code spans blanked (spans may cross lines inside a
+    paragraph), or ``""`` for a line of a code block. What the conversions may look at."""
     lines = text.split("\n")
     flags = code_lines(text)
-    for i, line in enumerate(lines):
-        if not flags[i] and line.strip():
-            lines[i] = change(line, blank_code_spans(line))
-    return "\n".join(lines)
+    out = [""] * len(lines)
+    start = 0
+    while start < len(lines):
+        if flags[start] or not lines[start].strip():
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and not flags[end] and lines[end].strip():
+            end += 1
+        masked = blank_code_spans("\n".join(lines[start:end])).split("\n")
+        out[start:end] = masked
+        start = end
+    return out
 
 
 def settle_literals(text: str) -> str:
@@ -87,15 +94,12 @@ def settle_literals(text: str) -> str:
     if LITERAL_BRACE not in text:
         return text
     lines = text.split("\n")
-    flags = code_lines(text)
+    masks = prose_masked(text)
     for i, line in enumerate(lines):
         if LITERAL_BRACE not in line:
             continue
-        if flags[i]:
-            lines[i] = line.replace(LITERAL_BRACE, "{")
-            continue
-        masked = blank_code_spans(line)  # a mark blanked out lies in a code span
-        lines[i] = "".join(("{" if masked[j] == " " else "&#123;") if ch == LITERAL_BRACE else ch
+        masked = masks[i]  # a mark blanked out lies in a code span; a line of a code block is all blank
+        lines[i] = "".join(("&#123;" if j < len(masked) and masked[j] == LITERAL_BRACE else "{") if ch == LITERAL_BRACE else ch
                            for j, ch in enumerate(line))
     return "\n".join(lines)
 
@@ -120,12 +124,9 @@ def residue(text: str, output_kind: str = "liquid-output") -> list[tuple[int, st
     ``output_kind`` names ``{{ … }}``: Liquid's in a Jekyll site, Go templates' in a Hugo one.
     """
     found: list[tuple[int, str, str]] = []
-    lines = text.split("\n")
-    flags = code_lines(text)
-    for i, line in enumerate(lines):
-        if flags[i] or "{" not in line:
+    for i, masked in enumerate(prose_masked(text)):
+        if "{" not in masked:
             continue
-        masked = blank_code_spans(line)
         taken: list[tuple[int, int]] = []
         for pattern, kind in _RESIDUE:
             for m in pattern.finditer(masked):
