@@ -52,7 +52,7 @@ class LinkIndex:
     own_origins: tuple[str, ...] = ()  # 'https://example.org' and the like: absolute links to the old site itself
     new_urls: Mapping[str, str] = field(default_factory=dict)  # new file -> its URL in the new site (for raw HTML)
     bundle_files: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # url_key(old URL) -> (new file, new URL)
-    static_indexes: Mapping[str, str] = field(default_factory=dict)  # url_key('/toys/') -> '/toys/index.html', a static file
+    static_indexes: Mapping[str, str] = field(default_factory=dict)  # url_key('/toys/') -> '/toys/index.html': static pages
 
     def document_at(self, path: str) -> str | None:
         """The new file for an old root-relative URL path (with or without the old base path)."""
@@ -127,8 +127,8 @@ def resolve_target(target: str, *, new_file: str, old_source: str, old_url: str 
 
 
 def _static_index(index: LinkIndex, path: str, rest: str) -> str | None:
-    """``/toys/`` when ``toys/index.html`` is a static file: linked by its file, which every host and ``file://``
-    serve, and blogen's link check finds."""
+    """``/toys/`` when ``toys/index.html`` is a static file (``/about`` for ``about.html``): linked by its file,
+    which every host and ``file://`` serve, and blogen's link check finds."""
     found = index.static_indexes.get(url_key(path))
     return found + rest if found is not None and found != path else None
 

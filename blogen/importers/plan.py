@@ -170,7 +170,7 @@ def _link_index(old: OldSite, placed: list[Placed], urls: Mapping[str, str], old
             by_url.setdefault(url_key(u), p.target)
     new_urls = {target: url for url, target in urls.items()}
     indexes = {url_key("/" + t.removeprefix("content/static/")): join_url(base_path, "/" + t.removeprefix("content/static/"))
-               for t in static if t.startswith("content/static/") and t.endswith("/index.html")}
+               for t in static if t.startswith("content/static/") and t.endswith(".html")}
     return LinkIndex({p.entry.doc.rel: p.target for p in placed}, by_url, old_base_path.rstrip("/") + "/", origins_of(base),
                      new_urls, _bundle_files(placed, new_urls), indexes)
 
