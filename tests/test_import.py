@@ -592,3 +592,12 @@ def test_jekyll_defaults_and_static_links(cli: Cli, fresh: Path, tmp_path: Path,
     assert re.search(r'^permalink = "/writing/\{slug\}/"$', (fresh / "blogen.toml").read_text(), re.M)
     build(fresh)
     assert (fresh / "output/writing/b/index.html").is_file()
+
+
+def test_a_new_site_inside_the_old_blog_is_not_imported_into_itself(cli: Cli, tmp_path: Path) -> None:
+    src = _blog_with(tmp_path)
+    root = src / "new-site"
+    cli("init", str(root), "--timezone", "UTC")
+    out, _ = imported(cli, "jekyll", src, root)
+    assert "imported 1 post, 0 pages and 1 static file" in out
+    assert not (root / "content/static/new-site").exists()

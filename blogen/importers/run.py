@@ -101,6 +101,7 @@ def run_import(kind: Kind, src: Path, root: Path, config: Config, options: Impor
                keep_link_errors: bool) -> Outcome:
     """The whole import (see the module's note); raises BlogenError if the old site cannot be read at all."""
     tree = SourceTree.open(src)
+    tree.exclude = frozenset({root.resolve()})  # importing into a folder inside the old blog must not import the new site
     if kind == "jekyll" and hugo.is_hugo_site(tree) and not jekyll.is_jekyll_site(tree):
         raise BlogenError.one(str(src), None, "this looks like a Hugo site (it has a Hugo config): use 'blogen import hugo'")
     if kind == "hugo" and not hugo.is_hugo_site(tree) and jekyll.is_jekyll_site(tree):

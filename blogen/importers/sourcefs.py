@@ -38,6 +38,7 @@ class SourceTree:
     root: Path  # resolved
     shown: str  # the folder as the user named it
     findings: list[Finding] = field(default_factory=list)
+    exclude: frozenset[Path] = frozenset()  # real folders never listed (the new site, when it lies inside the old one)
     _reported: set[str] = field(default_factory=set)
 
     @classmethod
@@ -85,7 +86,7 @@ class SourceTree:
         while stack:
             folder, folder_rel = stack.pop()
             real_folder = folder.resolve()
-            if real_folder in seen:
+            if real_folder in seen or real_folder in self.exclude:
                 continue
             seen.add(real_folder)
             try:
