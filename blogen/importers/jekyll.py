@@ -76,6 +76,13 @@ def collections_of(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {}
 
 
+def _patterns(value: Any) -> list[str]:
+    """A config list of paths (``exclude``, ``include``); a single string is one path."""
+    if isinstance(value, str):
+        return [value]
+    return [str(e) for e in value] if isinstance(value, list) else []
+
+
 def _excluded(rel: str, patterns: list[str]) -> bool:
     for pattern in patterns:
         p = pattern.strip("/")
@@ -108,8 +115,8 @@ class _Reader:
         self.config = config
         self.collections = collections_of(config)
         self.cdir = str(config.get("collections_dir") or "").strip("/")
-        self.exclude = [str(e) for e in (config.get("exclude") or [])] + list(_DEFAULT_EXCLUDE)
-        self.include = [str(e) for e in (config.get("include") or [])]
+        self.exclude = _patterns(config.get("exclude")) + list(_DEFAULT_EXCLUDE)
+        self.include = _patterns(config.get("include"))
         self.docs: list[OldDoc] = []
         self.static: list[StaticFile] = []
         self.left: dict[str, list[str]] = {}  # reason -> files not brought over
