@@ -315,6 +315,8 @@ def test_symlinks_out_of_the_source_and_special_files_are_never_read(cli: Cli, f
     os.symlink(secret, src / "_posts/2020-02-02-leak.md")
     os.symlink(src / "img/ok.txt", src / "img/alias.txt")  # inside the blog: fine
     os.mkfifo(src / "img/pipe.png")  # opening a FIFO would block the import
+    (src / "_posts/2020-03-03-inc.md").write_text("---\ntitle: Inc\n---\n{% include_relative ../../secret.txt %}\n"
+                                                  f"{{% include_relative {secret} %}}\n{{% include ../../secret.txt %}}\n")
     _, err = imported(cli, "jekyll", src, fresh)
     static = fresh / "content/static"
     assert files(static) == ["img/alias.txt", "img/ok.txt"]
@@ -324,6 +326,7 @@ def test_symlinks_out_of_the_source_and_special_files_are_never_read(cli: Cli, f
     assert f"{src}/_posts/2020-02-02-leak.md: warning: symlink: symlink to {secret}" in err
     assert f"{src}/img/pipe.png: warning: special-file: not a regular file (a FIFO, socket or device); not imported" in err
     assert "root:x" not in "".join(p.read_text() for p in (fresh / "content").rglob("*") if p.is_file())
+    assert "{% include_relative ../../secret.txt %}" in (fresh / "content/posts/inc.md").read_text()  # left, reported
 
 
 def test_nothing_is_written_through_a_symlink_in_the_site(cli: Cli, fresh: Path, tmp_path: Path) -> None:

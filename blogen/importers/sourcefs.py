@@ -118,7 +118,12 @@ class SourceTree:
 
     def file(self, rel: str) -> Listed | None:
         """The regular file at ``rel`` (following in-tree links), or None; an unsafe one is reported."""
+        if rel.startswith("/") or ".." in rel.split("/"):
+            return None
         path = self.root / rel
+        if not self.inside(path.parent.resolve()):  # a folder on the way is a link out of the tree
+            self._report(rel, "symlink", f"{rel} lies behind a symlink pointing outside {self.shown}; not imported")
+            return None
         try:
             st = os.lstat(path)
         except OSError:
