@@ -186,21 +186,33 @@ def _candidates(entry: Entry) -> list[str]:
     return names
 
 
-def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str]) -> tuple[list[Placed], list[Problem], list[Finding]]:
-    """Choose each document's file and slug; an existing file or slug of the new site is a conflict, skipped."""
+def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str],
+          permalink: str) -> tuple[list[Placed], list[Problem], list[Finding]]:
+    """Choose each document's file and slug; an existing file or slug of the new site is a conflict, skipped.
+
+    Two imported posts may share a slug when the permalink keeps their URLs apart (it holds their
+    dates); no two may share a URL.
+    """
     placed: list[Placed] = []
     conflicts: list[Problem] = []
     findings: list[Finding] = []
     used: dict[str, set[str]] = {"post": set(), "page": set()}
-    taken: dict[str, dict[str, str]] = {"post": {}, "page": {}}
+    taken: dict[str, str] = {}  # the URL key (see ``claim``) -> the document that has it
     replaced = set(site.samples)
     existing = {"post": {k: v for k, v in site.post_slugs.items() if v not in replaced},
                 "page": {k: v for k, v in site.page_slugs.items() if v not in replaced}}
+    config = replace(site.config, permalink=permalink)
+
+    def claim(entry: Entry, slug: str) -> str:
+        if entry.doc.kind == "page":
+            return f"page:{slug.casefold()}"
+        return expand_permalink(permalink, slug, post_moment(entry, config)).casefold()
+
     for i, entry in enumerate(entries):
         kind = entry.doc.kind
         explicit = slugs.get(i) or entry.front.get("slug")
-        if isinstance(explicit, str) and (check_slug(explicit) or explicit.casefold() in taken[kind]):
-            why = check_slug(explicit) or f"also the slug of {taken[kind][explicit.casefold()]}"
+        if isinstance(explicit, str) and (check_slug(explicit) or claim(entry, explicit) in taken):
+            why = check_slug(explicit) or f"the URL it makes is also that of {taken[claim(entry, explicit)]}"
             findings.append(Finding(entry.doc.shown, None, "duplicate-slug" if not check_slug(explicit) else "front-matter",
                                     f"slug '{explicit}': {why}; using the file name (kept as extra.original_slug)"))
             extra = dict(entry.front.get("extra") or {})
@@ -209,10 +221,10 @@ def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str]) -> 
             explicit = None
         reserved = _RESERVED_NAMES if kind == "page" else frozenset({"index"})
         name = next((n for n in _candidates(entry) if n.casefold() not in used[kind] and n.casefold() not in reserved
-                     and (explicit is not None or n.casefold() not in taken[kind])), None)
+                     and (explicit is not None or claim(entry, n) not in taken)), None)
         if name is None:
             base, n = _candidates(entry)[0], 2
-            while f"{base}-{n}".casefold() in used[kind] or f"{base}-{n}".casefold() in taken[kind]:
+            while f"{base}-{n}".casefold() in used[kind] or claim(entry, f"{base}-{n}") in taken:
                 n += 1
             name = f"{base}-{n}"
         slug = explicit if isinstance(explicit, str) else name
@@ -221,7 +233,7 @@ def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str]) -> 
         folder = "content/posts" if kind == "post" else "content/pages"
         target = f"{folder}/{name}/index.md" if entry.doc.bundle is not None else f"{folder}/{name}.md"
         used[kind].add(name.casefold())
-        taken[kind][slug.casefold()] = entry.doc.shown
+        taken[claim(entry, slug)] = entry.doc.shown
         clash = [p for p in (f"{folder}/{name}.md", f"{folder}/{name}.markdown", f"{folder}/{name}")
                  if (site.root / p).exists() or (site.root / p).is_symlink()]
         occupied = bool(clash) and clash[0] not in replaced and (site.root / target).is_file() \
@@ -229,7 +241,7 @@ def place(entries: Sequence[Entry], site: NewSite, slugs: Mapping[int, str]) -> 
         if clash and clash[0] not in replaced and not occupied:
             conflicts.append(Problem(clash[0], None, f"already exists; not overwritten (importing {entry.doc.shown})"))
             continue
-        if slug.casefold() in existing[kind] and not (occupied and existing[kind][slug.casefold()] == target):
+        if slug.casefold() in existing[kind] and not occupied:  # an occupied file is compared once converted
             conflicts.append(Problem(existing[kind][slug.casefold()], None,
                                      f"already has slug '{slug}'; {entry.doc.shown} not imported (it would take the same URL)"))
             continue

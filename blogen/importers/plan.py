@@ -203,7 +203,7 @@ def make_plan(old: OldSite, tree: SourceTree, site: NewSite, options: ImportOpti
     permalink, slugs = choose_permalink(entries, site)
     effective = permalink or site.config.permalink
     config = replace_permalink(site, effective)
-    placed, conflicts, placing_findings = place(entries, site, slugs)
+    placed, conflicts, placing_findings = place(entries, site, slugs, effective)
     findings.extend(placing_findings)
     urls = {new_url(p, config, effective): p.target for p in placed}
     old_urls = {p.target: _old_urls(p, old) for p in placed}

@@ -113,12 +113,19 @@ def run_import(kind: Kind, src: Path, root: Path, config: Config, options: Impor
                       plan.samples, plan.permalink, plan.shortcodes)
     settings = settings_for(old, site, plan.permalink, keep_link_errors=keep_link_errors, source=str(src))
     target = config_target(root)
+    if target is not None:  # what an earlier import already wrote is not set again
+        text = target.read_text(encoding="utf-8")
+        lines = [line.strip() for line in text.split("\n")]
+        settings = [s for s in settings if not (s.line() in lines or (s.table and f"[{s.key}]" in lines))]
     if dry_run:
         return Outcome(old, plan, tuple(settings), target.name if target else None)
     written, problems = write_plan(root, plan, tree.root)
-    edited: str | None = None
+    edited = target.name if target is not None else None
     if target is not None and settings and written:
-        text = edit_config(target.read_text(encoding="utf-8"), settings)
-        write_config(target, text)
-        edited = target.name
+        try:
+            write_config(target, edit_config(target.read_text(encoding="utf-8"), settings))
+        except (ValueError, OSError):  # a config the edit would break, or cannot write: the settings are printed
+            edited = None
+    elif target is not None:
+        settings = []  # nothing was imported: the config is left as it is
     return Outcome(old, plan, tuple(settings), edited, tuple(written), tuple(problems))
