@@ -604,3 +604,16 @@ def test_a_new_site_inside_the_old_blog_is_not_imported_into_itself(cli: Cli, tm
     out, _ = imported(cli, "jekyll", src, root)
     assert "imported 1 post, 0 pages and 1 static file" in out
     assert not (root / "content/static/new-site").exists()
+
+
+def test_posts_sharing_a_slug_keep_their_dated_urls(cli: Cli, fresh: Path, tmp_path: Path, build: Callable[..., BuildReport]) -> None:
+    src = tmp_path / "old"
+    (src / "_posts").mkdir(parents=True)
+    (src / "_config.yml").write_text("permalink: /:year/:title/\n")
+    for year in (2019, 2020):
+        (src / f"_posts/{year}-01-01-news.md").write_text(f"---\ntitle: News of {year}\n---\nText.\n")
+    imported(cli, "jekyll", src, fresh)
+    assert files(fresh / "content/posts") == ["news-2.md", "news.md"]
+    assert front(fresh / "content/posts/news-2.md")[0]["slug"] == "news"
+    build(fresh)
+    assert (fresh / "output/2019/news/index.html").is_file() and (fresh / "output/2020/news/index.html").is_file()
