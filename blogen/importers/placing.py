@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from blogen.authoring.scaffold import post_slugs, skeleton_files
+from blogen.authoring.newpost import post_slugs
+from blogen.authoring.scaffold import skeleton_files
 from blogen.content.frontmatter import parse_when, split_source
 from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.config import Config
