@@ -195,7 +195,7 @@ def test_the_dev_server_never_serves_a_theme_file_from_outside(site: Callable[..
                 body = exc.read()
             assert b"TOP SECRET" not in body
         assert any("theme/static/passwd: symlink points outside the site" in line for line in lines)
-        assert not any(p.is_file() and b"TOP SECRET" in p.read_bytes() for p in dev.tempdir.rglob("*"))
+        assert not any(p.is_file() and b"TOP SECRET" in p.read_bytes() for p in dev.served.rglob("*"))
     finally:
         dev.close()
 

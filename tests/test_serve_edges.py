@@ -100,7 +100,9 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_folders_left_by_killed_servers_are_removed_at_the_next_start(tmp_path: Path, own_tmp: Path) -> None:
+def test_temporary_folders_left_by_killed_servers_are_removed_by_the_next_one(tmp_path: Path, own_tmp: Path) -> None:
+    """A server whose site's cache cannot be written builds in a temporary folder instead; one killed
+    cannot remove it, so the next one removes those whose server is gone, and nothing else."""
     me = tempdirs._me()
     dead = _folder(own_tmp, "blogen-serve-dead", {**me, "pid": _dead_pid()})
     reused = _folder(own_tmp, "blogen-serve-reused", {**me, "started": -1})  # our pid, but not our process
@@ -116,10 +118,15 @@ def test_folders_left_by_killed_servers_are_removed_at_the_next_start(tmp_path: 
     if os.getuid() == 0:
         os.chown(someone_elses, os.getuid() + 1, -1)  # another user's: never touched
 
-    dev = DevServer(write_site(tmp_path / "site", SITE), port=0)
+    root = write_site(tmp_path / "site", SITE)
+    (root / ".blogen-cache").write_text("not a folder")  # so the cache cannot hold the server's site
+    dev = DevServer(root, port=0)
+    dev.start()
     try:
-        assert dev.tempdir.parent == own_tmp
-        assert json.loads((dev.tempdir / tempdirs.MARK).read_text())["pid"] == os.getpid()
+        assert dev.wait_first_build(60)
+        assert dev.served.parent.parent == own_tmp
+        assert json.loads((dev.served.parent / tempdirs.MARK).read_text())["pid"] == os.getpid()
+        assert (dev.served / "index.html").is_file()
     finally:
         dev.close()
     for gone in (dead, reused, rebooted):
@@ -129,10 +136,11 @@ def test_folders_left_by_killed_servers_are_removed_at_the_next_start(tmp_path: 
     assert (elsewhere / "site/posts/index.html").read_text() == "old"
     if os.getuid() == 0:
         assert someone_elses.exists()
-    assert not dev.tempdir.exists()
+    assert not dev.served.parent.exists()
 
 
-def test_a_killed_serve_process_leaves_a_folder_the_next_one_removes(tmp_path: Path, own_tmp: Path) -> None:
+def test_a_killed_serve_process_leaves_no_temporary_folder_and_the_next_one_builds_where_it_did(
+        tmp_path: Path, own_tmp: Path) -> None:
     root = write_site(tmp_path / "site", SITE)
     env = {**os.environ, "TMPDIR": str(own_tmp)}
     with subprocess.Popen([sys.executable, "-m", "blogen", "serve", "--root", str(root), "--port", "0"],
@@ -142,16 +150,21 @@ def test_a_killed_serve_process_leaves_a_folder_the_next_one_removes(tmp_path: P
             deadline = time.monotonic() + 60
             while "Serving" not in proc.stdout.readline():
                 assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
-            left = [p for p in own_tmp.iterdir() if p.name.startswith(tempdirs.PREFIX)]
-            assert len(left) == 1 and (left[0] / "site/index.html").is_file()
+            (served,) = [p for p in (root / ".blogen-cache/serve").iterdir() if not p.name.startswith(".")]
+            assert (served / "index.html").is_file()
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-    assert left[0].exists()  # killed: it could not clean up
-    dev = DevServer(root, port=0)
-    dev.close()
-    assert not left[0].exists()
     assert not [p for p in own_tmp.iterdir() if p.name.startswith(tempdirs.PREFIX)]
+    (root / "content/posts/alpha.md").write_text(SITE.split("--\n", 1)[1].replace("Alpha body text.", "Edited while stopped."))
+    dev = DevServer(root, port=int(served.name.rsplit("-", 1)[1]), port_explicit=True)
+    dev.start()
+    try:
+        assert dev.wait_first_build(60)
+        assert dev.served == served
+        assert "Edited while stopped." in (served / "posts/alpha/index.html").read_text()
+    finally:
+        dev.close()
 
 
 def _raw(port: int, data: bytes) -> bytes:

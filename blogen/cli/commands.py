@@ -300,7 +300,8 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
           verbose: bool) -> None:
     """Build with drafts, serve on 127.0.0.1, and reload the browser on every save.
 
-    The site is built into a private temporary folder (never output/). While a rebuild runs,
+    The site is built into a folder of its own in .blogen-cache/ (never output/), which the next
+    server starts from at once. While a rebuild runs,
     requests wait for it; each open page reloads once if it changed, a CSS-only change swaps the
     stylesheet in place, and a build error shows over the last good page until it is fixed.
 

@@ -42,7 +42,15 @@ if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's 
 
 log = logging.getLogger(__name__)
 
-_FILE = Path(".blogen-cache") / "snapshot.pickle"
+_FOLDER = Path(".blogen-cache") / "snapshots"
+# Snapshots kept at once: one per way the site is built (the command line's, the dev server's, a
+# --drafts build...); the oldest others go.
+_KEEP = 3
+
+
+def _path(root: Path, made_with: str) -> Path:
+    """Where the snapshot of builds made with ``made_with`` is kept: each set of options has its own."""
+    return root / _FOLDER / f"{made_with[:24]}.pickle"
 _MAGIC = b"blogen snapshot 3\n"
 
 
@@ -124,7 +132,7 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
     secret = _secret()
     if secret is None:
         return
-    path = root / _FILE
+    path = _path(root, made_with)
     if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: nothing is written there
         return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -142,6 +150,18 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
         log.debug("model snapshot not kept: %s", exc)
         with contextlib.suppress(OSError):  # a cache folder that cannot be written has none to remove
             tmp.unlink(missing_ok=True)
+        return
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest few snapshots."""
+    try:
+        found = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in found[_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("cannot prune model snapshots: %s", exc)
 
 
 class _Signed:
@@ -158,7 +178,7 @@ class _Signed:
 def stored_id(root: Path, made_with: str) -> str | None:
     """The id of the snapshot on disk if it was made with ``made_with`` (not yet checked: ``load`` does)."""
     try:
-        head = read_regular(root / _FILE, inside=root, limit=len(_MAGIC) + 200)
+        head = read_regular(_path(root, made_with), inside=root, limit=len(_MAGIC) + 200)
     except OSError:
         return None
     lines = head[len(_MAGIC):].split(b"\n", 2) if head.startswith(_MAGIC) else []
@@ -173,7 +193,7 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     if secret is None:
         return None
     try:
-        data = read_regular(root / _FILE, inside=root)
+        data = read_regular(_path(root, made_with), inside=root)
     except OSError:
         return None
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 65 or data[-65:-64] != b"\n":
@@ -198,9 +218,9 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     return snapshot if isinstance(snapshot, Snapshot) and snapshot.id == wanted else None
 
 
-def forget(root: Path) -> None:
-    """Remove the snapshot on disk (a build that keeps none: it would only take up space)."""
+def forget(root: Path, made_with: str) -> None:
+    """Remove the snapshot of builds made with ``made_with`` (one that keeps none: it would only take up space)."""
     try:
-        (root / _FILE).unlink(missing_ok=True)
+        _path(root, made_with).unlink(missing_ok=True)
     except OSError as exc:
         log.debug("cannot remove the model snapshot: %s", exc)
