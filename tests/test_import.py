@@ -14,6 +14,7 @@ from blogen.build.pipeline import BuildReport
 from blogen.cli.authoring import COMMANDS
 from blogen.cli.commands import cli as main_group
 from blogen.content.frontmatter import split_source
+from blogen.core.errors import BlogenError
 from blogen.importers.common import parse_date_value
 from blogen.importers.jekyll import convert_body, jekyll_url
 
@@ -89,7 +90,10 @@ def test_jekyll_import_converts_posts_and_reports_what_it_leaves(cli: Cli, targe
     assert front(posts / "idea.md")[0]["draft"] is True  # from _drafts/
 
     report = build(target, drafts=True)
-    assert not report.warnings
+    # What the import could not convert is still there, so the build says so too (kind first, at the post's line).
+    assert [w.message.split(":", 1)[0] for w in report.warnings] == [
+        "kramdown-attribute", "liquid-output", "kramdown-attribute", "liquid-tag", "kramdown-extension", "liquid-output"]
+    assert all(w.path == "content/posts/hello-world.md" and w.severity == "warning" for w in report.warnings)
     titles = {p.title: p.url for p in report.site.posts}
     assert titles["Old notes heading"] == "/posts/old-notes/"
     assert "/posts/hello-world/" in (target / "output" / "old" / "hello.html").read_text()
@@ -160,7 +164,7 @@ def test_hugo_import_converts_posts_bundles_and_reports_shortcodes(cli: Cli, tar
         "extra": {"weight": 3, "params": {"mood": "curious"}},
     }
     assert "{{< youtube abc123 >}}" in body and "{{% note %}}\nKeep this.\n{{% /note %}}" in body
-    assert 'Write {{< figure src="x.png" >}} to show a figure.' in body  # an escaped shortcode is the literal text
+    assert 'Write {{</* figure src="x.png" */>}} to show a figure.' in body  # an escaped shortcode stays escaped
     assert '```go linenos hl_lines="2"\n' in body
     src = f"{HUGO}/content/posts/yaml-post.md"
     assert warnings(err) == [
@@ -175,8 +179,19 @@ def test_hugo_import_converts_posts_bundles_and_reports_shortcodes(cli: Cli, tar
     meta, _ = front(posts / "deep-post.md")  # publishDate as the date; a relative alias is relative to its section
     assert meta == {"title": "Deep post", "date": date(2023, 1, 2), "aliases": ["/posts/nested/older"]}
 
+    # A shortcode blogen has no template for stops the build, naming the template to create; once it is there, it draws.
+    with pytest.raises(BlogenError) as info:
+        build(target, drafts=True)
+    assert [p.format() for p in info.value.problems] == [
+        "content/posts/yaml-post.md:18: unknown shortcode 'note': create theme/shortcodes/note.html to draw it "
+        "(known: callout, details, figure, gist, highlight, vimeo, youtube)"]
+    (target / "theme" / "shortcodes").mkdir(parents=True)
+    (target / "theme" / "shortcodes" / "note.html").write_text('<aside class="note">{{ inner }}</aside>\n')
     report = build(target, drafts=True)
     assert not report.warnings
+    page = (target / "output" / "posts" / "yaml-post" / "index.html").read_text()
+    assert '<aside class="note"><p>Keep this.</p>\n</aside>' in page and "youtube-nocookie.com/embed/abc123" in page
+    assert 'Write {{&lt; figure src="x.png" &gt;}} to show a figure.' in page  # the escaped one is text
     assert (target / "output" / "posts" / "bundle-post" / "diagram.png").is_file()
     assert (target / "output" / "posts" / "custom-toml" / "index.html").is_file()
     assert "/posts/yaml-post/" in (target / "output" / "2021" / "yaml" / "index.html").read_text()

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from blogen.build.markdown import Progress, cold_and_big, render_documents
+from blogen.build.markdown import Progress, cold_and_big, markdown_key_options, render_documents, site_shortcodes
 from blogen.content.images import ImageInfo
 from blogen.content.sources import Content, Document, DocumentMemo, read_document
 from blogen.content.theme import theme_dirs
@@ -112,7 +112,7 @@ def quick_model(root: Path, last: LastBuild, inputs: Scan, memo: Memo, when: dat
         return None
     site, touched = patched
     # Forget the replaced versions, as a full build's pruning would.
-    options_repr = repr(config.markdown)
+    options_repr = markdown_key_options(config, site_shortcodes(config))
     for rel, doc in new_docs.items():
         old_key = cache_key(before[rel], options_repr)
         if old_key != cache_key(doc, options_repr):

@@ -31,7 +31,6 @@ from blogen.importers.common import (
     walk_files,
 )
 
-_ESCAPED = re.compile(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}", re.S)
 _SHORTCODE = re.compile(r"\{\{([<%])(/\*)?\s*(/?)\s*([\w./-]*)(?:(?!\}\}).){0,400}?([>%])\}\}", re.S)
 _FENCE_OPEN = re.compile(r"^([ \t]*(?:>[ \t]?)*[ \t]*)(`{3,}|~{3,})([^{`]*?)\s*\{(.*)\}\s*$")
 _ATTR = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|\[[^\]]*\]|[^\s,]+)|([\w-]+)""")
@@ -116,7 +115,7 @@ def _fence_info(lang: str, attrs: str, where: str, line: int, findings: list[Fin
 
 
 def convert_body(text: str, first_line: int, where: str) -> tuple[str, list[Finding]]:
-    """Report shortcodes, unescape escaped ones, and translate code-fence attributes."""
+    """Report shortcodes and translate code-fence attributes."""
     findings: list[Finding] = []
     line_starts = [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
 
@@ -137,7 +136,7 @@ def convert_body(text: str, first_line: int, where: str) -> tuple[str, list[Find
         if m and states[n] == "open":
             line = f"{m.group(1)}{m.group(2)}{_fence_info(m.group(3), m.group(4), where, first_line + n, findings)}"
         out.append(line)
-    body = _ESCAPED.sub(lambda e: "{{" + e.group(1) + e.group(2) + e.group(3) + "}}", "\n".join(out))
+    body = "\n".join(out)  # escaped shortcodes stay escaped: blogen shows {{</* x */>}} as the text {{< x >}}, as Hugo does
     findings.sort(key=lambda f: (f.line or 0, f.kind, f.snippet))
     return body, findings
 

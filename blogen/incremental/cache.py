@@ -18,17 +18,20 @@ from typing import Any
 from blogen import __version__
 from blogen.content.sources import Document
 from blogen.core.config import MarkdownOptions
+from blogen.core.errors import Problem
 from blogen.core.install import PACKAGE_DIR, installed_fingerprint
 from blogen.markdown.render import Heading, LinkRef, Rendered
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".blogen-cache"
-_CACHE_FORMAT = 1
-# The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (urls
-# makes heading ids; errors and config only word problems and carry the options, which the key has
-# anyway). tests/test_layers.py checks this list against the imports.
-RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py", "core/urls.py")
+_CACHE_FORMAT = 2  # 2: entries carry the document's warnings
+# The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (errors
+# and config only word problems and carry the options, which the key has anyway; the shortcode templates
+# are in the key by their digest). tests/test_layers.py checks this list against the imports.
+RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py",
+                    "markdown/anchors.py", "markdown/residue.py", "markdown/shortcodes.py", "markdown/shortcode_syntax.py",
+                    "markdown/shortcode_templates.py", "core/urls.py")
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +51,7 @@ def _renderer_fingerprint() -> str:
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
     for module in RENDERER_SOURCES:
         h.update((PACKAGE_DIR / module).read_bytes())
-    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments"):
+    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "MarkupSafe"):  # Jinja draws shortcodes
         try:
             h.update(f"|{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
@@ -81,6 +84,7 @@ def entry_text(r: Rendered) -> str:
         "headings": [heading(h) for h in r.headings], "title": r.title, "words": r.words,
         "links": [{"target": link.target, "line": link.line, "is_image": link.is_image} for link in r.links],
         "first_image": r.first_image,
+        "warnings": [[w.path, w.line, w.message] for w in r.warnings],
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -99,6 +103,7 @@ def entry_from_text(text: str) -> Rendered:
         words=int(d["words"]),
         links=tuple(LinkRef(**link) for link in d["links"]),
         first_image=None if d["first_image"] is None else str(d["first_image"]),
+        warnings=tuple(Problem(str(p), None if n is None else int(n), str(m), "warning") for p, n, m in d["warnings"]),
     )
 
 

@@ -55,7 +55,7 @@ def target_keys(item: Post | Page) -> tuple[str, ...]:
 
 def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered) -> None:
     target = Target(item.source, item.url, item.html, tuple(h.id for h in rendered.headings), item.bundle,
-                    frozenset(item.assets))
+                    frozenset(item.assets), tuple(h.text for h in rendered.headings))
     for key in target_keys(item):
         targets[key] = target
 
@@ -80,10 +80,11 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
         documents=targets, unpublished=unpublished_keys, static=static_map,
         urls=frozenset(r.url for r in routes), base_path=config.base_path,
         static_urls={url: source for source, url in static_map.items()},
+        aliases={r.url: r.item for r in routes if r.kind == "alias" and r.item is not None},
     )
     same_index = False
     if memo is not None:
-        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links)
+        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, index.aliases)
         same_index = memo.link_globals.get("") == rest
         memo.link_globals[""] = rest
     unreferenced: list[str] = []

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from blogen import __version__
 from blogen.content.theme import theme_dirs
-from blogen.core.errors import BlogenError, Problem
+from blogen.core.errors import BlogenError, Problem, Severity
 from blogen.core.urls import join_url
 from blogen.model.values import Post, Route, Site
 from blogen.render.dependencies import Fingerprints
@@ -287,18 +287,41 @@ class Renderer:
         return None
 
     def check_links(self, route: Route, links: Sequence[str]) -> None:
-        """Report root-relative links (from templates: content links were checked in the model) to no page."""
+        """Report root-relative links to no page: those of templates (content links were checked in the model),
+        named by the template they come from, or by the post or page when its own text holds the link."""
         if self.known_urls.issuperset(links):  # the usual case, checked in one step
             return
         page = route.item if route.kind in ("post", "page") and route.item else route.url
+        severity: Severity = "warning" if self.config.broken_links == "warning" else "error"
         for target in links:
             known = self._link_known.get(target)
             if known is None:
                 known = self._link_known[target] = target.split("#", 1)[0].split("?", 1)[0] in self.known_urls
-            if not known:
-                self.errors.add(f"theme/templates/{route.template}", None,
-                                f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
-                                "warning" if self.config.broken_links == "warning" else "error")
+            if known:
+                continue
+            if f'"{target}"' in self._body(route):
+                self.errors.add(page, None, f"broken link '{target}' in its text: the site has no such page or file",
+                                page, severity)
+            else:
+                self.errors.add(self._template_file(route), None,
+                                f"broken link '{target}' in the page (from its templates): the site has no such page or file",
+                                page, severity)
+
+    def _body(self, route: Route) -> str:
+        """The HTML of the post or page a route shows ("" for other pages)."""
+        if route.kind == "post" and route.item in self.index:
+            return self.site.posts[self.index[route.item]].html
+        if route.kind == "page":
+            return next((p.html for p in self.site.pages if p.source == route.item), "")
+        return ""
+
+    def _template_file(self, route: Route) -> str:
+        """The template a route is drawn with, as problems name it: the site's own, or the built-in one."""
+        try:
+            filename = self.env.get_template(route.template or "").filename
+        except jinja2.TemplateError:
+            filename = None
+        return template_path(filename, self.config.root) if filename else f"theme/templates/{route.template}"
 
     def render_xml(self, route: Route) -> str:
         site, config = self.site, self.config
