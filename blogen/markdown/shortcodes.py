@@ -63,10 +63,15 @@ def _inner_is_markdown(shortcodes: ShortcodeSet, tag: Tag) -> bool:
     return shortcodes.find(tag.name) is not None and "inner_html" in variables(shortcodes, tag.name)
 
 
-def _meta(shortcodes: ShortcodeSet, tag: Tag) -> dict[str, Any]:
+def _meta(shortcodes: ShortcodeSet, tag: Tag, closed: bool) -> dict[str, Any]:
     meta: dict[str, Any] = {"tag": tag}
     if shortcodes.find(tag.name) is None:
         meta["problem"] = shortcodes.unknown(tag.name)
+    elif not closed and not tag.self_closing and {"inner", "inner_html"} & variables(shortcodes, tag.name):
+        # Its template draws inner text: a forgotten closing tag, not a shortcode meant to stand alone.
+        o, c = ("{{%", "%}}") if tag.markdown else ("{{<", ">}}")
+        meta["problem"] = (f"shortcode '{tag.name}' is never closed: add {o} /{tag.name} {c} after its text "
+                           f"(on a line of its own when the shortcode starts one), or write {o} {tag.name} /{c}")
     return meta
 
 
@@ -89,7 +94,7 @@ def _block_rule(state: StateBlock, start_line: int, end_line: int, silent: bool)
     if silent:
         return True
     close = None if tag.self_closing else _closing_line(state, tag, last + 1, end_line)
-    meta = _meta(shortcodes, tag)
+    meta = _meta(shortcodes, tag, close is not None)
     if close is None:
         token = state.push("shortcode", "", 0)
         token.map, token.meta, token.block = [start_line, last + 1], meta, True
@@ -169,7 +174,7 @@ def _inline_rule(state: StateInline, silent: bool) -> bool:
     if silent:
         state.pos = close.end if close is not None else tag.end
         return True
-    meta = _meta(shortcodes, tag)
+    meta = _meta(shortcodes, tag, close is not None)
     if close is not None:
         meta["inner"] = src[tag.end:close.start]
     if close is not None and "problem" not in meta and _inner_is_markdown(shortcodes, tag):

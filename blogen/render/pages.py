@@ -303,7 +303,7 @@ class Renderer:
                 self.errors.add(page, None, f"broken link '{target}' in its text: the site has no such page or file",
                                 page, severity)
             else:
-                self.errors.add(self._template_file(route), None,
+                self.errors.add(self._template_file(route, target), None,
                                 f"broken link '{target}' in the page (from its templates): the site has no such page or file",
                                 page, severity)
 
@@ -315,8 +315,21 @@ class Renderer:
             return next((p.html for p in self.site.pages if p.source == route.item), "")
         return ""
 
-    def _template_file(self, route: Route) -> str:
-        """The template a route is drawn with, as problems name it: the site's own, or the built-in one."""
+    def _template_file(self, route: Route, target: str) -> str:
+        """The template a broken link comes from, as problems name it: the one whose text holds it (a site's
+        own first), else the one the route is drawn with."""
+        names = [route.template or ""]
+        try:
+            names += [n for n in self.env.list_templates() if n not in names]
+        except TypeError:  # a loader that cannot list its templates
+            pass
+        for name in names:
+            try:
+                source, filename, _ = self.env.loader.get_source(self.env, name) if self.env.loader else ("", None, None)
+            except jinja2.TemplateNotFound:
+                continue
+            if filename and target.removeprefix(self.config.base_path.rstrip("/")) in source:
+                return template_path(filename, self.config.root)
         try:
             filename = self.env.get_template(route.template or "").filename
         except jinja2.TemplateError:
