@@ -9,12 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 from conftest import read, snapshot
+from markdown_it import MarkdownIt
 from markdown_it.utils import read_fixture_file
 
 from blogen.build.pipeline import BuildReport
-
 from blogen.core.config import MarkdownOptions, check_style
 from blogen.core.errors import BlogenError
 from blogen.markdown.render import (

@@ -17,6 +17,7 @@ STYLES = ("blogen", "github", "kramdown")
 FALLBACK = "section"  # the id of a heading whose text leaves nothing to make one from
 
 _WORD_RE = re.compile(r"[^\W_]+")  # runs of characters for which str.isalnum() is true
+_GITHUB_JUNK_RE = re.compile(r"[^a-z0-9_ -]")
 _KRAMDOWN_LEAD_RE = re.compile(r"^[^a-zA-Z]+")
 _KRAMDOWN_JUNK_RE = re.compile(r"[^a-zA-Z0-9 -]")
 
@@ -38,10 +39,7 @@ def github_slug(text: str) -> str:
     ``String.prototype.replaceAll`` gives ``stringprototypereplaceall``.
     """
     text = text.strip().lower()
-    if text.isascii():
-        kept = re.sub(r"[^a-z0-9_ -]", "", text)
-    else:
-        kept = "".join(ch for ch in text if _github_keeps(ch))
+    kept = _GITHUB_JUNK_RE.sub("", text) if text.isascii() else "".join(ch for ch in text if _github_keeps(ch))
     return kept.replace(" ", "-")
 
 

@@ -2,29 +2,32 @@
 
 The dialect is CommonMark with GitHub's extensions (tables, strikethrough, autolinks,
 task lists, footnotes, alerts) and a few of our own: heading ids with ``{#custom-id}``
-and self-links, ``<!-- more -->`` summaries, captioned figures and Pygments highlighting.
+and self-links, ``<!-- more -->`` summaries, captioned figures, Pygments highlighting and
+Hugo-style shortcodes (``blogen.markdown.shortcodes``); template residue from other generators
+is reported as warnings (``blogen.markdown.residue``).
 This module is the public API (``render_markdown``, ``Rendered``). The parser and its render
 rules are in ``blogen.markdown.parser``; the pass over the tokens (ids, links, words) is in
 ``blogen.markdown.analysis``, which defines ``Heading`` and ``LinkRef`` (re-exported here).
 
 Fenced code info strings
 ------------------------
-``LANG`` comes first (it may be omitted), then options separated by spaces or commas,
-optionally wrapped in one pair of braces::
+``LANG`` comes first (it may be omitted), then options separated by spaces or commas, bare
+or in braces, in the forms other generators write them::
 
     ```python linenos hl_lines=2,4-6
     ```python {linenostart=10 hl_lines="2 4-6"}
-    ```js {hl_lines=[2,4], linenos=false}
-    ```{linenos}
+    ```go {linenos=true,hl_lines=[2,"4-6"],linenostart=5}
+    ```js title="app.js" {2,4-6}
+    ```text {.wide #listing-1}
 
-``linenos`` (alone, or ``=true/false/yes/no/on/off/1/0``) turns line numbers on or off;
-the default is ``MarkdownOptions.line_numbers``. ``linenostart=N`` numbers from N and
-implies ``linenos`` unless ``linenos=false`` is given too. ``hl_lines`` takes line
-numbers and ranges (``N`` or ``N-M``) separated by commas or spaces, bare, quoted or in
-square brackets; they count from the first line of the block whatever ``linenostart``
-is, and must lie within the block. Any other option, or a malformed value, is an error
-(a misspelt option that silently did nothing would be worse than a failed build).
-An unknown or missing language is shown as escaped plain text; Pygments never guesses.
+``linenos`` (alone, or ``=true/false/yes/no/on/off/1/0``, Hugo's ``table``/``inline``) turns
+line numbers on or off; the default is ``MarkdownOptions.line_numbers``. ``linenostart=N``
+numbers from N and implies ``linenos`` unless ``linenos=false`` is given too. ``hl_lines`` (or a
+bare range) takes line numbers and ranges; they count from the first line of the block whatever
+``linenostart`` is, and must lie within the block. ``title`` wraps the block in a figure with
+that caption; ``.class`` and ``#id`` go on the block. A known option with a malformed value is an
+error; any other option is a warning (``Rendered.warnings``) and is ignored. An unknown or
+missing language is shown as escaped plain text; Pygments never guesses.
 
 ``Rendered.links``: ``target`` is the destination as the author wrote it, after Markdown
 has resolved entities, backslash escapes and reference definitions; markdown-it's
@@ -33,7 +36,8 @@ percent-encoding is undone, so ``[a](café.md)``, ``[a](caf%C3%A9.md)`` and ``<a
 Refused destinations (``javascript:`` and the like) are not links at all. ``line`` is the
 exact file line of the link, counted from the line breaks before it in its paragraph; it
 can be too small only when an earlier code span, link title or destination in the same
-paragraph spans several lines. Links inside raw HTML are not reported.
+paragraph spans several lines. Links in raw HTML (``href``, ``src``) and those a shortcode's
+template writes are reported too, at the line of their HTML block or shortcode.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def _block_rule(state: StateBlock, start_line: int, end_line: int, silent: bool)
     opener.map, opener.meta, opener.block = [start_line, last + 1], meta, True
     meta["inner"] = state.getLines(last + 1, close, state.blkIndent, True)
     old_parent, old_max = state.parentType, state.lineMax
-    state.parentType, state.lineMax = "shortcode", close  # type: ignore[assignment]
+    state.parentType, state.lineMax = "shortcode", close
     state.md.block.tokenize(state, last + 1, close)
     state.parentType, state.lineMax = old_parent, old_max
     closer = state.push("shortcode_close", "", -1)
@@ -266,8 +266,7 @@ class Expansion:
             return drawn  # reported by the analysis pass
         inner_html = None
         if inner is not None:
-            render = self.md.renderer.renderInline if inline else self.md.renderer.render
-            inner_html = render(inner, self.md.options, self.env)
+            inner_html = self.md.renderer.render(inner, self.md.options, self.env)  # block or inline tokens alike
         self.env["blogen_shortcode_line"] = line  # where highlight() reports its option problems
         call = Call(tag.name, tag.args, dict(tag.kwargs), meta.get("inner"), inner_html, tag.markdown, self.source,
                     line, self.ordinals[tag.name])

@@ -6,6 +6,7 @@ The environment the templates run in is in ``templates``, what a page's bytes de
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -319,10 +320,8 @@ class Renderer:
         """The template a broken link comes from, as problems name it: the one whose text holds it (a site's
         own first), else the one the route is drawn with."""
         names = [route.template or ""]
-        try:
+        with contextlib.suppress(TypeError):  # a loader that cannot list its templates
             names += [n for n in self.env.list_templates() if n not in names]
-        except TypeError:  # a loader that cannot list its templates
-            pass
         for name in names:
             try:
                 source, filename, _ = self.env.loader.get_source(self.env, name) if self.env.loader else ("", None, None)
