@@ -268,3 +268,14 @@ def test_dead_links_as_warnings_are_counted_in_the_build_summary(site: Site, cli
     assert out.rstrip().endswith("; 3 warnings (3 broken links)")
     code, out, _ = cli("check", "--root", str(root))
     assert code == 0 and out.rstrip().endswith("0 errors, 4 warnings (3 broken links)")  # and the unreferenced file
+
+
+def test_a_tolerated_dead_link_in_a_summary_is_told_once_at_its_post(site: Site, build: Build) -> None:
+    config = 'title = "T"\nbase_url = "https://e.org/"\nbroken_links = "warning"\n'
+    root = site(_post("First [paragraph](<see the original post>), shown on the home page.\n\n[café](<old café/>)"), config=config)
+    report = build(root)
+    assert [w.format() for w in report.warnings] == [
+        "content/posts/source.md:5: warning: broken link 'see the original post' (no page at /posts/source/see the original post)",
+        "content/posts/source.md:7: warning: broken link 'old café/' (no page at /posts/source/old café/)",
+    ]
+    assert 'href="posts/source/see%20the%20original%20post"' in read(root, "index.html")

@@ -594,7 +594,7 @@ def test_an_unknown_shortcode_names_the_file_line_and_the_template_to_create() -
 
 
 def test_hugo_ref_says_to_link_the_markdown_file() -> None:
-    with pytest.raises(BlogenError, match=r"'\{\{< ref >\}\}' is Hugo's: link to the Markdown file instead"):
+    with pytest.raises(BlogenError, match=r"shortcode 'ref' is Hugo's own: link to the Markdown file instead"):
         render('See [it]({{< ref "other.md" >}}).\n')
 
 
@@ -680,6 +680,12 @@ def test_a_closing_tag_inside_fenced_code_does_not_close_the_shortcode() -> None
     assert html.endswith("</code></pre></div>\n</details>\n")
 
 
+def test_hugo_highlight_inline_and_option_names_in_any_case() -> None:
+    html = render('Some {{< highlight text "hl_inline=true" >}}x = 1{{< /highlight >}} code.\n\n```text {hl_Lines=1}\ny\n```\n').html
+    assert html == ('<p>Some <code class="code-inline language-text">x = 1</code> code.</p>\n'
+                    '<div class="highlight"><pre tabindex="0"><code class="language-text"><span class="hll">y\n</span></code></pre></div>\n')
+
+
 def test_highlight_options_problems_are_reported_as_a_fences_are() -> None:
     result = render("{{< highlight text \"hl_lines=1 style=monokai\" >}}\na\n{{< /highlight >}}\n", first_line=3)
     assert [(w.line, w.message.split(" ignored")[0]) for w in result.warnings] == [(3, "unknown fence option 'style=monokai'")]
@@ -714,7 +720,8 @@ def test_each_kind_of_residue_in_prose_is_a_warning_at_its_line() -> None:
 
 def test_residue_in_code_escaped_or_in_raw_html_code_is_not_reported() -> None:
     doc = ("`{{ x }}` and \\{% raw %} and &#123;{ y }}\n\n```liquid\n{% if x %}{{ y }}{% endif %}\n```\n\n"
-           "    {: .x}\n\n<pre>{{ z }}</pre>\n\n<script>var t = `{{ w }}`;</script>\n")
+           "    {: .x}\n\n<pre>{{ z }}</pre>\n\n<script>var t = `{{ w }}`;</script>\n\n"
+           "like <code>{%&nbsp;for x in y&nbsp;%}</code> in\njinja2, or <kbd>{{</kbd>\n")
     assert render(doc).warnings == ()
 
 
@@ -722,6 +729,7 @@ def test_residue_in_raw_html_and_in_link_targets_is_reported_and_not_checked_as_
     result = render('<img src="{{ site.baseurl }}/a.png">\n\n[b]({{site.url}}/b/) and ![c]({%link c.png%})\n')
     assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [
         (1, "liquid-output"), (3, "liquid-output"), (3, "liquid-tag")]
+    assert "in a link target is not run: write the URL" in result.warnings[1].message
     assert result.links == ()
 
 

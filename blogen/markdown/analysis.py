@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape as htmlunescape
 
 from markdown_it import MarkdownIt
@@ -203,7 +203,7 @@ def analyse(
             fence = parse_info(info, token.content, options.line_numbers)
             walk.problems.extend(Problem(path, block_line, message) for message in fence.errors)
             walk.problems.extend(Problem(path, block_line, message, "warning") for message in fence.warnings)
-            token.meta["code"] = fence.options
+            token.meta["code"] = replace(fence.options, inline=False) if fence.options.inline else fence.options  # a block
         elif kind == "code_block":
             token.meta["code"] = CodeOptions(lang="", linenos=options.line_numbers)
         elif kind == "html_block":

@@ -39,7 +39,7 @@ _FALSE = frozenset({"false", "no", "off", "0"})
 # Other generators' names for ours: pymdownx's linenums="1", Docusaurus' showLineNumbers,
 # Hugo docs' file="...", and filename="..." (Zola, others).
 _ALIASES = {"linenums": "linenostart", "showlinenumbers": "linenos", "file": "title", "filename": "title"}
-_FENCE_OPTIONS = ("hl_lines", "linenos", "linenostart", "title")
+_FENCE_OPTIONS = ("hl_inline", "hl_lines", "linenos", "linenostart", "title")
 _KNOWN = "title=\"…\", linenos, linenostart=N, hl_lines=2,4-6, a line range like {2,4-6}, .class and #id"
 # Class names for languages whose names hold characters a class had better not (``c#``): the
 # name Pygments and Prism also know them by.
@@ -57,6 +57,7 @@ class CodeOptions:
     title: str = ""
     classes: tuple[str, ...] = ()
     ident: str = ""
+    inline: bool = False  # Hugo's hl_inline: highlighted code inside a paragraph (the highlight shortcode only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class _Reading:
     hl_lines: set[int] | None = None
     title: str = ""
     ident: str = ""
+    inline: bool = False
     classes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -128,7 +130,7 @@ class _Reading:
         self.hl_lines = found
 
     def option(self, raw: str, key: str, value: str | None) -> None:
-        name = _ALIASES.get(key.lower(), key)
+        name = _ALIASES.get(key.lower(), key.lower())  # Hugo's option names are case-insensitive (hl_Lines)
         if name == "linenos":
             flag = "true" if value is None else _unquote(value).lower()
             if flag in _TRUE:
@@ -147,6 +149,9 @@ class _Reading:
             self.lines(raw, _parse_lines(value or ""))
         elif name == "title" and value is not None:
             self.title = _unquote(value).strip()
+        elif name == "hl_inline":
+            flag = "true" if value is None else _unquote(value).lower()
+            self.inline = flag in _TRUE
         else:
             hint = did_you_mean(key, _FENCE_OPTIONS)
             self.warnings.append(f"unknown fence option '{raw}' ignored{hint}: blogen knows {_KNOWN}")
@@ -190,7 +195,7 @@ def parse_info(info: str, code: str, default_linenos: bool) -> FenceInfo:
         linenos = default_linenos or reading.linenostart is not None
     classes = tuple(c for c in (_CLASS_JUNK_RE.sub("", c) for c in reading.classes) if c)
     options = CodeOptions(lang, linenos, 1 if reading.linenostart is None else reading.linenostart,
-                          frozenset(reading.hl_lines or ()), reading.title, classes, reading.ident)
+                          frozenset(reading.hl_lines or ()), reading.title, classes, reading.ident, reading.inline)
     return FenceInfo(options, tuple(reading.errors), tuple(reading.warnings))
 
 
@@ -216,6 +221,9 @@ def code_html(code: str, options: CodeOptions, light: str, dark: str) -> str:
         def lines(start: int, stop: int) -> str:
             return "".join(f"{line}\n" for line in plain[start:stop])
 
+    if options.inline:  # inside a paragraph: the lines as one <code>, without numbers or highlighted lines
+        safe = language_class(options.lang)
+        return f'<code class="code-inline{" language-" + safe if safe else ""}">{lines(0, count).rstrip(chr(10))}</code>'
     # Lines go out in runs: a numbered line on its own (its number comes first), otherwise a run
     # of highlighted or of ordinary lines, so a highlighted run gets one wrapper.
     def group(i: int) -> tuple[int, bool]:

@@ -217,3 +217,9 @@ def decode_href(value: str) -> str:
     import html
 
     return parser(True, False).normalizeLinkText(html.unescape(value))
+
+
+def encode_href(target: str) -> str:
+    """A link target as written, as the renderer writes it into ``href``/``src`` (percent-encoded, before
+    HTML escaping): the inverse of ``decode_href``."""
+    return parser(True, False).normalizeLink(target)

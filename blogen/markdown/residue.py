@@ -14,6 +14,7 @@ still tokens of their own (``text_special``).
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ _RESIDUE_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _MASKED = "\x00"  # stands for an escaped character or a code span: never part of residue
+_INLINE_CODE_RE = re.compile(r"</?(code|kbd|samp|tt)\b", re.IGNORECASE)
 _HTML_CODE_RE = re.compile(r"<(script|style|pre|code)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _LIQUID_NAME_RE = re.compile(r"\{%-?\s*(\w+)\s*([^%]*?)\s*-?%\}", re.DOTALL)
 
@@ -57,8 +59,12 @@ def residue_rule(state: StateCore) -> None:
             continue
         line = token.map[0]
         if token.type == "inline":
-            for offset, message in _scan(_inline_text(token.children or ())):
+            targets: list[tuple[int, str]] = []
+            for offset, message in _scan(_inline_text(token.children or (), targets)):
                 found.append((line + offset, message))
+            for offset, target in targets:
+                for _, message in _scan(target, in_link=True):
+                    found.append((line + offset, message))
         elif token.type == "html_block":
             for offset, message in _scan(_HTML_CODE_RE.sub(_blank, token.content)):
                 found.append((line + offset, message))
@@ -68,14 +74,20 @@ def _blank(match: re.Match[str]) -> str:
     return "\n" * match.group(0).count("\n")
 
 
-def _inline_text(children: Sequence[Token]) -> str:
+def _inline_text(children: Sequence[Token], targets: list[tuple[int, str]]) -> str:
     """What a reader would see of the inline markup, as one string whose line breaks are the source's;
-    code and escaped characters are masked, and link targets that hold template code are added where
-    they are written."""
+    code and escaped characters are masked. Link targets that hold template code go to ``targets``
+    with the line (offset) they are on."""
     parts: list[str] = []
+    in_code = 0  # inside raw <code>…</code> (or kbd, samp, tt) written inline: code, however it is written
     for child in children:
         kind = child.type
-        if kind == "text":
+        if kind == "html_inline" and _INLINE_CODE_RE.match(child.content):
+            in_code = max(0, in_code + (-1 if child.content.startswith("</") else 1))
+            parts.append(_MASKED)
+        elif in_code and kind != "softbreak" and kind != "hardbreak":
+            parts.append(_MASKED)
+        elif kind == "text":
             parts.append(child.content)
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
@@ -85,10 +97,10 @@ def _inline_text(children: Sequence[Token]) -> str:
             parts.append(child.content)
         elif kind in ("link_open", "image"):
             target = str(child.attrGet("href") or child.attrGet("src") or "")
-            if "%7B" in target:  # markdown-it percent-encodes the braces of a destination
-                parts.append(" " + target.replace("%7B", "{").replace("%7D", "}").replace("%25", "%") + " ")
+            if "%7B" in target:  # markdown-it percent-encodes the braces (and spaces) of a destination
+                targets.append(("".join(parts).count("\n"), unquote(target)))
             if kind == "image":
-                parts.append(_inline_text(child.children or ()))
+                parts.append(_inline_text(child.children or (), targets))
     return "".join(parts)
 
 
@@ -97,11 +109,15 @@ def has_template_code(target: str) -> bool:
     return "{{" in target or "{%" in target
 
 
-def _scan(text: str) -> Iterator[tuple[int, str]]:
+def _scan(text: str, in_link: bool = False) -> Iterator[tuple[int, str]]:
     for match in _RESIDUE_RE.finditer(text):
         snippet = _snippet(match.group(0))
         kind = match.lastgroup
-        if kind == "hugo":
+        if in_link:  # Hugo and Jekyll ran these before the Markdown; here the link goes nowhere
+            name = {"hugo": "hugo-shortcode", "tag": "liquid-tag", "output": "liquid-output"}.get(kind or "", "kramdown-attribute")
+            message = (f"{name}: '{snippet}' in a link target is not run: write the URL, or a link to the "
+                       "Markdown file, e.g. [text](other-post.md)")
+        elif kind == "hugo":
             message = f"hugo-shortcode: '{snippet}' is shown as text: it could not be read as a shortcode (check its quotes and its closing '>}}}}')"
         elif kind == "tag":
             message = f"liquid-tag: '{snippet}' is Jekyll template code, shown as text: {_liquid_hint(match.group(0))}"

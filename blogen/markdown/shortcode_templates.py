@@ -30,6 +30,7 @@ BUILTIN_SHOWN = "(built-in theme)/shortcodes/"  # how problems name a built-in t
 _HUGO_ONLY = {
     "ref": "link to the Markdown file instead, e.g. [text](other-post.md) (blogen import converts these)",
     "relref": "link to the Markdown file instead, e.g. [text](other-post.md) (blogen import converts these)",
+    "param": "it prints a front-matter or site setting, which shortcodes do not see: write the value itself",
 }
 
 
@@ -67,7 +68,7 @@ class ShortcodeSet:
     def unknown(self, name: str) -> str:
         """The message for a shortcode no template draws."""
         if name in _HUGO_ONLY:
-            return f"'{{{{< {name} >}}}}' is Hugo's: {_HUGO_ONLY[name]}"
+            return f"shortcode '{name}' is Hugo's own: {_HUGO_ONLY[name]}"
         known = ", ".join(sorted(self.names()))
         hint = did_you_mean(name, self.names()).replace(" (did you mean", "; did you mean").rstrip(")")
         return f"unknown shortcode '{name}': create theme/shortcodes/{name}.html to draw it{hint} (known: {known})"

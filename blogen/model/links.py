@@ -16,7 +16,7 @@ from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import join_url
-from blogen.markdown.render import Rendered, decode_href
+from blogen.markdown.render import Rendered, decode_href, encode_href
 from blogen.model.resolve import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.model.values import Linked, ModelMemo, Page, Post, Route, forget_others
 
@@ -120,7 +120,9 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
     broken: tuple[str, ...] = ()
     if config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
         problems = tuple(replace(p, severity="warning") for p in resolved.problems)
-        broken = tuple(root_relative_url(link, item.url) for link in resolved.broken)
+        # As written and as the HTML has it (percent-encoded), so the pages that show the link know it is told already.
+        broken = tuple(sorted({root_relative_url(form, item.url) for link in resolved.broken
+                               for form in (link, encode_href(link))}))
     else:
         problems = resolved.problems
     unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets

@@ -300,21 +300,23 @@ class Renderer:
                 known = self._link_known[target] = target.split("#", 1)[0].split("?", 1)[0] in self.known_urls
             if known:
                 continue
-            if f'"{target}"' in self._body(route):
-                self.errors.add(page, None, f"broken link '{target}' in its text: the site has no such page or file",
+            holder = self._holder(route, f'"{target}"')
+            if holder is not None:
+                self.errors.add(holder, None, f"broken link '{target}' in its text: the site has no such page or file",
                                 page, severity)
             else:
                 self.errors.add(self._template_file(route, target), None,
                                 f"broken link '{target}' in the page (from its templates): the site has no such page or file",
                                 page, severity)
 
-    def _body(self, route: Route) -> str:
-        """The HTML of the post or page a route shows ("" for other pages)."""
+    def _holder(self, route: Route, quoted: str) -> str | None:
+        """The post or page whose own HTML holds ``quoted`` (an attribute value): the one the route shows,
+        else a post whose summary a listing shows; None when the link comes from a template."""
         if route.kind == "post" and route.item in self.index:
-            return self.site.posts[self.index[route.item]].html
+            return route.item if quoted in self.site.posts[self.index[route.item]].html else None
         if route.kind == "page":
-            return next((p.html for p in self.site.pages if p.source == route.item), "")
-        return ""
+            return route.item if any(quoted in p.html for p in self.site.pages if p.source == route.item) else None
+        return next((p.source for p in self.site.posts if quoted in p.summary_html), None)
 
     def _template_file(self, route: Route, target: str) -> str:
         """The template a broken link comes from, as problems name it: the one whose text holds it (a site's
