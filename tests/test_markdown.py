@@ -814,3 +814,15 @@ def test_an_unknown_shortcode_fails_the_build_and_leaves_the_output_as_it_was(
     assert code == 1
     assert "content/posts/a.md:7: unknown shortcode 'tweet': create theme/shortcodes/tweet.html to draw it" in err
     assert snapshot(root / "output") == before
+
+
+def test_heading_ids_takes_one_of_three_styles(site: Callable[..., Path]) -> None:
+    from blogen.core.config import load_config
+
+    root = site("", config='title = "T"\nbase_url = "https://e.org/"\n[markdown]\nheading_ids = "hugo"\n')
+    with pytest.raises(BlogenError) as caught:
+        load_config(root)
+    assert [p.format() for p in caught.value.problems] == [
+        "blogen.toml:4: config key 'markdown.heading_ids' must be \"blogen\", \"github\" or \"kramdown\", not 'hugo'"]
+    (root / "blogen.toml").write_text('title = "T"\nbase_url = "https://e.org/"\n[markdown]\nheading_ids = "kramdown"\n')
+    assert load_config(root).markdown.heading_ids == "kramdown"
