@@ -826,3 +826,11 @@ def test_heading_ids_takes_one_of_three_styles(site: Callable[..., Path]) -> Non
         "blogen.toml:4: config key 'markdown.heading_ids' must be \"blogen\", \"github\" or \"kramdown\", not 'hugo'"]
     (root / "blogen.toml").write_text('title = "T"\nbase_url = "https://e.org/"\n[markdown]\nheading_ids = "kramdown"\n')
     assert load_config(root).markdown.heading_ids == "kramdown"
+
+
+def test_raw_html_links_are_reported_but_not_those_in_comments_or_scripts() -> None:
+    doc = ('<p><a href="a.md">a</a> <img src=\'b.png\' alt="">\n<a href="c.md">c</a></p>\n\n'
+           '<!-- <a href="old.md">old</a> -->\n\n<script>var x = \'<a href="js.md">\';</script>\n\n'
+           'Inline <a href="d.md">d</a> and <!-- <img src="e.png"> -->.\n')
+    assert [(link.target, link.line, link.is_image) for link in render(doc, first_line=3).links] == [
+        ("a.md", 3, False), ("b.png", 3, True), ("c.md", 4, False), ("d.md", 10, False)]

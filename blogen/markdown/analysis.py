@@ -108,6 +108,7 @@ def _is_figure(tokens: Sequence[Token], i: int) -> bool:
 
 
 _HTML_LINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?\s(href|src)=(?:\"([^\"]*)\"|'([^']*)')", re.DOTALL)
+_HTML_UNREAD_RE = re.compile(r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _SHORTCODE_TOKENS = frozenset({"shortcode", "shortcode_open", "shortcode_inline_open"})
 
 
@@ -153,9 +154,12 @@ class _Walk:
         return True
 
     def html(self, html: str, line: int) -> None:
-        """The links of raw HTML, so a broken one is reported at its file line like any other."""
+        """The links of raw HTML, so a broken one is reported at its file line like any other (not those
+        in comments, scripts or style sheets, which no reader follows)."""
         if "=" not in html:
             return
+        if "<!--" in html or "<s" in html or "<S" in html:
+            html = _HTML_UNREAD_RE.sub(lambda m: "\n" * m.group(0).count("\n"), html)
         for match in _HTML_LINK_RE.finditer(html):
             value = match.group(3) if match.group(3) is not None else match.group(4)
             if value:

@@ -144,7 +144,7 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
         problems.extend(expansion.problems)
         if marker is not None:
             more_at = next(k for k, t in enumerate(tokens) if t is marker)
-        links, first_image = _with_shortcode_links(walk, expansion.links)
+        links, first_image = _with_shortcode_links(walk.links, walk.first_image, walk.first_image_line, expansion.links)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise BlogenError(errors)
@@ -169,13 +169,14 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
     )
 
 
-def _with_shortcode_links(walk: Any, found: list[tuple[str, int, bool]]) -> tuple[list[LinkRef], str | None]:
-    """The document's links with those its shortcodes wrote, in line order, and its first image."""
+def _with_shortcode_links(own: list[LinkRef], first: str | None, first_line: int,
+                          found: list[tuple[str, int, bool]]) -> tuple[list[LinkRef], str | None]:
+    """The document's links with those its shortcodes wrote, in line order, and its first image
+    (``first``, the first Markdown image, at ``first_line``, unless a shortcode drew one before it)."""
     extra = [LinkRef(target, line, is_image) for target, line, is_image in found]
-    links = list(heapq.merge(walk.links, extra, key=lambda link: link.line))
-    first = walk.first_image
+    links = list(heapq.merge(own, extra, key=lambda link: link.line))
     drawn = next((link for link in extra if link.is_image), None)
-    if drawn is not None and (first is None or drawn.line < walk.first_image_line):
+    if drawn is not None and (first is None or drawn.line < first_line):
         first = drawn.target
     return links, first
 

@@ -14,9 +14,9 @@ still tokens of their own (``text_special``).
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 if TYPE_CHECKING:  # the command line imports KINDS: no markdown-it for that
     from markdown_it.rules_core import StateCore

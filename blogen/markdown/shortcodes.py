@@ -11,7 +11,7 @@ shortcode written there stays text.
 
 Parsing records each use as tokens (``shortcode``, or ``shortcode_open``/``_close`` around
 Markdown inner text); the analysis pass gives them their file lines and reports unknown names;
-``expand_shortcodes`` runs the templates once ids are assigned and leaves one ``shortcode``
+``Expansion.expand`` runs the templates once ids are assigned and leaves one ``shortcode``
 token with the finished HTML, which the render rule only prints. Links and images in that HTML
 are reported like the document's own, so they are checked, rewritten and sized the same way.
 """
@@ -219,7 +219,7 @@ def _closing_tag(src: str, tag: Tag, limit: int) -> Tag | None:
 # --------------------------------------------------------------------------- drawing
 
 
-_LINK_ATTR_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?\s(href|src)=\"([^\"]*)\"", re.DOTALL)
+_LINK_ATTR_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?\s(href|src)=(?:\"([^\"]*)\"|'([^']*)')", re.DOTALL)
 
 
 @dataclass(slots=True)
@@ -294,7 +294,7 @@ class Expansion:
 
 
 def _links_in(html: str) -> list[tuple[str, str]]:
-    return [(m.group(1), m.group(3)) for m in _LINK_ATTR_RE.finditer(html)]
+    return [(m.group(1), m.group(3) if m.group(3) is not None else m.group(4)) for m in _LINK_ATTR_RE.finditer(html)]
 
 
 def _matching(tokens: Sequence[Token], start: int) -> int:
