@@ -166,6 +166,7 @@ class Call:
     source: str
     line: int
     ordinal: int  # how many shortcodes of this name come before it in the document
+    inline: bool = False  # it sits in a line of text (a paragraph, a heading), not on a line of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,7 @@ def render_shortcode(shortcodes: ShortcodeSet, call: Call, tools: Tools) -> Outc
     context = {
         "name": call.name, "args": list(call.args), "kwargs": dict(call.kwargs), "get": get,
         "inner": inner_html if call.markdown else (call.inner or ""), "inner_html": inner_html,
-        "paired": call.inner is not None, "markdown": call.markdown, "page": PageFacts(call.source),
+        "paired": call.inner is not None, "markdown": call.markdown, "inline": call.inline, "page": PageFacts(call.source),
         "line": call.line, "ordinal": call.ordinal, "highlight": lambda code, lang="", options="":
         Markup(tools.highlight(str(code), str(lang), str(options))), "fail": fail, "_blogen_tools": tools,
     }

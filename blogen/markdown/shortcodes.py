@@ -269,7 +269,7 @@ class Expansion:
             inner_html = self.md.renderer.render(inner, self.md.options, self.env)  # block or inline tokens alike
         self.env["blogen_shortcode_line"] = line  # where highlight() reports its option problems
         call = Call(tag.name, tag.args, dict(tag.kwargs), meta.get("inner"), inner_html, tag.markdown, self.source,
-                    line, self.ordinals[tag.name])
+                    line, self.ordinals[tag.name], inline)
         self.ordinals[tag.name] += 1
         outcome = render_shortcode(self.shortcodes, call, self.tools)
         self.problems.extend(outcome.problems)
