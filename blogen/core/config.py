@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.errors import BlogenError, Problem, did_you_mean
+from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
 from blogen.core.urls import check_permalink, slugify
 
 
@@ -38,6 +39,7 @@ class FeedOptions:
     entries: int = 20
     full_content: bool = True
     tags: bool = True  # one feed per tag as well as the site feed
+    json: bool = True  # a JSON Feed 1.1 beside each Atom feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,9 @@ class Config:
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # tags, categories, series and any the site declares ([taxonomies]); tag_names/tag_aliases are folded into tags
+    taxonomies: tuple[TaxonomyOptions, ...] = field(default_factory=lambda: _DEFAULT_TAXONOMIES)
+    backlinks: bool = True  # each post and page lists the posts that link to it
 
     @property
     def base_path(self) -> str:
@@ -81,6 +86,7 @@ class Config:
 
 
 _DEFAULT_MD = MarkdownOptions()
+_DEFAULT_TAXONOMIES: tuple[TaxonomyOptions, ...] = read_taxonomies({}, "", lambda key, message: None, tag_names={}, tag_aliases={}, tag_feeds=True)
 
 # key -> (type check, description used in messages)
 _Check = Callable[[Any], bool]
@@ -103,6 +109,8 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "tag_names": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "tag_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "extra": (lambda v: isinstance(v, dict), "a table"),
+    "taxonomies": (lambda v: True, "a table"),  # checked key by key in blogen.core.taxonomies
+    "backlinks": (lambda v: isinstance(v, bool), "true or false"),
 }
 _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
@@ -112,7 +120,7 @@ _MARKDOWN_KEYS: dict[str, tuple[_Check, str]] = {
 }
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
-    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL,
+    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
     "entries": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0 for all entries)"),
 }
 
@@ -242,6 +250,8 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
                 bad(table_key, f"{table_key} entry '{name}' has no letters or digits")
     if (why := check_output_dir(root, top.get("output", "output"))) is not None:
         bad("output", why)
+    taxonomies = read_taxonomies(top.pop("taxonomies", {}), where, bad, tag_names=top.get("tag_names", {}),
+                                 tag_aliases=top.get("tag_aliases", {}), tag_feeds=feed.tags)
     if problems:
         raise BlogenError(problems)
 
@@ -261,6 +271,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         tag_names=MappingProxyType(dict(top.pop("tag_names", {}))),
         tag_aliases=MappingProxyType(dict(top.pop("tag_aliases", {}))),
         extra=MappingProxyType(dict(top.pop("extra", {}))),
+        taxonomies=taxonomies,
         **top,
     )
 

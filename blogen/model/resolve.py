@@ -65,6 +65,7 @@ class Resolved:
     used_assets: frozenset[str]  # bundle-relative paths of this document's own files that it links
     files: Mapping[str, str]  # target as written -> the local file it names (relative to the site root)
     broken: tuple[str, ...] = ()  # the targets (as written) that point at nothing
+    documents: frozenset[str] = frozenset()  # the other documents (sources) its links point at: their backlinks
 
 
 def _split(target: str) -> tuple[str, str | None]:
@@ -80,6 +81,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
     used: set[str] = set()
     files: dict[str, str] = {}
     dead: list[str] = []
+    linked: set[str] = set()
     folder = doc.bundle or posixpath.dirname(doc.source)
 
     def broken(link: LinkRef, why: str) -> None:
@@ -87,7 +89,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         problems.append(Problem(doc.source, link.line, f"{kind} '{link.target}' ({why})"))
         dead.append(link.target)
 
-    def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str, force: bool = False) -> None:
+    def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str) -> None:
         if frag and frag not in target.headings and frag not in ids_in(target.html):
             same = _same_anchor(frag, target)
             if same is not None:  # written the way GitHub, Hugo or kramdown make ids ("a & b" -> "a--b")
@@ -97,7 +99,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             hint = did_you_mean(frag, target.headings).replace(" (did you mean", "; did you mean").rstrip(")")
             broken(link, f"no heading '{frag}' in {where}{hint}")
             return
-        if target is not doc or force:
+        if target is not doc or not link.target.startswith("#"):  # (a page naming its own file links to itself)
             rewrites[link.target] = url + (f"#{frag}" if frag else "")
 
     for link in links:
@@ -115,6 +117,8 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         found = index.documents.get(candidate.rstrip("/"))
         if found is not None and (candidate.endswith(SOURCE_SUFFIXES) or found.bundle == candidate.rstrip("/")):
             check_fragment(link, found, frag, found.url)
+            if not link.is_image:
+                linked.add(found.source)
             continue
         if candidate.rstrip("/") in index.unpublished:
             broken(link, f"'{candidate.removeprefix('content/')}' is a draft or scheduled post, so it is not published")
@@ -149,11 +153,14 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         # /some-post for /some-post/: written the way the site serves it, which also works from disk
         respell = served != url or (path.startswith("/") and url != path)
         page = index.documents.get(served)  # documents are also indexed by URL for fragment checks
+        if page is not None and not link.is_image:
+            linked.add(page.source)
         if page is not None and frag:
-            check_fragment(link, page, frag, served, respell)
+            check_fragment(link, page, frag, served)
         elif respell:
             rewrites[target] = served + (f"#{frag}" if frag else "")
-    return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead))
+    linked.discard(doc.source)
+    return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead), frozenset(linked))
 
 
 def _same_anchor(frag: str, target: Target) -> str | None:
