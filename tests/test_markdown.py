@@ -397,6 +397,8 @@ def test_unknown_fence_options_are_warnings_and_the_block_renders() -> None:
         (12, "warning", "unknown fence option 'linenoss'"),
     ]
     assert "(did you mean 'linenos'?)" in result.warnings[2].message
+    assert [w.message for w in render("```text title\nx\n```\n").warnings] == [
+        "fence option 'title' ignored: it needs a value, like title=\"app.js\""]
 
 
 @pytest.mark.parametrize(

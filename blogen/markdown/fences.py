@@ -147,8 +147,11 @@ class _Reading:
                 self.errors.append(f"invalid fence option '{raw}': expected a first line number like linenostart=10")
         elif name == "hl_lines":
             self.lines(raw, _parse_lines(value or ""))
-        elif name == "title" and value is not None:
-            self.title = _unquote(value).strip()
+        elif name == "title":
+            if value is None:
+                self.warnings.append(f"fence option '{raw}' ignored: it needs a value, like title=\"app.js\"")
+            else:
+                self.title = _unquote(value).strip()
         elif name == "hl_inline":
             flag = "true" if value is None else _unquote(value).lower()
             self.inline = flag in _TRUE
