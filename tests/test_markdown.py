@@ -723,14 +723,16 @@ def test_each_kind_of_residue_in_prose_is_a_warning_at_its_line() -> None:
 def test_residue_in_code_escaped_or_in_raw_html_code_is_not_reported() -> None:
     doc = ("`{{ x }}` and \\{% raw %} and &#123;{ y }}\n\n```liquid\n{% if x %}{{ y }}{% endif %}\n```\n\n"
            "    {: .x}\n\n<pre>{{ z }}</pre>\n\n<script>var t = `{{ w }}`;</script>\n\n"
-           "like <code>{%&nbsp;for x in y&nbsp;%}</code> in\njinja2, or <kbd>{{</kbd>\n")
+           "like <code>{%&nbsp;for x in y&nbsp;%}</code> in\njinja2, or <kbd>{{</kbd> <!-- {{ hidden }} -->\n\n"
+           "<!--\n{% comment %}\n-->\n")
     assert render(doc).warnings == ()
 
 
 def test_residue_in_raw_html_and_in_link_targets_is_reported_and_not_checked_as_a_link() -> None:
-    result = render('<img src="{{ site.baseurl }}/a.png">\n\n[b]({{site.url}}/b/) and ![c]({%link c.png%})\n')
+    result = render('<img src="{{ site.baseurl }}/a.png">\n\n[b]({{site.url}}/b/) and ![c]({%link c.png%})\n\n'
+                    'Posted [first][orig].\n\n[orig]: <{{% param url %}}>\n')
     assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [
-        (1, "liquid-output"), (3, "liquid-output"), (3, "liquid-tag")]
+        (1, "liquid-output"), (3, "liquid-output"), (3, "liquid-tag"), (5, "hugo-shortcode")]
     assert "in a link target is not run: write the URL" in result.warnings[1].message
     assert result.links == ()
 

@@ -35,7 +35,7 @@ _RESIDUE_RE = re.compile(
 )
 _MASKED = "\x00"  # stands for an escaped character or a code span: never part of residue
 _INLINE_CODE_RE = re.compile(r"</?(code|kbd|samp|tt)\b", re.IGNORECASE)
-_HTML_CODE_RE = re.compile(r"<(script|style|pre|code)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_CODE_RE = re.compile(r"<(script|style|pre|code)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _LIQUID_NAME_RE = re.compile(r"\{%-?\s*(\w+)\s*([^%]*?)\s*-?%\}", re.DOTALL)
 
 _LIQUID_HINTS = {
@@ -54,8 +54,10 @@ def residue_rule(state: StateCore) -> None:
     if "{" not in state.src:
         return
     found: list[tuple[int, str]] = state.env.setdefault("blogen_residue", [])
+    # A reference definition's destination is not in the text that uses it: look wherever one may be used.
+    coded_refs = any("%7B" in str(ref.get("href", "")) for ref in state.env.get("references", {}).values())
     for token in state.tokens:
-        if token.map is None or "{" not in token.content:
+        if token.map is None or ("{" not in token.content and not (coded_refs and "[" in token.content)):
             continue
         line = token.map[0]
         if token.type == "inline":
@@ -94,7 +96,7 @@ def _inline_text(children: Sequence[Token], targets: list[tuple[int, str]]) -> s
         elif kind in ("code_inline", "text_special"):
             parts.append(_MASKED)
         elif kind == "html_inline":
-            parts.append(child.content)
+            parts.append(_MASKED if child.content.startswith("<!--") else child.content)
         elif kind in ("link_open", "image"):
             target = str(child.attrGet("href") or child.attrGet("src") or "")
             if "%7B" in target:  # markdown-it percent-encodes the braces (and spaces) of a destination
