@@ -46,7 +46,7 @@ def shortcodes_plugin(md: MarkdownIt) -> None:
     """Recognise shortcodes; they are drawn only when ``env[ENV_KEY]`` holds a ``ShortcodeSet``."""
     md.block.ruler.before("paragraph", "blogen_shortcode", _block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
-    md.inline.ruler.before("text", "blogen_shortcode", _inline_rule)
+    md.inline.ruler.after("text", "blogen_shortcode", _inline_rule)  # "{" ends a text run: tried only there
     md.add_render_rule("shortcode", _render_shortcode)
 
 
@@ -76,12 +76,12 @@ def _meta(shortcodes: ShortcodeSet, tag: Tag, closed: bool) -> dict[str, Any]:
 
 
 def _block_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    shortcodes = state.env.get(ENV_KEY)
-    if not isinstance(shortcodes, ShortcodeSet) or state.is_code_block(start_line):
-        return False
     src = state.src
     pos = state.bMarks[start_line] + state.tShift[start_line]
-    if not src.startswith("{{", pos):
+    if not src.startswith("{{", pos):  # first: this rule is asked at every line a block could start
+        return False
+    shortcodes = state.env.get(ENV_KEY)
+    if not isinstance(shortcodes, ShortcodeSet) or state.is_code_block(start_line):
         return False
     tag = read_tag(src, pos, state.eMarks[end_line - 1])
     if not isinstance(tag, Tag) or tag.closing:
