@@ -21,7 +21,7 @@ from blogen.render.brokenlinks import template_holding, text_holding
 from blogen.render.dependencies import FEED_KINDS, Fingerprints, series_parts, sitemap_pages
 from blogen.render.documents import DOCUMENT_KINDS, feed_posts, render_document, terms_by_slug
 from blogen.render.feeds import feed_entries
-from blogen.render.pagelinks import redirect_page, relative_links
+from blogen.render.pagelinks import redirect_page, relative_links, with_index_file
 from blogen.render.templates import TemplateErrors, make_environment, template_frame, template_path, templates_digest
 from blogen.render.views import (
     Paginator,
@@ -168,7 +168,8 @@ class Renderer:
     def canonical(self, url: str) -> str:
         if not self.config.base_url:
             return url
-        return self.config.base_url.rstrip("/") + url[len(self.config.base_path) - 1:]
+        absolute = self.config.base_url.rstrip("/") + url[len(self.config.base_path) - 1:]
+        return with_index_file(absolute) if self.config.file_urls else absolute
 
     def _paginate(self, items: Sequence[int], number: int, first_url: str) -> tuple[tuple[PostView, ...], Paginator]:
         per = self.config.posts_per_page
@@ -297,10 +298,11 @@ class Renderer:
             finally:
                 stop_recording(token)
             self.last_body_reads = sorted(reads)
-            # The 404 page is served at any depth by static hosts, so its links must stay root-relative.
+            # The 404 page is served at any depth by static hosts, so its links must stay root-relative
+            # (read from disk, there is no host to serve it elsewhere).
             links: list[str] = []
-            if route.kind != "404":
-                html = relative_links(html, route.url, self.config.base_path, links)
+            if route.kind != "404" or self.config.file_urls:
+                html = relative_links(html, route.url, self.config.base_path, links, self.config.file_urls)
             else:
                 relative_links(html, route.url, self.config.base_path, links)
             # Kept in the notes of every page until the build ends: one string per distinct link, not per page.
