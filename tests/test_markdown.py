@@ -777,7 +777,7 @@ Nothing `{{ here }}`.
 
 def test_residue_is_a_warning_at_build_counted_by_kind_listed_by_check_and_fatal_with_strict(
         site: Callable[..., Path], cli: Callable[..., tuple[int, str, str]]) -> None:
-    root = site(RESIDUE_SITE)
+    root = site(RESIDUE_SITE, config='title = "T"\nbase_url = "https://notes.blog/"\n')
     code, out, err = cli("build", "--root", str(root))
     assert code == 0, err
     assert [line.replace(f"{root}/", "").split(" is ")[0] for line in err.splitlines()] == [
