@@ -843,3 +843,14 @@ def test_raw_html_links_are_reported_but_not_those_in_comments_or_scripts() -> N
            'Inline <a href="d.md">d</a> and <!-- <img src="e.png"> -->.\n')
     assert [(link.target, link.line, link.is_image) for link in render(doc, first_line=3).links] == [
         ("a.md", 3, False), ("b.png", 3, True), ("c.md", 4, False), ("d.md", 10, False)]
+
+
+def test_an_imported_shortcodes_starter_template_shows_what_it_is_given() -> None:
+    from blogen.markdown.shortcode_templates import starter_template
+
+    shortcodes = _set(note=starter_template("note", "content/posts/a.md"))
+    html = _with(shortcodes, '{{< note text="careful" level=2 >}}\n\nA {{< note x >}} inline.\n\n'
+                             "{{% note warn %}}\n**Hi**\n{{% /note %}}\n").html
+    assert html == ('<div class="shortcode-note">\n<p>careful 2</p>\n</div>\n'
+                    '<p>A <span class="shortcode-note">x</span> inline.</p>\n'
+                    '<div class="shortcode-note">\n<p>warn</p>\n<p><strong>Hi</strong></p>\n</div>\n')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -14,8 +15,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.errors import BlogenError, Problem, did_you_mean
+from blogen.core.files import Refused, read_regular
+from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
 from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
-from blogen.core.urls import check_permalink, slugify
+from blogen.core.urls import base_url_problem, check_permalink
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,20 +183,27 @@ def placeholder_base_url(config: Config) -> Problem | None:
 
 
 def find_config_file(root: Path) -> Path | None:
-    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``."""
-    toml = root / "blogen.toml"
-    if toml.is_file():
-        return toml
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        return pyproject
+    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``.
+
+    Present means anything at that name, so a ``blogen.toml`` that cannot be read (a FIFO, a symlink
+    leading out of the site) is reported as such, never passed over for the other file.
+    """
+    for name in ("blogen.toml", "pyproject.toml"):
+        if os.path.lexists(root / name):
+            return root / name
     return None
 
 
 def _key_line(text: str, key: str) -> int | None:
-    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents)."""
-    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?\"?{re.escape(key)}\"?\s*[=.\]]", re.MULTILINE)
-    m = pattern.search(text)
+    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents); a dotted
+    ``table.key`` is looked for after the ``[table]`` header first."""
+    table, _, name = key.rpartition(".")
+    start = 0
+    if table:
+        header = re.compile(rf"^\s*\[\s*(tool\.blogen\.)?{re.escape(table)}\s*\]", re.MULTILINE).search(text)
+        start = header.end() if header is not None else 0
+    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?[\"']?{re.escape(name)}[\"']?\s*[=.\]]", re.MULTILINE)
+    m = pattern.search(text, start) or pattern.search(text)
     if m is None:
         return None
     return text.count("\n", 0, m.start()) + 1
@@ -225,10 +235,16 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
         raise BlogenError.one(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this folder: is this a blogen site? (make one with blogen init DIR, or give --root the folder that has one)")
     rel = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, inside=root).decode("utf-8")
         data = tomllib.loads(text)
+    except Refused as exc:
+        raise BlogenError.one(rel, None, exc.strerror or "cannot be read") from None
+    except OSError as exc:
+        raise BlogenError.one(rel, None, f"cannot read file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise BlogenError.one(rel, 1, f"not valid UTF-8 ({exc.reason})") from None
+    except RecursionError:  # Python's TOML parser recurses into every array and inline table
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -243,6 +259,8 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
     else:
         table = data
         where = ""
+    if too_deep(table):
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep")
     if base_url is not None:
         table = {**table, "base_url": base_url}
     if output is not None:
@@ -254,7 +272,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     problems: list[Problem] = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem(rel, _key_line(text, key.split(".")[-1]), message))
+        problems.append(Problem(rel, _key_line(text, key), message))
 
     def check_table(prefix: str, data: dict[str, Any], known: Mapping[str, tuple[_Check, str]]) -> dict[str, Any]:
         good: dict[str, Any] = {}
@@ -280,8 +298,8 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         if parts.scheme == "file" and not parts.netloc and parts.path.startswith("/") and not parts.query and not parts.fragment:
             if not base_url.endswith("/"):  # a folder on this machine: the site is read from disk (--file-urls)
                 top["base_url"] = base_url + "/"
-        elif parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
-            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/'")
+        elif (why := base_url_problem(base_url)) is not None:
+            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/': {why}")
         elif not base_url.endswith("/"):
             top["base_url"] = base_url + "/"
     elif feed.enabled:
@@ -301,10 +319,6 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         if key in hl and not check_style(hl[key]):
             bad(f"highlight.{key}", f"unknown Pygments style '{hl[key]}' for highlight.{key}")
             del hl[key]
-    for table_key in ("tag_names", "tag_aliases"):
-        for name in top.get(table_key, {}):
-            if not slugify(name, keep_symbols=True):
-                bad(table_key, f"{table_key} entry '{name}' has no letters or digits")
     if (why := check_output_dir(root, top.get("output", "output"))) is not None:
         bad("output", why)
     taxonomies = read_taxonomies(top.pop("taxonomies", {}), where, bad, tag_names=top.get("tag_names", {}),

@@ -24,7 +24,7 @@ from blogen import __version__
 from blogen.content.sources import Document
 from blogen.core.config import MarkdownOptions
 from blogen.core.errors import Problem
-from blogen.core.files import write_atomic
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import PACKAGE_DIR, installed_fingerprint
 from blogen.markdown.render import Heading, LinkRef, Rendered
 
@@ -36,8 +36,8 @@ _CACHE_FORMAT = 3  # 3: entries carry the document's warnings
 # and config only word problems and carry the options, which the key has anyway; the shortcode templates
 # are in the key by their digest). tests/test_layers.py checks this list against the imports.
 RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py",
-                    "markdown/anchors.py", "markdown/residue.py", "markdown/shortcodes.py", "markdown/shortcode_syntax.py",
-                    "markdown/shortcode_templates.py", "core/urls.py")
+                    "markdown/guard.py", "markdown/anchors.py", "markdown/residue.py", "markdown/shortcodes.py",
+                    "markdown/shortcode_syntax.py", "markdown/shortcode_templates.py", "core/urls.py")
 
 
 @lru_cache(maxsize=1)
@@ -86,9 +86,8 @@ def _header(kind: str, key: str, data: bytes) -> bytes:
 
 def read_entry(root: Path, kind: str, key: str) -> bytes | None:
     """The bytes stored for ``key``, if the entry is whole and was made for it."""
-    try:
-        with open(_entry_path(root, kind, key), "rb") as fh:
-            data = fh.read()
+    try:  # a regular file only: a FIFO planted in the cache must not block the build
+        data = read_regular(_entry_path(root, kind, key), inside=root)  # never from a cache folder linked elsewhere
     except OSError:
         return None
     head, _, body = data.partition(b"\n")
@@ -101,6 +100,8 @@ _MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found),
 def write_entry(root: Path, kind: str, key: str, data: bytes) -> None:
     """Store an entry; a read-only or full disk only costs speed next time."""
     path = _entry_path(root, kind, key)
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: never written
+        return
     try:
         if path.parent not in _MADE_DIRS:
             path.parent.mkdir(parents=True, exist_ok=True)

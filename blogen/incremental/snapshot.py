@@ -16,6 +16,7 @@ else (an archive of the site, another user) fails the check and is not unpickled
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -29,6 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import user_cache_dir
 
 if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's id without loading the pipeline
@@ -66,21 +68,18 @@ def _key_file() -> Path:
 def _secret() -> bytes | None:
     """This user's signing key, made on first use; None where it cannot be kept (then no snapshot is kept on disk)."""
     path = _key_file()
-    try:
-        data = path.read_bytes()
+    try:  # only a regular file: a FIFO there would block the build, a device would be read forever
+        data = read_regular(path)
         if len(data) >= 32:
             return data
     except OSError:
         pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
-        return path.read_bytes()
-    except FileExistsError:  # made by another build a moment ago
+    try:  # made whole in one step, never written through a symlink; if two builds race, one key wins
+        write_atomic(path, secrets.token_bytes(32), mode=0o600, exclusive=True)
+        return read_regular(path)
+    except FileExistsError:  # made by another build a moment ago (or something else stands there)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError:
             return None
         return data if len(data) >= 32 else None
@@ -126,6 +125,8 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
     if secret is None:
         return
     path = root / _FILE
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: nothing is written there
+        return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     mac = hmac.new(secret, digestmod=hashlib.sha256)
     try:
@@ -139,7 +140,8 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a disk error, or an extra pickle cannot take
         log.debug("model snapshot not kept: %s", exc)
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a cache folder that cannot be written has none to remove
+            tmp.unlink(missing_ok=True)
 
 
 class _Signed:
@@ -156,8 +158,7 @@ class _Signed:
 def stored_id(root: Path, made_with: str) -> str | None:
     """The id of the snapshot on disk if it was made with ``made_with`` (not yet checked: ``load`` does)."""
     try:
-        with open(root / _FILE, "rb") as fh:
-            head = fh.read(len(_MAGIC) + 200)
+        head = read_regular(root / _FILE, inside=root, limit=len(_MAGIC) + 200)
     except OSError:
         return None
     lines = head[len(_MAGIC):].split(b"\n", 2) if head.startswith(_MAGIC) else []
@@ -172,7 +173,7 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     if secret is None:
         return None
     try:
-        data = (root / _FILE).read_bytes()
+        data = read_regular(root / _FILE, inside=root)
     except OSError:
         return None
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 65 or data[-65:-64] != b"\n":

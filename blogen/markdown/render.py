@@ -51,6 +51,7 @@ from markdown_it import MarkdownIt
 
 from blogen.core.config import MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
+from blogen.markdown import guard
 from blogen.markdown.analysis import Heading, LinkRef, analyse, assign_ids, plain_text, slugify
 from blogen.markdown.fences import code_html, parse_info
 from blogen.markdown.parser import alerts_plugin, parser
@@ -120,7 +121,7 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
     md = parser(options.raw_html, options.smart_punctuation)
     styles = (options.highlight_light, options.highlight_dark)
     env: dict[str, Any] = {"blogen_styles": styles, ENV_KEY: shortcodes if shortcodes is not None else builtin_shortcodes()}
-    tokens = md.parse(text, env)
+    tokens = guard.parse(md, text, env, path=path, first_line=first_line)
 
     title: str | None = None
     if take_title and len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":

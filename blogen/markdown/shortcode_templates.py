@@ -74,6 +74,22 @@ class ShortcodeSet:
         return f"unknown shortcode '{name}': create theme/shortcodes/{name}.html to draw it{hint} (known: {known})"
 
 
+def starter_template(name: str, first_use: str) -> str:
+    """A template for a shortcode another generator's theme drew, to be made to draw the same: until
+    then it shows what it is given (its arguments, its inner text), so nothing is lost and the site builds.
+    ``blogen import`` writes one for each custom shortcode or include it brings over."""
+    css = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)
+    return f"""{{#- A starter made by blogen import for '{name}' (first used in {first_use}): make it draw what the
+    old theme drew. It gets args, kwargs, get(key), inner, inner_html, paired, inline (see docs/templates.md).
+    Until then it shows what it is given. -#}}
+{{% set given = args + kwargs.values()|list %}}
+{{% if inline %}}<span class="shortcode-{css}">{{{{ given|join(" ") }}}}{{% if paired %}}{{{{ inner_html }}}}{{% endif %}}</span>
+{{%- else %}}<div class="shortcode-{css}">
+{{% if given %}}<p>{{{{ given|join(" ") }}}}</p>
+{{% endif %}}{{% if paired %}}{{{{ inner_html }}}}{{% endif %}}</div>
+{{% endif %}}"""
+
+
 def make_shortcode_set(templates: Iterable[tuple[str, str, str]]) -> ShortcodeSet:
     """The set of (path, shown, source) templates; the first of a path wins (a site's own before the built-ins)."""
     chosen: dict[str, ShortcodeTemplate] = {}

@@ -67,8 +67,10 @@ def _meta(shortcodes: ShortcodeSet, tag: Tag, closed: bool) -> dict[str, Any]:
     meta: dict[str, Any] = {"tag": tag}
     if shortcodes.find(tag.name) is None:
         meta["problem"] = shortcodes.unknown(tag.name)
-    elif not closed and not tag.self_closing and {"inner", "inner_html"} & variables(shortcodes, tag.name):
-        # Its template draws inner text: a forgotten closing tag, not a shortcode meant to stand alone.
+    elif not closed and not tag.self_closing and {"inner", "inner_html"} & variables(shortcodes, tag.name) \
+            and "paired" not in variables(shortcodes, tag.name):
+        # Its template draws inner text (and does not ask whether there is any): a forgotten closing
+        # tag, not a shortcode meant to stand alone.
         o, c = ("{{%", "%}}") if tag.markdown else ("{{<", ">}}")
         meta["problem"] = (f"shortcode '{tag.name}' is never closed: add {o} /{tag.name} {c} after its text "
                            f"(on a line of its own when the shortcode starts one), or write {o} {tag.name} /{c}")

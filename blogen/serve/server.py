@@ -15,7 +15,6 @@ import gc
 import logging
 import shutil
 import signal
-import tempfile
 import threading
 import time
 import webbrowser
@@ -33,6 +32,7 @@ from blogen.incremental.scan import Prescan
 from blogen.serve.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.serve.livereload import digest, error_page, page_update, problems_json
 from blogen.serve.loop import BuildOutcome, DevBuilder, describe
+from blogen.serve.tempdirs import make_private_folder
 from blogen.serve.watch import ChangeSet, Watcher
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class DevServer:
         self.loopback = is_loopback(host)
         self._build_function = build_function
         self._memo = Memo(private_output=True)  # it builds into its own temporary folder
-        self.tempdir = Path(tempfile.mkdtemp(prefix="blogen-serve-"))
+        self.tempdir = make_private_folder()  # and those of killed servers removed
         self.served = self.tempdir / "site"
         self.builder = DevBuilder(self._build, self._publish)
         self.watcher = Watcher(self.root, self._changed, poll=poll, on_activity=self._activity)
