@@ -854,3 +854,15 @@ def test_an_imported_shortcodes_starter_template_shows_what_it_is_given() -> Non
     assert html == ('<div class="shortcode-note">\n<p>careful 2</p>\n</div>\n'
                     '<p>A <span class="shortcode-note">x</span> inline.</p>\n'
                     '<div class="shortcode-note">\n<p>warn</p>\n<p><strong>Hi</strong></p>\n</div>\n')
+
+
+def test_shortcodes_in_raw_html_blocks_are_drawn_but_not_in_its_code_or_comments() -> None:
+    doc = ('Intro.\n\n<div class="note">\n  <h5>Gather {{< gist a 1 >}}</h5>\n  <p>See <a href="x.md">x</a>.</p>\n'
+           '  <pre>{{< gist b 2 >}}</pre>\n  <!-- {{< nope >}} -->\n  <p>{{</* gist c */>}} and {{ site.url }}</p>\n</div>\n')
+    result = render(doc, first_line=10)
+    assert result.html == (
+        '<p>Intro.</p>\n<div class="note">\n  <h5>Gather <a href="https://gist.github.com/a/1">gist 1 by a on GitHub</a></h5>\n'
+        '  <p>See <a href="x.md">x</a>.</p>\n  <pre>{{< gist b 2 >}}</pre>\n  <!-- {{< nope >}} -->\n'
+        '  <p>{{&lt; gist c &gt;}} and {{ site.url }}</p>\n</div>\n')
+    assert [(link.target, link.line) for link in result.links] == [("https://gist.github.com/a/1", 13), ("x.md", 14)]
+    assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [(17, "liquid-output")]

@@ -95,8 +95,8 @@ def _inline_text(children: Sequence[Token], targets: list[tuple[int, str]]) -> s
             parts.append("\n")
         elif kind in ("code_inline", "text_special"):
             parts.append(_MASKED)
-        elif kind == "html_inline":
-            parts.append(_MASKED if child.content.startswith("<!--") else child.content)
+        elif kind == "html_inline":  # (a raw HTML block holding a shortcode is a run of these: its code stays code)
+            parts.append(_MASKED if child.content.startswith("<!--") else _HTML_CODE_RE.sub(_blank, child.content))
         elif kind in ("link_open", "image"):
             target = str(child.attrGet("href") or child.attrGet("src") or "")
             if "%7B" in target:  # markdown-it percent-encodes the braces (and spaces) of a destination

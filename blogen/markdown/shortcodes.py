@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -47,6 +48,7 @@ def shortcodes_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before("paragraph", "blogen_shortcode", _block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.after("text", "blogen_shortcode", _inline_rule)  # "{" ends a text run: tried only there
+    md.core.ruler.after("inline", "blogen_html_shortcodes", _html_block_rule)
     md.add_render_rule("shortcode", _render_shortcode)
 
 
@@ -216,6 +218,62 @@ def _closing_tag(src: str, tag: Tag, limit: int) -> Tag | None:
             elif not other.self_closing:
                 depth += 1
         pos = other.end
+
+
+_HTML_UNTOUCHED_RE = re.compile(r"<(script|style|pre|code)\b.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)", re.IGNORECASE | re.DOTALL)
+
+
+def _html_block_rule(state: StateCore) -> None:
+    """Shortcodes in raw HTML blocks (Hugo and Jekyll expand them there too: a note's ``<div>`` holding
+    a badge): such a block becomes a run of raw HTML and shortcode tokens, drawn in place. Code,
+    scripts, styles and comments in it are left alone."""
+    shortcodes = state.env.get(ENV_KEY)
+    if not isinstance(shortcodes, ShortcodeSet):
+        return
+    for token in state.tokens:
+        if token.type == "html_block" and "{{" in token.content:
+            children = _html_with_shortcodes(state, token.content, shortcodes)
+            if children is not None:
+                token.type, token.children = "inline", children  # drawn as its children, with no paragraph
+
+
+def _html_with_shortcodes(state: StateCore, html: str, shortcodes: ShortcodeSet) -> list[Token] | None:
+    untouched = [m.span() for m in _HTML_UNTOUCHED_RE.finditer(html)]
+    out: list[Token] = []
+    done = pos = 0
+    while (pos := html.find("{{", pos)) >= 0:
+        if any(a <= pos < b for a, b in untouched):
+            pos += 2
+            continue
+        tag = read_tag(html, pos, len(html))
+        if not isinstance(tag, Tag | Escaped) or (isinstance(tag, Tag) and tag.closing):
+            pos += 2
+            continue
+        if pos > done:
+            out.append(Token("html_inline", "", 0, content=html[done:pos]))
+        if isinstance(tag, Escaped):
+            out.append(Token("text_special", "", 0, content=tag.text, info="escape"))
+            done = pos = tag.end
+            continue
+        close = None if tag.self_closing else _closing_tag(html, tag, len(html))
+        end = close.end if close is not None else tag.end
+        meta = _meta(shortcodes, tag, close is not None)
+        meta["newlines"] = html.count("\n", pos, end)
+        if close is not None:
+            meta["inner"] = html[tag.end:close.start]
+        if close is not None and "problem" not in meta and _inner_is_markdown(shortcodes, tag):
+            meta["newlines"] = html.count("\n", pos, tag.end)
+            inner = state.md.parseInline(meta["inner"], state.env)[0].children or []
+            out.extend([Token("shortcode_inline_open", "", 1, meta=meta), *inner, Token("shortcode_inline_close", "", -1)])
+            out.append(Token("html_inline", "", 0, content="\n" * html.count("\n", close.start, close.end)))
+        else:
+            out.append(Token("shortcode", "", 0, meta=meta))
+        done = pos = end
+    if not out:
+        return None
+    if done < len(html):
+        out.append(Token("html_inline", "", 0, content=html[done:]))
+    return out
 
 
 # --------------------------------------------------------------------------- drawing
