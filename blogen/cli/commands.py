@@ -17,7 +17,6 @@ from blogen.cli.terminal import Command, person_watching, print_problems, root_o
 from blogen.core.errors import Problem
 
 if TYPE_CHECKING:
-    from blogen.core.errors import Problem
     from blogen.incremental.plan import Decision
 
 
