@@ -411,6 +411,26 @@ def test_reload_only_for_changed_pages_and_css_swap(make_server: Callable[..., t
         beta.close()
 
 
+def test_a_shortcode_template_edit_reloads_the_pages_that_use_it(make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:
+    spec = SITE.replace("Alpha body text.", "Alpha {{< kbd Ctrl >}} text.") + "-- theme/shortcodes/kbd.html --\n<kbd>{{ get(0) }}</kbd>\n"
+    dev, _ = make_server(spec)
+    assert "Alpha <kbd>Ctrl</kbd> text." in request(dev.port, "/posts/alpha/").text
+    alpha = Events(dev.port, "/posts/alpha/", version_of(dev, "/posts/alpha/"))
+    beta = Events(dev.port, "/posts/beta/", version_of(dev, "/posts/beta/"))
+    try:
+        (dev.root / "theme/shortcodes/kbd.html").write_text("<kbd class=\"key\">{{ get(0) }}</kbd>")
+        assert alpha.next_event() == ("ok", "{}")
+        assert alpha.next_event()[0] == "reload"
+        assert beta.next_event() == ("ok", "{}")  # beta uses no shortcode: its page did not change
+        (dev.root / "theme/shortcodes/kbd.html").unlink()  # gone: the page that used it shows the error
+        assert alpha.next_event()[0] == "problems"
+    finally:
+        alpha.close()
+        beta.close()
+    page = request(dev.port, "/posts/alpha/").text
+    assert "Alpha <kbd class=\"key\">Ctrl</kbd> text." in page and "unknown shortcode 'kbd'" in page
+
+
 def test_a_stale_tab_reloads_when_it_connects(make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:
     dev, _ = make_server()
     events = Events(dev.port, "/posts/alpha/", "0" * 20)

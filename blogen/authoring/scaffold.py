@@ -164,6 +164,9 @@ backlinks = true
 raw_html = true
 # Turn "straight quotes", -- and ... into typographic quotes, dashes and an ellipsis.
 smart_punctuation = false
+# How heading ids are made: "blogen", "github" (as GitHub and Hugo make them) or "kramdown" (Jekyll).
+# Pick your old generator's, so links to /post/#section from elsewhere still land.
+heading_ids = "blogen"
 
 # Code highlighting: Pygments style names (list them with `pygmentize -L styles`). The two
 # defaults keep every token readable (WCAG AA contrast) on the theme's code backgrounds.
@@ -363,7 +366,7 @@ class EjectReport:
 
 def _theme_files(theme: Path) -> list[str]:
     out: list[str] = []
-    for part in ("templates", "static"):
+    for part in ("templates", "shortcodes", "static"):
         top = theme / part
         if not top.is_dir():
             continue
@@ -374,7 +377,7 @@ def _theme_files(theme: Path) -> list[str]:
 
 
 def eject_theme(root: Path, builtin: Path, *, force: bool = False) -> EjectReport:
-    """Copy the built-in theme's templates and static files into ``root/theme/`` for editing.
+    """Copy the built-in theme's templates, shortcode templates and static files into ``root/theme/`` for editing.
 
     Without ``force`` nothing is copied if any target exists, so a half-ejected theme never mixes
     the user's edits with fresh copies.

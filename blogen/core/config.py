@@ -31,6 +31,7 @@ class MarkdownOptions:
     highlight_light: str = "xcode"
     highlight_dark: str = "github-dark"
     line_numbers: bool = False
+    heading_ids: str = "blogen"  # or "github" (GitHub, Hugo) or "kramdown" (Jekyll): how heading ids are made
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,10 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
 }
 _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
-_MARKDOWN_KEYS = {"raw_html": _BOOL, "smart_punctuation": _BOOL}
+_MARKDOWN_KEYS: dict[str, tuple[_Check, str]] = {
+    "raw_html": _BOOL, "smart_punctuation": _BOOL,
+    "heading_ids": (lambda v: v in ("blogen", "github", "kramdown"), '"blogen", "github" or "kramdown"'),
+}
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
     "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
@@ -328,6 +332,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         highlight_light=hl.get("light", _DEFAULT_MD.highlight_light),
         highlight_dark=hl.get("dark", _DEFAULT_MD.highlight_dark),
         line_numbers=hl.get("line_numbers", False),
+        heading_ids=md.get("heading_ids", "blogen"),
     )
     return Config(
         root=root,

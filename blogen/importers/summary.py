@@ -64,7 +64,8 @@ def next_steps(plan: Plan, *, broken_links_warning: bool) -> list[str]:
                           for name, (first, n) in sorted(plan.shortcodes.items(), key=lambda kv: (-kv[1][1], kv[0]))[:8])
         more = "" if len(plan.shortcodes) <= 8 else f" and {len(plan.shortcodes) - 8} more"
         steps.append(f"shortcodes: {_plural(len(plan.shortcodes), 'template')} to make, once each, for the old site's "
-                     f"custom includes and shortcodes used in {_plural(uses, 'file')}: {named}{more}")
+                     f"custom includes and shortcodes used in {_plural(uses, 'file')}: {named}{more} "
+                     "(a starter that shows what it is given is written where the site has none)")
     dead = [f for f in plan.findings if f.kind in ("dead-link", "dead-reference")]
     if dead:
         how = "; broken_links = \"warning\" lets the site build meanwhile" if broken_links_warning else \

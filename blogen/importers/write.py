@@ -19,6 +19,7 @@ from pathlib import Path
 from blogen.core.errors import BlogenError, Problem
 from blogen.importers.sourcefs import copy_chunks
 from blogen.importers.values import Plan
+from blogen.markdown.shortcode_templates import starter_template
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -113,6 +114,15 @@ def write_plan(root: Path, plan: Plan, source_root: Path) -> tuple[list[str], li
             except OSError as exc:
                 problems.append(Problem(target, None, f"cannot write: {exc.strerror} (importing {source})"))
                 continue
+            written.append(target)
+        # A starter template per custom shortcode (unless the site has one), so the first build succeeds
+        # and shows what each was given; the summary says to make them draw what the old theme drew.
+        for name, (first, _uses) in sorted(plan.shortcodes.items()):
+            target = f"theme/shortcodes/{name}.html"
+            try:
+                create(root_fd, target, [starter_template(name, first).encode("utf-8")])
+            except (Unsafe, OSError, BlogenError):
+                continue  # the site's own template stays, and a starter is only a convenience
             written.append(target)
     finally:
         os.close(root_fd)

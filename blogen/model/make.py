@@ -224,8 +224,10 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
                 if not include_drafts:
                     continue
             posts.append(item)
+            b.problems.extend(r.warnings)  # template residue, unknown fence options: said once per build
         elif isinstance(item, Page):
             pages.append(item)
+            b.problems.extend(r.warnings)
     if memo is not None:
         forget_others(memo.made, docs)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
