@@ -68,6 +68,15 @@ About me.
 static one
 -- theme/templates/_extra.html --
 <p class="extra">included</p>
+-- theme/shortcodes/note.html --
+<aside class="note">{{ inner }}</aside>
+-- content/posts/delta-notes.md --
+---
+title: Delta notes
+date: 2024-01-05
+tags: [shared]
+---
+{{< note >}}A shortcode's text.{{< /note >}}
 """
 
 
@@ -128,6 +137,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         (Path(__file__).parent.parent / "theme/templates/post.html").read_text().replace(
             "{% endblock %}", '{% include "_extra.html" %}{% endblock %}', 1)),
     "include": _edit("theme/templates/_extra.html", "included", "included, changed"),
+    "shortcode template": _edit("theme/shortcodes/note.html", '<aside class="note">', '<aside class="note changed">'),
     "config": lambda root: (root / "blogen.toml").write_text((root / "blogen.toml").read_text().replace(
         "Test Notes", "Renamed Notes")),
     "static file": _edit("content/static/robots-note.txt", "static one", "static two"),
