@@ -14,6 +14,16 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.errors import BlogenError, Problem, did_you_mean
+from blogen.core.integrations import (
+    AnalyticsOptions,
+    CommentsOptions,
+    DeployOptions,
+    SearchOptions,
+    parse_analytics,
+    parse_comments,
+    parse_deploy,
+    parse_search,
+)
 from blogen.core.urls import check_permalink, slugify
 
 
@@ -61,6 +71,10 @@ class Config:
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    search: SearchOptions = field(default_factory=SearchOptions)
+    comments: CommentsOptions = field(default_factory=CommentsOptions)
+    analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)
+    deploy: DeployOptions = field(default_factory=DeployOptions)
 
     @property
     def base_path(self) -> str:
@@ -102,6 +116,10 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "tag_names": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "tag_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "extra": (lambda v: isinstance(v, dict), "a table"),
+    "search": (lambda v: isinstance(v, dict), "a table"),
+    "comments": (lambda v: isinstance(v, dict), "a table"),
+    "analytics": (lambda v: isinstance(v, dict), "a table"),
+    "deploy": (lambda v: isinstance(v, dict), "a table"),
 }
 _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
@@ -207,6 +225,10 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     md = check_table("markdown.", top.pop("markdown", {}), _MARKDOWN_KEYS)
     hl = check_table("highlight.", top.pop("highlight", {}), _HIGHLIGHT_KEYS)
     feed = FeedOptions(**check_table("feed.", top.pop("feed", {}), _FEED_KEYS))
+    search = parse_search(top.pop("search", {}), check_table)
+    comments = parse_comments(top.pop("comments", {}), check_table, bad)
+    analytics = parse_analytics(top.pop("analytics", {}), check_table, bad, top.get("base_url", ""))
+    deploy = parse_deploy(top.pop("deploy", {}), check_table)
 
     base_url = top.get("base_url", "")
     if base_url:
@@ -253,6 +275,10 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         source=rel,
         markdown=markdown,
         feed=feed,
+        search=search,
+        comments=comments,
+        analytics=analytics,
+        deploy=deploy,
         tag_names=MappingProxyType(dict(top.pop("tag_names", {}))),
         tag_aliases=MappingProxyType(dict(top.pop("tag_aliases", {}))),
         extra=MappingProxyType(dict(top.pop("extra", {}))),

@@ -7,7 +7,7 @@ they are made apart from it; the model's links are then checked against the URLs
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from blogen.content.images import ImageInfo
@@ -15,7 +15,15 @@ from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import join_url, output_file
+from blogen.model.search import SEARCH_PATH, document_ids, searchable, shard_count
 from blogen.model.values import Page, Post, Route, Tag, ThemeAsset
+
+
+# Theme scripts for parts a site can turn on: published only when it has (nothing unused ships).
+_OPTIONAL_ASSETS: dict[str, Callable[[Config], bool]] = {
+    "search.js": lambda c: c.search.enabled,
+    "comments.js": lambda c: c.comments.provider != "",
+}
 
 
 def _url_for_alias(config: Config, alias: str) -> str:
@@ -63,6 +71,8 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
             add(tag.url if n == 1 else f"{tag.url}page/{n}/", "tag", f"tag '{tag.name}'", template="tag.html", item=tag.slug, number=n)
     add(join_url(base, "/archive/"), "archive", "the archive", template="archive.html")
     add(join_url(base, "/404.html"), "404", "the 404 page", template="404.html")
+    if config.search.enabled:
+        _search_routes(config, items, add)
     if config.feed.enabled and any(p.public for p in posts):
         add(join_url(base, "/feed.xml"), "feed", "the site feed")
         if config.feed.tags:
@@ -80,8 +90,21 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
         for v in images[f.source].variants if f.source in images else ():
             add(join_url(base, "/" + f.target.rsplit(".", 1)[0] + v.suffix), "static", f"{f.source} (resized)", copy_from=v.cache_file)
     for a in theme_assets:
-        add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
+        if a.name not in _OPTIONAL_ASSETS or _OPTIONAL_ASSETS[a.name](config):
+            add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
     return routes
+
+
+def _search_routes(config: Config, items: Sequence[Post | Page], add: Callable[..., None]) -> None:
+    """The search page, its manifest, its term shards and one file per document (see ``blogen.model.search``)."""
+    base = config.base_path
+    add(join_url(base, SEARCH_PATH), "search", "the search page", template="search.html")
+    docs = [item for item in items if searchable(item, config)]
+    add(join_url(base, SEARCH_PATH + "index.json"), "searchmeta", "the search index")
+    for k in range(shard_count(len(docs))):
+        add(join_url(base, f"{SEARCH_PATH}t/{k:x}.json"), "searchterms", "the search index", item=str(k))
+    for item, doc_id in zip(docs, document_ids([d.url for d in docs]), strict=True):
+        add(join_url(base, f"{SEARCH_PATH}d/{doc_id}.json"), "searchdoc", f"the search index ({item.source})", item=item.source)
 
 
 def check_collisions(routes: Sequence[Route]) -> list[Problem]:

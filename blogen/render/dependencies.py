@@ -15,6 +15,7 @@ from datetime import datetime
 
 from blogen.core.install import code_fingerprint
 from blogen.model.values import Route, Site
+from blogen.render.search import SearchIndex, SearchMemo
 from blogen.render.views import BODY_FIELDS, PageView, PostView, SiteView, TagView
 
 # A post's view but its body fields and summary: what a listing of it shows, compared as a tuple
@@ -35,7 +36,7 @@ class Fingerprints:
                  tags: Mapping[str, TagView], index: Mapping[str, int], site_view: SiteView, templates: bytes,
                  digests: dict[int, tuple[bytes, bytes]],
                  keep_digest: Callable[[int, tuple[bytes, bytes]], None] | None = None,
-                 route_posts: dict[str, tuple[int, ...]] | None = None) -> None:
+                 route_posts: dict[str, tuple[int, ...]] | None = None, search_memo: SearchMemo | None = None) -> None:
         self.site = site
         self.config = site.config
         self.posts = posts
@@ -46,6 +47,9 @@ class Fingerprints:
         self._keep_digest = keep_digest
         self._route_posts = route_posts
         self._sitemap: list[tuple[str, datetime | None]] | None = None
+        # The search index's files (when the site has search): its terms are keyed by the posts' digests.
+        self.search = SearchIndex(site, search_memo, lambda i: self._digests(i)[0]) if site.config.search.enabled else None
+        self._all_posts = tuple(range(len(posts)))  # one object, shared by every search shard's entry in route_posts
         self.base_fingerprint = hashlib.sha256(repr((
             code_fingerprint(), templates, site_view, sorted(site.assets.items()),
             site.config,
@@ -66,6 +70,12 @@ class Fingerprints:
             h.update(repr((route.url, self.sitemap_pages())).encode())
             return h.hexdigest()
         h.update(repr((route.kind, route.url, route.output, route.template, route.item, route.number)).encode())
+        if route.kind in ("searchmeta", "searchterms") and self.search is not None:
+            # Any post's terms may land in any shard; the shard's own digest says whether they did.
+            if self._route_posts is not None:
+                self._route_posts[route.output] = self._all_posts
+            h.update(self.search.fingerprint(route))
+            return h.hexdigest()
         posts: Sequence[int] = ()
         if route.kind == "home":
             per = self.config.posts_per_page
@@ -75,8 +85,10 @@ class Fingerprints:
             i = self.index[route.item]
             posts = [i, *([i - 1] if i > 0 else []), *([i + 1] if i + 1 < len(self.posts) else []), -1,
                      *self.site.related[i]]
-        elif route.kind == "page" and route.item is not None:
+        elif route.kind in ("page", "searchdoc") and route.item in self.pages:
             h.update(repr(self.pages[route.item]).encode())
+        elif route.kind == "searchdoc" and route.item is not None:
+            posts = [self.index[route.item]]
         elif route.kind == "tag" and route.item is not None:
             members = self.site.tag_posts[route.item]
             per = self.config.posts_per_page

@@ -24,6 +24,7 @@ from blogen.model.values import Post, Route, Site
 from blogen.render.dependencies import Fingerprints
 from blogen.render.feeds import atom_feed, check_feed, robots_txt, sitemap
 from blogen.render.pagelinks import redirect_page, relative_links
+from blogen.render.search import SearchMemo
 from blogen.render.templates import TemplateErrors, make_environment, template_frame, template_path, templates_digest
 from blogen.render.views import (
     Paginator,
@@ -55,6 +56,8 @@ class RenderMemo:
     tag_views: dict[str, TagView] = field(default_factory=dict)
     # output path -> the posts (indices) its fingerprint counted: the pages a changed post is on
     route_posts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # document source -> its search terms and the key they were made for (see ``search.SearchIndex``)
+    search: SearchMemo = field(default_factory=dict)
 
 
 class Renderer:
@@ -104,6 +107,7 @@ class Renderer:
             language=self.config.language, base_url=self.config.base_url, extra=self.config.extra,
             home_url=base, tags_url=join_url(base, "/tags/"), archive_url=join_url(base, "/archive/"),
             feed_url=join_url(base, "/feed.xml") if join_url(base, "/feed.xml") in feeds else None, pages=tuple(self.pages[p.source] for p in site.pages),
+            search_url=join_url(base, "/search/") if self.config.search.enabled else None,
         )
         self.errors = TemplateErrors()
         # Content links were checked in the model, so anything unknown here came from a template.
@@ -123,6 +127,7 @@ class Renderer:
             site, self.posts, self.pages, self.tags, self.index, self.site_view, templates, self._post_digests,
             keep_digest=self._keep_digest if memo is not None else None,
             route_posts=memo.route_posts if memo is not None else None,
+            search_memo=memo.search if memo is not None else None,
         )
 
     def _view(self, i: int, post: Post) -> PostView:
@@ -206,6 +211,9 @@ class Renderer:
             title = f"Posts tagged {tag.name}"
         elif route.kind == "tags":
             ctx.update(tags=tuple(self.tags[t.slug] for t in self.site.tags))
+        elif route.kind == "search":
+            title = "Search"
+            ctx["description"] = f"Search the notes on {self.config.title}"
         elif route.kind == "archive":
             years: dict[int, list[PostView]] = {}
             for post in self.posts:
@@ -246,6 +254,9 @@ class Renderer:
             return redirect_page(self.canonical(route.item)).encode()
         if route.kind in ("feed", "tagfeed", "sitemap", "robots"):
             return self.render_xml(route).encode("utf-8")
+        if route.kind in ("searchmeta", "searchterms", "searchdoc"):
+            assert self.fingerprints.search is not None
+            return self.fingerprints.search.render(route)
         assert route.template is not None
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         reads: set[str] = set()

@@ -143,6 +143,7 @@ class SiteView:
     archive_url: str
     feed_url: str | None
     pages: tuple[PageView, ...]
+    search_url: str | None = None  # the search page, when the site has search
 
 
 @dataclass(frozen=True, slots=True)
