@@ -92,6 +92,20 @@ class CommentsOptions:
     def script(self) -> str:
         return {"giscus": "https://giscus.app/client.js", "utterances": "https://utteranc.es/client.js"}.get(self.provider, "")
 
+    def attributes(self, language: str) -> tuple[tuple[str, str], ...]:
+        """The attributes the provider's script reads from its own ``<script>`` element."""
+        if self.provider == "giscus":
+            lang = language if language.lower().startswith("zh") else language.split("-")[0].lower()
+            return (("data-repo", self.repo), ("data-repo-id", self.repo_id), ("data-category", self.category),
+                    ("data-category-id", self.category_id), ("data-mapping", self.mapping), ("data-strict", "0"),
+                    ("data-reactions-enabled", "1" if self.reactions else "0"), ("data-emit-metadata", "0"),
+                    ("data-input-position", "bottom"), ("data-theme", self.theme or "preferred_color_scheme"),
+                    ("data-lang", lang), ("data-loading", "lazy"))
+        if self.provider == "utterances":
+            return (("repo", self.repo), ("issue-term", self.mapping), *((("label", self.label),) if self.label else ()),
+                    ("theme", self.theme or "preferred-color-scheme"))
+        return ()
+
     @property
     def home(self) -> str:
         """Where the comments live on GitHub: the link readers without JavaScript get."""

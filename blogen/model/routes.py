@@ -18,7 +18,6 @@ from blogen.core.urls import join_url, output_file
 from blogen.model.search import SEARCH_PATH, document_ids, searchable, shard_count
 from blogen.model.values import Page, Post, Route, Tag, ThemeAsset
 
-
 # Theme scripts for parts a site can turn on: published only when it has (nothing unused ships).
 _OPTIONAL_ASSETS: dict[str, Callable[[Config], bool]] = {
     "search.js": lambda c: c.search.enabled,

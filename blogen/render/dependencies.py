@@ -85,7 +85,7 @@ class Fingerprints:
             i = self.index[route.item]
             posts = [i, *([i - 1] if i > 0 else []), *([i + 1] if i + 1 < len(self.posts) else []), -1,
                      *self.site.related[i]]
-        elif route.kind in ("page", "searchdoc") and route.item in self.pages:
+        elif route.kind in ("page", "searchdoc") and route.item is not None and route.item in self.pages:
             h.update(repr(self.pages[route.item]).encode())
         elif route.kind == "searchdoc" and route.item is not None:
             posts = [self.index[route.item]]

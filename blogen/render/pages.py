@@ -108,6 +108,7 @@ class Renderer:
             home_url=base, tags_url=join_url(base, "/tags/"), archive_url=join_url(base, "/archive/"),
             feed_url=join_url(base, "/feed.xml") if join_url(base, "/feed.xml") in feeds else None, pages=tuple(self.pages[p.source] for p in site.pages),
             search_url=join_url(base, "/search/") if self.config.search.enabled else None,
+            comments=self.config.comments, analytics=self.config.analytics,
         )
         self.errors = TemplateErrors()
         # Content links were checked in the model, so anything unknown here came from a template.

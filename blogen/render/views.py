@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from blogen.core.integrations import AnalyticsOptions, CommentsOptions
 from blogen.markdown.render import Heading
 from blogen.model.values import Page, Post, Tag
 
@@ -144,6 +145,8 @@ class SiteView:
     feed_url: str | None
     pages: tuple[PageView, ...]
     search_url: str | None = None  # the search page, when the site has search
+    comments: CommentsOptions = field(default_factory=CommentsOptions)  # the [comments] table: off unless configured
+    analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)  # the [analytics] table: off unless configured
 
 
 @dataclass(frozen=True, slots=True)
