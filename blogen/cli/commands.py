@@ -269,9 +269,11 @@ def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: b
     """
     _setup_logging(verbose)
     from blogen.core.config import load_config
+    from blogen.deploy.rsync import checked_target
     from blogen.deploy.rsync import deploy as send
 
     config = _guarded(root, verbose, "deploy", "; nothing sent", lambda: load_config(root))
+    _guarded(root, verbose, "deploy", "; nothing built or sent", lambda: checked_target(config))
     same, key = _unchanged(root, False, None, None, False)
     if not same and no_build:
         click.echo(f"{config.source}: the output folder is missing or older than the sources (or was built with other "

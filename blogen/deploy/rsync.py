@@ -59,14 +59,14 @@ def parse_target(text: str) -> Target:
 def refusal(target: Target, root: Path, output_dir: Path) -> str | None:
     """Why sending the site (and deleting what it lacks) to ``target`` could destroy something; None if it looks right."""
     path = target.path.strip()
-    if not target.text.strip("/ ") or (not target.daemon and not path):
-        return "is empty" if not target.text.strip("/ ") else "names no folder, which rsync takes as your home folder on that host"
+    if not target.daemon and not path:
+        return "names no folder, which rsync takes as your home folder on that host"
     if target.daemon:
         return "contains '..'" if ".." in path.split("/") else None
+    if not target.remote:  # a local path may well climb out of the site folder: it is checked once resolved
+        return _local_refusal(Path(os.path.expanduser(path)) if path.startswith("~") else root / path, root, output_dir)
     if ".." in path.split("/"):
         return "contains '..': name the folder itself"
-    if not target.remote:
-        return _local_refusal(Path(os.path.expanduser(path)) if path.startswith("~") else root / path, root, output_dir)
     if path.startswith("~"):
         first, _, rest = path.partition("/")
         if not rest.strip("/"):
@@ -103,6 +103,19 @@ def _local_refusal(folder: Path, root: Path, output_dir: Path) -> str | None:
         if folder == root / part or (root / part) in folder.parents:
             return f"is inside the site's {part}/ folder"
     return None
+
+
+def checked_target(config: Config) -> Target:
+    """The configured target, or BlogenError saying why there is none or why it is refused."""
+    text = config.deploy.rsync
+    if not text.strip():
+        raise BlogenError.one(config.source, None, 'no deploy target: add [deploy] with rsync = "user@host:/var/www/site/" '
+                              "(or a local folder) to the config")
+    target = parse_target(text)
+    why = refusal(target, config.root, config.output_dir)
+    if why is not None:
+        raise BlogenError.one(config.source, None, f"deploy target '{text}' {why}; refusing to send the site there")
+    return target
 
 
 def rsync_command(config: Config, target: Target, *, dry_run: bool, rsync: str = "rsync") -> list[str]:
@@ -162,14 +175,7 @@ def deploy(config: Config, *, dry_run: bool = False, echo: Callable[[str], None]
     ``echo`` hears each line rsync prints (its itemized changes and statistics) as it comes.
     """
     source = config.source
-    text = config.deploy.rsync
-    if not text.strip():
-        raise BlogenError.one(source, None, 'no deploy target: add [deploy] with rsync = "user@host:/var/www/site/" '
-                              "(or a local folder) to the config")
-    target = parse_target(text)
-    why = refusal(target, config.root, config.output_dir)
-    if why is not None:
-        raise BlogenError.one(source, None, f"deploy target '{text}' {why}; refusing to send the site there")
+    target = checked_target(config)
     if not (config.output_dir / MARKER).is_file():
         raise BlogenError.one(source, None, f"no built site in '{config.output}': run blogen build first")
     rsync = shutil.which("rsync")

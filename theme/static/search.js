@@ -16,6 +16,7 @@
   const split = (text) =>
     text.toLowerCase().normalize("NFKD").replace(/\p{Mn}/gu, "").toLowerCase().match(/[\p{L}\p{N}\p{Mc}\p{Me}_]+/gu) || [];
   const chars = (word) => Array.from(word).length;
+  const ascii = /^[\x00-\x7f]*$/;
   const shardOf = (word, shards) => {
     let h = 0x811c9dc5;
     for (const ch of Array.from(word).slice(0, 3)) h = Math.imul(h ^ ch.codePointAt(0), 0x01000193) >>> 0;
@@ -78,7 +79,7 @@
   function excerpt(text, limit) {
     const tokens = [];
     for (const m of text.matchAll(/[\p{L}\p{N}\p{M}_]+/gu)) {
-      const norm = split(m[0]).join("");
+      const norm = ascii.test(m[0]) ? m[0].toLowerCase() : split(m[0]).join("");
       tokens.push([m.index, m.index + m[0].length, words.some((w) => matches(norm, w))]);
     }
     let start = 0, best = -1;
