@@ -90,7 +90,7 @@ def test_no_build_refuses_an_output_older_than_the_sources(tmp_path: Path, cli: 
     code, _, err = cli("deploy", "--root", str(root), "--no-build")
     assert code == 1, "an output built with --drafts is not the site to publish"
     assert cli("build", "--root", str(root), "-q")[0] == 0
-    code, out, err = cli("deploy", "--root", str(root), "--no-build")
+    code, _out, err = cli("deploy", "--root", str(root), "--no-build")
     assert code == 0, err
     assert (target / "posts/alpha/index.html").is_file()
 
@@ -127,7 +127,7 @@ def test_a_broken_site_is_not_deployed(tmp_path: Path, cli: Cli) -> None:
 ])
 def test_targets_that_look_wrong_are_refused(tmp_path: Path, cli: Cli, target: str, why: str) -> None:
     root = _site(tmp_path, f'rsync = "{target}"\n')
-    code, out, err = cli("deploy", "--root", str(root))
+    code, _out, err = cli("deploy", "--root", str(root))
     assert code == 1
     assert why in err, err
     assert "refusing" in err or "no deploy target" in err
@@ -160,7 +160,7 @@ def test_deploy_without_a_target_says_how_to_add_one(site: Callable[..., Path], 
 
 @pytest.mark.parametrize("kind", ["github", "gitlab"])
 def test_init_ci_writes_a_pages_job_that_keeps_the_cache(tmp_path: Path, cli: Cli, kind: str) -> None:
-    code, out, err = cli("init", str(tmp_path / "new"), "--ci", kind, "--timezone", "UTC")
+    code, _out, err = cli("init", str(tmp_path / "new"), "--ci", kind, "--timezone", "UTC")
     assert code == 0, err
     path = tmp_path / "new" / (".github/workflows/pages.yml" if kind == "github" else ".gitlab-ci.yml")
     job = yaml.safe_load(path.read_text())
@@ -192,7 +192,7 @@ def test_init_ci_writes_a_pages_job_that_keeps_the_cache(tmp_path: Path, cli: Cl
 def test_init_ci_in_an_existing_site_adds_only_the_job(tmp_path: Path, cli: Cli) -> None:
     root = write_site(tmp_path / "site", SITE, config=DEFAULT_CONFIG + 'output = "public_html"\n')
     before = _files(root)
-    code, out, err = cli("init", str(root), "--ci", "github")
+    code, _out, err = cli("init", str(root), "--ci", "github")
     assert code == 0, err
     after = _files(root)
     added = sorted(set(after) - set(before))
