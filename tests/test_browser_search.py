@@ -21,7 +21,7 @@ import pytest
 from conftest import DEFAULT_CONFIG, NOW, write_site
 
 from blogen.build.pipeline import build_site
-from blogen.render.search import words
+from blogen.render.searchwords import words
 
 CHROMIUM = os.environ.get("BLOGEN_CHROMIUM", "/usr/bin/chromium")
 TIMEOUT_MS = 10_000

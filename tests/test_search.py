@@ -12,7 +12,7 @@ import pytest
 from conftest import DEFAULT_CONFIG, NOW, assert_like_fresh_build, copy_sources, rewritten, snapshot, write_site
 
 from blogen.build.pipeline import build_site
-from blogen.render.search import shard_of, words
+from blogen.render.searchwords import shard_of, words
 
 Cli = Callable[..., tuple[int, str, str]]
 SEARCH_ON = DEFAULT_CONFIG + "[search]\nenabled = true\n"
@@ -214,3 +214,29 @@ def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from blogen.core import fileid
 
     monkeypatch.setattr(fileid, "SETTLED_NS", 0)
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_full_build_reads_the_kept_terms_and_ignores_a_damaged_file(tmp_path: Path, cli: Cli,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from blogen.render import search
+
+    posts = "".join(f"-- content/posts/p{i}.md --\n---\ntitle: Post {i}\ndate: 2024-{1 + i // 28:02d}-{1 + i % 28:02d}\n---\n"
+                    f"Words of post {i}: apple banana cherry{i}.\n" for i in range(40))
+    root = write_site(tmp_path / "site", posts, config=SEARCH_ON)
+    build_site(root, now=NOW)
+    kept = root / ".blogen-cache/search-terms.bin"
+    assert kept.is_file()
+    made: list[str] = []
+    real = search.doc_terms
+    monkeypatch.setattr(search, "doc_terms", lambda html, title, *a: made.append(title) or real(html, title, *a))
+    _replace(root, "blogen.toml", 'title = "Test Notes"', 'title = "Renamed Notes"')  # a full build
+    assert not build_site(root, now=NOW).quick
+    assert made == [], "every post's terms came from the kept file"
+    assert_like_fresh_build(root, tmp_path / "fresh-1", cli)
+    made.clear()  # (the fresh build of a copy, without the file, worked them out)
+    kept.write_bytes(kept.read_bytes()[:1000])  # cut short: ignored, and the terms are worked out again
+    _replace(root, "blogen.toml", 'title = "Renamed Notes"', 'title = "Test Notes"')
+    build_site(root, now=NOW)
+    assert len(made) == 40
+    assert_like_fresh_build(root, tmp_path / "fresh-2", cli)

@@ -48,7 +48,8 @@ class Fingerprints:
         self._route_posts = route_posts
         self._sitemap: list[tuple[str, datetime | None]] | None = None
         # The search index's files (when the site has search): its terms are keyed by the posts' digests.
-        self.search = SearchIndex(site, search_memo, lambda i: self._digests(i)[0]) if site.config.search.enabled else None
+        self.search = SearchIndex(site, search_memo, lambda i: self._digests(i)[0], site.config.root / ".blogen-cache") \
+            if site.config.search.enabled else None
         self._all_posts = tuple(range(len(posts)))  # one object, shared by every search shard's entry in route_posts
         self.base_fingerprint = hashlib.sha256(repr((
             code_fingerprint(), templates, site_view, sorted(site.assets.items()),

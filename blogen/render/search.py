@@ -22,9 +22,8 @@ worked out once per version of it (kept between builds in ``RenderMemo``), group
 a digest per group; a shard's fingerprint is the column of those digests, so an edit rewrites
 only the shards whose terms it changed, and the writer skips every other file.
 
-Words are what the script also finds: lower-cased, compatibility-decomposed (NFKD) with
-non-spacing marks dropped (so ``café`` is ``cafe``), split at anything but letters, digits,
-spacing marks and ``_``. The script (``theme/static/search.js``) must agree with ``words``.
+How text becomes terms is in ``blogen.render.searchwords``; the terms are kept between processes
+by ``blogen.render.searchstore``.
 """
 
 from __future__ import annotations
@@ -32,120 +31,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
-from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from blogen.core.install import code_fingerprint
 from blogen.model.make import html_to_text
 from blogen.model.values import Page, Post, Route, Site
+from blogen.render.searchstore import read_terms, write_terms
+from blogen.render.searchwords import DocTerms, doc_terms
 from blogen.render.templates import format_date
 
-TITLE_WEIGHT = 10  # a word of the title counts as ten in the body
-TAG_WEIGHT = 5
-MAX_WEIGHT = 9999
-MAX_TERM_BYTES = 64  # longer "words" are hashes and base64: not worth an index entry
 TEXT_LIMIT = 50_000  # characters of a document's text kept for excerpts
-_EMPTY = bytes(8)
-_INDEX_FORMAT = b"search-index-1"  # part of every entry's key: change it when the words or files change
-
-# ASCII bytes that end a word become spaces; letters, digits, "_" and every non-ASCII byte stay.
-_SPLIT = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c == 95 or c >= 128) else 32 for c in range(256))
-# Markup and entities become spaces; line numbers of code blocks are not words of the text.
-_MARKUP = re.compile(r'<span class="linenos">[^<]*</span>|<[^>]*>|&[#\w]+;')
 _LINENOS = re.compile(r'<span class="linenos">[^<]*</span>')
-
-
-def words(text: str) -> list[bytes]:
-    """The words of ``text`` as the index stores them (UTF-8), in order, repeats kept."""
-    chunks = text.lower().encode().translate(_SPLIT).split()
-    if text.isascii():
-        return chunks
-    out: list[bytes] = []
-    for chunk in chunks:
-        if chunk.isascii():
-            out.append(chunk)
-        else:
-            out.extend(w.encode() for w in _unicode_words(chunk.decode()))
-    return out
-
-
-def _unicode_words(chunk: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFKD", chunk).lower()
-    found: list[str] = []
-    current: list[str] = []
-    for ch in decomposed:
-        if ch.isalnum() or ch == "_":
-            current.append(ch)
-            continue
-        kind = unicodedata.category(ch)
-        if kind == "Mn":
-            continue
-        if kind in ("Mc", "Me"):
-            current.append(ch)
-        elif current:
-            found.append("".join(current))
-            current = []
-    if current:
-        found.append("".join(current))
-    return found
-
-
-def shard_of(term: bytes, shards: int) -> int:
-    """The shard that holds ``term``: FNV-1a (32 bits) of its first three characters, modulo ``shards``."""
-    key = term[:3] if term.isascii() else term.decode()[:3].encode()
-    h = 0x811C9DC5
-    for ch in key.decode():
-        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
-    return h % shards
-
-
-@dataclass(frozen=True, slots=True)
-class DocTerms:
-    """One document's terms, grouped by shard: ``blob`` holds ``term weight`` pairs separated by
-    spaces, each shard's sorted, at ``offsets[k]:offsets[k+1]`` (native unsigned ints); ``digests``
-    8 bytes per shard (zeros for none), so a shard's inputs are compared without reading its terms."""
-
-    blob: bytes
-    offsets: bytes
-    digests: bytes
-
-
-def doc_terms(html: str, title: str, summary: str, tags: Iterable[str], shards: int,
-              shard_memo: MutableMapping[bytes, int]) -> DocTerms:
-    counts = Counter(words(_MARKUP.sub(" ", html)))
-    counts.update(words(summary))
-    for weight, texts in ((TITLE_WEIGHT, (title,)), (TAG_WEIGHT, tags)):
-        for text in texts:
-            for w in words(text):
-                counts[w] += weight
-    groups: list[list[bytes]] = [[] for _ in range(shards)]
-    memo_get = shard_memo.get
-    for term, count in counts.items():
-        key = term[:3] if term.isascii() else term.decode()[:3].encode()
-        k = memo_get(key)
-        if k is None:
-            k = shard_memo[key] = shard_of(key, shards)
-        if len(term) <= MAX_TERM_BYTES:
-            groups[k].append(b"%s %d" % (term, count if count < MAX_WEIGHT else MAX_WEIGHT))
-    parts: list[bytes] = []
-    offsets = array("I", [0])
-    digests = bytearray()
-    position = 0
-    for group in groups:
-        if group:
-            group.sort()
-            chunk = b" ".join(group)
-            parts.append(chunk)
-            position += len(chunk)
-            digests += hashlib.blake2b(chunk, digest_size=8).digest()
-        else:
-            digests += _EMPTY
-        offsets.append(position)
-    return DocTerms(b"".join(parts), offsets.tobytes(), bytes(digests))
-
+_STORE_AT = 16  # a build missing the terms of more documents than this reads the kept ones from .blogen-cache/
 
 # (content key, entry) per document source, kept between builds by the renderer's memo
 SearchMemo = MutableMapping[str, tuple[bytes, DocTerms]]
@@ -156,10 +55,13 @@ class SearchIndex:
     (from the memo when the document is the same), and each shard's digest.
 
     ``post_digest(i)`` is the digest of everything post ``i``'s view holds (the page fingerprints'
-    own), which keys a post's terms; pages are keyed by their own text.
+    own), which keys a post's terms; pages are keyed by their own text. A build that misses many
+    documents' terms (a full build of the command line, the dev server's first) reads them from
+    ``store`` and writes back what it had to work out.
     """
 
-    def __init__(self, site: Site, memo: SearchMemo | None, post_digest: Callable[[int], bytes]) -> None:
+    def __init__(self, site: Site, memo: SearchMemo | None, post_digest: Callable[[int], bytes],
+                 store: Path | None = None) -> None:
         self.site = site
         self.docs = [r for r in site.routes if r.kind == "searchdoc"]
         self.shards = sum(1 for r in site.routes if r.kind == "searchterms")
@@ -168,6 +70,7 @@ class SearchIndex:
         self._pages = {p.source: p for p in site.pages}
         self._memo = memo
         self._post_digest = post_digest
+        self._store = store  # the folder of the kept terms (see ``searchstore``), or None to keep none
         self._entries: list[DocTerms] | None = None
         self._columns: list[bytes] | None = None
         self._views: list[tuple[bytes, memoryview]] | None = None
@@ -177,8 +80,9 @@ class SearchIndex:
         return self.site.posts[i] if i is not None else self._pages[source]
 
     def _key(self, source: str) -> bytes:
+        """Everything a document's terms come from: blogen's code, the shard count, and the document."""
         i = self._posts.get(source)
-        h = hashlib.sha256(_INDEX_FORMAT + b"%d" % self.shards)
+        h = hashlib.sha256(f"{code_fingerprint()}|{self.shards}|".encode())
         if i is not None:
             h.update(self._post_digest(i))
         else:
@@ -188,28 +92,30 @@ class SearchIndex:
         return h.digest()
 
     def entries(self) -> list[DocTerms]:
-        """Every document's terms, worked out only for documents the memo does not have as they are."""
+        """Every document's terms, worked out only for documents neither the memo nor the kept file has."""
         if self._entries is None:
+            keys = [self._key(r.item) for r in self.docs if r.item is not None]
+            memo = self._memo if self._memo is not None else {}
+            missing = [j for j, (r, key) in enumerate(zip(self.docs, keys, strict=True))
+                       if (kept := memo.get(r.item or "")) is None or kept[0] != key]
+            stored = read_terms(self._store) if len(missing) > _STORE_AT and self._store is not None else {}
             shard_memo: dict[bytes, int] = {}
             tag_names = {t.slug: t.name for t in self.site.tags}
-            found: list[DocTerms] = []
-            for route in self.docs:
-                assert route.item is not None
-                key = self._key(route.item)
-                kept = self._memo.get(route.item) if self._memo is not None else None
-                if kept is not None and kept[0] == key:
-                    found.append(kept[1])
-                    continue
-                item = self.item(route.item)
-                tags = [tag_names.get(t, t) for t in item.tags] if isinstance(item, Post) else []
-                entry = doc_terms(item.html, item.title, item.summary, tags, self.shards, shard_memo)
-                if self._memo is not None:
-                    self._memo[route.item] = (key, entry)
-                found.append(entry)
-            if self._memo is not None:
-                for source in set(self._memo) - {r.item for r in self.docs}:
-                    del self._memo[source]
-            self._entries = found
+            made = 0
+            for j in missing:
+                source = self.docs[j].item or ""
+                entry = stored.get(keys[j])
+                if entry is None:
+                    item = self.item(source)
+                    tags = [tag_names.get(t, t) for t in item.tags] if isinstance(item, Post) else []
+                    entry = doc_terms(item.html, item.title, item.summary, tags, self.shards, shard_memo)
+                    made += 1
+                memo[source] = (keys[j], entry)
+            for source in set(memo) - {r.item for r in self.docs}:
+                del memo[source]
+            self._entries = [memo[r.item or ""][1] for r in self.docs]
+            if made and len(missing) > _STORE_AT and self._store is not None:
+                write_terms(self._store, [(memo[r.item or ""][0], memo[r.item or ""][1]) for r in self.docs])
         return self._entries
 
     def columns(self) -> list[bytes]:
