@@ -50,7 +50,8 @@ class Fingerprints:
         # The search index's files (when the site has search): its terms are keyed by the posts' digests.
         self.search = SearchIndex(site, search_memo, lambda i: self._digests(i)[0], site.config.root / ".blogen-cache") \
             if site.config.search.enabled else None
-        self._all_posts = tuple(range(len(posts)))  # one object, shared by every search shard's entry in route_posts
+        # one object, shared by every search shard's entry in route_posts (so kept once in a pickled base)
+        self._all_posts = tuple(range(len(posts))) if self.search is not None else ()
         self.base_fingerprint = hashlib.sha256(repr((
             code_fingerprint(), templates, site_view, sorted(site.assets.items()),
             site.config,
