@@ -123,7 +123,7 @@ def test_words_are_cut_and_folded_as_the_script_does() -> None:
     assert words("Hello, World_2 -- it's CAFÉ ﬁsh Ångström naïve 3.14") == \
         [b"hello", b"world_2", b"it", b"s", b"cafe", b"fish", b"angstrom", b"naive", b"3", b"14"]
     assert words("Straße Ελληνικά 東京") == ["straße".encode(), "ελληνικα".encode(), "東京".encode()]
-    # FNV-1a of the first three characters; the script's own is checked against this in tests/test_browser_search.py
+    # FNV-1a of the first three characters; the script's own is checked against this in tests/test_browser_features.py
     # FNV-1a's published test vectors: "a" and "foo" (the first three characters of "foobar")
     assert shard_of(b"a", 1 << 32) == 0xE40C292C
     assert shard_of(b"foobar", 1 << 32) == shard_of(b"foo", 1 << 32) == 0xA9F37ED7

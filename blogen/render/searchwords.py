@@ -4,7 +4,7 @@ document's terms grouped by shard (``DocTerms``), from which ``blogen.render.sea
 Words are what the search page's script also finds: lower-cased, compatibility-decomposed (NFKD)
 with non-spacing marks dropped (so ``café`` is ``cafe``), split at anything but letters, digits,
 spacing marks and ``_``. The script (``theme/static/search.js``) must agree with ``words`` and
-``shard_of``; tests/test_browser_search.py checks that it does.
+``shard_of``; tests/test_browser_features.py checks that it does.
 """
 
 from __future__ import annotations

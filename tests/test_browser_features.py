@@ -211,3 +211,36 @@ def test_this_sites_posts_are_each_found_by_a_word_of_their_body(browser: Any, s
         assert problems == []
     finally:
         context.close()
+
+
+def test_comments_load_from_their_host_only_when_asked(browser: Any, static_server: Any, tmp_path: Path) -> None:
+    config = DEFAULT_CONFIG + ('[comments]\nprovider = "giscus"\nrepo = "robin/notes"\nrepo_id = "R_1"\ncategory = "C"\n'
+                               'category_id = "DIC_1"\n')
+    root = write_site(tmp_path / "site", SITE, config=config)
+    build_site(root, now=NOW, jobs=1)
+    origin = static_server(root / "output")
+    context = browser.new_context()
+    asked: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(origin):
+            r.continue_()
+        else:
+            asked.append(r.request.url)
+            r.fulfill(status=200, content_type="text/javascript", body="document.currentScript.dataset.ran = 'yes';")
+
+    context.route("**/*", route)
+    try:
+        page = context.new_page()
+        page.goto(origin + "/posts/alpha/")
+        page.mouse.wheel(0, 5000)  # scrolling to them is not asking, with load = "click"
+        page.wait_for_timeout(300)
+        assert asked == []
+        page.click("text=Show comments")
+        page.wait_for_selector("[data-comments] script[data-ran='yes']", state="attached", timeout=TIMEOUT_MS)
+        assert asked == ["https://giscus.app/client.js"]
+        script = page.locator("[data-comments] script")
+        assert script.get_attribute("data-repo") == "robin/notes" and script.get_attribute("data-category-id") == "DIC_1"
+        assert script.get_attribute("data-mapping") == "pathname" and script.get_attribute("crossorigin") == "anonymous"
+    finally:
+        context.close()
