@@ -196,6 +196,7 @@ tags = true
 # A search page (/search/) and a search box in the header, working from the built files alone:
 # no server, and a reader's browser loads only the parts of the index a query needs.
 [search]
+# Publish the search page and its index (a few KB per post).
 enabled = true
 # Index the pages (about, now) as well as the posts. Front matter `search: false` leaves one out.
 pages = true
@@ -204,7 +205,7 @@ pages = true
 # utterances (GitHub issues). Their script loads from their host only when a reader clicks "Show
 # comments" (or, with load = "scroll", scrolls to them). https://giscus.app shows your ids.
 # Front matter `comments: false` turns them off for one post.
-# [comments]
+[comments]
 # provider = "giscus"
 # repo = "you/notes"
 # repo_id = "R_..."
@@ -215,11 +216,11 @@ pages = true
 
 # Page-view counts without cookies, off until you pick a provider: Plausible (`domain` is
 # base_url's host unless you set it) or GoatCounter (`code`, as in https://CODE.goatcounter.com).
-# [analytics]
+[analytics]
 # provider = "plausible"
 
 # Where `blogen deploy` sends the built site, with rsync (over ssh, or to a local folder).
-# [deploy]
+[deploy]
 # rsync = "you@example.org:/var/www/notes/"
 # Remove files from there that the site no longer has (only inside that folder).
 # delete = true
