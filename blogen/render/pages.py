@@ -56,8 +56,8 @@ class RenderMemo:
     tag_views: dict[str, TagView] = field(default_factory=dict)
     # output path -> the posts (indices) its fingerprint counted: the pages a changed post is on
     route_posts: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    # document source -> its search terms and the key they were made for (see ``search.SearchIndex``)
-    search: SearchMemo = field(default_factory=dict)
+    # the search index's terms and shard digests (see ``search.SearchMemo``)
+    search: SearchMemo = field(default_factory=SearchMemo)
 
 
 class Renderer:

@@ -31,7 +31,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,19 @@ TEXT_LIMIT = 50_000  # characters of a document's text kept for excerpts
 _LINENOS = re.compile(r'<span class="linenos">[^<]*</span>')
 _STORE_AT = 16  # a build missing the terms of more documents than this reads the kept ones from .blogen-cache/
 
-# (content key, entry) per document source, kept between builds by the renderer's memo
-SearchMemo = MutableMapping[str, tuple[bytes, DocTerms]]
+
+@dataclass(frozen=True, slots=True)
+class SearchMemo:
+    """What the renderer's memo keeps of the search index between builds (``RenderMemo.search``).
+
+    ``terms``: per document source, its terms and the key they were made for. ``columns``: the
+    last shard digests (``""``: the documents' order, their digest rows, the digests), so a build
+    hashes again only the shards whose rows changed; rows are compared by identity first (an
+    unchanged document keeps its ``DocTerms``), then by value.
+    """
+
+    terms: dict[str, tuple[bytes, DocTerms]] = field(default_factory=dict)
+    columns: dict[str, tuple[bytes, list[bytes], list[bytes]]] = field(default_factory=dict)
 
 
 class SearchIndex:
@@ -95,7 +107,7 @@ class SearchIndex:
         """Every document's terms, worked out only for documents neither the memo nor the kept file has."""
         if self._entries is None:
             keys = [self._key(r.item) for r in self.docs if r.item is not None]
-            memo = self._memo if self._memo is not None else {}
+            memo = self._memo.terms if self._memo is not None else {}
             missing = [j for j, (r, key) in enumerate(zip(self.docs, keys, strict=True))
                        if (kept := memo.get(r.item or "")) is None or kept[0] != key]
             stored = read_terms(self._store) if len(missing) > _STORE_AT and self._store is not None else {}
@@ -121,11 +133,22 @@ class SearchIndex:
     def columns(self) -> list[bytes]:
         """Per shard, a digest of everything its file holds: the documents' order and their terms in it."""
         if self._columns is None:
-            entries = self.entries()
+            rows = [e.digests for e in self.entries()]
             order = hashlib.sha256("\n".join(self.ids).encode()).digest()
-            matrix = memoryview(b"".join(e.digests for e in entries)).cast("Q")
-            self._columns = [hashlib.blake2b(order + matrix[k::self.shards].tobytes(), digest_size=16).digest()
-                             for k in range(self.shards)]
+            kept = self._memo.columns.get("") if self._memo is not None else None
+            if kept is not None and kept[0] == order and len(kept[1]) == len(rows):
+                redo = {k for old, new in zip(kept[1], rows, strict=True) if old is not new and old != new
+                        for k in range(self.shards) if old[8 * k:8 * k + 8] != new[8 * k:8 * k + 8]}
+                columns = list(kept[2])
+            else:
+                redo, columns = set(range(self.shards)), [b""] * self.shards
+            if redo:
+                matrix = memoryview(b"".join(rows)).cast("Q")
+                for k in redo:
+                    columns[k] = hashlib.blake2b(order + matrix[k::self.shards].tobytes(), digest_size=16).digest()
+            if self._memo is not None:
+                self._memo.columns[""] = (order, rows, columns)
+            self._columns = columns
         return self._columns
 
     def fingerprint(self, route: Route) -> bytes:
