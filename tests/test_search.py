@@ -148,6 +148,14 @@ def test_an_edit_rewrites_only_the_search_files_it_changes(tmp_path: Path, cli: 
     assert {f for f in changed if f.startswith("search/")} == {"search/index.json", f"search/t/{shard:x}.json",
                                                               f"search/d/{seven}.json"}
     assert "zucchini" in _by_title(root / "output")["Post 7"][0]
+    # A third "apple" where there were two: its weight (the count's bit length) stays 2, so no shard changes.
+    path.write_text(path.read_text().replace("apple", "apple apple"))
+    build_site(root, now=NOW)
+    path.write_text(path.read_text().replace("apple apple", "apple apple, apple"))
+    before = snapshot(root / "output")
+    assert build_site(root, now=NOW).quick
+    changed = {f for f in rewritten(before, assert_like_fresh_build(root, tmp_path / "fresh-2", cli)) if f.startswith("search/")}
+    assert changed == {f"search/d/{seven}.json"}
 
 
 EDITS: list[tuple[str, Callable[[Path], None]]] = [

@@ -17,9 +17,13 @@ from collections import Counter
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 
-TITLE_WEIGHT = 10  # a word of the title counts as ten in the body
-TAG_WEIGHT = 5
-MAX_WEIGHT = 9999
+# A term's weight in a document: the bit length of its count in the text (1 for once, 2 for twice
+# or three times, 3 for four to seven, ... at most 7), plus 8 when the title has it and 4 when a
+# tag does. Counted in powers of two, a weight rarely changes when an edit adds a word the text
+# already has, so such an edit leaves that word's shard as it was (and unsent by deploy).
+TITLE_WEIGHT = 8
+TAG_WEIGHT = 4
+_MAX_BITS = 7
 MAX_TERM_BYTES = 64  # longer "words" are hashes and base64: not worth an index entry
 _EMPTY = bytes(8)
 
@@ -86,21 +90,20 @@ class DocTerms:
 
 def doc_terms(html: str, title: str, summary: str, tags: Iterable[str], shards: int,
               shard_memo: MutableMapping[bytes, int]) -> DocTerms:
-    counts = Counter(words(_MARKUP.sub(" ", html)))
-    counts.update(words(summary))
-    for weight, texts in ((TITLE_WEIGHT, (title,)), (TAG_WEIGHT, tags)):
-        for text in texts:
-            for w in words(text):
-                counts[w] += weight
+    weights = {term: min(count.bit_length(), _MAX_BITS)
+               for term, count in Counter(words(_MARKUP.sub(" ", html)) + words(summary)).items()}
+    for bonus, texts in ((TITLE_WEIGHT, (title,)), (TAG_WEIGHT, tags)):
+        for term in {w for text in texts for w in words(text)}:
+            weights[term] = weights.get(term, 0) + bonus
     groups: list[list[bytes]] = [[] for _ in range(shards)]
     memo_get = shard_memo.get
-    for term, count in counts.items():
+    for term, weight in weights.items():
         key = term[:3] if term.isascii() else term.decode()[:3].encode()
         k = memo_get(key)
         if k is None:
             k = shard_memo[key] = shard_of(key, shards)
         if len(term) <= MAX_TERM_BYTES:
-            groups[k].append(b"%s %d" % (term, count if count < MAX_WEIGHT else MAX_WEIGHT))
+            groups[k].append(b"%s %d" % (term, weight))
     parts: list[bytes] = []
     offsets = array("I", [0])
     digests = bytearray()

@@ -60,7 +60,7 @@
       for (const [term, found] of postings) {
         const idf = Math.log(1 + total / (found.length / 2)) * (term === word ? 1 : 0.7);
         for (let j = 0; j < found.length; j += 2) {
-          const score = idf * (1 + Math.log(found[j + 1]));
+          const score = idf * found[j + 1];  // the weight is already logarithmic (see searchwords.py)
           if (!(best.get(found[j]) >= score)) best.set(found[j], score);
         }
       }
