@@ -52,13 +52,14 @@ _STORE_AT = 16  # a build missing the terms of more documents than this reads th
 class SearchMemo:
     """What the renderer's memo keeps of the search index between builds (``RenderMemo.search``).
 
-    ``terms``: per document source, its terms and the key they were made for. ``columns``: the
+    ``terms``: per document source, its terms and the digest of what they were made from. ``columns``: the
     last shard digests (``""``: the documents' order, their digest rows, the digests), so a build
     hashes again only the shards whose rows changed; rows are compared by identity first (an
     unchanged document keeps its ``DocTerms``), then by value.
     """
 
     terms: dict[str, tuple[bytes, DocTerms]] = field(default_factory=dict)
+    made_with: dict[str, bytes] = field(default_factory=dict)  # "": blogen's code and the shard count the terms are for
     columns: dict[str, tuple[bytes, list[bytes], list[bytes]]] = field(default_factory=dict)
 
 
@@ -91,43 +92,49 @@ class SearchIndex:
         i = self._posts.get(source)
         return self.site.posts[i] if i is not None else self._pages[source]
 
-    def _key(self, source: str) -> bytes:
-        """Everything a document's terms come from: blogen's code, the shard count, and the document."""
+    def _content(self, source: str) -> bytes:
+        """A digest of everything a document's terms come from (a post's: its page fingerprints' own)."""
         i = self._posts.get(source)
-        h = hashlib.sha256(f"{code_fingerprint()}|{self.shards}|".encode())
         if i is not None:
-            h.update(self._post_digest(i))
-        else:
-            page = self._pages[source]
-            h.update(repr((page.title, page.summary)).encode())
-            h.update(page.html.encode())
-        return h.digest()
+            return self._post_digest(i)
+        page = self._pages[source]
+        return hashlib.sha256(repr((page.title, page.summary, page.html)).encode()).digest()
 
     def entries(self) -> list[DocTerms]:
-        """Every document's terms, worked out only for documents neither the memo nor the kept file has."""
+        """Every document's terms, worked out only for documents neither the memo nor the kept file has.
+
+        The memo's entries hold for one version of blogen's code and one shard count (``made_with``);
+        the kept file's are keyed by both as well as the document, as it outlives the process.
+        """
         if self._entries is None:
-            keys = [self._key(r.item) for r in self.docs if r.item is not None]
+            made_with = hashlib.sha256(f"{code_fingerprint()}|{self.shards}".encode()).digest()
             memo = self._memo.terms if self._memo is not None else {}
-            missing = [j for j, (r, key) in enumerate(zip(self.docs, keys, strict=True))
-                       if (kept := memo.get(r.item or "")) is None or kept[0] != key]
-            stored = read_terms(self._store) if len(missing) > _STORE_AT and self._store is not None else {}
+            if self._memo is not None and self._memo.made_with.get("") != made_with:
+                memo.clear()
+                self._memo.made_with[""] = made_with
+            contents = [self._content(r.item or "") for r in self.docs]
+            missing = [j for j, (r, content) in enumerate(zip(self.docs, contents, strict=True))
+                       if (kept := memo.get(r.item or "")) is None or kept[0] != content]
+            use_store = len(missing) > _STORE_AT and self._store is not None
+            stored = read_terms(self._store) if use_store and self._store is not None else {}
             shard_memo: dict[bytes, int] = {}
             tag_names = {t.slug: t.name for t in self.site.tags}
             made = 0
             for j in missing:
                 source = self.docs[j].item or ""
-                entry = stored.get(keys[j])
+                entry = stored.get(hashlib.sha256(made_with + contents[j]).digest())
                 if entry is None:
                     item = self.item(source)
                     tags = [tag_names.get(t, t) for t in item.tags] if isinstance(item, Post) else []
                     entry = doc_terms(item.html, item.title, item.summary, tags, self.shards, shard_memo)
                     made += 1
-                memo[source] = (keys[j], entry)
+                memo[source] = (contents[j], entry)
             for source in set(memo) - {r.item for r in self.docs}:
                 del memo[source]
             self._entries = [memo[r.item or ""][1] for r in self.docs]
-            if made and len(missing) > _STORE_AT and self._store is not None:
-                write_terms(self._store, [(memo[r.item or ""][0], memo[r.item or ""][1]) for r in self.docs])
+            if made and use_store and self._store is not None:
+                write_terms(self._store, [(hashlib.sha256(made_with + c).digest(), e)
+                                          for c, e in zip(contents, self._entries, strict=True)])
         return self._entries
 
     def columns(self) -> list[bytes]:

@@ -2,7 +2,7 @@
 
 A full build of the command line starts with an empty memo; without this file it would cut every
 post into words again (about half a second at 1,000 posts). Entries are keyed by everything their
-terms come from (see ``SearchIndex._key``: blogen's code, the shard count, the post's whole view),
+terms come from (see ``SearchIndex.entries``: blogen's code, the shard count, the document),
 so one is never stale; the file is plain lengths and bytes, read without unpickling anything, and
 a damaged or foreign file is ignored.
 """
