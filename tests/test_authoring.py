@@ -72,7 +72,8 @@ def test_init_config_explains_every_key(tmp_path: Path) -> None:
     assert set(data) == set(_TOP_KEYS)
     assert set(data["markdown"]) == {"raw_html", "smart_punctuation"}
     assert set(data["highlight"]) == {"light", "dark", "line_numbers"}
-    assert set(data["feed"]) == {"enabled", "entries", "full_content", "tags"}
+    assert set(data["feed"]) == {"enabled", "entries", "full_content", "tags", "json"}
+    assert set(data["taxonomies"]) == {"categories", "series"}
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if re.match(r"^(\w+ =|\[\w+\])", line):  # every key and table has a comment right above it

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEFAULT_CONFIG, write_site
+from conftest import DEFAULT_CONFIG, rewritten, snapshot, write_site
 
 from blogen.deploy.rsync import parse_itemized, parse_target, refusal, stat_number
 
@@ -71,11 +71,14 @@ def test_deploy_twice_sends_nothing_the_second_time(tmp_path: Path, cli: Cli) ->
 
     path = root / "content/posts/beta.md"
     path.write_text(path.read_text().replace("Beta body.", "Beta body, edited."))
+    before = snapshot(root / "output")
     code, out, err = cli("deploy", "--root", str(root), "-v")
     assert code == 0, err
     sent_now = sorted(line.split()[1] for line in out.splitlines() if line.startswith("  >f"))
-    # the post, the home page and the feed that show its text; not the sitemap, whose dates did not change
-    assert sent_now == ["feed.xml", "index.html", "posts/beta/index.html"]
+    # exactly the files the build rewrote (the post, the home page, the feeds that show its text;
+    # not the sitemap, whose dates did not change)
+    assert sent_now == sorted(rewritten(before, snapshot(root / "output")))
+    assert "posts/beta/index.html" in sent_now and "sitemap.xml" not in sent_now
     assert "Beta body, edited." in (target / "posts/beta/index.html").read_text()
 
 

@@ -102,7 +102,8 @@ def test_random_file_names(names: list[str]) -> None:
 
 
 CONFIG_KEYS = ["title", "author", "description", "base_url", "language", "timezone", "permalink", "posts_per_page",
-               "output", "max_source_mb", "tittle", "markdown", "highlight", "feed", "tag_names", "tag_aliases", "extra"]
+               "output", "max_source_mb", "tittle", "markdown", "highlight", "feed", "tag_names", "tag_aliases", "extra",
+               "taxonomies", "backlinks"]
 
 
 def _toml_value(value: object) -> str:
@@ -122,7 +123,8 @@ def _toml_value(value: object) -> str:
                           st.one_of(st.text(max_size=20), st.integers(-5, 5000), st.booleans(),
                                     st.sampled_from(["/{year}/{slug}/", "{slug}", "/x/", "Europe/Berlin", "Mars/Base",
                                                      "https://e.org/blog", "ftp://x", "/", ".", "..", "content"]),
-                                    st.dictionaries(st.sampled_from(["raw_html", "light", "dark", "enabled", "entries", "x"]),
+                                    st.dictionaries(st.sampled_from(["raw_html", "light", "dark", "enabled", "entries", "x", "json",
+                                                                      "tags", "categories", "series", "authors"]),
                                                     st.one_of(st.booleans(), st.integers(-1, 50), st.text(max_size=10)),
                                                     max_size=3))),
                 max_size=6, unique_by=lambda kv: kv[0]))
@@ -130,4 +132,5 @@ def test_random_config(pairs: list[tuple[str, object]]) -> None:
     config = "".join(f"{k} = {_toml_value(v)}\n" for k, v in pairs if not isinstance(v, dict)) + \
         "".join(f"[{k}]\n" + "".join(f"{kk} = {_toml_value(vv)}\n" for kk, vv in v.items())
                 for k, v in pairs if isinstance(v, dict))
-    _run({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [x]\n---\n## Hi\n\n[me](a.md#hi)\n"}, config)
+    _run({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [x]\ncategories: y\nseries: [z]\nauthors: w\n---\n"
+                               "## Hi\n\n[me](a.md#hi)\n"}, config)

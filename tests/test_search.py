@@ -197,7 +197,7 @@ def test_command_line_rebuilds_leave_the_index_as_a_fresh_build(tmp_path: Path, 
 
 @pytest.mark.usefixtures("settled_at_once")
 def test_dev_server_rebuilds_leave_the_index_as_a_fresh_build(tmp_path: Path) -> None:
-    from blogen.build.start import Memo
+    from blogen.build.patch import Memo
 
     root = write_site(tmp_path / "site", SITE, config=SEARCH_ON)
     memo = Memo(private_output=True)

@@ -397,11 +397,15 @@ def test_reload_only_for_changed_pages_and_css_swap(make_server: Callable[..., t
         assert alpha.next_event() == ("ok", "{}")
         assert alpha.next_event()[0] == "reload"
         assert beta.next_event() == ("ok", "{}")  # beta's page did not change: no reload for it
+        # The terminal says how each build went, and why a full one was full.
+        assert re.match(r"rebuilt in \d+ ms: \d+ files? changed.*; (patched 1 post: content/posts/alpha.md|full build: .+)$",
+                        lines[-1]), lines[-1]
         (dev.root / "theme/static/style.css").write_text("body { color: rgb(9, 9, 9); }\n")
         assert beta.next_event() == ("ok", "{}")
         event, data = beta.next_event()
         assert event == "css" and "style." in data
-        assert re.match(r"rebuilt in \d+ ms: \d+ files changed", lines[-1])
+        assert re.match(r"rebuilt in \d+ ms: \d+ files changed.*; full build: theme changed: theme/static/style.css$", lines[-1]), \
+            lines[-1]
     finally:
         alpha.close()
         beta.close()

@@ -60,10 +60,12 @@ def test_pages_opened_on_the_fixture_site(sitecheck: ModuleType) -> None:
         paths[p["kind"]].append(p["path"])
     assert paths == {
         "home": ["/", "/page/2/"],
-        "post": ["/posts/selinux-notes/", "/posts/bench-psu/", "/posts/strictmodes/"],  # richest first; no alias page
+        "post": ["/posts/selinux-notes/", "/posts/strictmodes/", "/posts/bench-psu/"],  # richest first; no alias page
         "page": ["/about/"],
         "tag": ["/tags/selinux/"],
         "tags": ["/tags/"],
+        "terms": ["/categories/", "/series/"],
+        "term": ["/categories/android/", "/series/access-refused/"],
         "archive": ["/archive/"],
         "404": ["/" + sitecheck.MISSING_PATH],
     }

@@ -21,7 +21,7 @@ import yaml
 
 from blogen.authoring.ci import ci_file
 from blogen.content.frontmatter import split_source
-from blogen.content.sources import SOURCE_SUFFIXES, is_editor_noise
+from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.urls import check_slug, slugify
 
@@ -156,6 +156,8 @@ max_source_mb = 16
 # A link or image that points at nothing stops the build ("error"); "warning" reports it and
 # builds anyway, e.g. while an imported blog still links to files not brought over yet.
 broken_links = "error"
+# Each post and page lists the posts that link to it ("Linked from"); false leaves them out.
+backlinks = true
 
 # How Markdown becomes HTML.
 [markdown]
@@ -173,7 +175,8 @@ dark = "monokai"
 # Number the lines of every code block (one block can still say `linenos=false`).
 line_numbers = false
 
-# The Atom feeds: /feed.xml for the site, /tags/<tag>/feed.xml for each tag.
+# The feeds: Atom at /feed.xml for the site and /tags/<tag>/feed.xml for each tag (and each
+# category and series), with a JSON Feed beside each (feed.json).
 [feed]
 # Publish feeds at all.
 enabled = true
@@ -183,12 +186,32 @@ entries = 20
 full_content = true
 # A feed per tag as well as the site feed.
 tags = true
+# A JSON Feed 1.1 beside each Atom feed.
+json = true
 
 # How a tag is shown, keyed by any spelling used in front matter, e.g. selinux = "SELinux".
 [tag_names]
 
 # Spellings that are the same tag as another, e.g. golang = "go".
 [tag_aliases]
+
+# Ways to group posts besides tags, each from its front-matter key: `categories: [linux]`, or
+# `series: Building a NAS` (each post of a series shows "Part 2 of 5" and links to every part).
+# Each term gets a page at /<path>/<term>/, listed at /<path>/, with feeds. `series = false` under
+# [taxonomies] turns one off; a table of your own, like [taxonomies.authors], adds one.
+[taxonomies.categories]
+# The URL segment: /categories/<category>/.
+path = "categories"
+# How a category is shown, keyed by any spelling used in front matter, as [tag_names] does.
+names = {{}}
+# Spellings that are the same category as another, as [tag_aliases] does.
+aliases = {{}}
+# A feed per category.
+feed = true
+
+[taxonomies.series]
+# The URL segment: /series/<series>/.
+path = "series"
 
 # Free values for your own templates (as config.extra.<key>), e.g. mastodon = "@me@example.org".
 [extra]

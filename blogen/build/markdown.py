@@ -10,7 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blogen.content.sources import SOURCE_SUFFIXES, Document
+from blogen.content.inputs import SOURCE_SUFFIXES, Inputs
+from blogen.content.sources import Document
 from blogen.core.config import Config, MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
 from blogen.incremental.cache import CACHE_DIR, cache_key, entry_from_text, entry_text, read_cache, write_cache
@@ -67,9 +68,9 @@ def ready() -> None:
     """A task that does nothing: submitting it makes the executor fork its workers."""
 
 
-def cold_and_big(config: Config, jobs: int | None) -> bool:
+def cold_and_big(config: Config, jobs: int | None, inputs: Inputs) -> bool:
     """Whether this build is all but certain to want Markdown worker processes: the cache holds nothing
-    yet and ``content/`` has at least ``PARALLEL_THRESHOLD`` Markdown files (counting stops there)."""
+    yet and the walk found at least ``PARALLEL_THRESHOLD`` Markdown files under ``content/``."""
     if worker_count(jobs) < 2:
         return False
     try:
@@ -78,12 +79,7 @@ def cold_and_big(config: Config, jobs: int | None) -> bool:
                 return False
     except OSError:
         pass
-    found = 0
-    for _top, _dirs, files in os.walk(config.root / "content"):
-        found += sum(1 for name in files if name.endswith(SOURCE_SUFFIXES))
-        if found >= PARALLEL_THRESHOLD:
-            return True
-    return False
+    return sum(1 for key in inputs.under("content") if key.endswith(SOURCE_SUFFIXES)) >= PARALLEL_THRESHOLD
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal

@@ -16,25 +16,26 @@ from blogen import __version__
 from blogen.cli.terminal import person_watching, print_problems, root_option, shown
 
 if TYPE_CHECKING:
-    from blogen.incremental.record import Inputs
+    from blogen.incremental.plan import Decision
 
 
-def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, Inputs]:
-    """Whether the last build already made this exact site (then its warnings are printed again),
-    and the digest of the inputs for the build to record.
-
-    Uses only the standard library: the point is to skip loading the pipeline at all.
-    """
+def _decide(root: Path, drafts: bool, base_url: str | None, output: str | None) -> Decision | None:
+    """How this build starts (see ``blogen.incremental.plan``), decided before the pipeline is loaded;
+    None when the config itself has problems (the build then reports them)."""
     from datetime import UTC, datetime
 
-    from blogen.incremental.record import build_options, up_to_date
+    from blogen.core.config import load_config
+    from blogen.core.errors import BlogenError
+    from blogen.incremental import snapshot
+    from blogen.incremental.plan import build_options, decide_build
 
-    warnings, key = up_to_date(root.resolve(), build_options(drafts, base_url, output), datetime.now(UTC))
-    if warnings is None or (strict and warnings):
-        return False, key
-    for line in warnings:
-        click.echo(shown(root, line), err=True)
-    return True, key
+    site = root.resolve()
+    try:
+        config = load_config(site, base_url=base_url, output=output)
+    except BlogenError:
+        return None
+    return decide_build(site, config.output_dir, build_options(drafts, base_url, output), datetime.now(UTC),
+                        snapshot=lambda made: snapshot.stored_id(site, made))
 
 
 T = TypeVar("T")
@@ -137,8 +138,12 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
     """
     _setup_logging(verbose)
     start = time.perf_counter()
-    same, key = _unchanged(root, drafts, base_url, output, strict)
-    if same:
+    decision = _decide(root, drafts, base_url, output)
+    from blogen.incremental.plan import UpToDate
+
+    if decision is not None and isinstance(decision.plan, UpToDate) and not (strict and decision.plan.warnings):
+        for line in decision.plan.warnings:
+            click.echo(shown(root, line), err=True)
         if not quiet:
             click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
         return
@@ -147,7 +152,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
     progress = _progress_line() if not quiet else None
     report = _guarded(root, verbose, "build", "; output left unchanged",
                       lambda: build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict,
-                                         input_key=key, progress=progress),
+                                         decision=decision, progress=progress),
                       settle=lambda: _end_progress(progress))
     print_problems(root, report.warnings)
     if quiet:
@@ -165,6 +170,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
         when, source = site.next_scheduled
         click.echo(f"next scheduled post goes live {when.strftime('%Y-%m-%d %H:%M %Z').strip()} ({source}); build again then to publish it")
     if verbose:
+        click.echo(report.plan.reason)
         click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache; "
                    f"pages: {report.pages_kept} kept without rendering (their inputs did not change)")
         for rel in report.written:
@@ -274,7 +280,10 @@ def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: b
 
     config = _guarded(root, verbose, "deploy", "; nothing sent", lambda: load_config(root))
     _guarded(root, verbose, "deploy", "; nothing built or sent", lambda: checked_target(config))
-    same, key = _unchanged(root, False, None, None, False)
+    from blogen.incremental.plan import UpToDate
+
+    decision = _decide(root, False, None, None)
+    same = decision is not None and isinstance(decision.plan, UpToDate)
     if not same and no_build:
         click.echo(f"{config.source}: the output folder is missing or older than the sources (or was built with other "
                    "options, such as --drafts); run blogen build, or deploy without --no-build", err=True)
@@ -283,7 +292,7 @@ def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: b
         from blogen.build.pipeline import build_site
 
         report = _guarded(root, verbose, "build", "; nothing sent",
-                          lambda: build_site(root, jobs=jobs, input_key=key))
+                          lambda: build_site(root, jobs=jobs, decision=decision))
         print_problems(root, report.warnings)
         if not quiet:
             click.echo(f"built: {len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged")

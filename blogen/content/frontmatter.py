@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from types import MappingProxyType
@@ -15,7 +15,10 @@ import yaml
 from blogen.core.errors import Problem, closest
 from blogen.core.urls import check_slug
 
-KNOWN_KEYS = ("title", "date", "updated", "tags", "summary", "draft", "slug", "aliases", "template", "toc", "image", "extra")
+KNOWN_KEYS = ("title", "date", "updated", "tags", "categories", "series", "summary", "draft", "slug", "aliases", "template",
+              "toc", "image", "extra")
+# Keys whose values are terms of a taxonomy: a list, or a comma-separated string. A site may declare more.
+TERM_KEYS = ("tags", "categories", "series")
 # Bounds a YAML alias bomb ("billion laughs") long before it can cost memory or time.
 MAX_YAML_NODES = 10_000
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -29,6 +32,7 @@ class FrontMatter:
     date: datetime | None = None
     updated: datetime | None = None
     tags: tuple[str, ...] = ()
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # other taxonomies' terms
     summary: str | None = None
     draft: bool = False
     slug: str | None = None
@@ -38,6 +42,10 @@ class FrontMatter:
     image: str | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # key -> file line, for later messages
+
+    def terms_of(self, key: str) -> tuple[str, ...]:
+        """The terms written under a taxonomy's key (``tags``, ``categories``, ...), in the order written."""
+        return self.tags if key == "tags" else self.terms.get(key, ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +156,10 @@ _TEXT_KEYS = {"title", "summary", "slug", "template", "image"}
 
 def _construct(loader: yaml.SafeLoader, key: str, node: yaml.Node) -> Any:
     # A title such as `yes`, `1.10` or `2023` means the text the author typed, not a bool or number.
-    if key in _TEXT_KEYS and isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org,2002:") \
+    if (key in _TEXT_KEYS or key in TERM_KEYS) and isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org,2002:") \
             and not node.tag.endswith(":null"):
         return node.value
-    if key in {"tags", "aliases"} and isinstance(node, yaml.SequenceNode) \
+    if (key in TERM_KEYS or key == "aliases") and isinstance(node, yaml.SequenceNode) \
             and all(isinstance(n, yaml.ScalarNode) and n.tag.startswith("tag:yaml.org,2002:") for n in node.value):
         return [n.value for n in node.value]
     try:
@@ -194,11 +202,17 @@ def parse_when(value: Any, tz: tzinfo) -> datetime:
     return when
 
 
-def validate(split: Split, path: str, tz: tzinfo) -> tuple[FrontMatter, list[Problem]]:
-    """Type-check the known keys; typos of known keys are reported, other keys go to ``extra``."""
+def validate(split: Split, path: str, tz: tzinfo, taxonomies: Collection[str] = ()) -> tuple[FrontMatter, list[Problem]]:
+    """Type-check the known keys; typos of known keys are reported, other keys go to ``extra``.
+
+    ``taxonomies`` names the taxonomies the site declares besides the built-in ones (``authors``):
+    their values are terms too, read like ``tags``.
+    """
     problems: list[Problem] = []
     out: dict[str, Any] = {}
     extra: dict[str, Any] = {}
+    terms: dict[str, tuple[str, ...]] = {}
+    known = (*KNOWN_KEYS, *(t for t in taxonomies if t not in KNOWN_KEYS))
 
     def err(key: str, message: str) -> None:
         problems.append(Problem(path, split.lines.get(key), message))
@@ -207,8 +221,8 @@ def validate(split: Split, path: str, tz: tzinfo) -> tuple[FrontMatter, list[Pro
         if not isinstance(key, str):
             err(str(key), f"front-matter key {key!r} must be text")
             continue
-        if key not in KNOWN_KEYS:
-            guess = closest(key, KNOWN_KEYS)
+        if key not in known:
+            guess = closest(key, known)
             if guess is not None and guess not in split.values:
                 problems.append(Problem(path, split.lines.get(key), f"unknown front-matter key '{key}' (did you mean '{guess}'?); kept in extra", "warning"))
             extra[key] = value
@@ -216,12 +230,16 @@ def validate(split: Split, path: str, tz: tzinfo) -> tuple[FrontMatter, list[Pro
         if value is None:
             continue
         try:
-            out[key] = _check_key(key, value, tz)
+            if key in TERM_KEYS[1:] or key not in KNOWN_KEYS:  # another taxonomy's terms (tags have a field)
+                terms[key] = _terms(value)
+            else:
+                out[key] = _check_key(key, value, tz)
         except ValueError as exc:
             err(key, f"front-matter key '{key}': {exc}")
     if isinstance(out.get("extra"), Mapping):
         extra = {**extra, **out.pop("extra")}
     fm = FrontMatter(
+        terms=MappingProxyType(terms),
         extra=MappingProxyType(extra),
         lines=MappingProxyType(dict(split.lines)),
         **out,
@@ -261,21 +279,33 @@ def _check_key(key: str, value: Any, tz: tzinfo) -> Any:
         if why:
             raise ValueError(why)
         return slug
-    if key in {"tags", "aliases"}:
+    if key == "tags":
+        return _terms(value)
+    if key == "aliases":
         if isinstance(value, str):
-            items = [v.strip() for v in value.split(",")] if key == "tags" else [value.strip()]
+            items = [value.strip()]
         elif isinstance(value, list):
             items = [_text(v, "a list of text").strip() for v in value]
         else:
-            raise ValueError(f"expected a list{' or a comma-separated string' if key == 'tags' else ''}, not {type(value).__name__}")
+            raise ValueError(f"expected a list, not {type(value).__name__}")
         items = [i for i in items if i]
-        if key == "aliases":
-            for alias in items:
-                if not alias.startswith("/") or ".." in alias.split("/") or "\\" in alias or "\0" in alias:
-                    raise ValueError(f"alias '{alias}' must be a site path starting with '/', like '/2019/old-post/'")
+        for alias in items:
+            if not alias.startswith("/") or ".." in alias.split("/") or "\\" in alias or "\0" in alias:
+                raise ValueError(f"alias '{alias}' must be a site path starting with '/', like '/2019/old-post/'")
         return tuple(dict.fromkeys(items))
     if key == "extra":
         if not isinstance(value, dict):
             raise ValueError(f"expected a mapping, not {type(value).__name__}")
         return value
     raise AssertionError(key)  # pragma: no cover - KNOWN_KEYS and this function are kept in step
+
+
+def _terms(value: Any) -> tuple[str, ...]:
+    """A taxonomy's terms: a list, or a comma-separated string (``tags: linux, ssh``); each once, in order."""
+    if isinstance(value, str):
+        items = [v.strip() for v in _CONTROL.sub("", value).split(",")]
+    elif isinstance(value, list):
+        items = [_text(v, "a list of text").strip() for v in value]
+    else:
+        raise ValueError(f"expected a list or a comma-separated string, not {type(value).__name__}")
+    return tuple(dict.fromkeys(i for i in items if i))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from blogen.core.errors import Problem
+from blogen.core.fileid import identity, settled
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ LARGE = 800
 VARIANT_WIDTHS = (400, 800, 1200, 1600)
 SIZES = "(min-width: 48rem) 46rem, 100vw"
 _FORMAT_OF = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,9 @@ def _variants(root: Path, path: Path, digest: str, width: int, height: int) -> t
 def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo], list[Problem]]:
     """Sizes (and variants for large rasters) of every image among ``files`` (paths relative to root).
 
-    A metadata cache keyed by (path, size, mtime) skips reading unchanged files at all.
+    A metadata cache keyed by each file's identity (inode, size, mtime, ctime: see ``blogen.core.fileid``)
+    skips reading unchanged files at all; a file replaced by another of the same size and mtime (as
+    ``cp -p`` or ``rsync -a`` leave it) has another ctime, and one changed too recently to tell is read.
     """
     meta_path = root / ".blogen-cache" / "images.json"
     try:
@@ -131,9 +134,10 @@ def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo]
         except OSError as exc:
             problems.append(Problem(rel, None, f"cannot read image: {exc.strerror}"))
             continue
-        stamp = f"{st.st_size}:{st.st_mtime_ns}"
+        stamp = ":".join(map(str, identity(st)))
         cached = entries.get(rel)
-        info = _from_entry(root, cached) if isinstance(cached, dict) and cached.get("stamp") == stamp else None
+        trusted = isinstance(cached, dict) and cached.get("stamp") == stamp and settled(st)
+        info = _from_entry(root, cached) if trusted and isinstance(cached, dict) else None
         if info is None:
             info = _probe(root, path, rel, problems)
             if info is None:

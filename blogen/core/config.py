@@ -24,6 +24,7 @@ from blogen.core.integrations import (
     parse_deploy,
     parse_search,
 )
+from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
 from blogen.core.urls import check_permalink, slugify
 
 
@@ -47,6 +48,7 @@ class FeedOptions:
     entries: int = 20
     full_content: bool = True
     tags: bool = True  # one feed per tag as well as the site feed
+    json: bool = True  # a JSON Feed 1.1 beside each Atom feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,9 @@ class Config:
     comments: CommentsOptions = field(default_factory=CommentsOptions)
     analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)
     deploy: DeployOptions = field(default_factory=DeployOptions)
+    # tags, categories, series and any the site declares ([taxonomies]); tag_names/tag_aliases are folded into tags
+    taxonomies: tuple[TaxonomyOptions, ...] = field(default_factory=lambda: _DEFAULT_TAXONOMIES)
+    backlinks: bool = True  # each post and page lists the posts that link to it
 
     @property
     def base_path(self) -> str:
@@ -94,6 +99,7 @@ class Config:
 
 
 _DEFAULT_MD = MarkdownOptions()
+_DEFAULT_TAXONOMIES: tuple[TaxonomyOptions, ...] = read_taxonomies({}, "", lambda key, message: None, tag_names={}, tag_aliases={}, tag_feeds=True)
 
 # key -> (type check, description used in messages)
 _Check = Callable[[Any], bool]
@@ -120,13 +126,15 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "comments": (lambda v: isinstance(v, dict), "a table"),
     "analytics": (lambda v: isinstance(v, dict), "a table"),
     "deploy": (lambda v: isinstance(v, dict), "a table"),
+    "taxonomies": (lambda v: True, "a table"),  # checked key by key in blogen.core.taxonomies
+    "backlinks": (lambda v: isinstance(v, bool), "true or false"),
 }
 _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
 _MARKDOWN_KEYS = {"raw_html": _BOOL, "smart_punctuation": _BOOL}
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
-    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL,
+    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
     "entries": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0 for all entries)"),
 }
 
@@ -260,6 +268,8 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
                 bad(table_key, f"{table_key} entry '{name}' has no letters or digits")
     if (why := check_output_dir(root, top.get("output", "output"))) is not None:
         bad("output", why)
+    taxonomies = read_taxonomies(top.pop("taxonomies", {}), where, bad, tag_names=top.get("tag_names", {}),
+                                 tag_aliases=top.get("tag_aliases", {}), tag_feeds=feed.tags)
     if problems:
         raise BlogenError(problems)
 
@@ -282,6 +292,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         tag_names=MappingProxyType(dict(top.pop("tag_names", {}))),
         tag_aliases=MappingProxyType(dict(top.pop("tag_aliases", {}))),
         extra=MappingProxyType(dict(top.pop("extra", {}))),
+        taxonomies=taxonomies,
         **top,
     )
 

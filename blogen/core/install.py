@@ -23,7 +23,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _DISTRIBUTIONS = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "Pygments", "PyYAML", "Pillow")
 
 
-def files_under(top: Path | str) -> Iterator[str]:
+def _code_files(top: Path | str) -> Iterator[str]:
     """Every file under ``top`` (following symlinks, each real folder once), as path strings:
     pathlib objects for a thousand files cost more than stat-ing them."""
     seen: set[tuple[int, int]] = set()
@@ -68,7 +68,7 @@ def _installation() -> str | None:
     here = PACKAGE_DIR
     now = time.time_ns()
     h = hashlib.sha256(repr((sys.version, sys.path)).encode())
-    ours = [p for top in (here, builtin_theme_dir()) for p in files_under(top) if "__pycache__" not in p]
+    ours = [p for top in (here, builtin_theme_dir()) for p in _code_files(top) if "__pycache__" not in p]
     for path in sorted(ours) + [d for d in sys.path if d and os.path.isdir(d)]:
         try:
             st = os.stat(path)
@@ -123,7 +123,7 @@ def _code_fingerprint() -> str:
     here = PACKAGE_DIR
     h = hashlib.sha256()
     for top in (here, builtin_theme_dir()):
-        for path in sorted(Path(p) for p in files_under(top)):
+        for path in sorted(Path(p) for p in _code_files(top)):
             if path.suffix == ".pyc":
                 continue
             h.update(path.relative_to(top).as_posix().encode() + b"\0")

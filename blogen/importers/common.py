@@ -22,7 +22,8 @@ import yaml
 from blogen.authoring.listing import leading_title
 from blogen.authoring.scaffold import format_front_matter, post_slugs, readable_name
 from blogen.content.frontmatter import KNOWN_KEYS, Split, parse_when, split_source, validate
-from blogen.content.sources import is_editor_noise, name_and_date
+from blogen.content.inputs import is_editor_noise
+from blogen.content.sources import name_and_date
 from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.urls import expand_permalink, join_url, slugify

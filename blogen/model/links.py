@@ -63,8 +63,12 @@ def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered
 def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post], pages: list[Page],
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
                        unpublished: set[str], images: Mapping[str, ImageInfo],
-                       memo: ModelMemo | None = None) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str]]:
+                       memo: ModelMemo | None = None
+                       ) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], dict[str, frozenset[str]]]:
     """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``).
+
+    Returns the posts and pages with their links resolved, the bundle files nothing uses, the
+    broken links tolerated, and the documents each document's links point at (for backlinks).
 
     With ``memo``, a document's previous resolution is reused when the document is the same
     object, everything the index holds besides documents is equal, and every document its links
@@ -84,12 +88,13 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     same_index = False
     if memo is not None:
         rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links)
-        same_index = memo.link_globals.get("") == rest
-        memo.link_globals[""] = rest
+        same_index = memo.link_globals == rest
+        memo.link_globals = rest
     unreferenced: list[str] = []
     tolerated: set[str] = set()
     fixed_posts: dict[str, Post] = {}
     fixed_pages: dict[str, Page] = {}
+    targets_of: dict[str, frozenset[str]] = {}
     for item in items:
         done = memo.links.get(item.source) if memo is not None and same_index else None
         if done is None or done.item is not item or any(targets.get(k) != t for k, t in done.lookups) \
@@ -100,15 +105,16 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
         problems.extend(done.problems)
         tolerated.update(done.broken)
         unreferenced.extend(done.unused)
+        targets_of[item.source] = done.targets
         if isinstance(done.fixed, Post):
             fixed_posts[item.source] = done.fixed
         else:
             fixed_pages[item.source] = done.fixed
     if memo is not None:
         forget_others(memo.links, {i.source: i for i in items})
-        memo.index[""] = (targets, index)
+        memo.index = (targets, index)
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
-            tuple(sorted(unreferenced)), frozenset(tolerated))
+            tuple(sorted(unreferenced)), frozenset(tolerated), targets_of)
 
 
 def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets: Mapping[str, Target], index: LinkIndex,
@@ -135,7 +141,7 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
             fixed = replace(item, html=html, summary_html=summary)
     elif resolved.rewrites or pictures:
         fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
-    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed)
+    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed, resolved.documents)
 
 
 def _fix_html(html: str, pictures: Mapping[str, ImageInfo], rewrites: Mapping[str, str]) -> str:

@@ -1,8 +1,9 @@
-"""Making the model: posts and pages from documents, tags folded by slug, related posts, and the whole ``Site``.
+"""Making the model: posts and pages from documents, related posts, and the whole ``Site``.
 
 ``make_site`` is the pipeline's model stage: it turns every document and its rendered Markdown
-into the immutable ``Site`` (the values are in ``blogen.model.values``), asking ``routes`` for every file
-the site has and ``sitelinks`` to resolve the documents' links, and reports all problems at once.
+into the immutable ``Site`` (the values are in ``blogen.model.values``), asking ``terms`` for the
+taxonomies, ``routes`` for every file the site has and ``links`` to resolve the documents' links
+(and so their backlinks), and reports all problems at once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from blogen.core.urls import check_slug, expand_permalink, join_url, slugify
 from blogen.markdown.render import Rendered
 from blogen.model.links import resolve_site_links
 from blogen.model.routes import check_collisions, make_routes
-from blogen.model.values import ModelMemo, Page, Post, Site, Tag, ThemeAsset, forget_others
+from blogen.model.terms import backlinks, fold_terms, written_terms
+from blogen.model.values import ModelMemo, Page, Post, Site, ThemeAsset, forget_others
 
 WORDS_PER_MINUTE = 220
 RELATED_LIMIT = 5
@@ -108,7 +110,7 @@ class Builder:
         return Post(
             source=doc.source, slug=slug, title=title,
             url=join_url(self.config.base_path, expand_permalink(self.config.permalink, slug, when)),
-            date=when, updated=doc.meta.updated, tags=doc.meta.tags, summary=summary, summary_html=summary_html,
+            date=when, updated=doc.meta.updated, terms=written_terms(self.config, doc), summary=summary, summary_html=summary_html,
             html=rendered.html, toc=rendered.toc, show_toc=doc.meta.toc, words=rendered.words,
             reading_minutes=max(1, math.ceil(rendered.words / WORDS_PER_MINUTE)),
             image=doc.meta.image or rendered.first_image, draft=doc.meta.draft,
@@ -130,55 +132,6 @@ class Builder:
             bundle=doc.bundle, assets=doc.assets,
         )
 
-    def tags(self, posts: list[Post], docs: Mapping[str, Document],
-             memo: ModelMemo | None = None) -> tuple[list[Post], list[Tag], dict[str, tuple[int, ...]]]:
-        """Fold tag spellings into one tag per slug; report merges the config does not name."""
-        aliases = {slugify(k, keep_symbols=True): slugify(v, keep_symbols=True) for k, v in self.config.tag_aliases.items()}
-        declared = {slugify(k, keep_symbols=True): v for k, v in self.config.tag_names.items()}
-        spellings: dict[str, Counter[str]] = {}
-        first_seen: dict[tuple[str, str], str] = {}
-        fixed: list[Post] = []
-        for post in posts:
-            slugs: list[str] = []
-            for name in post.tags:
-                slug = slugify(name, keep_symbols=True)
-                if not slug:
-                    self.err(post.source, docs[post.source].meta.lines.get("tags"), f"tag '{name}' has no letters or digits")
-                    continue
-                slug = aliases.get(slug, slug)
-                spellings.setdefault(slug, Counter())[name] += 1
-                first_seen.setdefault((slug, name), post.source)
-                if slug not in slugs:
-                    slugs.append(slug)
-            tagged = memo.tagged.get(post.source) if memo is not None else None
-            if tagged is not None and tagged[0] is post and tagged[1] == tuple(slugs):
-                fixed.append(tagged[2])
-            else:
-                fixed.append(replace(post, tags=tuple(slugs)))
-                if memo is not None:
-                    memo.tagged[post.source] = (post, tuple(slugs), fixed[-1])
-        if memo is not None:
-            forget_others(memo.tagged, docs)
-        tag_posts: dict[str, list[int]] = {}
-        for i, post in enumerate(fixed):
-            for slug in post.tags:
-                tag_posts.setdefault(slug, []).append(i)
-        tags: list[Tag] = []
-        for slug, counts in spellings.items():
-            if slug in declared:
-                name = declared[slug]
-            else:
-                name = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-                if len(counts) > 1:
-                    others = ", ".join(f"'{s}' ({first_seen[(slug, s)]})" for s in sorted(counts) if s != name)
-                    where = first_seen[(slug, name)]
-                    self.err(where, docs[where].meta.lines.get("tags"),
-                             f"tag '{name}' is also written as {others}; they are one tag, shown as '{name}' "
-                             f"(set tag_names.\"{name}\" in the config to choose the spelling and silence this)", "warning")
-            tags.append(Tag(slug, name, join_url(self.config.base_path, f"/tags/{slug}/"), len(tag_posts[slug])))
-        tags.sort(key=lambda t: (t.name.casefold(), t.slug))
-        return fixed, tags, {k: tuple(v) for k, v in tag_posts.items()}
-
 
 def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
              memo: ModelMemo | None = None) -> tuple[tuple[int, ...], ...]:
@@ -191,7 +144,7 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
     """
     key = tuple(p.tags for p in posts)
     if memo is not None:
-        hit = memo.related.get("")
+        hit = memo.related
         if hit is not None and hit[0] == key:
             return hit[1]
     members = {slug: frozenset(found) for slug, found in tag_posts.items()}
@@ -214,7 +167,7 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
                         break
         out.append(tuple(best))
     if memo is not None:
-        memo.related[""] = (key, tuple(out))
+        memo.related = (key, tuple(out))
     return tuple(out)
 
 
@@ -233,7 +186,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     posts: list[Post] = []
     pages: list[Page] = []
     scheduled: list[tuple[datetime, str]] = []
-    settings = (config.base_path, config.permalink, config.timezone)
+    settings = model_settings(config)
     for doc in documents:
         if doc.kind == "page" and doc.meta.draft and not include_drafts:
             continue  # a draft page is not even checked until it is published
@@ -254,9 +207,12 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
                     memo.made[doc.source] = (doc, r, settings, item)
             if not include_drafts and item.draft:
                 continue
-            if item.date > now and not include_drafts:
+            if item.date > now and not item.draft:
+                # The clock alone changes the site when it passes this date, drafts shown or not (with
+                # drafts the post is on its pages already, and reaches the feeds and sitemap then).
                 scheduled.append((item.date, item.source))
-                continue
+                if not include_drafts:
+                    continue
             posts.append(item)
         elif isinstance(item, Page):
             pages.append(item)
@@ -264,20 +220,26 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
         forget_others(memo.made, docs)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
     pages.sort(key=lambda p: (p.title.casefold(), p.source))
-    posts, tags, tag_posts = b.tags(posts, docs, memo)
-    related = _related(posts, tag_posts, memo)
+    posts, taxonomies = fold_terms(config, b.problems, posts, docs, memo)
+    tags = next((t for t in taxonomies if t.key == "tags"), None)
+    related = _related(posts, tags.posts if tags is not None else {}, memo)
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
-    routes = make_routes(config, posts, pages, tags, tag_posts, static, theme_assets, images)
+    routes = make_routes(config, posts, pages, taxonomies, static, theme_assets, images)
     b.problems.extend(check_collisions(routes))
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
-    posts, pages, unreferenced, tolerated = resolve_site_links(config, b.problems, posts, pages, rendered, static, routes,
-                                                               unpublished, images, memo)
+    posts, pages, unreferenced, tolerated, targets_of = resolve_site_links(
+        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo)
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
-        config=config, posts=tuple(posts), pages=tuple(pages), tags=tuple(tags),
-        tag_posts=MappingProxyType(tag_posts), related=related, routes=tuple(routes),
+        config=config, posts=tuple(posts), pages=tuple(pages), taxonomies=taxonomies, related=related, routes=tuple(routes),
         assets=MappingProxyType(assets), warnings=tuple(sorted(b.problems, key=Problem.sort_key)),
         next_scheduled=min(scheduled) if scheduled else None, unreferenced=unreferenced, tolerated=tolerated,
+        backlinks=MappingProxyType(backlinks(posts, targets_of) if config.backlinks else {}),
     )
+
+
+def model_settings(config: Config) -> tuple[object, ...]:
+    """The config a post or page is made from (besides its document and Markdown): the memo's key."""
+    return (config.base_path, config.permalink, config.timezone, tuple(t.key for t in config.taxonomies))

@@ -62,6 +62,7 @@ class Resolved:
     used_assets: frozenset[str]  # bundle-relative paths of this document's own files that it links
     files: Mapping[str, str]  # target as written -> the local file it names (relative to the site root)
     broken: tuple[str, ...] = ()  # the targets (as written) that point at nothing
+    documents: frozenset[str] = frozenset()  # the other documents (sources) its links point at: their backlinks
 
 
 def _split(target: str) -> tuple[str, str | None]:
@@ -77,6 +78,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
     used: set[str] = set()
     files: dict[str, str] = {}
     dead: list[str] = []
+    linked: set[str] = set()
     folder = doc.bundle or posixpath.dirname(doc.source)
 
     def broken(link: LinkRef, why: str) -> None:
@@ -94,7 +96,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             hint = did_you_mean(frag, target.headings).replace(" (did you mean", "; did you mean").rstrip(")")
             broken(link, f"no heading '{frag}' in {where}{hint}")
             return
-        if target is not doc:
+        if target is not doc or not link.target.startswith("#"):  # (a page naming its own file links to itself)
             rewrites[link.target] = url + (f"#{frag}" if frag else "")
 
     for link in links:
@@ -112,6 +114,8 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         found = index.documents.get(candidate.rstrip("/"))
         if found is not None and (candidate.endswith(SOURCE_SUFFIXES) or found.bundle == candidate.rstrip("/")):
             check_fragment(link, found, frag, found.url)
+            if not link.is_image:
+                linked.add(found.source)
             continue
         if candidate.rstrip("/") in index.unpublished:
             broken(link, f"'{candidate.removeprefix('content/')}' is a draft or scheduled post, so it is not published")
@@ -140,13 +144,20 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             files[target] = index.static_urls[url]
         if url in index.urls or url.rstrip("/") + "/" in index.urls:
             page = index.documents.get(url)  # documents are also indexed by URL for fragment checks
+            if page is not None and not link.is_image:
+                linked.add(page.source)
+            elif page is None and not url.endswith("/") and not link.is_image:
+                slashed = index.documents.get(url + "/")
+                if slashed is not None:
+                    linked.add(slashed.source)
             if page is not None and frag:
                 check_fragment(link, page, frag, url)
             elif path.startswith("/") and url != path:
                 rewrites[target] = url + (f"#{frag}" if frag else "")
             continue
         broken(link, f"no such file {candidate}" if "." in posixpath.basename(path) else f"no page at {url}")
-    return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead))
+    linked.discard(doc.source)
+    return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead), frozenset(linked))
 
 
 def _same_anchor(frag: str, headings: tuple[str, ...]) -> str | None:

@@ -1,6 +1,6 @@
 """Every file the site has, as routes, and the check that no two of them claim one output file.
 
-Routes follow from the finished model alone (posts, pages, tags, static files, theme assets), so
+Routes follow from the finished model alone (posts, pages, taxonomies, static files, theme assets), so
 they are made apart from it; the model's links are then checked against the URLs found here.
 """
 
@@ -16,7 +16,7 @@ from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import join_url, output_file
 from blogen.model.search import SEARCH_PATH, document_ids, searchable, shard_count
-from blogen.model.values import Page, Post, Route, Tag, ThemeAsset
+from blogen.model.values import Page, Post, Route, Taxonomy, ThemeAsset
 
 # Theme scripts for parts a site can turn on: published only when it has (nothing unused ships).
 _OPTIONAL_ASSETS: dict[str, Callable[[Config], bool]] = {
@@ -34,9 +34,9 @@ def _paginate(count: int, per_page: int) -> int:
     return max(1, math.ceil(count / per_page))
 
 
-def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], tags: Sequence[Tag],
-                tag_posts: Mapping[str, tuple[int, ...]], static: Sequence[StaticFile],
-                theme_assets: Sequence[ThemeAsset], images: Mapping[str, ImageInfo]) -> list[Route]:
+def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], taxonomies: Sequence[Taxonomy],
+                static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset],
+                images: Mapping[str, ImageInfo]) -> list[Route]:
     """Every file the site has; a URL no file can have is kept, marked in ``output``, for ``check_collisions`` to report."""
     base = config.base_path
     routes: list[Route] = []
@@ -64,20 +64,29 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
                 add(folder + asset, "static", f"{item.source} (bundle file '{asset}')", copy_from=source)
                 for v in images[source].variants if source in images else ():
                     add(folder + asset.rsplit(".", 1)[0] + v.suffix, "static", f"{item.source} (resized '{asset}')", copy_from=v.cache_file)
-    add(join_url(base, "/tags/"), "tags", "the tag index", template="tags.html")
-    for tag in tags:
-        for n in range(1, _paginate(len(tag_posts[tag.slug]), per) + 1):
-            add(tag.url if n == 1 else f"{tag.url}page/{n}/", "tag", f"tag '{tag.name}'", template="tag.html", item=tag.slug, number=n)
+    for tax in taxonomies:
+        kind, key = tax.options.singular, tax.key
+        if tax.listed:
+            add(tax.url, "terms", f"the {kind} index", template=tax.options.index_template, taxonomy=key)
+        for term in tax.terms:
+            for n in range(1, _paginate(len(tax.posts[term.slug]), per) + 1):
+                add(term.url if n == 1 else f"{term.url}page/{n}/", "term", f"{kind} '{term.name}'",
+                    template=tax.options.template, item=term.slug, number=n, taxonomy=key)
     add(join_url(base, "/archive/"), "archive", "the archive", template="archive.html")
     add(join_url(base, "/404.html"), "404", "the 404 page", template="404.html")
     if config.search.enabled:
         _search_routes(config, items, add)
     if config.feed.enabled and any(p.public for p in posts):
         add(join_url(base, "/feed.xml"), "feed", "the site feed")
-        if config.feed.tags:
-            for tag in tags:
-                if any(posts[i].public for i in tag_posts[tag.slug]):
-                    add(f"{tag.url}feed.xml", "tagfeed", f"the feed of tag '{tag.name}'", item=tag.slug)
+        if config.feed.json:
+            add(join_url(base, "/feed.json"), "jsonfeed", "the site's JSON feed")
+        for tax in taxonomies:
+            for term in tax.terms if tax.options.feed else ():
+                if any(posts[i].public for i in tax.posts[term.slug]):
+                    owner = f"{tax.options.singular} '{term.name}'"
+                    add(f"{term.url}feed.xml", "termfeed", f"the feed of {owner}", item=term.slug, taxonomy=tax.key)
+                    if config.feed.json:
+                        add(f"{term.url}feed.json", "termjson", f"the JSON feed of {owner}", item=term.slug, taxonomy=tax.key)
     # A site's own robots.txt or sitemap.xml in content/static/ replaces the generated one.
     targets = {f.target for f in static}
     if "sitemap.xml" not in targets:

@@ -10,9 +10,10 @@ is handed over file by file as it is made (``staged_output``), so a build never 
 in memory: only files that changed are written into the spare, a few MB at a time, and nothing
 touches ``output/`` before the swap.
 
-Both folders have a manifest of their files' digests and inode facts, kept beside them in
-``.output.blogen-state`` (so the published files themselves stay byte-for-byte stable; see
-``blogen.output.state``).
+Both folders have a manifest of their files' digests and identities, kept beside them in the build
+record (so the published files themselves stay byte-for-byte stable; see ``blogen.output.record``);
+each is checked against its folder before it is used, so whatever was done to either folder since
+(a stray file, a hand edit, a deletion) is undone by the next build.
 Files whose bytes did not change are hard links to the live ones, so they keep their inode and
 mtime (rsync and browsers see them as unchanged); files are never modified in place, only
 replaced, so sharing inodes between the two copies is safe. A build that changes nothing touches
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from blogen.core.errors import BlogenError
-from blogen.output.state import MARKER, Manifest, State, file_digest, folder_files, live_manifest, spare_path
+from blogen.output.record import MARKER, Manifest, Record, facts, file_digest, legacy_paths, on_disk, spare_path, verify
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ def recover(out: Path) -> None:
     legacy = out.parent / f".{out.name}.blogen-new"
     if legacy.exists():
         shutil.rmtree(legacy, ignore_errors=True)
+    for path in legacy_paths(out):
+        path.unlink(missing_ok=True)
 
 
 _T = TypeVar("_T")
@@ -223,18 +226,24 @@ class Staging:
     equal the live copy's is not written now (``finish`` hard-links the live file, so it keeps its
     inode and mtime); one that differs is written into the spare folder with the next few MB of
     changed files. So a build never holds every page's bytes at the same time. The spare is
-    brought up to date from the live folder on the first changed file and marked dirty before
-    anything is written into it; ``output/`` itself is only touched by the swap at the end of
-    ``finish``.
+    brought up to date from the live folder on the first changed file; ``output/`` itself is only
+    touched by the swap at the end of ``finish``.
+
+    Each folder's manifest is checked against the folder first (``record.verify``): a file that is
+    not as recorded counts as unknown, so it is written again if the site has it and removed if not.
     """
 
     def __init__(self, out: Path, private: bool) -> None:
         self.out = out
         self._private = private
-        self._state = State(out, private)
-        self._live = live_manifest(out, self._state, private)
-        # What the caller may build on: the live folder's intact files and the notes left with them.
+        self._state = Record(out, private)
+        manifest = self._state.manifest(out)
+        self._live, self._live_other = (manifest, frozenset[str]()) if private or not out.is_dir() else \
+            verify(out, manifest, on_disk(out))
+        # What the caller may build on: the live folder's intact files and the notes left with them, and
+        # whether the folder is exactly as recorded (nothing changed, missing or added since).
         self.live: dict[str, str] = {rel: str(m[0]) for rel, m in self._live.items()}
+        self.intact = bool(manifest) and not self._live_other and len(self._live) == len(manifest)
         self.notes: dict[str, Any] = self._state.notes(out)
         self._desired: dict[str, str] = {}  # rel -> digest of every file handed over
         self._changed: list[str] = []
@@ -276,6 +285,11 @@ class Staging:
             self._failed = True
             raise _cannot_write(self.out, exc) from None
 
+    @property
+    def taken(self) -> frozenset[str]:
+        """The files handed over so far."""
+        return frozenset(self._desired)
+
     def keep(self, rels: Iterable[str]) -> None:
         """Take files known to be unchanged that are in the live folder as it was left: the pages a quick
         rebuild did not look at again. Their paths were checked when they were first written."""
@@ -293,9 +307,7 @@ class Staging:
 
     def _open_spare(self) -> Path:
         if self._spare is None:
-            spare = _prepare_spare(self.out, self._live, self._state)
-            self._spare_files = self._state.manifest(spare) or {}
-            self._state.mark_dirty(spare)  # from here until its new manifest is written, the spare is untrusted
+            spare, self._spare_files = _prepare_spare(self.out, self._live, self._state, self._private)
             _ensure_marker(spare)
             self._spare = spare
         return self._spare
@@ -337,11 +349,10 @@ class Staging:
         out, live, desired, state = self.out, self._live, self._desired, self._state
         self._flush()
         changed = sorted(self._changed)
-        removed = sorted(set(live) - desired.keys())
-        if (self._spare is None and not removed and (out / MARKER).is_file()
-                and (self._private or not (folder_files(out) - desired.keys()))):
-            if state.notes(out) != notes:
-                state.put(out, live, notes)
+        removed = sorted((set(live) | self._live_other) - desired.keys())
+        if self._spare is None and not removed and (out / MARKER).is_file():
+            if state.notes(out) != notes or state.manifest(out).keys() != live.keys():
+                state.put({out: (live, notes)})
             return WriteReport((), (), len(desired), _sizes_and_times(out, live))
         spare = self._open_spare()
         spare_files, result, made = self._spare_files, self._result, self._made
@@ -350,7 +361,7 @@ class Staging:
             if rel in result:
                 continue
             mine, now = spare_files.get(rel), live[rel]  # every file not in result is unchanged
-            if mine is not None and mine[3] == now[3]:
+            if mine is not None and mine[4] == now[4]:
                 result[rel] = now  # the spare already holds the live file itself: the usual case, no path work
             else:
                 work.append((rel, digest, mine))
@@ -365,16 +376,17 @@ class Staging:
                 made.add(target.parent)
             if not _replace_with_link(out / rel, target):
                 _replace_with_data(target, out / rel)
-                return _facts(digest, target)
-            return live[rel]
+            return _facts(digest, target)  # a new link changes the file's ctime: its facts are taken anew
 
         for (rel, _d, _mine), fact in zip(work, _each(bring, work, self._pool), strict=True):
             result[rel] = fact
+            if fact[4] == live[rel][4]:
+                live[rel] = fact  # the live name is the same file
         for rel in sorted(set(spare_files) - desired.keys()):
             with suppress(FileNotFoundError):
                 (spare / rel).unlink()
             _prune_empty(spare, (spare / rel).parent)
-        state.put(spare, result, notes)
+        state.put({out: (live, state.notes(out)), spare: (result, notes)})
         _swap(out, spare)
         return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed), _sizes_and_times(out, result))
 
@@ -395,7 +407,7 @@ class Staging:
             self._pool = None
         if clean and known and not self._finishing and self._spare is not None:
             with suppress(OSError):  # then the spare stays marked dirty, which is safe
-                self._state.put(self._spare, {**self._spare_files, **self._result}, {})
+                self._state.put({self._spare: ({**self._spare_files, **self._result}, {})})
 
 
 def _sizes_and_times(out: Path, manifest: Manifest) -> dict[str, tuple[int, int]]:
@@ -410,29 +422,48 @@ def _sizes_and_times(out: Path, manifest: Manifest) -> dict[str, tuple[int, int]
     return files
 
 
-def _prepare_spare(out: Path, live: Manifest, state: State) -> Path:
-    """The spare folder, made from the live one by hard links when there is none (the first swap)."""
+def _prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> tuple[Path, Manifest]:
+    """The spare folder and its manifest, every entry of it the manifest does not vouch for removed
+    (the site may still want such a file: it is then written anew); made from the live folder by hard
+    links when there is none (the first swap), after which ``live`` holds the files' new facts."""
     spare = spare_path(out)
-    if spare.is_dir() and state.manifest(spare) is not None:
-        return spare
-    if spare.exists():  # left untrusted by a build that died while updating it, or by hand
-        shutil.rmtree(spare)
+    if spare.is_dir() and not spare.is_symlink():
+        manifest = record.manifest(spare)
+        if private:
+            return spare, manifest
+        good, other = verify(spare, manifest, on_disk(spare))
+        for rel in other:
+            with suppress(FileNotFoundError):
+                (spare / rel).unlink()
+            _prune_empty(spare, (spare / rel).parent)
+        return spare, good
+    if spare.is_symlink() or spare.exists():  # left by hand: never written through
+        if spare.is_dir() and not spare.is_symlink():
+            shutil.rmtree(spare)
+        else:
+            spare.unlink()
     spare.mkdir(parents=True)
-    state.put(spare, None)  # a new folder may reuse the inode of a deleted one: forget that one
-    if out.is_dir():
-        def link(rel: str) -> None:
-            target = spare / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(out / rel, target)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                shutil.copy2(out / rel, target)
+    record.put({spare: None})  # a new folder may reuse the inode of a deleted one: forget that one
+    if not out.is_dir():
+        return spare, {}
 
-        _each(link, [*live, MARKER])
-        state.put(spare, {rel: list(v) for rel, v in live.items()})
-    return spare
+    def link(rel: str) -> None:
+        target = spare / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(out / rel, target)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            shutil.copy2(out / rel, target)
+
+    _each(link, [*live, MARKER])
+    disk = on_disk(spare)  # a new link changes a file's ctime: both names' facts are taken anew
+    linked: Manifest = {rel: [live[rel][0], *disk[rel]] for rel in live if rel in disk}
+    for rel, fresh in linked.items():
+        if fresh[4] == live[rel][4]:
+            live[rel] = fresh
+    return spare, linked
 
 
 def _each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor | None = None) -> list[_R]:
@@ -450,8 +481,7 @@ def _each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecuto
 
 
 def _facts(digest: str, path: Path) -> list[object]:
-    st = path.stat()
-    return [digest, st.st_size, st.st_mtime_ns, st.st_ino]
+    return facts(digest, path.stat())
 
 
 def _replace_with_link(source: Path, target: Path) -> bool:

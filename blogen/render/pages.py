@@ -1,63 +1,75 @@
 """Turn routes into bytes: each page's context, its template run, and the render of every route of a build.
 
-The environment the templates run in is in ``templates``, what a page's bytes depend on in
-``fingerprints``, and the rewriting of links in the finished HTML in ``pagelinks``.
+What each route shows is said once, here (``Renderer.shows``): its render and its fingerprint (in
+``dependencies``) both take it from there. The environment the templates run in is in
+``templates``, and the rewriting of links in the finished HTML in ``pagelinks``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import jinja2
-from markupsafe import Markup
 
 from blogen import __version__
 from blogen.content.theme import theme_dirs
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.urls import join_url
-from blogen.model.values import Post, Route, Site
-from blogen.render.dependencies import Fingerprints
-from blogen.render.feeds import atom_feed, check_feed, robots_txt, sitemap
+from blogen.model.values import Post, Route, Site, Term
+from blogen.render.dependencies import FEED_KINDS, Fingerprints, series_parts, sitemap_pages
+from blogen.render.documents import DOCUMENT_KINDS, feed_posts, render_document, terms_by_slug
+from blogen.render.feeds import check_feed, feed_entries
+from blogen.render.jsonfeed import check_json_feed
 from blogen.render.pagelinks import redirect_page, relative_links
-from blogen.render.search import SearchMemo
+from blogen.render.search import SEARCH_KINDS, SearchIndex, SearchMemo
 from blogen.render.templates import TemplateErrors, make_environment, template_frame, template_path, templates_digest
 from blogen.render.views import (
     Paginator,
     PostView,
+    SeriesView,
     SiteView,
     SocialMeta,
-    TagView,
+    TaxonomyView,
+    TermView,
     YearView,
+    json_ld,
     page_view,
     post_view,
     recording_body_reads,
     stop_recording,
-    tag_view,
+    taxonomy_view,
+    term_view,
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RenderMemo:
     """What a long-running process (``blogen serve``) keeps between renders.
 
     The template environment, with its compiled templates, while no template file changed;
-    and each post's view and digest while the post is the same object and its tags' views are
+    and each post's view and digest while the post is the same object and its terms' views are
     equal (the model's memo hands back the same Post when nothing it was made from changed).
     """
 
     env: dict[tuple[object, ...], jinja2.Environment] = field(default_factory=dict)
-    views: dict[str, tuple[Post, tuple[TagView, ...], PostView, tuple[bytes, bytes] | None]] = field(default_factory=dict)
-    feeds: dict[str, tuple[Post, str, str]] = field(default_factory=dict)  # source -> (post, base URL, entry content)
-    tag_views: dict[str, TagView] = field(default_factory=dict)
-    # output path -> the posts (indices) its fingerprint counted: the pages a changed post is on
-    route_posts: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    # the search index's terms and shard digests (see ``search.SearchMemo``)
-    search: SearchMemo = field(default_factory=SearchMemo)
+    views: dict[str, tuple[Post, object, PostView, tuple[bytes, bytes] | None]] = field(default_factory=dict)
+    # source -> (post, base URL, Atom entry content, JSON Feed content_html)
+    feeds: dict[str, tuple[Post, str, str | None, str | None]] = field(default_factory=dict)
+    tag_views: dict[tuple[str, str], TermView] = field(default_factory=dict)  # (taxonomy, slug) -> view
+    search: SearchMemo = field(default_factory=SearchMemo)  # the search index's terms and shard digests
+
+    def copy(self) -> RenderMemo:
+        """A copy a build can bring up to date while this one still describes the last good build."""
+        return RenderMemo(dict(self.env), dict(self.views), dict(self.feeds), dict(self.tag_views), self.search.copy())
+
+    def kept(self) -> RenderMemo:
+        """What is worth keeping on disk: the posts' views and digests, the search terms (not the compiled templates)."""
+        return RenderMemo(views=self.views, tag_views=self.tag_views, search=self.search)
 
 
 class Renderer:
@@ -76,21 +88,26 @@ class Renderer:
                 memo.env.clear()
                 env = memo.env[key] = make_environment(site.config.root)
         self.env = env or make_environment(site.config.root)
-        feeds = {r.url for r in site.routes if r.kind in ("feed", "tagfeed")}
-        self.tags = {t.slug: tag_view(t, feeds) for t in site.tags}
-        # Whether every tag's view is the very object of the last build: a post that is the same object
-        # then has the same tag views too, without building them to compare.
-        self._tags_same = memo is not None and memo.tag_views.keys() == self.tags.keys()
-        if memo is not None:  # the same view objects while equal, so comparing posts' tag views is an identity check
-            for slug, view in self.tags.items():
-                kept = memo.tag_views.get(slug)
-                if kept == view:
-                    self.tags[slug] = kept
-                else:
-                    memo.tag_views[slug] = view
-                    self._tags_same = False
-            for slug in [s for s in memo.tag_views if s not in self.tags]:
-                del memo.tag_views[slug]
+        feeds = {r.url for r in site.routes if r.kind in FEED_KINDS}
+        # taxonomy key -> term slug -> view, for every taxonomy of the site (tags included)
+        self.terms: dict[str, dict[str, TermView]] = {t.key: {term.slug: term_view(term, feeds) for term in t.terms}
+                                                      for t in site.taxonomies}
+        self.taxonomies: dict[str, TaxonomyView] = {t.key: taxonomy_view(t) for t in site.taxonomies}
+        # Whether every term's view is the very object of the last build: a post that is the same object
+        # then has the same term views too, without building them to compare.
+        keys = {(taxonomy, slug) for taxonomy, views in self.terms.items() for slug in views}
+        self._tags_same = memo is not None and memo.tag_views.keys() == keys
+        if memo is not None:  # the same view objects while equal, so comparing posts' term views is an identity check
+            for taxonomy, views in self.terms.items():
+                for slug, view in views.items():
+                    kept = memo.tag_views.get((taxonomy, slug))
+                    if kept == view:
+                        views[slug] = kept
+                    else:
+                        memo.tag_views[(taxonomy, slug)] = view
+                        self._tags_same = False
+            for gone in [k for k in memo.tag_views if k not in keys]:
+                del memo.tag_views[gone]
         self._memo = memo
         # posts' digests kept from the last build (everything, everything but the body), for the fingerprints
         self._post_digests: dict[int, tuple[bytes, bytes]] = {}
@@ -105,8 +122,12 @@ class Renderer:
         self.site_view = SiteView(
             title=self.config.title, description=self.config.description, author=self.config.author,
             language=self.config.language, base_url=self.config.base_url, extra=self.config.extra,
-            home_url=base, tags_url=join_url(base, "/tags/"), archive_url=join_url(base, "/archive/"),
-            feed_url=join_url(base, "/feed.xml") if join_url(base, "/feed.xml") in feeds else None, pages=tuple(self.pages[p.source] for p in site.pages),
+            home_url=base, tags_url=self.taxonomies["tags"].url if "tags" in self.taxonomies else None,
+            archive_url=join_url(base, "/archive/"),
+            feed_url=join_url(base, "/feed.xml") if join_url(base, "/feed.xml") in feeds else None,
+            pages=tuple(self.pages[p.source] for p in site.pages),
+            json_feed_url=join_url(base, "/feed.json") if join_url(base, "/feed.json") in feeds else None,
+            taxonomies=tuple(v for v in self.taxonomies.values() if v.url is not None),
             search_url=join_url(base, "/search/") if self.config.search.enabled else None,
             comments=self.config.comments, analytics=self.config.analytics,
         )
@@ -114,33 +135,45 @@ class Renderer:
         # Content links were checked in the model, so anything unknown here came from a template.
         self.known_urls = frozenset(r.url for r in site.routes) | {u.split("#", 1)[0] for u in site.tolerated}
         self._link_known: dict[str, bool] = {}  # template links repeat on every page: look each up once
-        self.feed_contents: dict[str, str] = {}  # post source -> its entry content, shared by every feed
+        self.feed_contents: dict[str, str] = {}  # post source -> its Atom entry content, shared by every feed
+        self.json_contents: dict[str, str] = {}  # post source -> its JSON Feed content_html, shared likewise
         if memo is not None:  # entry contents of posts that are the same objects, for the same base URL
-            for source, (post, base_url, text) in list(memo.feeds.items()):
+            for source, (post, base_url, text, html) in list(memo.feeds.items()):
                 i = self.index.get(source)
                 if i is not None and site.posts[i] is post and base_url == self.config.base_url:
-                    self.feed_contents[source] = text
+                    if text is not None:
+                        self.feed_contents[source] = text
+                    if html is not None:
+                        self.json_contents[source] = html
                 else:
                     del memo.feeds[source]
+        self._terms_by_slug: dict[str, dict[str, Term]] | None = None  # made for the first feed rendered
         self.last_links: list[str] = []
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.fingerprints = Fingerprints(
-            site, self.posts, self.pages, self.tags, self.index, self.site_view, templates, self._post_digests,
+            site, self.posts, self.index, self.site_view, templates, self._post_digests,
             keep_digest=self._keep_digest if memo is not None else None,
-            route_posts=memo.route_posts if memo is not None else None,
-            search_memo=memo.search if memo is not None else None,
         )
+        self._sitemap: tuple[tuple[str, datetime | None], ...] | None = None
+        # The search index's files, when the site has search: its terms are keyed by the posts' digests.
+        self.search = SearchIndex(site, memo.search if memo is not None else None,
+                                  lambda i: self.fingerprints.post_digest(i), site.config.root / ".blogen-cache") \
+            if site.config.search.enabled else None
+
+    def _term_views(self, post: Post) -> object:
+        """What a post's view takes from the terms: the site's taxonomies and the views of the post's terms."""
+        return tuple(self.terms), tuple(self.terms[key][slug] for key, slugs in post.terms for slug in slugs)
 
     def _view(self, i: int, post: Post) -> PostView:
         if self._memo is not None:
             hit = self._memo.views.get(post.source)
-            if hit is not None and hit[0] is post and (self._tags_same or hit[1] == tuple(self.tags[t] for t in post.tags)):
+            if hit is not None and hit[0] is post and (self._tags_same or hit[1] == self._term_views(post)):
                 if hit[3] is not None:
                     self._post_digests[i] = hit[3]
                 return hit[2]
-        view = post_view(post, self.tags)
+        view = post_view(post, self.terms)
         if self._memo is not None:
-            self._memo.views[post.source] = (post, tuple(self.tags[t] for t in post.tags), view, None)
+            self._memo.views[post.source] = (post, self._term_views(post), view, None)
         return view
 
     def _keep_digest(self, i: int, digest: tuple[bytes, bytes]) -> None:
@@ -193,25 +226,20 @@ class Renderer:
                 post=post, newer=self.posts[i - 1] if i > 0 else None,
                 older=self.posts[i + 1] if i + 1 < len(self.posts) else None,
                 related=tuple(self.posts[j] for j in self.site.related[i]),
-                description=post.summary or ctx["description"],
+                description=post.summary or ctx["description"], series=self.series(i),
+                backlinks=tuple(self.posts[j] for j in self.site.backlinks.get(route.item, ())),
             )
             title = post.title
             image = urljoin(ctx["canonical_url"], post.image) if post.image else None
-            ctx["json_ld"] = self.json_ld(post, ctx["canonical_url"], image)
+            ctx["json_ld"] = json_ld(post, ctx["canonical_url"], image, self.config.author)
         elif route.kind == "page":
             assert route.item is not None
             page = self.pages[route.item]
-            ctx.update(page=page, description=page.summary or ctx["description"])
+            ctx.update(page=page, description=page.summary or ctx["description"],
+                       backlinks=tuple(self.posts[j] for j in self.site.backlinks.get(route.item, ())))
             title = page.title
-        elif route.kind == "tag":
-            assert route.item is not None
-            tag = self.tags[route.item]
-            posts, pager = self._paginate(self.site.tag_posts[tag.slug], route.number, tag.url)
-            ctx.update(tag=tag, posts=posts, paginator=pager,
-                       description=f"Notes tagged {tag.name} on {self.config.title}")
-            title = f"Posts tagged {tag.name}"
-        elif route.kind == "tags":
-            ctx.update(tags=tuple(self.tags[t.slug] for t in self.site.tags))
+        elif route.kind in ("term", "terms"):
+            title = self._taxonomy_context(route, ctx) or title
         elif route.kind == "search":
             title = "Search"
             ctx["description"] = f"Search the notes on {self.config.title}"
@@ -225,39 +253,74 @@ class Renderer:
                                    "article" if route.kind == "post" else "website", image)
         return ctx
 
-    def json_ld(self, post: PostView, url: str, image: str | None) -> Markup:
-        """schema.org BlogPosting as JSON that is safe inside a <script> element.
+    def _taxonomy_context(self, route: Route, ctx: dict[str, Any]) -> str | None:
+        """A term's page (``taxonomy``, ``term``, ``posts``, ``paginator``) or a taxonomy's list of terms
+        (``taxonomy``, ``terms``); for tags also under the names tag templates have always had."""
+        assert route.taxonomy is not None
+        taxonomy, found = self.taxonomies[route.taxonomy], self.site.taxonomy(route.taxonomy)
+        assert found is not None
+        tags = route.taxonomy == "tags"
+        if tags:
+            ctx["page_kind"] = "tag" if route.kind == "term" else "tags"
+        ctx["taxonomy"] = taxonomy
+        if route.kind == "terms":
+            ctx["terms"] = tuple(self.terms[taxonomy.key][t.slug] for t in found.terms)
+            if tags:
+                ctx["tags"] = ctx["terms"]
+            return None
+        assert route.item is not None
+        term = self.terms[taxonomy.key][route.item]
+        posts, pager = self._paginate(found.posts[term.slug], route.number, term.url)
+        ctx.update(term=term, posts=posts, paginator=pager)
+        if tags:
+            ctx["tag"] = term
+            ctx["description"] = f"Notes tagged {term.name} on {self.config.title}"
+            return f"Posts tagged {term.name}"
+        ctx["description"] = f"Notes in the {taxonomy.singular} {term.name} on {self.config.title}"
+        return f"{taxonomy.singular[:1].upper()}{taxonomy.singular[1:]}: {term.name}"
 
-        Only what the page's meta tags do not already say for everyone: the summary is the meta
-        and Open Graph description, ``url`` the canonical link (so no ``mainEntityOfPage`` too),
-        and ``dateModified`` is left out until the post has an ``updated`` date.
-        """
-        data: dict[str, Any] = {
-            "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
-            "datePublished": post.date.isoformat(), "url": url,
-        }
-        if post.updated:
-            data["dateModified"] = post.updated.isoformat()
-        if post.tags:
-            data["keywords"] = [t.name for t in post.tags]
-        if self.config.author:
-            data["author"] = {"@type": "Person", "name": self.config.author}
-        if image:
-            data["image"] = image
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        # "</script>" or "<!--" in a title must not end or confuse the script element.
-        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    def shows(self, route: Route) -> dict[str, Any] | None:
+        """Everything the route's bytes are made from, by name: a page's template context, a feed's
+        entries, the sitemap's pages. None for routes cheaper to make again than to compare
+        (redirects, robots.txt). The fingerprints are taken from this, and the render uses it."""
+        if route.kind in ("alias", "robots"):
+            return None
+        if route.kind == "sitemap":
+            if self._sitemap is None:
+                self._sitemap = sitemap_pages(self.site)
+            return {"pages": self._sitemap}
+        if route.kind in SEARCH_KINDS:
+            assert self.search is not None
+            return self.search.shows(route, self.posts, self.pages)
+        if route.kind in FEED_KINDS:
+            posts, page_url, title = feed_posts(self.site, route)
+            entries = feed_entries(self.config, posts)
+            return {"entries": tuple(self.posts[self.index[p.source]] for p in entries), "page_url": page_url,
+                    "title": title, "feed_url": route.url, "stylesheet": self.site.assets.get("feed.xsl")}
+        return self.context(route)
 
-    def render(self, route: Route) -> bytes | None:
-        """The bytes of a templated route, or None after recording an error."""
+    def series(self, i: int) -> tuple[SeriesView, ...]:
+        """Each series post ``i`` is in, with all its parts oldest first."""
+        out = []
+        for slug, parts in series_parts(self.site, i):
+            out.append(SeriesView(self.terms["series"][slug], parts.index(i) + 1, len(parts),
+                                  tuple(self.posts[j] for j in parts)))
+        return tuple(out)
+
+    def render(self, route: Route, shows: Mapping[str, Any] | None) -> bytes | None:
+        """The bytes of a route from what it shows (``shows``), or None after recording an error."""
         if route.kind == "alias":
             assert route.item is not None
             return redirect_page(self.canonical(route.item)).encode()
-        if route.kind in ("feed", "tagfeed", "sitemap", "robots"):
-            return self.render_xml(route).encode("utf-8")
-        if route.kind in ("searchmeta", "searchterms", "searchdoc"):
-            assert self.fingerprints.search is not None
-            return self.fingerprints.search.render(route)
+        if route.kind in SEARCH_KINDS:
+            assert self.search is not None
+            return self.search.render(route)
+        if route.kind in DOCUMENT_KINDS:
+            if self._terms_by_slug is None:
+                self._terms_by_slug = terms_by_slug(self.site)
+            posts = [self.site.posts[self.index[v.source]] for v in shows["entries"]] if shows and "entries" in shows else []
+            return render_document(self.site, route, shows or {}, posts, self._terms_by_slug, self.feed_contents,
+                                   self.json_contents).encode("utf-8")
         assert route.template is not None
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         reads: set[str] = set()
@@ -265,7 +328,7 @@ class Renderer:
         try:
             template = self.env.get_template(route.template)
             try:
-                html = template.render(self.context(route))
+                html = template.render(shows or {})
             finally:
                 stop_recording(token)
             self.last_body_reads = sorted(reads)
@@ -312,22 +375,6 @@ class Renderer:
                                 f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
                                 "warning" if self.config.broken_links == "warning" else "error")
 
-    def render_xml(self, route: Route) -> str:
-        site, config = self.site, self.config
-        tags = {t.slug: t for t in site.tags}
-        stylesheet = site.assets.get("feed.xsl")
-        if route.kind == "feed":
-            return atom_feed(config, site.posts, tags, feed_url=route.url, page_url=self.site_view.home_url,
-                             title=config.title, stylesheet=stylesheet, contents=self.feed_contents)
-        if route.kind == "tagfeed":
-            assert route.item is not None
-            tag = tags[route.item]
-            posts = [site.posts[i] for i in site.tag_posts[tag.slug]]
-            return atom_feed(config, posts, tags, feed_url=route.url, page_url=tag.url,
-                             title=f"{config.title}: {tag.name}", stylesheet=stylesheet, contents=self.feed_contents)
-        if route.kind == "sitemap":
-            return sitemap(config, self.fingerprints.sitemap_pages())
-        return robots_txt(config, join_url(config.base_path, "/sitemap.xml"))
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
@@ -335,7 +382,8 @@ class RenderResult:
 
     files: dict[str, bytes]  # empty when the bytes went to a sink
     kept: frozenset[str]  # output paths whose inputs are unchanged and whose live file is intact
-    notes: dict[str, list[Any]]  # output path -> [input fingerprint, root-relative links, posts whose body it read]
+    # output path -> [input fingerprint, root-relative links, posts whose body it read, posts it shows]
+    notes: dict[str, list[Any]]
     warnings: tuple[Problem, ...] = ()
 
 
@@ -368,39 +416,40 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             progress("rendering pages", n, len(routes))
         if route.kind in ("static", "asset"):
             continue
+        shows = renderer.shows(route)
         found = previous.get(route.output)
-        old: list[Any] = found if isinstance(found, list) and len(found) in (2, 3) else []
-        reads = old[2] if len(old) == 3 and isinstance(old[2], list) else None
-        fingerprint: str | None = None
-        if old and route.output in intact:  # else there is nothing to compare with (a first build)
-            fingerprint = renderer.fingerprints.of(route, reads)
-            if fingerprint is not None and old[0] == fingerprint:
-                kept.add(route.output)
-                notes[route.output] = old
-                renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
-                continue
-        data = renderer.render(route)
-        if data is not None:
-            if sink is None:
-                out[route.output] = data
-            if route.template is not None:  # a templated page: count what it read this time
-                fingerprint = renderer.fingerprints.of(route, renderer.last_body_reads)
-                if fingerprint is not None:
-                    notes[route.output] = [fingerprint, renderer.last_links, renderer.last_body_reads]
-            else:  # feeds, the sitemap: no templates, so no template links to check again
-                fingerprint = fingerprint or renderer.fingerprints.of(route, reads)
-                if fingerprint is not None:
-                    notes[route.output] = [fingerprint, []]
-            if route.kind in ("feed", "tagfeed"):
-                found_problems = check_feed(route.output, data)
-                feed_problems.extend(found_problems)
-                feed_failed = feed_failed or any(p.severity == "error" for p in found_problems)
-            if sink is not None and not renderer.errors.failed and not feed_failed:
-                sink(route.output, data)
-    if memo is not None and renderer.feed_contents:
-        for source, text in renderer.feed_contents.items():
+        old: list[Any] = found if isinstance(found, list) and len(found) == 4 else []
+        reads = old[2] if old and isinstance(old[2], list) else None
+        # A first build has nothing to compare with.
+        if shows is not None and old and route.output in intact and old[0] == renderer.fingerprints.of(route, shows, reads)[0]:
+            kept.add(route.output)
+            notes[route.output] = old
+            renderer.check_links(route, old[1] if all(isinstance(t, str) for t in old[1]) else [str(t) for t in old[1]])
+            continue
+        data = renderer.render(route, shows)
+        if data is None:
+            continue
+        if sink is None:
+            out[route.output] = data
+        if shows is not None:
+            templated = route.template is not None  # a templated page: count what it read this time
+            read = renderer.last_body_reads if templated else None
+            fingerprint, shown = renderer.fingerprints.of(route, shows, read)
+            # feeds and the sitemap have no templates, so no template links to check again
+            notes[route.output] = [fingerprint, renderer.last_links if templated else [], read,
+                                   None if shown is None else list(shown)]
+        if route.kind in FEED_KINDS:
+            found_problems = check_feed(route.output, data) if route.kind in ("feed", "termfeed") \
+                else check_json_feed(route.output, data)
+            feed_problems.extend(found_problems)
+            feed_failed = feed_failed or any(p.severity == "error" for p in found_problems)
+        if sink is not None and not renderer.errors.failed and not feed_failed:
+            sink(route.output, data)
+    if memo is not None and (renderer.feed_contents or renderer.json_contents):
+        for source in renderer.feed_contents.keys() | renderer.json_contents.keys():
             if source in renderer.index:
-                memo.feeds[source] = (site.posts[renderer.index[source]], site.config.base_url, text)
+                memo.feeds[source] = (site.posts[renderer.index[source]], site.config.base_url,
+                                      renderer.feed_contents.get(source), renderer.json_contents.get(source))
     problems = renderer.errors.problems() + feed_problems
     if any(p.severity == "error" for p in problems):
         raise BlogenError(problems)

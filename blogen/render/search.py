@@ -43,6 +43,7 @@ from blogen.render.searchstore import read_terms, write_terms
 from blogen.render.searchwords import DocTerms, doc_terms
 from blogen.render.templates import format_date
 
+SEARCH_KINDS = frozenset({"searchmeta", "searchterms", "searchdoc"})  # the index's routes (the page is a template)
 TEXT_LIMIT = 50_000  # characters of a document's text kept for excerpts
 _LINENOS = re.compile(r'<span class="linenos">[^<]*</span>')
 _STORE_AT = 16  # a build missing the terms of more documents than this reads the kept ones from .blogen-cache/
@@ -61,6 +62,20 @@ class SearchMemo:
     terms: dict[str, tuple[bytes, DocTerms]] = field(default_factory=dict)
     made_with: dict[str, bytes] = field(default_factory=dict)  # "": blogen's code and the shard count the terms are for
     columns: dict[str, tuple[bytes, list[bytes], list[bytes]]] = field(default_factory=dict)
+
+    def copy(self) -> SearchMemo:
+        """A copy a build can bring up to date while this one still describes the last good build
+        (entries are replaced, never changed in place)."""
+        return SearchMemo(dict(self.terms), dict(self.made_with), dict(self.columns))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchInputs:
+    """What the manifest or a term shard shows (``Renderer.shows``): a digest of every input its
+    bytes are made from. Any post's text may change any shard, so a patch looks at every one again
+    and this digest says whether it must be written."""
+
+    digest: bytes
 
 
 class SearchIndex:
@@ -118,15 +133,16 @@ class SearchIndex:
             use_store = len(missing) > _STORE_AT and self._store is not None
             stored = read_terms(self._store) if use_store and self._store is not None else {}
             shard_memo: dict[bytes, int] = {}
-            tag_names = {t.slug: t.name for t in self.site.tags}
+            term_names = {t.key: {term.slug: term.name for term in t.terms} for t in self.site.taxonomies}
             made = 0
             for j in missing:
                 source = self.docs[j].item or ""
                 entry = stored.get(hashlib.sha256(made_with + contents[j]).digest())
                 if entry is None:
                     item = self.item(source)
-                    tags = [tag_names.get(t, t) for t in item.tags] if isinstance(item, Post) else []
-                    entry = doc_terms(item.html, item.title, item.summary, tags, self.shards, shard_memo)
+                    names = [term_names.get(key, {}).get(slug, slug) for key, slugs in item.terms for slug in slugs] \
+                        if isinstance(item, Post) else []
+                    entry = doc_terms(item.html, item.title, item.summary, names, self.shards, shard_memo)
                     made += 1
                 memo[source] = (contents[j], entry)
             for source in set(memo) - {r.item for r in self.docs}:
@@ -158,12 +174,17 @@ class SearchIndex:
             self._columns = columns
         return self._columns
 
-    def fingerprint(self, route: Route) -> bytes:
-        """What the manifest or a shard depends on (documents are fingerprinted as their pages are)."""
+    def shows(self, route: Route, posts: Sequence[Any], pages: Mapping[str, Any]) -> dict[str, Any]:
+        """What a route of the index is made from: a document's file its post's (or page's) view; the
+        manifest and a shard, a digest of their inputs (see ``SearchInputs``)."""
+        if route.kind == "searchdoc":
+            assert route.item is not None
+            i = self._posts.get(route.item)
+            return {"post": posts[i]} if i is not None else {"page": pages[route.item]}
         if route.kind == "searchterms":
             assert route.item is not None
-            return self.columns()[int(route.item)]
-        return b"".join(self.columns()) + "\n".join(self.ids).encode()
+            return {"search": SearchInputs(self.columns()[int(route.item)])}
+        return {"search": SearchInputs(hashlib.sha256(b"".join(self.columns()) + "\n".join(self.ids).encode()).digest())}
 
     def render(self, route: Route) -> bytes:
         if route.kind == "searchmeta":

@@ -210,5 +210,5 @@ def describe(outcome: BuildOutcome, *, first: bool, had_good: bool) -> list[str]
         detail = f"{changed} file{'s' * (changed != 1)} changed"
         if report.rendered:
             detail += f" ({report.rendered} Markdown file{'s' * (report.rendered != 1)} rendered)"
-        lines.append(f"rebuilt in {ms} ms: {detail}")
+        lines.append(f"rebuilt in {ms} ms: {detail}; {report.plan.reason}")
     return lines

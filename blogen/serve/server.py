@@ -26,9 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from blogen.build.patch import Memo
 from blogen.build.pipeline import BuildReport, build_site
-from blogen.build.start import Memo
-from blogen.content.theme import theme_dirs
 from blogen.core.errors import Problem
 from blogen.incremental.scan import Prescan
 from blogen.serve.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
@@ -80,7 +79,7 @@ class DevServer:
         self.builder = DevBuilder(self._build, self._publish)
         self.watcher = Watcher(self.root, self._changed, poll=poll, on_activity=self._activity)
         # The next build's scan of the inputs, begun at the first event of a burst, and the files
-        # named by the change sets since: the build looks at those again (see quick.Prescan).
+        # named by the change sets since: the build looks at those again (see ``incremental.scan.Prescan``).
         self._prescan: Prescan | None = None
         self._named: set[str] = set()
         self._prescan_lock = threading.Lock()
@@ -189,7 +188,7 @@ class DevServer:
         self.builder.note_activity()
         with self._prescan_lock:
             if self._prescan is None:
-                self._prescan = Prescan(self.root, theme_dirs(self.root))
+                self._prescan = Prescan(self.root)
 
     def _changed(self, changes: ChangeSet) -> None:
         log.debug("changed: %s", sorted(changes.paths))
