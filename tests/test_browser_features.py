@@ -127,8 +127,8 @@ def test_a_word_from_a_post_finds_it_and_the_keyboard_follows_it(browser: Any, s
     context, page, problems = _page(browser, origin)
     try:
         page.goto(origin + "/")
-        page.fill("form.search-box input", "zebrafish")  # the box in the header
-        page.press("form.search-box input", "Enter")
+        page.fill("body > header form input", "zebrafish")  # the box in the header
+        page.press("body > header form input", "Enter")
         page.wait_for_url("**/search/?q=zebrafish", timeout=TIMEOUT_MS)
         page.wait_for_selector("[data-search-results] li", timeout=TIMEOUT_MS)
         assert page.input_value("#search-q") == "zebrafish"
