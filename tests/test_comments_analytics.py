@@ -49,7 +49,7 @@ repo = "robin/notes"
 repo_id = "R_kgDOabc"
 category = "Comments"
 category_id = "DIC_kwDOabc"
-mastodon = "@robin@fosstodon.org"
+mastodon = "robin@fosstodon.org"
 [analytics]
 provider = "plausible"
 """

@@ -83,6 +83,12 @@ class CommentsOptions:
     mastodon: str = ""  # "@user@host": the account posts without their own toot link to
 
     @property
+    def mastodon_handle(self) -> str:
+        """The site-wide account as ``@user@host`` (however it was written), or ""."""
+        m = _ACCOUNT.fullmatch(self.mastodon)
+        return f"@{m.group(1)}@{m.group(2)}" if m else ""
+
+    @property
     def mastodon_url(self) -> str:
         """The profile URL of the site-wide Mastodon account, or ""."""
         m = _ACCOUNT.fullmatch(self.mastodon)

@@ -159,7 +159,7 @@ class SearchIndex:
             rows = [e.digests for e in self.entries()]
             order = hashlib.sha256("\n".join(self.ids).encode()).digest()
             kept = self._memo.columns.get("") if self._memo is not None else None
-            if kept is not None and kept[0] == order and len(kept[1]) == len(rows):
+            if kept is not None and kept[0] == order and len(kept[1]) == len(rows) and len(kept[2]) == self.shards:
                 redo = {k for old, new in zip(kept[1], rows, strict=True) if old is not new and old != new
                         for k in range(self.shards) if old[8 * k:8 * k + 8] != new[8 * k:8 * k + 8]}
                 columns = list(kept[2])
