@@ -204,3 +204,16 @@ def test_init_ci_in_an_existing_site_adds_only_the_job(tmp_path: Path, cli: Cli)
     assert next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))["with"]["path"] == "public_html"
     code, _, err = cli("init", str(root), "--ci", "github")
     assert code == 1 and "already exists; not overwritten" in err
+
+
+@needs_rsync
+def test_a_relative_target_is_relative_to_the_site_not_to_where_blogen_runs(tmp_path: Path, cli: Cli,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _site(tmp_path, 'rsync = "../published"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, _, err = cli("deploy", "--root", str(root))
+    assert code == 0, err
+    assert (tmp_path / "published/posts/alpha/index.html").is_file()
+    assert list(elsewhere.iterdir()) == []

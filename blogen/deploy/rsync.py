@@ -64,7 +64,7 @@ def refusal(target: Target, root: Path, output_dir: Path) -> str | None:
     if target.daemon:
         return "contains '..'" if ".." in path.split("/") else None
     if not target.remote:  # a local path may well climb out of the site folder: it is checked once resolved
-        return _local_refusal(Path(os.path.expanduser(path)) if path.startswith("~") else root / path, root, output_dir)
+        return _local_refusal(local_folder(target, root), root, output_dir)
     if ".." in path.split("/"):
         return "contains '..': name the folder itself"
     if path.startswith("~"):
@@ -81,7 +81,7 @@ def refusal(target: Target, root: Path, output_dir: Path) -> str | None:
             return "is '/', the whole disk of that host"
         if len(parts) == 1:
             return f"is the top-level folder '/{parts[0]}'; name the site's own folder, like '/var/www/notes/'"
-        if (parts[0] in ("home", "Users") and len(parts) == 2) or parts == ["var", "root"]:
+        if parts[0] in ("home", "Users") and len(parts) == 2:
             return f"is the home folder '{normal}'; name a folder inside it"
     return None
 
@@ -115,7 +115,16 @@ def checked_target(config: Config) -> Target:
     why = refusal(target, config.root, config.output_dir)
     if why is not None:
         raise BlogenError.one(config.source, None, f"deploy target '{text}' {why}; refusing to send the site there")
+    if not target.remote:  # relative to the site, wherever blogen runs from: rsync gets the folder it was checked as
+        folder = local_folder(target, config.root)
+        return Target(str(folder).rstrip("/") + "/", False, False, str(folder))
     return target
+
+
+def local_folder(target: Target, root: Path) -> Path:
+    """A local target's folder: ``~`` expanded, relative to the site's root, resolved."""
+    path = target.path.strip()
+    return (Path(os.path.expanduser(path)) if path.startswith("~") else root / path).resolve()
 
 
 def rsync_command(config: Config, target: Target, *, dry_run: bool, rsync: str = "rsync") -> list[str]:
@@ -182,7 +191,7 @@ def deploy(config: Config, *, dry_run: bool = False, echo: Callable[[str], None]
     if rsync is None:
         raise BlogenError.one(source, None, "rsync is not installed (on Debian or Ubuntu: apt install rsync)")
     if not target.remote:  # rsync makes the folder itself, not the folders above it
-        folder = Path(os.path.expanduser(target.path)) if target.path.startswith("~") else config.root / target.path
+        folder = Path(target.path)
         try:
             folder.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
