@@ -141,7 +141,7 @@ def test_theme_eject_needs_a_site(cli: Cli, tmp_path: Path) -> None:
 def test_new_writes_a_post_that_builds(cli: Cli, site: Callable[..., Path], build: Callable[..., BuildReport]) -> None:
     root = site("", config=BERLIN + 'base_url = "https://example.org/"\n')
     title = 'C++: "why" it\'s #1 - yes'
-    code, out, err = cli("new", title, "--root", str(root), "--tags", "c++, rants")
+    code, out, err = cli("new", title, "--root", str(root), "--tags", "c++, rants", "--publish")
     assert code == 0, err
     path = root / "content/posts/c-why-it-s-1-yes.md"
     assert out == f"{path}\n"

@@ -177,7 +177,7 @@ def test_init_ci_writes_a_pages_job_that_keeps_the_cache(tmp_path: Path, cli: Cl
         build = next(i for i, r in enumerate(runs) if r.startswith("blogen build"))
         assert install < cache < build < uses.index("actions/upload-pages-artifact")
         assert steps[cache]["with"]["path"] == ".blogen-cache" and steps[cache]["with"]["restore-keys"]
-        assert "steps.pages.outputs.base_url" in runs[build]
+        assert "--strict" in runs[build] and "steps.pages.outputs.base_url" in runs[build]
         assert steps[uses.index("actions/upload-pages-artifact")]["with"]["path"] == "output"
         assert job["jobs"]["deploy"]["needs"] == "build"
         assert job["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
@@ -186,10 +186,10 @@ def test_init_ci_writes_a_pages_job_that_keeps_the_cache(tmp_path: Path, cli: Cl
         pages = job["pages"]
         assert ".blogen-cache/" in pages["cache"]["paths"]
         assert any("pip install" in s and "blogen==" in s for s in pages["script"])
-        assert any(s.startswith("blogen build --output public") and "$CI_PAGES_URL" in s for s in pages["script"])
+        assert any(s.startswith("blogen build --output public --strict") and "$CI_PAGES_URL" in s for s in pages["script"])
         assert pages["artifacts"]["paths"] == ["public"]
-    # the new site itself builds (what the job will run)
-    assert cli("build", "--root", str(tmp_path / "new"), "-q")[0] == 0
+    # the new site itself builds as the job builds it
+    assert cli("build", "--root", str(tmp_path / "new"), "--strict", "--base-url", "https://you.github.io/new/", "-q")[0] == 0
 
 
 def test_init_ci_in_an_existing_site_adds_only_the_job(tmp_path: Path, cli: Cli) -> None:

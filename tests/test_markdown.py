@@ -293,8 +293,8 @@ def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
         out: dict[str, dict[str, str]] = {}
         for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
             decls = dict(d.split(":", 1) for d in body.split(";") if d)
-            for selector in selectors.split(","):
-                out.setdefault(selector.strip(), {}).update(decls)
+            for selector in selectors.split(","):  # the dark rules are scoped by the scheme: `<scope> .t1`
+                out.setdefault(selector.strip().rsplit(" ", 1)[-1], {}).update(decls)
         return out
 
     def pygments_look(style: str, ttype: object) -> dict[str, str]:
@@ -318,6 +318,10 @@ def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
         css = highlight_css(light, dark)
         light_css, dark_css = css.split("@media screen and (prefers-color-scheme:dark){", 1)
         light_rules, dark_rules = looks(light_css), looks(dark_css.split("\n}\n", 1)[0])
+        chosen = css.split("@media screen{", 1)[1].split("\n}\n", 1)[0]  # the reader chose dark: the same looks
+        assert looks(chosen) == dark_rules
+        selectors = [sel.strip() for group in re.findall(r"([^{}]+)\{", chosen) for sel in group.split(",")]
+        assert selectors and all(sel.startswith("[data-scheme=dark] ") for sel in selectors)
         resets = {"inherit", "none", "transparent", "0"}
         for ttype in STANDARD_TYPES:
             if ttype in Whitespace:
@@ -532,8 +536,9 @@ def test_nasty_input_renders_or_reports_fence_problems(doc: str, options: Markdo
 def test_highlight_css_has_light_rules_and_dark_media_query() -> None:
     css = highlight_css("default", "monokai")
     light, dark = css.split("@media screen and (prefers-color-scheme:dark){", 1)
-    assert ".highlight{background:#f8f8f8}" in light
-    assert ".highlight{background:#272822;color:#f8f8f2}" in dark
+    assert ".highlight{background:#f8f8f8;--code-bg:#f8f8f8}" in light
+    assert ":root:not([data-scheme=light]) .highlight{background:#272822;color:#f8f8f2;--code-bg:#272822}" in dark
+    assert "[data-scheme=dark] .highlight{background:#272822;color:#f8f8f2;--code-bg:#272822}" in dark
     # a class the light style colours and the dark one leaves alone is set back, never dark-on-dark
     assert "{color:inherit}" in dark
     # one rule per look: classes with identical declarations share it; comments are gone

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import assert_like_fresh_build, rewritten, snapshot, write_site
 
+import blogen.output.folders
 import blogen.output.writer
 from blogen.build.markdown import PARALLEL_THRESHOLD
 from blogen.build.pipeline import build_site
 from blogen.core.errors import BlogenError
-from blogen.output.writer import output_lock, staged_output, write_outputs
+from blogen.output.folders import output_lock
+from blogen.output.writer import staged_output, write_outputs
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -84,7 +86,7 @@ def test_every_write_into_the_spare_holds_the_output_lock(tmp_path: Path, cli: C
     root = write_site(tmp_path / "site", _posts(10, "old"))
     assert cli("build", "--root", str(root), "-q")[0] == 0
     write_site(root, _posts(10, "new"))
-    real = blogen.output.writer._replace_with_data
+    real = blogen.output.folders.replace_with_data
     writes: list[Path] = []
 
     def checked(target: Path, data: bytes | Path) -> None:
@@ -93,7 +95,7 @@ def test_every_write_into_the_spare_holds_the_output_lock(tmp_path: Path, cli: C
         writes.append(target)
         real(target, data)
 
-    monkeypatch.setattr(blogen.output.writer, "_replace_with_data", checked)
+    monkeypatch.setattr(blogen.output.folders, "replace_with_data", checked)
     code, _, err = cli("build", "--root", str(root), "-q")
     assert code == 0, err
     assert len(writes) >= 10

@@ -19,7 +19,7 @@ from conftest import read, snapshot, write_site
 
 from blogen.build.pipeline import BuildReport
 from blogen.core.errors import BlogenError
-from blogen.output.writer import output_lock
+from blogen.output.folders import output_lock
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]

@@ -110,7 +110,7 @@ def test_feeds_need_base_url(tmp_path: Path) -> None:
 
 
 def test_no_config_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(BlogenError, match=r"no blogen\.toml or pyproject\.toml"):
+    with pytest.raises(BlogenError, match=r"no blogen\.toml, or pyproject\.toml with a \[tool\.blogen\] table, in this folder"):
         load_config(tmp_path)
 
 

@@ -51,7 +51,7 @@ jobs:
         with:
           python-version: "3.12"
       - name: Install blogen
-        # or a checkout of it: python -m pip install "git+https://github.com/OWNER/blogen"
+        # blogen is not on PyPI yet: until it is, install your copy, e.g. "git+https://github.com/you/blogen"
         run: python -m pip install "blogen=={version}"
       - name: Restore blogen's cache of rendered Markdown and resized images
         uses: actions/cache@v4
@@ -63,7 +63,7 @@ jobs:
         id: pages
         uses: actions/configure-pages@v5
       - name: Build
-        run: blogen build --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
+        run: blogen build --strict --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
       - uses: actions/upload-pages-artifact@v3
         with:
           path: {output}
@@ -94,9 +94,9 @@ pages:
       - .blogen-cache/
       - .cache/pip/
   script:
-    # or a checkout of it: python -m pip install "git+https://gitlab.com/OWNER/blogen"
+    # blogen is not on PyPI yet: until it is, install your copy, e.g. "git+https://gitlab.com/you/blogen"
     - python -m pip install "blogen=={version}"
-    - blogen build --output public --base-url "$CI_PAGES_URL/"
+    - blogen build --output public --strict --base-url "$CI_PAGES_URL/"
   artifacts:
     paths:
       - public

@@ -1,4 +1,5 @@
-"""Make new things in a site: the skeleton of a new site (init), a new post (new) and an editable copy of the theme (eject).
+"""Make new things in a site: the skeleton of a new site (init) and an editable copy of the theme (eject);
+the front-matter writing and file creation that ``newpost`` (``blogen new``) and the importers share.
 
 The texts are built by pure functions; the few functions that touch the disk never overwrite a
 file (they open with ``x`` mode), because a user must never lose something they wrote.
@@ -10,7 +11,7 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -20,13 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from blogen.authoring.ci import ci_file
-from blogen.content.frontmatter import split_source
-from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
+from blogen.content.inputs import is_editor_noise
 from blogen.core.errors import BlogenError, Problem
-from blogen.core.urls import check_slug, slugify
-
-_DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
-
 
 # --- front matter that blogen reads back exactly --------------------------------------------------
 
@@ -138,7 +134,8 @@ author = {author}
 description = "Notes I want to find again."
 # The address the site will be published at, ending in "/". The Atom feeds need absolute links,
 # so this must be a full http(s) URL: CHANGE IT to your own (a sub-path like
-# "https://example.org/notes/" works too). `blogen build --base-url URL` overrides it once.
+# "https://you.github.io/notes/" works too). Until then `blogen build` warns that it is a
+# placeholder, and `--strict` fails. `blogen build --base-url URL` overrides it for one build.
 base_url = "https://example.org/"
 # The language of your writing, as a tag like "en" or "en-GB" (for <html lang> and the feeds).
 language = "en"
@@ -166,12 +163,13 @@ raw_html = true
 # Turn "straight quotes", -- and ... into typographic quotes, dashes and an ellipsis.
 smart_punctuation = false
 
-# Code highlighting: Pygments style names (list them with `pygmentize -L styles`).
+# Code highlighting: Pygments style names (list them with `pygmentize -L styles`). The two
+# defaults keep every token readable (WCAG AA contrast) on the theme's code backgrounds.
 [highlight]
 # The style for readers whose system is in light mode.
-light = "default"
+light = "xcode"
 # The style for dark mode.
-dark = "monokai"
+dark = "github-dark"
 # Number the lines of every code block (one block can still say `linenos=false`).
 line_numbers = false
 
@@ -213,7 +211,7 @@ feed = true
 # The URL segment: /series/<series>/.
 path = "series"
 
-# Free values for your own templates (as config.extra.<key>), e.g. mastodon = "@me@example.org".
+# Free values for your own templates (as site.extra.<key>), e.g. mastodon = "@me@example.org".
 [extra]
 
 # A search page (/search/) and a search box in the header, working from the built files alone:
@@ -257,6 +255,9 @@ This is the first post of your new site. Edit it, or delete it and start your ow
 ```sh
 blogen new "My first note" --tags linux,til
 ```
+
+That writes a draft: `blogen serve` shows it, `blogen build` leaves it out until you delete its
+`draft: true` line.
 
 <!-- more -->
 
@@ -315,7 +316,7 @@ def readable_name(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
-def _write_new(path: Path, text: str | bytes) -> bool:
+def write_new(path: Path, text: str | bytes) -> bool:
     """Create ``path`` with ``text``; False (and nothing written) if it already exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -358,7 +359,7 @@ def init_site(dest: Path, *, force: bool = False, title: str | None = None, auth
     created: list[str] = []
     skipped: list[str] = []
     for f in files:
-        (created if _write_new(dest / f.path, f.text) else skipped).append(f.path)
+        (created if write_new(dest / f.path, f.text) else skipped).append(f.path)
     return InitReport(tuple(created), tuple(skipped))
 
 
@@ -402,81 +403,3 @@ def eject_theme(root: Path, builtin: Path, *, force: bool = False) -> EjectRepor
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(builtin / n, target)
     return EjectReport(tuple(f"theme/{n}" for n in names), tuple(f"theme/{n}" for n in existing))
-
-
-# --- blogen new -----------------------------------------------------------------------------------
-
-
-def post_slugs(root: Path) -> dict[str, str]:
-    """Slug (case-folded) -> source of every post, read leniently: a broken post must not stop ``new``.
-
-    A post's slug is its front-matter ``slug`` if it has one, and both its file (or bundle) name
-    and that slug are taken, since either could be what a new post would collide with.
-    """
-    posts = root / "content" / "posts"
-    found: dict[str, str] = {}
-    if not posts.is_dir():
-        return found
-    for folder, dirs, files in os.walk(posts):
-        dirs[:] = sorted(d for d in dirs if not is_editor_noise(d))
-        here = Path(folder)
-        for name in sorted(files):
-            if is_editor_noise(name) or not name.endswith(SOURCE_SUFFIXES):
-                continue
-            path = here / name
-            if name.rsplit(".", 1)[0] == "index" and here != posts:
-                stem = here.name
-            elif here == posts:
-                stem = name.rsplit(".", 1)[0]
-            else:
-                continue  # a Markdown file inside a bundle is an asset of it
-            m = _DATE_PREFIX.match(stem)
-            rel = path.relative_to(root).as_posix()
-            found.setdefault(slugify(m.group(4) if m else stem).casefold(), rel)
-            try:
-                split, _ = split_source(path.read_text(encoding="utf-8"), rel)
-            except (OSError, UnicodeDecodeError):
-                continue
-            if split is not None and isinstance(split.values.get("slug"), str):
-                found.setdefault(split.values["slug"].strip().casefold(), rel)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class NewPost:
-    path: Path
-    slug: str
-
-
-def new_post_text(title: str, when: datetime, tags: Iterable[str], draft: bool) -> str:
-    """The text of a new post: front matter and an empty body for the author to fill."""
-    values: dict[str, Any] = {"title": title, "date": when}
-    tag_list = [t for t in (t.strip() for t in tags) if t]
-    if tag_list:
-        values["tags"] = tag_list
-    if draft:
-        values["draft"] = True
-    return format_front_matter(values) + "\n"
-
-
-def new_post(root: Path, title: str, tz: tzinfo, *, tags: Iterable[str] = (), draft: bool = False, slug: str | None = None,
-             bundle: bool = False, now: datetime | None = None) -> NewPost:
-    """Write ``content/posts/<slug>.md`` (or ``<slug>/index.md``); raise BlogenError rather than overwrite or reuse a slug."""
-    chosen = slug if slug is not None else slugify(title)
-    if not chosen:
-        raise BlogenError.one("content/posts", None, f"title '{title}' has no letters or digits to make a slug from; give one with --slug")
-    why = check_slug(chosen)
-    if why:
-        raise BlogenError.one("content/posts", None, why)
-    rel = f"content/posts/{chosen}/index.md" if bundle else f"content/posts/{chosen}.md"
-    taken = post_slugs(root)
-    if chosen.casefold() in taken:
-        other = taken[chosen.casefold()]
-        raise BlogenError.one(other, None, f"a post with slug '{chosen}' already exists; choose another with --slug")
-    for candidate in (f"content/posts/{chosen}.md", f"content/posts/{chosen}.markdown", f"content/posts/{chosen}"):
-        if (root / candidate).exists():
-            raise BlogenError.one(candidate, None, f"already exists; not overwritten (a post with slug '{chosen}')")
-    path = root / rel
-    if not _write_new(path, new_post_text(title, now_in(tz, now), tags, draft)):
-        raise BlogenError.one(rel, None, "already exists; not overwritten")
-    return NewPost(path, chosen)

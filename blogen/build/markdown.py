@@ -93,7 +93,7 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
 
     ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
     keyed like the disk cache, so it is exactly as fresh. ``pool``: worker processes to use (started
-    early by the caller; see ``_model``), else they are started here when there is enough to do.
+    early by the caller; see ``stages.make_model``), else they are started here when there is enough to do.
 
     When ``documents`` is a list, its documents are replaced by copies without their text as the
     work is handed out, so each source's text can be freed as soon as its HTML is back instead of
@@ -101,27 +101,57 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     the rest. ``prune`` drops memo entries this call did not use; the quick rebuild, which passes
     only the changed documents, keeps the others.
     """
-    options = config.markdown
     results: dict[str, Rendered] = {}
     todo: list[tuple[str, str]] = []  # (source, cache key)
     work: list[Job] = []
     used: set[str] = set()
-    options_repr = repr(options)
+    options_repr = repr(config.markdown)
     for i, doc in enumerate(documents):
         key = cache_key(doc, options_repr)
         used.add(key)
-        hit = memo.get(key) if memo is not None else None
-        if hit is None:
-            hit = read_cache(config.root, key)
-            if hit is not None and memo is not None:
-                memo[key] = hit
+        hit = _cached(config.root, key, memo)
         if hit is not None:
             results[doc.source] = hit
         else:
             todo.append((doc.source, key))
-            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, options, config.root, key))
+            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, config.markdown, config.root, key))
         if isinstance(documents, list):
             documents[i] = replace(doc, body="")
+    total = len(work)
+    outcomes = _render_all(work, jobs, pool, progress)
+    problems: list[Problem] = []
+    for (source, key), outcome in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, BlogenError):
+            problems.extend(outcome.problems)
+            continue
+        results[source] = outcome
+        if memo is not None:
+            memo[key] = outcome
+    if problems:
+        raise BlogenError(problems)
+    if memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
+        for key in [k for k in memo if k not in used]:
+            del memo[key]
+    return results, total
+
+
+def _cached(root: Path, key: str, memo: dict[str, Rendered] | None) -> Rendered | None:
+    """A document's Markdown from the memory layer, else from the disk cache (then kept in memory too)."""
+    hit = memo.get(key) if memo is not None else None
+    if hit is None:
+        hit = read_cache(root, key)
+        if hit is not None and memo is not None:
+            memo[key] = hit
+    return hit
+
+
+def _render_all(work: list[Job], jobs: int | None, pool: ProcessPoolExecutor | None,
+                progress: Progress | None) -> list[Rendered | BlogenError]:
+    """Render every job, in worker processes when there are many (or ``pool`` is given), in order.
+
+    ``work`` is emptied as the jobs are handed out, so each source's text can be freed once its
+    job is done.
+    """
     total = len(work)
     workers = worker_count(jobs)
     outcomes: list[Rendered | BlogenError] = []
@@ -141,17 +171,4 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             outcomes.append(_render_one(work.pop()))
             if progress is not None:
                 progress("rendering Markdown", len(outcomes), total)
-    problems: list[Problem] = []
-    for (source, key), outcome in zip(todo, outcomes, strict=True):
-        if isinstance(outcome, BlogenError):
-            problems.extend(outcome.problems)
-            continue
-        results[source] = outcome
-        if memo is not None:
-            memo[key] = outcome
-    if problems:
-        raise BlogenError(problems)
-    if memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
-        for key in [k for k in memo if k not in used]:
-            del memo[key]
-    return results, total
+    return outcomes

@@ -18,7 +18,7 @@ from blogen.incremental.snapshot import Snapshot
 from blogen.markdown.render import Rendered
 from blogen.model.patch import patch_posts
 from blogen.model.values import ModelMemo
-from blogen.render.pages import RenderMemo
+from blogen.render.renderer import RenderMemo
 
 
 @dataclass(slots=True)

@@ -30,7 +30,8 @@ from blogen.markdown.render import Rendered
 from blogen.model.values import ModelMemo, Route, Site
 from blogen.output.record import read_live
 from blogen.output.writer import Data, Kept, Staging, WriteReport, staged_output
-from blogen.render.pages import RenderMemo, RenderResult, render_routes
+from blogen.render.pages import RenderResult, render_routes
+from blogen.render.renderer import RenderMemo
 
 
 @dataclass(frozen=True, slots=True)

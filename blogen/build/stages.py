@@ -120,7 +120,7 @@ def make_model(config: Config, inputs: Inputs, *, drafts: bool, jobs: int | None
         raise BlogenError(image_problems)
     assets = collect_theme_assets(config, inputs)
     site = make_site(config, content.documents, rendered, content.static, assets, now=now, include_drafts=drafts,
-                     images=images, memo=model)
+                     images=images, memo=model, loose=content.loose)
     if content.warnings or image_problems:
         site = with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from blogen.cli.terminal import person_watching, print_problems, root_option, shown
+from blogen.cli.terminal import Command, person_watching, print_problems, root_option, shown
 from blogen.core.errors import BlogenError, Problem
 
 T = TypeVar("T")
@@ -49,8 +49,8 @@ def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | Non
 # --- blogen init ----------------------------------------------------------------------------------
 
 
-@click.command("init")
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.command("init", cls=Command, short_help="Make a new site in DIR, ready to serve.")
+@click.argument("directory", type=click.Path(path_type=Path), metavar="DIR")
 @click.option("--force", is_flag=True, help="Add the missing files to a folder that is not empty (existing files are kept).")
 @click.option("--title", help="The site's title (default: made from the folder name).")
 @click.option("--author", default="", help="Your name, for the feeds.")
@@ -59,14 +59,14 @@ def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | Non
               help="Add a CI job that builds the site and publishes it to GitHub or GitLab Pages "
                    "(in a folder that is already a site, only the job is added).")
 def init(directory: Path, force: bool, title: str | None, author: str, timezone: str | None, ci: str | None) -> None:
-    """Make a new site in DIRECTORY that builds and serves at once.
+    """Make a new site in DIR that builds and serves at once.
 
     Writes blogen.toml (every setting, explained), a sample post, an about page, content/static/
     and a .gitignore. The built-in theme is used until you run `blogen theme eject`.
 
     \b
     Examples:
-      blogen init notes && cd notes && blogen serve
+      blogen init myblog && cd myblog && blogen serve
       blogen init --ci github .     add a GitHub Pages workflow to this site
     """
     from blogen.authoring.scaffold import init_site
@@ -83,7 +83,10 @@ def init(directory: Path, force: bool, title: str | None, author: str, timezone:
         click.echo(f"created {os.path.join(directory, rel)}")
     for rel in report.skipped:
         click.echo(f"skipped {os.path.join(directory, rel)} (it exists; not overwritten)")
-    click.echo(f"\nnext: set base_url in {os.path.join(directory, 'blogen.toml')}, then run: blogen serve --root {directory}")
+    where = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
+    click.echo(f"\nNext: {where}blogen serve   (then open http://127.0.0.1:8000/)\n"
+               f"Write:  blogen new \"My first note\" --tags linux\n"
+               f"Before publishing, set base_url in {os.path.join(directory, 'blogen.toml')} to the site's address.")
 
 
 # --- blogen new -----------------------------------------------------------------------------------
@@ -116,38 +119,52 @@ def _check_slug(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-@click.command("new")
-@click.argument("title")
+def _check_title(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter('the title is empty; give the post a title, e.g. blogen new "Fixing sshd"')
+    return value
+
+
+@click.command("new", cls=Command, short_help="Write a new post (a draft) and print its path.")
+@click.argument("title", callback=_check_title)
 @root_option
-@click.option("--tags", default="", metavar="A,B", help="Comma-separated tags.")
-@click.option("--draft", is_flag=True, help="Mark the post as a draft (built only with --drafts).")
+@click.option("--tags", default="", metavar="A,B", help="Comma-separated tags (spelt as the site already spells them).")
+@click.option("--draft/--publish", default=True, show_default=True,
+              help="A draft is shown by blogen serve but left out of blogen build until its draft: true line goes; "
+                   "--publish writes a post that the next build publishes.")
 @click.option("--slug", callback=_check_slug, help="The post's slug (default: made from the title).")
 @click.option("--bundle", is_flag=True, help="Make a bundle folder, content/posts/<slug>/index.md, to put images beside it.")
 def new(title: str, root: Path, tags: str, draft: bool, slug: str | None, bundle: bool) -> None:
     """Write a new post titled TITLE, dated now, and print its path.
 
-    Never overwrites a file and refuses a slug another post already has.
+    The post is a draft until you delete its `draft: true` line (or give --publish). Tags are
+    written as the site's other posts write them, so `--tags Linux,linux` is one tag. Never
+    overwrites a file and refuses a slug another post already has.
 
     \b
     Examples:
       blogen new "Fixing sshd on Android" --tags android,ssh
-      blogen new "Cask notes" --bundle --draft --slug cask
+      blogen new "Cask notes" --bundle --slug cask
     """
-    from blogen.authoring.scaffold import new_post
+    from blogen.authoring.newpost import new_post
     from blogen.core.config import load_config
 
     try:
         config = load_config(root)
-        made = new_post(root, title, config.tzinfo, tags=tags.split(","), draft=draft, slug=slug, bundle=bundle)
+        made = new_post(root, title, config.tzinfo, tags=tags.split(","), draft=draft, slug=slug, bundle=bundle,
+                        tag_aliases=config.tag_aliases, tag_names=config.tag_names)
     except BlogenError as exc:
         _fail(exc.problems, root)
     click.echo(shown(root, made.path.relative_to(root).as_posix()))
+    given = [t.strip() for t in tags.split(",") if t.strip()]
+    if given != list(made.tags):
+        click.echo(f"tags written as {', '.join(made.tags)} (one spelling per tag, as the site's posts write it)", err=True)
 
 
 # --- blogen import --------------------------------------------------------------------------------
 
 
-@click.command("import")
+@click.command("import", cls=Command, short_help="Bring in the posts of a Jekyll or Hugo blog.")
 @click.argument("kind", type=click.Choice(["jekyll", "hugo"]))
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @root_option
@@ -247,7 +264,7 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
 # --- blogen list ----------------------------------------------------------------------------------
 
 
-@click.command("list")
+@click.command("list", cls=Command, short_help="List posts (published, scheduled, drafts) and tags.")
 @root_option
 @click.option("--json", "as_json", is_flag=True, help='Print a JSON document {"posts": [...], "tags": [...]}.')
 @click.option("--drafts", is_flag=True, help="Include drafts.")
@@ -280,7 +297,7 @@ def list_posts(root: Path, as_json: bool, drafts: bool) -> None:
 # --- blogen theme eject ---------------------------------------------------------------------------
 
 
-@click.group("theme")
+@click.group("theme", short_help="Copy the built-in theme into theme/ to edit it.")
 def theme() -> None:
     """Work with the site's theme.
 
@@ -290,7 +307,7 @@ def theme() -> None:
     """
 
 
-@theme.command("eject")
+@theme.command("eject", cls=Command, short_help="Copy the built-in theme into theme/ to edit it.")
 @root_option
 @click.option("--force", is_flag=True, help="Replace files already in theme/ with the built-in versions.")
 def eject(root: Path, force: bool) -> None:
@@ -304,11 +321,12 @@ def eject(root: Path, force: bool) -> None:
       blogen theme eject --root ~/notes
     """
     from blogen.authoring.scaffold import eject_theme
-    from blogen.core.config import find_config_file
+    from blogen.core.config import is_site_folder
     from blogen.core.install import builtin_theme_dir
 
-    if find_config_file(root) is None:
-        _fail([Problem(str(root), None, "no blogen.toml or pyproject.toml here: is this a blogen site? (use --root)")])
+    if not is_site_folder(root.resolve()):
+        _fail([Problem(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this folder: is this "
+                       "a blogen site? (make one with blogen init DIR, or give --root the folder that has one)")])
     try:
         report = eject_theme(root, builtin_theme_dir(), force=force)
     except BlogenError as exc:

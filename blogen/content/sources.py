@@ -48,6 +48,9 @@ class Content:
     documents: tuple[Document, ...]
     static: tuple[StaticFile, ...]
     warnings: tuple[Problem, ...]
+    # Files in content/posts/ or content/pages/ that are neither a document nor in a bundle, so not
+    # published (a link to one is broken, and its message says why); relative to the site root.
+    loose: tuple[str, ...] = ()
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -161,6 +164,7 @@ def load_content(config: Config, memo: DocumentMemo | None = None, inputs: Input
     files = sorted(Path(inputs.path(key)) for key in inputs.under("content"))
     documents: list[Document] = []
     static: list[StaticFile] = []
+    loose: list[str] = []
     # Paths as strings from here: pathlib's hashing and parents cost more than everything else in a rebuild.
     top = str(content)
     names = [str(f) for f in files]
@@ -207,6 +211,7 @@ def load_content(config: Config, memo: DocumentMemo | None = None, inputs: Input
             if doc is not None:
                 documents.append(doc)
         else:
+            loose.append(_rel(root, f))
             problems.append(Problem(_rel(root, f), None, f"ignored: only Markdown files belong in content/{section}/ outside a bundle; put images in the post's bundle folder or in content/static/", "warning"))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -215,4 +220,4 @@ def load_content(config: Config, memo: DocumentMemo | None = None, inputs: Input
         used = {id(d) for d in documents}
         for key in [k for k, (doc, _) in memo.items() if doc is None or id(doc) not in used]:
             del memo[key]
-    return Content(tuple(documents), tuple(static), tuple(p for p in problems if p.severity == "warning"))
+    return Content(tuple(documents), tuple(static), tuple(p for p in problems if p.severity == "warning"), tuple(loose))

@@ -90,6 +90,11 @@ class Config:
         return path if path.endswith("/") else path + "/"
 
     @property
+    def file_urls(self) -> bool:
+        """Whether the site is read from disk (a ``file:`` base_url): links then name ``index.html`` files."""
+        return self.base_url.startswith("file:")
+
+    @property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -139,6 +144,55 @@ _FEED_KEYS: dict[str, tuple[_Check, str]] = {
 }
 
 
+def is_site_folder(folder: Path) -> bool:
+    """Whether ``folder`` has a ``blogen.toml``, or a ``pyproject.toml`` with a ``[tool.blogen]`` table.
+
+    The table is looked for in the text, so a site whose TOML is broken still counts (and its error is shown).
+    """
+    if (folder / "blogen.toml").is_file():
+        return True
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"^\s*\[\s*tool\s*\.\s*blogen\s*[\].]", text, re.MULTILINE) is not None
+
+
+def find_site_root(start: Path) -> Path | None:
+    """The nearest folder from ``start`` upwards that is a blogen site, as git finds its repository."""
+    return next((folder for folder in (start, *start.parents) if is_site_folder(folder)), None)
+
+
+# Names reserved for examples and tests (RFC 2606, RFC 6761): a site is never published there.
+_PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example", "test", "invalid", "localhost")
+
+
+def placeholder_host(base_url: str) -> str | None:
+    """The host of ``base_url`` when it is a placeholder (example.org, localhost, a loopback address), else None."""
+    host = (urlsplit(base_url).hostname or "").rstrip(".").lower()
+    if not host:
+        return None
+    if any(host == d or host.endswith("." + d) for d in _PLACEHOLDER_DOMAINS):
+        return host
+    if host in {"127.0.0.1", "::1", "0.0.0.0"} or host.startswith("127."):
+        return host
+    return None
+
+
+def placeholder_base_url(config: Config) -> Problem | None:
+    """A warning when the configured base_url is a placeholder: feeds and canonical links would point there."""
+    host = placeholder_host(config.base_url)
+    if host is None:
+        return None
+    try:
+        line = _key_line((config.root / config.source).read_text(encoding="utf-8"), "base_url")
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return Problem(config.source, line, f"base_url '{config.base_url}' is a placeholder ({host} is not a public address): "
+                   "set it to the address the site will be published at, since feeds, canonical links and the "
+                   "sitemap use it (or pass --base-url for one build)", "warning")
+
+
 def find_config_file(root: Path) -> Path | None:
     """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``."""
     toml = root / "blogen.toml"
@@ -182,7 +236,7 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
     root = root.resolve()
     path = find_config_file(root)
     if path is None:
-        raise BlogenError.one(str(root), None, "no blogen.toml or pyproject.toml with a [tool.blogen] table: is this a blogen site? (use --root)")
+        raise BlogenError.one(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this folder: is this a blogen site? (make one with blogen init DIR, or give --root the folder that has one)")
     rel = path.name
     try:
         text = path.read_text(encoding="utf-8")
@@ -241,7 +295,10 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     base_url = top.get("base_url", "")
     if base_url:
         parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        if parts.scheme == "file" and not parts.netloc and parts.path.startswith("/") and not parts.query and not parts.fragment:
+            if not base_url.endswith("/"):  # a folder on this machine: the site is read from disk (--file-urls)
+                top["base_url"] = base_url + "/"
+        elif parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
             bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/'")
         elif not base_url.endswith("/"):
             top["base_url"] = base_url + "/"

@@ -20,7 +20,8 @@ from typing import Any, Literal
 import yaml
 
 from blogen.authoring.listing import leading_title
-from blogen.authoring.scaffold import format_front_matter, post_slugs, readable_name
+from blogen.authoring.newpost import post_slugs
+from blogen.authoring.scaffold import format_front_matter, readable_name
 from blogen.content.frontmatter import KNOWN_KEYS, Split, parse_when, split_source, validate
 from blogen.content.inputs import is_editor_noise
 from blogen.content.sources import name_and_date

@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's 
     from blogen.content.sources import Content
     from blogen.core.config import Config
     from blogen.model.values import ModelMemo, Site, ThemeAsset
-    from blogen.render.pages import RenderMemo
+    from blogen.render.renderer import RenderMemo
 
 log = logging.getLogger(__name__)
 

@@ -63,7 +63,7 @@ def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered
 def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post], pages: list[Page],
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
                        unpublished: set[str], images: Mapping[str, ImageInfo],
-                       memo: ModelMemo | None = None
+                       memo: ModelMemo | None = None, loose: frozenset[str] = frozenset()
                        ) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], dict[str, frozenset[str]]]:
     """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``).
 
@@ -83,11 +83,11 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     index = LinkIndex(
         documents=targets, unpublished=unpublished_keys, static=static_map,
         urls=frozenset(r.url for r in routes), base_path=config.base_path,
-        static_urls={url: source for source, url in static_map.items()},
+        static_urls={url: source for source, url in static_map.items()}, loose=loose,
     )
     same_index = False
     if memo is not None:
-        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links)
+        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, index.loose)
         same_index = memo.link_globals == rest
         memo.link_globals = rest
     unreferenced: list[str] = []

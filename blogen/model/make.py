@@ -174,7 +174,7 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
               include_drafts: bool, images: Mapping[str, ImageInfo] | None = None,
-              memo: ModelMemo | None = None) -> Site:
+              memo: ModelMemo | None = None, loose: Sequence[str] = ()) -> Site:
     """Build the immutable model and every route; raise BlogenError listing every problem.
 
     ``memo`` (kept by the dev server) lets unchanged posts and pages, their tags, the related
@@ -229,7 +229,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
     posts, pages, unreferenced, tolerated, targets_of = resolve_site_links(
-        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo)
+        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose))
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(

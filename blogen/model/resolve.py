@@ -51,6 +51,7 @@ class LinkIndex:
     urls: frozenset[str]  # every URL the site serves
     base_path: str
     static_urls: Mapping[str, str]  # the reverse of ``static``: URL -> source path
+    loose: frozenset[str] = frozenset()  # files in content/posts|pages outside any bundle: there, but not published
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +136,11 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             rewrites[target] = base + rel
             files[target] = candidate
             continue
+        if candidate in index.loose:
+            broken(link, _not_published(candidate, doc))
+            continue
         if candidate.endswith(SOURCE_SUFFIXES):
-            broken(link, f"no such file {candidate}")
+            broken(link, f"no such file {candidate}{_moved(candidate, path, folder, doc, index)}")
             continue
         # Not a file: maybe a site URL, written root-relative (/tags/x/) or relative to the page.
         url = _site_url(path, doc.url, index.base_path)
@@ -155,9 +159,54 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             elif path.startswith("/") and url != path:
                 rewrites[target] = url + (f"#{frag}" if frag else "")
             continue
-        broken(link, f"no such file {candidate}" if "." in posixpath.basename(path) else f"no page at {url}")
+        if "." in posixpath.basename(path):
+            broken(link, f"no such file {candidate}{_moved(candidate, path, folder, doc, index)}")
+        else:
+            broken(link, f"no page at {url}")
     linked.discard(doc.source)
     return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead), frozenset(linked))
+
+
+def _not_published(candidate: str, doc: Target) -> str:
+    """Why a file that is there is not published, and the two ways to publish it."""
+    name = posixpath.basename(candidate)
+    static = f"content/static/{name}"
+    if doc.bundle is None:
+        stem = posixpath.basename(doc.source).rsplit(".", 1)[0]
+        bundle = f"{posixpath.dirname(doc.source)}/{stem}/"
+        return (f"{candidate} is there but is not published: only a bundle publishes the files beside it; move it to "
+                f"{static} and write '/static/{name}', or make this post a bundle, {bundle}index.md with {name} beside it")
+    return (f"{candidate} is there but is not published: only the files in a post's own bundle folder or in content/static/ "
+            f"are; move it into {doc.bundle}/ or to {static} (and write '/static/{name}')")
+
+
+def _exists(candidate: str, index: LinkIndex) -> bool:
+    """Whether a link to the site file ``candidate`` would resolve: a document, its bundle, a static file or a bundle's file."""
+    found = index.documents.get(candidate.rstrip("/"))
+    if found is not None and (candidate.endswith(SOURCE_SUFFIXES) or found.bundle == candidate.rstrip("/")):
+        return True
+    return candidate in index.static or _bundle_of(candidate, index) is not None
+
+
+def _moved(candidate: str, path: str, folder: str, doc: Target, index: LinkIndex) -> str:
+    """A "did you mean" for a link that broke when a post became a bundle (or stopped being one).
+
+    ``b.md`` may now be ``b/index.md`` (and the reverse); and the links in a post that became
+    ``a/index.md`` are now read from one folder deeper, so ``b.md`` would be ``../b.md``.
+    """
+    tries: list[str] = []
+    stem, dot, suffix = candidate.rpartition(".")
+    if dot and f".{suffix}" in SOURCE_SUFFIXES:
+        if posixpath.basename(stem) == "index":
+            tries.append(posixpath.dirname(stem) + ".md")
+        else:
+            tries.append(f"{stem}/index.md")
+    if doc.bundle is not None and not path.startswith("/"):
+        tries.append(posixpath.normpath(posixpath.join(posixpath.dirname(doc.bundle), path)))
+    for alt in tries:
+        if _exists(alt, index):
+            return f"; did you mean '{posixpath.relpath(alt, folder)}'?"
+    return ""
 
 
 def _same_anchor(frag: str, headings: tuple[str, ...]) -> str | None:

@@ -68,43 +68,51 @@ class Fingerprints:
             h = hashlib.sha256(self.base)
             h.update(repr((route.kind, route.url, route.output, route.item)).encode() + search.digest)
             return h.hexdigest(), None
-        seen: list[int] = []
-        _posts_in(shows, self.index, seen)
+        parts: list[bytes | int] = []  # the page's values in order; a post as its index, its digest chosen below
+        for name in sorted(shows):
+            parts.append(name.encode() + b"\0")
+            self._add(parts, shows[name])
+        shown = {self.posts[part].source for part in parts if isinstance(part, int)}
         reads = None if body_reads is None else frozenset(body_reads)
-        if reads and not reads <= {self.posts[i].source for i in seen}:
+        if reads and not reads <= shown:
             reads = None  # a body from somewhere this page does not show: count everything whole
         h = hashlib.sha256(self.base)
         h.update(repr((route.kind, route.url, route.output, route.template, route.item, route.number)).encode())
         h.update(b"partial" if reads is not None else b"whole")
-        for name in sorted(shows):
-            h.update(name.encode() + b"\0")
-            self._add(h, shows[name], reads)
-        return h.hexdigest(), tuple(sorted({self.posts[i].source for i in seen}))
+        h.update(b"".join(part if isinstance(part, bytes) else self._post_part(part, reads) for part in parts))
+        return h.hexdigest(), tuple(sorted(shown))
 
-    def _add(self, h: Any, value: Any, reads: frozenset[str] | None) -> None:
-        """Feed one shown value into the digest: posts by their digests, everything else by its contents."""
-        if isinstance(value, PostView):
-            whole, listed = self._digests(self.index[value.source])
-            h.update(b"P" + (whole if reads is None or value.source in reads else listed))
-        elif isinstance(value, str | int | float | bool | datetime) or value is None:
-            h.update(f"{type(value).__name__}:{value!s}\0".encode())
-        elif value is self._site_view or callable(value):
-            h.update(b"=")  # counted in ``base``, or a helper such as ``asset`` whose answers are
-        elif isinstance(value, tuple | list):
-            h.update(b"(%d" % len(value))
+    def _post_part(self, i: int, reads: frozenset[str] | None) -> bytes:
+        whole, listed = self._digests(i)
+        return b"P" + (whole if reads is None or self.posts[i].source in reads else listed)
+
+    def _add(self, parts: list[bytes | int], value: Any) -> None:
+        """One shown value, as parts of the digest: posts by index (their digests are taken later),
+        everything else by its contents."""
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or kind is float or value is None or kind is datetime:
+            parts.append(f"{kind.__name__}:{value!s}\0".encode())
+        elif kind is PostView:
+            parts.append(self.index[value.source])
+        elif kind is tuple or kind is list:
+            parts.append(b"(%d" % len(value))
             for item in value:
-                self._add(h, item, reads)
+                self._add(parts, item)
+        elif value is self._site_view or callable(value):
+            parts.append(b"=")  # counted in ``base``, or a helper such as ``asset`` whose answers are
+        elif isinstance(value, str):  # Markup, and other kinds of text
+            parts.append(f"{kind.__name__}:{value}\0".encode())
         elif isinstance(value, Mapping):
-            h.update(b"{%d" % len(value))
+            parts.append(b"{%d" % len(value))
             for key in sorted(value, key=repr):
-                h.update(repr(key).encode())
-                self._add(h, value[key], reads)
+                parts.append(repr(key).encode())
+                self._add(parts, value[key])
         elif is_dataclass(value):
-            h.update(type(value).__name__.encode() + b"(")
-            for name in _names(type(value)):
-                self._add(h, getattr(value, name), reads)
+            parts.append(kind.__name__.encode() + b"(")
+            for name in _names(kind):
+                self._add(parts, getattr(value, name))
         else:
-            h.update(repr(value).encode())  # an object without a stable repr never matches: the page is rendered
+            parts.append(repr(value).encode())  # an object without a stable repr never matches: the page is rendered
 
     def post_digest(self, i: int) -> bytes:
         """The digest of everything post ``i``'s view holds (what keys its search terms)."""
@@ -132,21 +140,6 @@ def _names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
     return names
-
-
-def _posts_in(value: Any, index: Mapping[str, int], found: list[int]) -> None:
-    """The posts (their indices) a shown value holds, however deep: the pages a post is on."""
-    if isinstance(value, PostView):
-        found.append(index[value.source])
-    elif isinstance(value, tuple | list):
-        for item in value:
-            _posts_in(item, index, found)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _posts_in(item, index, found)
-    elif is_dataclass(value) and not isinstance(value, type) and not isinstance(value, SiteView):
-        for name in _names(type(value)):
-            _posts_in(getattr(value, name), index, found)
 
 
 def sitemap_pages(site: Site) -> tuple[tuple[str, datetime | None], ...]:

@@ -129,7 +129,11 @@ def _check_authors(authors: Any, where: str, bad: Any) -> None:
 
 
 def _absolute(value: Any) -> bool:
-    return isinstance(value, str) and bool(urlsplit(value).scheme) and bool(urlsplit(value).netloc)
+    """An absolute URL: a scheme and a host, or a ``file:`` path (a site built to be read from disk, --file-urls)."""
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return bool(parts.scheme) and (bool(parts.netloc) or (parts.scheme == "file" and parts.path.startswith("/")))
 
 
 def _rfc3339(value: Any) -> bool:

@@ -11,13 +11,16 @@ import re
 _LOCAL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=\sposter=")))(/(?!/)[^"]*)"')
 
 
-def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None) -> str:
+def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None,
+                   index_files: bool = False) -> str:
     """Rewrite root-relative ``href``/``src`` values into page-relative ones.
 
     Relative links keep working wherever the folder is put: opened from disk, served under another
     path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
     With ``found``, every root-relative link is appended to it, so links written in templates can
-    be checked against the site's pages.
+    be checked against the site's pages. With ``index_files`` a link to a folder names its
+    ``index.html`` (``../posts/a/index.html#x``): a browser reading the site from disk (``file://``)
+    shows a folder as a directory listing, not as its index page.
     """
     depth = page_url.count("/") - base_path.count("/")
     up = "../" * depth if depth > 0 else "./"
@@ -29,11 +32,20 @@ def relative_links(html: str, page_url: str, base_path: str = "/", found: list[s
         if not target.startswith(base_path):
             return m.group(0)
         rel = up + target[len(base_path):]
+        if index_files:
+            rel = with_index_file(rel)
         if rel.startswith("./") and len(rel) > 2:
             rel = rel[2:]
         return f'{m.group(1)}{rel}"'
 
     return _LOCAL_ATTR.sub(fix, html)
+
+
+def with_index_file(url: str) -> str:
+    """``url`` with ``index.html`` after a path that ends in ``/`` (before any ``?query`` or ``#fragment``)."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    path = url[:cut]
+    return path + "index.html" + url[cut:] if path.endswith("/") else url
 
 
 def redirect_page(target: str) -> str:
