@@ -338,7 +338,9 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--verbose", "-v", is_flag=True, help="List every file sent or deleted, and rsync's statistics.")
 def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: bool, verbose: bool) -> None:
-    """Build the site (without drafts) and send it with rsync to [deploy] rsync in the config.
+    """Build the site and send it with rsync to the configured target.
+
+    The target is [deploy] rsync in the config; the build leaves drafts out, as `blogen build` does.
 
     Only files whose size or time changed are sent: blogen keeps the mtime of every file whose
     bytes did not change. With delete = true (the default), files the site no longer has are
