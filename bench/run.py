@@ -328,8 +328,11 @@ def table(results: dict) -> str:
         s_med = med(serve["served"])
         rows.append(["serve: save → rebuilt page served", f"{serve['posts']:,}", fmt_s(s_med), *blank,
                      "≤ 100 ms" if big else "", check(s_med <= 0.1) if big and s_med is not None else ""])
-        rows.append(["serve: start → first page served", f"{serve['posts']:,}", fmt_s(serve["first_build"]), *blank,
-                     "", ""])
+        rows.append(["serve: start → first page served, first server", f"{serve['posts']:,}", fmt_s(serve["first_build"]),
+                     *blank, "", ""])
+        again = serve.get("restart") or None
+        rows.append(["serve: start → page served, after an earlier server", f"{serve['posts']:,}", fmt_s(again), *blank,
+                     "≤ 2 s" if big else "", check(again <= 2.0) if big and again is not None else ""])
         e_med, b_med = med(serve["event"]), med(serve["browser"])
         rows.append(["serve: save → live-reload event", f"{serve['posts']:,}", fmt_s(e_med), *blank, "", ""])
         rows.append(["serve: save → reloaded page fetched", f"{serve['posts']:,}", fmt_s(b_med), *blank, "", ""])

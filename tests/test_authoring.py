@@ -18,7 +18,7 @@ from blogen.build.pipeline import BuildReport
 from blogen.cli.authoring import COMMANDS
 from blogen.cli.commands import cli as main_group
 from blogen.content.frontmatter import split_source
-from blogen.core.config import _TOP_KEYS, load_config
+from blogen.core.config import _MARKDOWN_KEYS, _TOP_KEYS, load_config
 from blogen.core.install import builtin_theme_dir
 
 for _command in COMMANDS:
@@ -70,7 +70,7 @@ def test_init_config_explains_every_key(tmp_path: Path) -> None:
     text = (tmp_path / "s/blogen.toml").read_text()
     data = tomllib.loads(text)
     assert set(data) == set(_TOP_KEYS)
-    assert set(data["markdown"]) == {"raw_html", "smart_punctuation"}
+    assert set(data["markdown"]) == set(_MARKDOWN_KEYS)
     assert set(data["highlight"]) == {"light", "dark", "line_numbers"}
     assert set(data["feed"]) == {"enabled", "entries", "full_content", "tags", "json"}
     assert set(data["taxonomies"]) == {"categories", "series"}
@@ -114,7 +114,7 @@ def test_theme_eject_copies_and_refuses_to_overwrite(cli: Cli, site: Callable[..
     code, out, err = cli("theme", "eject", "--root", str(root))
     assert code == 0, err
     builtin = builtin_theme_dir()
-    for name in ("templates/base.html", "templates/post.html", "static/style.css"):
+    for name in ("templates/base.html", "templates/post.html", "static/style.css", "shortcodes/figure.html"):
         assert (root / "theme" / name).read_bytes() == (builtin / name).read_bytes()
     assert f"created {root}/theme/templates/base.html" in out
 

@@ -211,7 +211,7 @@ def test_alias_colliding_with_a_page_is_an_error_naming_both(site: Site, build: 
     with pytest.raises(BlogenError) as info:
         build(root)
     assert [p.format() for p in info.value.problems] == [
-        "content/posts/sshd.md: URL /about/ is claimed twice: by content/pages/about.md and by content/posts/sshd.md (alias '/about/')"
+        "content/posts/sshd.md:5: URL /about/ is claimed twice: by content/pages/about.md and by content/posts/sshd.md (alias '/about/')"
     ]
 
 

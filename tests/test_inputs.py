@@ -117,3 +117,22 @@ def test_the_watcher_and_the_walk_agree_on_what_an_input_is(built: Path) -> None
             assert input_path(root, str(root / key)) == key
     for noise in ("content/.git/x", "content/posts/a.md.swp", "output/index.html", "README.md", ".blogen-cache/x"):
         assert input_path(root, str(root / noise)) is None
+
+
+def test_hidden_files_put_in_static_on_purpose_are_published_and_tool_files_are_not(built: Path, cli: Cli) -> None:
+    static = built / "content/static"
+    (static / ".well-known").mkdir(parents=True)
+    (static / ".well-known/security.txt").write_text("Contact: mailto:me@example.org\n")
+    (static / ".nojekyll").write_text("")
+    for noise in (".gitkeep", ".DS_Store", ".security.txt.swp", ".#lock"):
+        (static / noise).write_text("x")
+    code, _out, err = cli("build", "--root", str(built), "-q")
+    assert code == 0, err
+    out = built / "output"
+    assert (out / ".well-known/security.txt").read_text().startswith("Contact:")
+    assert (out / ".nojekyll").is_file()
+    for noise in (".gitkeep", ".DS_Store", ".security.txt.swp", ".#lock"):
+        assert not (out / noise).exists(), noise
+    root = built.resolve()
+    assert input_path(root, str(root / "content/static/.well-known/security.txt")) == "content/static/.well-known/security.txt"
+    assert input_path(root, str(root / "content/posts/.hidden.md")) is None

@@ -17,10 +17,12 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from blogen.authoring.scaffold import format_front_matter, now_in, write_new
+from blogen.authoring.scaffold import format_front_matter, now_in, refuse_outside, write_new
 from blogen.content.frontmatter import split_source
 from blogen.content.inputs import SOURCE_SUFFIXES, is_editor_noise
 from blogen.core.errors import BlogenError
+from blogen.core.files import read_regular
+from blogen.core.limits import name_too_long
 from blogen.core.urls import check_slug, slugify
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
@@ -40,7 +42,8 @@ def _post_files(posts: Path) -> Iterable[tuple[Path, str]]:
         dirs[:] = sorted(d for d in dirs if not is_editor_noise(d))
         here = Path(folder)
         for name in sorted(files):
-            if is_editor_noise(name) or not name.endswith(SOURCE_SUFFIXES):
+            if is_editor_noise(name) or not name.endswith(SOURCE_SUFFIXES) \
+                    or any("\udc80" <= ch <= "\udcff" for ch in name):  # not valid UTF-8: the build refuses it
                 continue
             if name.rsplit(".", 1)[0] == "index" and here != posts:
                 yield here / name, here.name
@@ -71,8 +74,8 @@ def scan_posts(root: Path) -> PostScan:
         m = _DATE_PREFIX.match(stem)
         rel = path.relative_to(root).as_posix()
         scan.slugs.setdefault(slugify(m.group(4) if m else stem).casefold(), rel)
-        try:
-            split, _ = split_source(path.read_text(encoding="utf-8"), rel)
+        try:  # by the boundary rule: a FIFO or a symlink leading out is passed over, never opened
+            split, _ = split_source(read_regular(path, inside=root).decode("utf-8"), rel)
         except (OSError, UnicodeDecodeError):
             continue
         if split is None:
@@ -146,9 +149,9 @@ def new_post(root: Path, title: str, tz: tzinfo, *, tags: Iterable[str] = (), dr
     chosen = slug if slug is not None else slugify(title)
     if not chosen:
         raise BlogenError.one("content/posts", None, f"title '{title}' has no letters or digits to make a slug from; give one with --slug")
-    why = check_slug(chosen)
+    why = check_slug(chosen) or name_too_long(chosen, f"slug '{chosen[:32]}…'")
     if why:
-        raise BlogenError.one("content/posts", None, why)
+        raise BlogenError.one("content/posts", None, why + (" (give a shorter one with --slug)" if slug is None else ""))
     rel = f"content/posts/{chosen}/index.md" if bundle else f"content/posts/{chosen}.md"
     scan = scan_posts(root)
     if chosen.casefold() in scan.slugs:
@@ -159,6 +162,7 @@ def new_post(root: Path, title: str, tz: tzinfo, *, tags: Iterable[str] = (), dr
             raise BlogenError.one(candidate, None, f"already exists; not overwritten (a post with slug '{chosen}')")
     folded = fold_tags(tags, scan.tags, tag_aliases, tag_names)
     path = root / rel
+    refuse_outside(root.absolute(), [root.absolute() / rel])
     if not write_new(path, new_post_text(title, now_in(tz, now), folded, draft)):
         raise BlogenError.one(rel, None, "already exists; not overwritten")
     return NewPost(path, chosen, tuple(folded))

@@ -2,7 +2,10 @@
 the front-matter writing and file creation that ``newpost`` (``blogen new``) and the importers share.
 
 The texts are built by pure functions; the few functions that touch the disk never overwrite a
-file (they open with ``x`` mode), because a user must never lose something they wrote.
+file (they open with ``x`` mode), because a user must never lose something they wrote, and write
+nothing outside the site: a folder on the way that is a symlink leading out of it is refused
+(``refuse_outside``, by ``blogen.core.files.check_inside``), and a file is replaced, never written
+through a symlink.
 """
 
 from __future__ import annotations
@@ -10,8 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -23,6 +25,7 @@ import yaml
 from blogen.authoring.ci import ci_file
 from blogen.content.inputs import is_editor_noise
 from blogen.core.errors import BlogenError, Problem
+from blogen.core.files import check_inside, is_inside, read_regular, write_atomic
 
 # --- front matter that blogen reads back exactly --------------------------------------------------
 
@@ -162,6 +165,9 @@ backlinks = true
 raw_html = true
 # Turn "straight quotes", -- and ... into typographic quotes, dashes and an ellipsis.
 smart_punctuation = false
+# How heading ids are made: "blogen", "github" (as GitHub and Hugo make them) or "kramdown" (Jekyll).
+# Pick your old generator's, so links to /post/#section from elsewhere still land.
+heading_ids = "blogen"
 
 # Code highlighting: Pygments style names (list them with `pygmentize -L styles`). The two
 # defaults keep every token readable (WCAG AA contrast) on the theme's code backgrounds.
@@ -316,8 +322,34 @@ def readable_name(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
+def refuse_outside(root: Path, paths: Iterable[Path]) -> None:
+    """Refuse, naming each folder, paths whose folders lead out of ``root`` through a symlink: then
+    nothing at all is written."""
+    problems: dict[str, Problem] = {}
+    for path in paths:
+        if check_inside(path, root) is not None:
+            parts = path.relative_to(root).parts[:-1] if path.is_relative_to(root) else ()
+            folder = next((root.joinpath(*parts[:n]) for n in range(1, len(parts) + 1)
+                           if not is_inside(root.joinpath(*parts[:n]), root)), path.parent)  # the first to lead out
+            rel = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
+            problems.setdefault(rel, Problem(rel, None, f"leads outside the site (to {os.path.realpath(folder)}); "
+                                                         "nothing was written: blogen writes nothing outside the site"))
+    if problems:
+        raise BlogenError(problems.values())
+
+
 def write_new(path: Path, text: str | bytes) -> bool:
-    """Create ``path`` with ``text``; False (and nothing written) if it already exists."""
+    """Create ``path`` with ``text``; False (and nothing written) if anything, a symlink too, is there already.
+    Raises BlogenError naming the path when it cannot be written (a full disk, no permission)."""
+    try:
+        return _create(path, text)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise BlogenError.one(str(path), None, f"cannot write: {exc.strerror or exc}") from None
+
+
+def _create(path: Path, text: str | bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if isinstance(text, bytes):
@@ -356,6 +388,7 @@ def init_site(dest: Path, *, force: bool = False, title: str | None = None, auth
     if ci is not None:
         job = ci_file(ci)
         files = (*files, SiteFile(job.path, job.text))
+    refuse_outside(dest.absolute(), [dest.absolute() / f.path for f in files])
     created: list[str] = []
     skipped: list[str] = []
     for f in files:
@@ -374,7 +407,7 @@ class EjectReport:
 
 def _theme_files(theme: Path) -> list[str]:
     out: list[str] = []
-    for part in ("templates", "static"):
+    for part in ("templates", "shortcodes", "static"):
         top = theme / part
         if not top.is_dir():
             continue
@@ -385,21 +418,24 @@ def _theme_files(theme: Path) -> list[str]:
 
 
 def eject_theme(root: Path, builtin: Path, *, force: bool = False) -> EjectReport:
-    """Copy the built-in theme's templates and static files into ``root/theme/`` for editing.
+    """Copy the built-in theme's templates, shortcode templates and static files into ``root/theme/`` for editing.
 
     Without ``force`` nothing is copied if any target exists, so a half-ejected theme never mixes
     the user's edits with fresh copies.
     """
+    root = root.absolute()
     theme = root / "theme"
     if theme.resolve() == builtin.resolve():
         raise BlogenError.one("theme", None, "this site's theme/ is the built-in theme itself; nothing to eject")
     names = _theme_files(builtin)
-    existing = [n for n in names if (theme / n).exists()]
+    refuse_outside(root, [theme / n for n in names])
+    existing = [n for n in names if os.path.lexists(theme / n)]
     if existing and not force:
         raise BlogenError(Problem(f"theme/{n}", None, "already exists; not overwritten (use --force to replace it with the built-in version)")
                           for n in existing)
-    for n in names:
-        target = theme / n
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(builtin / n, target)
+    for n in names:  # a symlink standing at a target is replaced by the file, never written through
+        try:
+            write_atomic(theme / n, read_regular(builtin / n, inside=builtin, where="the built-in theme"))
+        except OSError as exc:
+            raise BlogenError.one(f"theme/{n}", None, f"cannot write: {exc.strerror or exc}") from None
     return EjectReport(tuple(f"theme/{n}" for n in names), tuple(f"theme/{n}" for n in existing))

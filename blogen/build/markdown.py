@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 from blogen.content.inputs import SOURCE_SUFFIXES, Inputs
 from blogen.content.sources import Document
+from blogen.content.theme import shortcode_sources
 from blogen.core.config import Config, MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
 from blogen.incremental.cache import CACHE_DIR, cache_key, entry_from_text, entry_text, read_cache, write_cache
 from blogen.markdown.render import Rendered, render_markdown
+from blogen.markdown.shortcode_templates import ShortcodeSet, make_shortcode_set
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -26,14 +28,26 @@ log = logging.getLogger(__name__)
 PARALLEL_THRESHOLD = 64
 
 
-Job = tuple[str, str, int, bool, MarkdownOptions, Path, str]
+Job = tuple[str, str, int, bool, MarkdownOptions, Path, str, ShortcodeSet]
+
+
+def site_shortcodes(config: Config) -> ShortcodeSet:
+    """The shortcode templates the site's Markdown is drawn with: its own ``theme/shortcodes/`` over the built-in ones."""
+    return make_shortcode_set(shortcode_sources(config.root))
+
+
+def markdown_key_options(config: Config, shortcodes: ShortcodeSet) -> str:
+    """Everything besides a document that decides its HTML, as the text the cache key hashes
+    (``cache_key``'s ``options``): the Markdown options and the shortcode templates' digest."""
+    return f"{config.markdown!r}|shortcodes={shortcodes.digest}"
 
 
 def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
     """Render one document and store it in the cache; returns it with its cache entry's text."""
-    body, source, first_line, take_title, options, root, key = job
+    body, source, first_line, take_title, options, root, key, shortcodes = job
     try:
-        rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
+        rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title,
+                                   shortcodes=shortcodes)
     except BlogenError as exc:
         return exc
     text = entry_text(rendered)
@@ -105,7 +119,8 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     todo: list[tuple[str, str]] = []  # (source, cache key)
     work: list[Job] = []
     used: set[str] = set()
-    options_repr = repr(config.markdown)
+    shortcodes = site_shortcodes(config)
+    options_repr = markdown_key_options(config, shortcodes)
     for i, doc in enumerate(documents):
         key = cache_key(doc, options_repr)
         used.add(key)
@@ -114,7 +129,8 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             results[doc.source] = hit
         else:
             todo.append((doc.source, key))
-            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, config.markdown, config.root, key))
+            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, config.markdown, config.root, key,
+                         shortcodes))
         if isinstance(documents, list):
             documents[i] = replace(doc, body="")
     total = len(work)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from blogen.build.markdown import Progress, render_documents
+from blogen.build.markdown import Progress, markdown_key_options, render_documents, site_shortcodes
 from blogen.build.stages import Modelled
 from blogen.content.sources import Document, DocumentMemo, read_document
 from blogen.incremental.cache import cache_key
@@ -83,7 +83,7 @@ def patch_model(root: Path, snapshot: Snapshot, sources: tuple[str, ...], *, mar
         return "an edit changes more than its own post's text"
     site, _positions, relinked = patched
     # Forget the replaced versions, as a full build's pruning would.
-    options_repr = repr(config.markdown)
+    options_repr = markdown_key_options(config, site_shortcodes(config))
     for rel, doc in new_docs.items():
         old_key = cache_key(before[rel], options_repr)
         if old_key != cache_key(doc, options_repr):

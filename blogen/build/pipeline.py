@@ -46,6 +46,7 @@ class BuildReport:
     seconds: float
     pages_kept: int = 0  # pages not rendered again because nothing they show changed
     plan: Plan = Full("")  # noqa: RUF009 (a frozen value)  how the build went: a patch, or a full build and why
+    made_with: str = ""  # what it was made with besides its inputs (see ``plan.made_with``)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -95,8 +96,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         options = build_options(drafts, base_url, output)
         kept = memo.snapshot.id if memo is not None and memo.snapshot is not None else None
         decision = decide_build(root, config.output_dir, options, when, private=memo is not None and memo.private_output,
-                                snapshot=(lambda _made: kept) if memo is not None else lambda made: snapshots.stored_id(root, made),
-                                inputs=inputs)
+                                snapshot=lambda made: kept or snapshots.stored_id(root, made), inputs=inputs)
     job = _Job(root, config, drafts, jobs, strict, when, progress, memo, decision)
     plan = decision.plan
     if isinstance(plan, UpToDate):  # asked to build anyway: a patch of nothing reports the site as it is
@@ -110,11 +110,9 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
 
 def _patched(job: _Job, plan: Patch) -> tuple[Patched, Snapshot] | str:
     """The model for a patch, from the snapshot the output was made from; or why a full build is needed."""
-    memo = job.memo
-    if memo is not None:
-        snap = memo.snapshot
-    else:
-        last = job.decision.last
+    memo, last = job.memo, job.decision.last
+    snap = memo.snapshot if memo is not None else None
+    if snap is None or last is None or snap.id != last.snapshot:  # the dev server's first build reads it as the command line does
         snap = snapshots.load(job.root, job.decision.made_with, last.snapshot) if last and last.snapshot else None
     if snap is None:
         return "there is no readable snapshot of the last full build"
@@ -179,7 +177,7 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
         written: WriteReport = staging.finish(notes)
         _keep_snapshot(job, m, site, model, render, snapshot_id, started is not None)
     return BuildReport(site, job.config.output_dir, written.written, written.removed, written.unchanged, m.fresh, m.cached,
-                       0.0, len(result.kept), plan)
+                       0.0, len(result.kept), plan, job.decision.made_with)
 
 
 def _same_output(staging: Staging, snap: Snapshot, last: Any) -> bool:
@@ -193,7 +191,7 @@ def _keep_snapshot(job: _Job, m: Modelled, site: Site, model: ModelMemo | None, 
     """What the next patch starts from: in memory for the dev server, on disk (signed) for the command line."""
     if model is None or render is None or snapshot_id is None:
         if job.memo is None:
-            snapshots.forget(job.root)  # none describes this output: an old one would only take up space
+            snapshots.forget(job.root, job.decision.made_with)  # none describes this output: an old one only takes up space
         return
     snap = Snapshot(snapshot_id, m.config, m.content, m.images, m.assets, site, m.template_lines, model, render)
     if job.memo is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -13,10 +14,11 @@ from pathlib import Path
 
 from blogen.build.markdown import Progress, cold_and_big, ready, render_documents, worker_count
 from blogen.content.images import ImageInfo, probe_images
-from blogen.content.inputs import Inputs
+from blogen.content.inputs import Inputs, theme_files
 from blogen.content.sources import Content, DocumentMemo, load_content
 from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem
+from blogen.core.files import read_regular
 from blogen.incremental.cache import read_entry, renderer_fingerprint, write_entry
 from blogen.markdown.render import Rendered, highlight_css
 from blogen.model.make import make_site
@@ -57,27 +59,24 @@ def collect_theme_assets(config: Config, inputs: Inputs) -> list[ThemeAsset]:
     """Theme static files (the site's own override the built-in ones by name); CSS and JS are fingerprinted.
 
     ``style.css`` gets the code-highlighting rules appended, so a page needs one stylesheet request.
-    Only files the input walk vetted are read (see ``blogen.content.inputs``).
+    Only files the input walk vetted are read (see ``blogen.content.inputs``), each by the boundary
+    rule (``blogen.core.files.read_regular``): one swapped for a symlink out since is refused.
     """
-    from blogen.content.theme import theme_dirs
-
-    chosen: dict[str, Path] = {}
-    for theme in theme_dirs(config.root):
-        folder = inputs.key_of(theme / "static")
-        for key in sorted(inputs.under(folder)):
-            name = key[len(folder) + 1:]
-            chosen.setdefault(name, Path(inputs.path(key)))
     assets: list[ThemeAsset] = []
-    for name, path in sorted(chosen.items()):
+    for name, file in theme_files(inputs, "static").items():
         if name.endswith((".css", ".js")):
-            data = path.read_bytes()
+            try:
+                data = read_regular(file.path, inside=file.bound)
+            except OSError as exc:
+                shown = os.path.relpath(file.path, config.root) if file.bound == str(config.root) else file.path
+                raise BlogenError.one(shown, None, exc.strerror or "cannot be read") from None
             if name == "style.css":
                 data = data.rstrip(b"\n") + b"\n\n" + _code_css(config)
             digest = hashlib.sha256(data).hexdigest()[:10]
             stem, ext = name.rsplit(".", 1)
             assets.append(ThemeAsset(name, "", f"{stem}.{digest}.{ext}", data))
         else:
-            assets.append(ThemeAsset(name, str(path), name))
+            assets.append(ThemeAsset(name, file.path, name))
     return assets
 
 

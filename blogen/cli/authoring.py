@@ -19,6 +19,7 @@ import click
 
 from blogen.cli.terminal import Command, person_watching, print_problems, root_option, shown
 from blogen.core.errors import BlogenError, Problem
+from blogen.importers.values import Finding
 
 T = TypeVar("T")
 
@@ -164,100 +165,103 @@ def new(title: str, root: Path, tags: str, draft: bool, slug: str | None, bundle
 # --- blogen import --------------------------------------------------------------------------------
 
 
-@click.command("import", cls=Command, short_help="Bring in the posts of a Jekyll or Hugo blog.")
+def _check_pattern(kind: str, option: str, value: str | None) -> None:
+    from blogen.importers import hugourls, jekyllurls
+
+    if value is None:
+        return
+    applies = "jekyll" if option == "--jekyll-permalink" else "hugo"
+    if kind != applies:
+        raise click.UsageError(f"{option} only applies to 'blogen import {applies}'")
+    why = (jekyllurls if applies == "jekyll" else hugourls).check_pattern(value)
+    if why is not None:
+        raise click.BadParameter(why, param_hint=option)
+
+
+@click.command("import", cls=Command, short_help="Bring a whole Jekyll or Hugo blog into this site.")
 @click.argument("kind", type=click.Choice(["jekyll", "hugo"]))
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @root_option
-@click.option("--dry-run", is_flag=True, help="Show what would be written and the warnings; write nothing.")
-@click.option("--categories", type=click.Choice(["tags", "keep"]), default="tags", show_default=True,
-              help="Fold categories into tags, or keep them as extra.categories.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written and every warning; write nothing.")
+@click.option("--categories", type=click.Choice(["keep", "tags"]), default="keep", show_default=True,
+              help="keep: a categories key of their own (a taxonomy beside the tags); tags: fold them into the tags.")
+@click.option("--keep-link-errors", is_flag=True,
+              help="Leave broken_links as it is (by default the import sets it to \"warning\": links already dead in the old blog must not stop the first build).")
 @click.option("--jekyll-permalink", metavar="PATTERN",
-              help="Jekyll's permalink setting (e.g. /:year/:month/:day/:title.html, or 'pretty'): each post's old URL becomes an alias.")
+              help="The permalink the Jekyll site used, if its _config.yml does not say (e.g. /:year/:month/:day/:title.html, or 'pretty').")
 @click.option("--hugo-permalink", metavar="PATTERN",
-              help="Hugo's [permalinks] pattern for the posts as the URLs looked (e.g. /:year/:month/:day/:filename.html): each post's old URL becomes an alias.")
-@click.option("--verbose", "-v", is_flag=True, help="List every file written.")
-def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run: bool, categories: Literal["tags", "keep"],
+              help="The [permalinks] pattern of the Hugo site's posts, if its config does not say (e.g. /:year/:month/:slug/).")
+@click.option("--verbose", "-v", is_flag=True, help="List every file written and every attribute list dropped.")
+def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run: bool, categories: str, keep_link_errors: bool,
                  jekyll_permalink: str | None, hugo_permalink: str | None, verbose: bool) -> None:
-    """Convert the posts of a Jekyll or Hugo blog in SRC into content/posts/.
+    """Bring a whole Jekyll or Hugo blog in SRC into this site.
 
-    SRC is the blog's folder (Jekyll: the one with _posts/; Hugo: the one with content/posts/)
-    or the folder of posts itself. Liquid tags, kramdown attributes and Hugo shortcodes that cannot
-    be converted are left in the text and reported as file:line warnings. Existing files are never
-    overwritten: such posts are reported as conflicts (exit code 1).
+    Posts (Markdown and HTML), pages, collections and sections keep their URLs (as the site's
+    permalink or as aliases); static files (images, downloads, CNAME, the favicon) go to
+    content/static/ at the URLs they had. Liquid, kramdown and Hugo shortcodes are converted
+    where blogen has an equivalent; what is left is listed at its line, and so is every file not
+    brought over, with the reason. blogen.toml gets the old site's address, title and heading-id
+    style, and broken_links = "warning". Nothing outside SRC is read (symlinks out of it are
+    skipped), no existing file is overwritten, nothing is written through a symlink.
 
     \b
     Examples:
-      blogen import jekyll ~/old-blog --dry-run
-      blogen import jekyll ~/old-blog --jekyll-permalink pretty
-      blogen import hugo ~/hugo-site --categories keep
-      blogen import hugo ~/hugo-site --hugo-permalink '/:year/:month/:day/:filename.html'
+      blogen init notes && blogen import jekyll ~/old-blog --root notes && blogen build --root notes
+      blogen import hugo ~/hugo-site --dry-run
+      blogen import jekyll ~/old-blog --categories tags
     """
     from blogen.core.config import load_config
-    from blogen.importers import hugo as import_hugo
-    from blogen.importers import jekyll as import_jekyll
-    from blogen.importers.common import Converted, ImportOptions, count_kinds, plan_import, read_source, write_plan
+    from blogen.importers.run import run_import
+    from blogen.importers.summary import QUIET_KINDS, count_kinds, headline, next_steps
+    from blogen.importers.values import ImportOptions
 
-    for option, value, applies in (("--jekyll-permalink", jekyll_permalink, "jekyll"), ("--hugo-permalink", hugo_permalink, "hugo")):
-        if value is None:
-            continue
-        if kind != applies:
-            raise click.UsageError(f"{option} only applies to 'blogen import {applies}'")
-        module = import_jekyll if applies == "jekyll" else import_hugo
-        if (why := module.check_permalink_pattern(value)) is not None:
-            raise click.BadParameter(why, param_hint=option)
+    _check_pattern(kind, "--jekyll-permalink", jekyll_permalink)
+    _check_pattern(kind, "--hugo-permalink", hugo_permalink)
     try:
         config = load_config(root)
-        if kind == "jekyll":
-            sources, skipped = import_jekyll.find_sources(src, str(src))
-        else:
-            sources, skipped = import_hugo.find_sources(src, str(src))
+        options = ImportOptions(config.tzinfo, categories_as_tags=categories == "tags",
+                                old_permalink=jekyll_permalink or hugo_permalink)
+        outcome = run_import(kind, src, root, config, options, dry_run=dry_run, keep_link_errors=keep_link_errors)
     except BlogenError as exc:
         _fail(exc.problems, root)
-    options = ImportOptions(tz=config.tzinfo, categories=categories, old_permalink=jekyll_permalink or hugo_permalink)
-    section = "" if kind == "jekyll" else import_hugo.posts_folder(src).resolve().name
-    converted: list[Converted] = []
-    errors: list[Problem] = []
-    for source in _progress(sources, "converting"):
-        try:
-            text = read_source(source)
-            if kind == "jekyll":
-                converted.append(import_jekyll.convert(source, text, options))
-            else:
-                converted.append(import_hugo.convert(source, text, options, section=section))
-        except BlogenError as exc:
-            errors.extend(exc.problems)
-    plan = plan_import(root, config, converted)
-    written: list[str] = []
-    if dry_run:
-        for item in plan.items:
-            click.echo(f"would write {shown(root, item.target)}  (from {item.source.shown})")
-            for _, target in item.assets:
-                click.echo(f"would copy {shown(root, target)}")
-    else:
-        try:
-            written = write_plan(root, plan)
-        except BlogenError as exc:
-            errors.extend(exc.problems)
+    plan = outcome.plan
+    if dry_run or verbose:
+        verb = "would write" if dry_run else "wrote"
+        for doc in plan.documents:
+            click.echo(f"{verb} {shown(root, doc.target)}  (from {doc.source})")
+            for _, target in doc.assets:
+                click.echo(f"{verb} {shown(root, target)}")
         if verbose:
-            for rel in written:
-                click.echo(f"wrote {shown(root, rel)}")
-    findings = [*skipped, *plan.findings]
-    for finding in findings:
-        click.echo(finding.format(), err=True)
-    for problem in [*errors, *plan.conflicts]:
-        where = shown(root, problem.path) if problem.path.startswith("content/") else problem.path
+            for _, source, target in plan.static:
+                click.echo(f"{verb} {shown(root, target)}  (from {source})")
+    for finding in plan.findings:
+        if finding.kind not in QUIET_KINDS or verbose:
+            where = shown(root, finding.path) if finding.path.startswith("content/") else finding.path
+            click.echo(Finding(where, finding.line, finding.kind, finding.snippet).format(), err=True)
+    for problem in [*plan.errors, *plan.conflicts, *outcome.problems]:
+        where = shown(root, problem.path) if problem.path.startswith(("content/", "theme/")) else problem.path
         click.echo(Problem(where, problem.line, problem.message, problem.severity).format(), err=True)
-    counts = count_kinds(findings)
+    counts = count_kinds(plan.findings)
     if counts:
         click.echo("warnings: " + ", ".join(f"{n} {kind_}" for kind_, n in counts.items()), err=True)
-    n_posts = len(plan.items)
-    n_files = sum(len(i.assets) for i in plan.items)
-    verb = "would import" if dry_run else "imported"
-    files = f" and {n_files} bundle file{'s' * (n_files != 1)}" if n_files else ""
-    click.echo(f"{verb} {n_posts} post{'s' * (n_posts != 1)}{files} into {shown(root, 'content/posts')}/"
-               f"; {len(findings)} warning{'s' * (len(findings) != 1)}, "
-               f"{len(plan.conflicts)} conflict{'s' * (len(plan.conflicts) != 1)}, {len(errors)} error{'s' * (len(errors) != 1)}")
-    if plan.conflicts or errors:
+    click.echo(headline(plan, dry_run=dry_run, where=shown(root, "content") + "/"))
+    if plan.samples:
+        click.echo(f"{'would remove' if dry_run else 'removed'} blogen init's samples: {', '.join(plan.samples)}")
+    if outcome.settings:
+        where = outcome.config_file or "your config (add them by hand: it is not a blogen.toml the import may edit)"
+        verb = "would set" if dry_run else ("set" if outcome.config_file else "to set")
+        click.echo(f"{verb} in {where}: " + "; ".join(
+            (f"[{s.key}]" if s.table else f"{s.key} = {s.value!r}") + ("" if s.known else " (commented out: this blogen does not read it yet)")
+            for s in outcome.settings))
+    warning = any(s.key == "broken_links" for s in outcome.settings) or config.broken_links == "warning"
+    steps = next_steps(plan, broken_links_warning=warning)
+    if steps:
+        click.echo("what to fix next:")
+        for n, step in enumerate(steps, 1):
+            click.echo(f"  {n}. {step}")
+    if not dry_run:
+        click.echo(f"next: blogen build --root {root}" if str(root) != "." else "next: blogen build")
+    if plan.conflicts or plan.errors or outcome.problems:
         raise SystemExit(1)
 
 

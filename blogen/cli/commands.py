@@ -42,6 +42,29 @@ def _decide(root: Path, drafts: bool, base_url: str | None, output: str | None) 
 T = TypeVar("T")
 
 
+def _warning_summary(warnings: Sequence[Problem], counted: bool = False) -> str:
+    """``; 7 warnings (5 broken links, 2 liquid-tag)``: the warnings of a build by the kinds worth counting
+    (tolerated broken links, template residue by kind); "" without warnings. ``counted``: the total is said already."""
+    from blogen.markdown.residue import KINDS
+
+    if not warnings:
+        return ""
+    kinds: dict[str, int] = {}
+    for w in warnings:
+        kind = w.message.split(":", 1)[0]
+        if w.message.startswith(("broken link", "broken image")):
+            kind = "broken link"
+        elif kind not in KINDS:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+    detail = ", ".join(f"{n} {kind}{'s' * (kind == 'broken link' and n != 1)}"
+                       for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    if counted:
+        return f" ({detail})" if detail else ""
+    total = f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}"
+    return f"{total} ({detail})" if detail else total
+
+
 def _guarded(root: Path, verbose: bool, what: str, consequence: str, action: Callable[[], T],
              settle: Callable[[], None] = lambda: None) -> T:
     """Run a command's work: site problems become ``path:line: message`` lines and exit code 1,
@@ -228,6 +251,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, fi
         f"built {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)}, "
         f"{n_tags} tag{'s' * (n_tags != 1)} into {out}/ in {report.seconds:.2f} s: "
         f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
+        f"{_warning_summary(report.warnings)}"
     )
     if site.next_scheduled is not None:
         when, source = site.next_scheduled
@@ -281,7 +305,8 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
     n_posts, n_pages = len(site.posts), len(site.pages)
     click.echo(f"checked {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)} and {report.links} "
                f"link{'s' * (report.links != 1)}{ext}: "
-               f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+               f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+               f"{_warning_summary([p for p in report.problems if p.severity == 'warning'], counted=True)}")
     if errors:
         raise SystemExit(1)
 
@@ -300,7 +325,8 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
           verbose: bool) -> None:
     """Build with drafts, serve on 127.0.0.1, and reload the browser on every save.
 
-    The site is built into a private temporary folder (never output/). While a rebuild runs,
+    The site is built into a folder of its own in .blogen-cache/ (never output/), which the next
+    server starts from at once. While a rebuild runs,
     requests wait for it; each open page reloads once if it changed, a CSS-only change swaps the
     stylesheet in place, and a build error shows over the last good page until it is fixed.
 

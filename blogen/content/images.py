@@ -8,19 +8,25 @@ re-encodes their variants. ``enhance_images`` is the pure part: it rewrites ``<i
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
 import os
 import re
+import shutil
+import tempfile
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from blogen.core.errors import Problem
 from blogen.core.fileid import identity, settled
+from blogen.core.files import check_inside, read_regular, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,7 @@ _CACHE_VERSION = 2
 class Variant:
     width: int
     suffix: str  # added to the file name: ".800w.webp"
-    cache_file: str  # relative to the site root
+    cache_file: str  # relative to the site root (absolute when the site's cache could not be written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +86,29 @@ def _variants(root: Path, path: Path, digest: str, width: int, height: int) -> t
     widths = [w for w in VARIANT_WIDTHS if w < width]
     out: list[Variant] = []
     cache = root / ".blogen-cache" / "images"
-    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        if check_inside(cache / "x", root) is not None:
+            raise OSError(f"{cache} leads outside the site")  # nothing is written there
+        cache.mkdir(parents=True, exist_ok=True)
+        probe = cache / f".probe.{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:  # a cache that cannot be written only costs speed: the copies are made each time
+        log.debug("image cache not writable (%s): resized copies go to a temporary folder", exc)
+        cache = _unkept_folder()
     todo: list[tuple[int, str, Path]] = []
+
+    def note(w: int, fmt_ext: str, target: Path) -> None:
+        kept = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
+        out.append(Variant(w, f".{w}w{fmt_ext}", kept))
+        if not target.exists():
+            todo.append((w, fmt_ext, target))
+
     for w in widths:
         for fmt_ext in ([ext, ".webp"] if ext != ".webp" else [".webp"]):
-            target = cache / f"{digest[:32]}.{w}{fmt_ext}"
-            out.append(Variant(w, f".{w}w{fmt_ext}", target.relative_to(root).as_posix()))
-            if not target.exists():
-                todo.append((w, fmt_ext, target))
+            note(w, fmt_ext, cache / f"{digest[:32]}.{w}{fmt_ext}")
     if ext != ".webp":
-        target = cache / f"{digest[:32]}.{width}.webp"
-        out.append(Variant(width, f".{width}w.webp", target.relative_to(root).as_posix()))
-        if not target.exists():
-            todo.append((width, ".webp", target))
+        note(width, ".webp", cache / f"{digest[:32]}.{width}.webp")
     if todo:
         with Image.open(path) as img:
             img.load()
@@ -107,6 +123,14 @@ def _variants(root: Path, path: Path, digest: str, width: int, height: int) -> t
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _unkept_folder() -> Path:
+    """This process's folder for resized copies when the site's cache cannot be written; removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="blogen-images-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo], list[Problem]]:
     """Sizes (and variants for large rasters) of every image among ``files`` (paths relative to root).
 
@@ -116,7 +140,7 @@ def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo]
     """
     meta_path = root / ".blogen-cache" / "images.json"
     try:
-        meta: dict[str, Any] = json.loads(meta_path.read_text())
+        meta: dict[str, Any] = json.loads(read_regular(meta_path, inside=root))
         if meta.get("version") != _CACHE_VERSION:
             meta = {}
     except (OSError, ValueError):
@@ -145,12 +169,10 @@ def probe_images(root: Path, files: Iterable[str]) -> tuple[dict[str, ImageInfo]
         infos[rel] = info
         fresh[rel] = {"stamp": stamp, "width": info.width, "height": info.height,
                       "variants": [[v.width, v.suffix, v.cache_file] for v in info.variants]}
-    if fresh != entries:
+    if fresh != entries and all(not os.path.isabs(v[2]) for e in fresh.values() for v in e["variants"]) \
+            and check_inside(meta_path, root) is None:
         try:
-            meta_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = meta_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"version": _CACHE_VERSION, "entries": fresh}, sort_keys=True))
-            os.replace(tmp, meta_path)
+            write_atomic(meta_path, json.dumps({"version": _CACHE_VERSION, "entries": fresh}, sort_keys=True))
         except OSError as exc:
             log.debug("cannot write image cache: %s", exc)
     return infos, problems
@@ -173,8 +195,16 @@ def _probe(root: Path, path: Path, rel: str, problems: list[Problem]) -> ImageIn
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
-            width, height = img.size
+        with warnings.catch_warnings():
+            # Past Pillow's bound against decompression bombs (~89 million pixels, a few hundred MB
+            # once decoded) an image is refused rather than decoded for its resized copies.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        problems.append(Problem(rel, None, f"image is too large to process (over {Image.MAX_IMAGE_PIXELS:,} pixels, "
+                                           "Pillow's bound against decompression bombs); make it smaller"))
+        return None
     except (UnidentifiedImageError, OSError) as exc:
         problems.append(Problem(rel, None, f"not a readable image ({exc})"))
         return None

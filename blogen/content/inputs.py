@@ -7,9 +7,11 @@ its watcher — so they cannot disagree:
 
 - **noise**: files editors and tools leave beside real ones are never inputs (``is_editor_noise``);
 - **boundary**: a symlink is followed only while its target stays inside the site (for the built-in
-  theme: inside that theme); one that leads out, or nowhere, is a problem naming the link and its
-  target. Special files (FIFOs, devices, sockets) are problems by their type, found before anything
-  opens them. A file name that is not valid UTF-8 is a problem too (it cannot become a URL);
+  theme: inside that theme) and out of its hidden files and folders (``.git``, ``.env``, which the
+  walk never reads by name either); one that leads out, into one, or nowhere, is a problem naming
+  the link and its target. Special files (FIFOs, devices, sockets) are problems by their type,
+  found before anything opens them. A file name that is not valid UTF-8 is a problem too (it
+  cannot become a URL);
 - **identity**: each file is known by inode, size, mtime and ctime (``blogen.core.fileid``), taken
   before anything reads it, so a change made while a build runs shows up next time; a file changed
   too recently for that to stand for its bytes is marked ``recent``.
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from blogen.core.errors import Problem
 from blogen.core.fileid import Identity, identity, settled
-from blogen.core.files import special_kind
+from blogen.core.files import hidden_part, into_hidden, not_regular, outside
 from blogen.core.install import builtin_theme_dir
 
 CONFIG_FILES = ("pyproject.toml", "blogen.toml")
@@ -51,6 +53,25 @@ def is_editor_noise(name: str) -> bool:
     )
 
 
+# Hidden names that are a tool's, not the author's, even in ``content/static/``.
+_TOOL_DOTFILES = (".#", ".~lock.", "._", ".goutputstream-")
+_TOOL_DOTNAMES = frozenset({".DS_Store", ".git", ".gitkeep", ".gitignore", ".gitattributes", ".hg", ".svn", ".bzr", ".idea",
+                            ".vscode", ".directory"})
+
+
+def is_noise_in(folder: str, name: str) -> bool:
+    """``is_editor_noise``, except that under ``content/static/`` a hidden file the author put there on
+    purpose (``.well-known/``, ``.nojekyll``, ``.htaccess``) is published: only editors' and tools'
+    own hidden files are noise there. ``folder`` is the site-relative folder ``name`` is in."""
+    if not is_editor_noise(name):
+        return False
+    if folder != "content/static" and not folder.startswith("content/static/"):
+        return True
+    if not name.startswith(".") or name.startswith(_TOOL_DOTFILES) or name in _TOOL_DOTNAMES:
+        return True
+    return name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak"))
+
+
 def input_path(root: Path, path: str) -> str | None:
     """The site-relative, ``/``-separated path of ``path`` if it names an input (or an input folder), else None.
 
@@ -62,7 +83,7 @@ def input_path(root: Path, path: str) -> str | None:
     parts = path[len(top) + 1:].split(os.sep)
     if len(parts) == 1:
         return parts[0] if parts[0] in CONFIG_FILES or parts[0] in INPUT_FOLDERS else None
-    if parts[0] not in INPUT_FOLDERS or any(not p or is_editor_noise(p) for p in parts):
+    if parts[0] not in INPUT_FOLDERS or any(not p or is_noise_in("/".join(parts[:i]), p) for i, p in enumerate(parts)):
         return None
     return "/".join(parts)
 
@@ -80,6 +101,7 @@ class Inputs:
     files: Mapping[str, Identity]
     recent: frozenset[str] = frozenset()  # keys of files too recently changed for identity to stand for bytes
     problems: tuple[Problem, ...] = ()  # symlinks leading out, special files, unreadable folders, bad names
+    builtin_theme: str | None = None  # the built-in theme's folder, when it was walked apart from the site
 
     def path(self, key: str) -> str:
         """The absolute path to open for ``key``."""
@@ -104,14 +126,55 @@ def walk_inputs(root: Path, *, builtin_theme: Path | None = None, now_ns: int | 
     ``builtin_theme``: the built-in theme folder (default: the installed one). In a checkout of
     blogen, whose own site is the repository itself, it is the site's theme: walked once, as the site's.
     """
+    return _walk_from(root, (*CONFIG_FILES, *INPUT_FOLDERS), builtin_theme, now_ns)
+
+
+def walk_theme(root: Path, *, builtin_theme: Path | None = None) -> Inputs:
+    """The theme part of ``walk_inputs``: the site's ``theme/`` and the built-in theme, by the same rule.
+
+    For the readers of theme files (templates, static files), which must read only what this walk vetted.
+    """
+    return _walk_from(root, ("theme",), builtin_theme, None)
+
+
+def _walk_from(root: Path, names: tuple[str, ...], builtin_theme: Path | None, now_ns: int | None) -> Inputs:
     walk = _Walk(str(root), time.time_ns() if now_ns is None else now_ns)
-    for name in (*CONFIG_FILES, *INPUT_FOLDERS):
+    for name in names:
         walk.visit(os.path.join(walk.root, name), name, walk.root)
     builtin = os.path.realpath(builtin_theme or builtin_theme_dir())
-    if not _within(builtin, walk.root):
+    # Walked apart unless the site's own input folders hold it (a checkout of blogen, whose theme/ it
+    # is); a built-in theme elsewhere in the site, as in a virtualenv kept inside it, is still walked.
+    walked_already = any(_within(builtin, os.path.realpath(os.path.join(walk.root, f))) for f in INPUT_FOLDERS)
+    if not walked_already:
         walk.visit(builtin, builtin, builtin)
     walk.drain()
-    return Inputs(root, walk.files, frozenset(walk.recent), tuple(walk.problems))
+    return Inputs(root, walk.files, frozenset(walk.recent), tuple(walk.problems), None if walked_already else builtin)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeFile:
+    """A theme file a walk vetted, and the folder its real path must stay in when it is read."""
+
+    path: str  # absolute
+    bound: str  # the site's root, or the built-in theme's folder
+
+
+def theme_files(inputs: Inputs, part: str) -> dict[str, ThemeFile]:
+    """The files of ``theme/<part>/`` (``templates`` or ``static``) by name (``post.html``,
+    ``icons/x.svg``): the site's own, and the built-in theme's where the site has none of that name."""
+    chosen: dict[str, ThemeFile] = {}
+    site_prefix = f"theme/{part}/"
+    builtin = inputs.builtin_theme
+    builtin_prefix = f"{builtin}{os.sep}{part}{os.sep}" if builtin is not None else None
+    root = str(inputs.root)
+    for key in inputs.files:
+        if key.startswith(site_prefix):
+            chosen[key[len(site_prefix):]] = ThemeFile(inputs.path(key), root)
+    if builtin is not None and builtin_prefix is not None:
+        for key in inputs.files:
+            if key.startswith(builtin_prefix):
+                chosen.setdefault(key[len(builtin_prefix):].replace(os.sep, "/"), ThemeFile(key, builtin))
+    return dict(sorted(chosen.items()))
 
 
 def _within(path: str, top: str) -> bool:
@@ -149,7 +212,7 @@ class _Walk:
                 self._problem(folder_key, f"cannot read folder: {exc.strerror}")
                 continue
             for entry in entries:
-                if is_editor_noise(entry.name):
+                if is_noise_in(folder_key, entry.name):
                     continue
                 child = os.path.join(folder_key, entry.name) if folder_key.startswith(os.sep) else f"{folder_key}/{entry.name}"
                 if not _decodable(entry.name):
@@ -178,7 +241,7 @@ class _Walk:
             self._problem(key, f"cannot read file: {exc.strerror}")
             return
         if not stat.S_ISREG(st.st_mode):
-            self._problem(key, f"is {special_kind(st.st_mode) or 'not a regular file'}; blogen reads only regular files")
+            self._problem(key, not_regular(st.st_mode))
             return
         self.files[key] = identity(st)
         if not settled(st, self.now):
@@ -187,15 +250,18 @@ class _Walk:
     def _leads_inside(self, link: str, key: str, bound: str) -> bool:
         """Whether a symlink leads to something inside ``bound``; if not, a problem says where it leads."""
         target = os.path.realpath(link)
-        try:
-            written = os.readlink(link)
-        except OSError:
-            written = target
         if not _within(target, bound):
-            where = "the site" if bound == self.root else "the built-in theme"
-            self._problem(key, f"symlink points outside {where} (to {written}); blogen reads no file from outside the site")
+            self._problem(key, outside(link, "the site" if bound == self.root else "the built-in theme"))
+            return False
+        hidden = hidden_part(target, bound)
+        if hidden is not None:  # the walk skips hidden names, so a link's own path never holds one
+            self._problem(key, into_hidden(link, hidden))
             return False
         if not os.path.exists(target):
+            try:
+                written = os.readlink(link)
+            except OSError:
+                written = target
             self._problem(key, f"broken symlink (to {written})")
             return False
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.errors import BlogenError, Problem, did_you_mean
+from blogen.core.files import Refused, read_regular
 from blogen.core.integrations import (
     AnalyticsOptions,
     CommentsOptions,
@@ -24,8 +26,9 @@ from blogen.core.integrations import (
     parse_deploy,
     parse_search,
 )
+from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
 from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
-from blogen.core.urls import check_permalink, slugify
+from blogen.core.urls import base_url_problem, check_permalink
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,7 @@ class MarkdownOptions:
     highlight_light: str = "xcode"
     highlight_dark: str = "github-dark"
     line_numbers: bool = False
+    heading_ids: str = "blogen"  # or "github" (GitHub, Hugo) or "kramdown" (Jekyll): how heading ids are made
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +140,10 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
 }
 _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
-_MARKDOWN_KEYS = {"raw_html": _BOOL, "smart_punctuation": _BOOL}
+_MARKDOWN_KEYS: dict[str, tuple[_Check, str]] = {
+    "raw_html": _BOOL, "smart_punctuation": _BOOL,
+    "heading_ids": (lambda v: v in ("blogen", "github", "kramdown"), '"blogen", "github" or "kramdown"'),
+}
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
     "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
@@ -194,20 +201,27 @@ def placeholder_base_url(config: Config) -> Problem | None:
 
 
 def find_config_file(root: Path) -> Path | None:
-    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``."""
-    toml = root / "blogen.toml"
-    if toml.is_file():
-        return toml
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        return pyproject
+    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``.
+
+    Present means anything at that name, so a ``blogen.toml`` that cannot be read (a FIFO, a symlink
+    leading out of the site) is reported as such, never passed over for the other file.
+    """
+    for name in ("blogen.toml", "pyproject.toml"):
+        if os.path.lexists(root / name):
+            return root / name
     return None
 
 
 def _key_line(text: str, key: str) -> int | None:
-    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents)."""
-    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?\"?{re.escape(key)}\"?\s*[=.\]]", re.MULTILINE)
-    m = pattern.search(text)
+    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents); a dotted
+    ``table.key`` is looked for after the ``[table]`` header first."""
+    table, _, name = key.rpartition(".")
+    start = 0
+    if table:
+        header = re.compile(rf"^\s*\[\s*(tool\.blogen\.)?{re.escape(table)}\s*\]", re.MULTILINE).search(text)
+        start = header.end() if header is not None else 0
+    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?[\"']?{re.escape(name)}[\"']?\s*[=.\]]", re.MULTILINE)
+    m = pattern.search(text, start) or pattern.search(text)
     if m is None:
         return None
     return text.count("\n", 0, m.start()) + 1
@@ -239,10 +253,16 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
         raise BlogenError.one(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this folder: is this a blogen site? (make one with blogen init DIR, or give --root the folder that has one)")
     rel = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, inside=root).decode("utf-8")
         data = tomllib.loads(text)
+    except Refused as exc:
+        raise BlogenError.one(rel, None, exc.strerror or "cannot be read") from None
+    except OSError as exc:
+        raise BlogenError.one(rel, None, f"cannot read file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise BlogenError.one(rel, 1, f"not valid UTF-8 ({exc.reason})") from None
+    except RecursionError:  # Python's TOML parser recurses into every array and inline table
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -257,6 +277,8 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
     else:
         table = data
         where = ""
+    if too_deep(table):
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep")
     if base_url is not None:
         table = {**table, "base_url": base_url}
     if output is not None:
@@ -268,7 +290,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     problems: list[Problem] = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem(rel, _key_line(text, key.split(".")[-1]), message))
+        problems.append(Problem(rel, _key_line(text, key), message))
 
     def check_table(prefix: str, data: dict[str, Any], known: Mapping[str, tuple[_Check, str]]) -> dict[str, Any]:
         good: dict[str, Any] = {}
@@ -298,8 +320,8 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         if parts.scheme == "file" and not parts.netloc and parts.path.startswith("/") and not parts.query and not parts.fragment:
             if not base_url.endswith("/"):  # a folder on this machine: the site is read from disk (--file-urls)
                 top["base_url"] = base_url + "/"
-        elif parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
-            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/'")
+        elif (why := base_url_problem(base_url)) is not None:
+            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/': {why}")
         elif not base_url.endswith("/"):
             top["base_url"] = base_url + "/"
     elif feed.enabled:
@@ -319,10 +341,6 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         if key in hl and not check_style(hl[key]):
             bad(f"highlight.{key}", f"unknown Pygments style '{hl[key]}' for highlight.{key}")
             del hl[key]
-    for table_key in ("tag_names", "tag_aliases"):
-        for name in top.get(table_key, {}):
-            if not slugify(name, keep_symbols=True):
-                bad(table_key, f"{table_key} entry '{name}' has no letters or digits")
     if (why := check_output_dir(root, top.get("output", "output"))) is not None:
         bad("output", why)
     taxonomies = read_taxonomies(top.pop("taxonomies", {}), where, bad, tag_names=top.get("tag_names", {}),
@@ -336,6 +354,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         highlight_light=hl.get("light", _DEFAULT_MD.highlight_light),
         highlight_dark=hl.get("dark", _DEFAULT_MD.highlight_dark),
         line_numbers=hl.get("line_numbers", False),
+        heading_ids=md.get("heading_ids", "blogen"),
     )
     return Config(
         root=root,

@@ -7,6 +7,7 @@ for the code fingerprint before loading anything else.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from blogen.core.fileid import identity, settled
+from blogen.core.files import read_regular, write_atomic
 
 # The ``blogen`` package folder.
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -89,7 +91,7 @@ def installed_fingerprint(name: str, compute: Callable[[], str]) -> str:
     known: dict[str, dict[str, str]] = {}  # installation -> name -> value; a few installations (venvs, ways to run)
     if installed is not None:
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(read_regular(path))  # a FIFO planted there is refused, never waited on
             if isinstance(data, dict):
                 known = {k: v for k, v in data.items() if isinstance(v, dict)}
         except (OSError, ValueError):
@@ -101,13 +103,8 @@ def installed_fingerprint(name: str, compute: Callable[[], str]) -> str:
     if installed is not None:
         mine = {**known.pop(installed, {}), name: value}
         kept = dict(list(known.items())[-7:])  # the most recent others
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({**kept, installed: mine}))
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):  # not kept: only costs the next build the same work
+            write_atomic(path, json.dumps({**kept, installed: mine}))
     return value
 
 

@@ -115,6 +115,43 @@ def read_taxonomies(table: Any, where: str, bad: _Bad, *, tag_names: Mapping[str
     return tuple(out)
 
 
+def term_table_problems(names: Mapping[str, str], aliases: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """What is wrong with a taxonomy's ``names`` and ``aliases``, as (table, term, message).
+
+    Every term and alias target must make a slug; a shown name must have text; two names for one
+    term must agree; and an alias must lead straight to a term that is not itself an alias, since
+    a chain or a cycle (a -> b -> a) would silently swap or drop terms.
+    """
+    def slug(text: str) -> str:
+        return slugify(text, keep_symbols=True)
+
+    out: list[tuple[str, str, str]] = []
+    for table, entries in (("names", names), ("aliases", aliases)):
+        out += [(table, term, f"entry '{term}' has no letters or digits") for term in entries if not slug(term)]
+    shown: dict[str, tuple[str, str]] = {}
+    for term, name in names.items():
+        if not name.strip() or not name.isprintable():
+            out.append(("names", term, f"entry '{term}' must give the name to show, not {name!r}"))
+        elif slug(term) in shown and shown[slug(term)][1] != name:
+            other, other_name = shown[slug(term)]
+            out.append(("names", term, f"entries '{other}' and '{term}' are one term but name it '{other_name}' and "
+                                       f"'{name}'; keep one"))
+        else:
+            shown.setdefault(slug(term), (term, name))
+    sources = {slug(term): term for term in aliases}
+    for term, target in aliases.items():
+        if not slug(target):
+            out.append(("aliases", term, f"entry '{term}' points to '{target}', which has no letters or digits"))
+        elif slug(target) in sources and slug(target) != slug(term):
+            chain = [term, target]
+            while slug(chain[-1]) in sources and slug(chain[-1]) not in {slug(c) for c in chain[:-1]} and len(chain) < 50:
+                chain.append(aliases[sources[slug(chain[-1])]])
+            kind = "a cycle" if slug(chain[-1]) in {slug(c) for c in chain[:-1]} else "a chain"
+            out.append(("aliases", term, f"entry '{term}' points to '{target}', which is itself an alias ({kind}: "
+                                         f"{' -> '.join(chain)}); point each spelling straight at the term it means"))
+    return out
+
+
 def _one(key: str, value: dict[str, Any], here: str, bad: _Bad, tag_names: Mapping[str, str],
          tag_aliases: Mapping[str, str], tag_feeds: bool) -> TaxonomyOptions | None:
     good: dict[str, Any] = {}
@@ -129,11 +166,9 @@ def _one(key: str, value: dict[str, Any], here: str, bad: _Bad, tag_names: Mappi
         else:
             good[name] = item
     names, aliases = dict(good.get("names", {})), dict(good.get("aliases", {}))
-    for table_key, table in (("names", names), ("aliases", aliases)):
-        for term in table:
-            if not slugify(term, keep_symbols=True):
-                bad(f"taxonomies.{key}.{table_key}", f"{here}.{table_key} entry '{term}' has no letters or digits")
-                failed = True
+    # Where each entry was written (the older tag_names/tag_aliases, or this table), for the messages.
+    labels = {(table, term): f"taxonomies.{key}.{table}" for table, entries in (("names", names), ("aliases", aliases))
+              for term in entries}
     if key == "tags":  # the older keys, kept working: the same tables under another name
         for old, new, older in (("tag_names", "names", tag_names), ("tag_aliases", "aliases", tag_aliases)):
             mine = names if new == "names" else aliases
@@ -141,7 +176,12 @@ def _one(key: str, value: dict[str, Any], here: str, bad: _Bad, tag_names: Mappi
                 if mine.get(term, spelling) != spelling:
                     bad(f"taxonomies.tags.{new}", f"'{term}' has one value in {old} and another in {here}.{new}: keep one")
                     failed = True
-                mine.setdefault(term, spelling)  # (its own check, in blogen.core.config, names the older key)
+                mine.setdefault(term, spelling)
+                labels.setdefault((new, term), old)
+    for label, term, message in term_table_problems(names, aliases):
+        where = labels[(label, term)]
+        bad(f"{where}.{term}", f"{where} {message}")
+        failed = True
     if failed:
         return None
     title, singular = _names_for(key)

@@ -23,18 +23,21 @@ from typing import Any
 from blogen import __version__
 from blogen.content.sources import Document
 from blogen.core.config import MarkdownOptions
-from blogen.core.files import write_atomic
+from blogen.core.errors import Problem
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import PACKAGE_DIR, installed_fingerprint
 from blogen.markdown.render import Heading, LinkRef, Rendered
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".blogen-cache"
-_CACHE_FORMAT = 2
-# The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (urls
-# makes heading ids; errors and config only word problems and carry the options, which the key has
-# anyway). tests/test_layers.py checks this list against the imports.
-RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py", "core/urls.py")
+_CACHE_FORMAT = 3  # 3: entries carry the document's warnings
+# The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (errors
+# and config only word problems and carry the options, which the key has anyway; the shortcode templates
+# are in the key by their digest). tests/test_layers.py checks this list against the imports.
+RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py",
+                    "markdown/guard.py", "markdown/anchors.py", "markdown/residue.py", "markdown/shortcodes.py",
+                    "markdown/shortcode_syntax.py", "markdown/shortcode_templates.py", "core/urls.py")
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +57,7 @@ def _renderer_fingerprint() -> str:
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
     for module in RENDERER_SOURCES:
         h.update((PACKAGE_DIR / module).read_bytes())
-    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments"):
+    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "MarkupSafe"):  # Jinja draws shortcodes
         try:
             h.update(f"|{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
@@ -83,9 +86,8 @@ def _header(kind: str, key: str, data: bytes) -> bytes:
 
 def read_entry(root: Path, kind: str, key: str) -> bytes | None:
     """The bytes stored for ``key``, if the entry is whole and was made for it."""
-    try:
-        with open(_entry_path(root, kind, key), "rb") as fh:
-            data = fh.read()
+    try:  # a regular file only: a FIFO planted in the cache must not block the build
+        data = read_regular(_entry_path(root, kind, key), inside=root)  # never from a cache folder linked elsewhere
     except OSError:
         return None
     head, _, body = data.partition(b"\n")
@@ -98,6 +100,8 @@ _MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found),
 def write_entry(root: Path, kind: str, key: str, data: bytes) -> None:
     """Store an entry; a read-only or full disk only costs speed next time."""
     path = _entry_path(root, kind, key)
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: never written
+        return
     try:
         if path.parent not in _MADE_DIRS:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +121,7 @@ def entry_text(r: Rendered) -> str:
         "html": r.html, "summary_html": r.summary_html, "toc": [heading(h) for h in r.toc],
         "headings": [heading(h) for h in r.headings], "title": r.title, "words": r.words,
         "links": [[link.target, link.line, link.is_image] for link in r.links], "first_image": r.first_image,
+        "warnings": [[w.path, w.line, w.message] for w in r.warnings],
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -143,11 +148,15 @@ def entry_from_text(text: str) -> Rendered:
     for link in _of(list, d["links"]):
         target, line, is_image = _of(list, link)
         links.append(LinkRef(_of(str, target), _of(int, line), _of(bool, is_image)))
+    warnings = []
+    for warning in _of(list, d["warnings"]):
+        path, line, message = _of(list, warning)
+        warnings.append(Problem(_of(str, path), _of(int, line, optional=True), _of(str, message), "warning"))
     return Rendered(
         html=_of(str, d["html"]), summary_html=_of(str, d["summary_html"], optional=True),
         toc=tuple(same.get(t, t) for t in (_heading(h) for h in _of(list, d["toc"]))), headings=headings,
         title=_of(str, d["title"], optional=True), words=_of(int, d["words"]), links=tuple(links),
-        first_image=_of(str, d["first_image"], optional=True),
+        first_image=_of(str, d["first_image"], optional=True), warnings=tuple(warnings),
     )
 
 

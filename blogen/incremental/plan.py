@@ -54,6 +54,8 @@ class Patch:
 
     @property
     def reason(self) -> str:
+        if not self.sources:
+            return "nothing to patch: no post changed since the last build"
         return f"patched {len(self.sources)} post{'s' * (len(self.sources) != 1)}: {', '.join(self.sources)}"
 
 

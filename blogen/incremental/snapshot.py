@@ -16,6 +16,7 @@ else (an archive of the site, another user) fails the check and is not unpickled
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -29,6 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import user_cache_dir
 
 if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's id without loading the pipeline
@@ -40,7 +42,15 @@ if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's 
 
 log = logging.getLogger(__name__)
 
-_FILE = Path(".blogen-cache") / "snapshot.pickle"
+_FOLDER = Path(".blogen-cache") / "snapshots"
+# Snapshots kept at once: one per way the site is built (the command line's, the dev server's, a
+# --drafts build...); the oldest others go.
+_KEEP = 3
+
+
+def _path(root: Path, made_with: str) -> Path:
+    """Where the snapshot of builds made with ``made_with`` is kept: each set of options has its own."""
+    return root / _FOLDER / f"{made_with[:24]}.pickle"
 _MAGIC = b"blogen snapshot 3\n"
 
 
@@ -66,21 +76,18 @@ def _key_file() -> Path:
 def _secret() -> bytes | None:
     """This user's signing key, made on first use; None where it cannot be kept (then no snapshot is kept on disk)."""
     path = _key_file()
-    try:
-        data = path.read_bytes()
+    try:  # only a regular file: a FIFO there would block the build, a device would be read forever
+        data = read_regular(path)
         if len(data) >= 32:
             return data
     except OSError:
         pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
-        return path.read_bytes()
-    except FileExistsError:  # made by another build a moment ago
+    try:  # made whole in one step, never written through a symlink; if two builds race, one key wins
+        write_atomic(path, secrets.token_bytes(32), mode=0o600, exclusive=True)
+        return read_regular(path)
+    except FileExistsError:  # made by another build a moment ago (or something else stands there)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError:
             return None
         return data if len(data) >= 32 else None
@@ -125,7 +132,9 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
     secret = _secret()
     if secret is None:
         return
-    path = root / _FILE
+    path = _path(root, made_with)
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: nothing is written there
+        return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     mac = hmac.new(secret, digestmod=hashlib.sha256)
     try:
@@ -139,7 +148,20 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a disk error, or an extra pickle cannot take
         log.debug("model snapshot not kept: %s", exc)
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a cache folder that cannot be written has none to remove
+            tmp.unlink(missing_ok=True)
+        return
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest few snapshots."""
+    try:
+        found = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in found[_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("cannot prune model snapshots: %s", exc)
 
 
 class _Signed:
@@ -156,8 +178,7 @@ class _Signed:
 def stored_id(root: Path, made_with: str) -> str | None:
     """The id of the snapshot on disk if it was made with ``made_with`` (not yet checked: ``load`` does)."""
     try:
-        with open(root / _FILE, "rb") as fh:
-            head = fh.read(len(_MAGIC) + 200)
+        head = read_regular(_path(root, made_with), inside=root, limit=len(_MAGIC) + 200)
     except OSError:
         return None
     lines = head[len(_MAGIC):].split(b"\n", 2) if head.startswith(_MAGIC) else []
@@ -172,7 +193,7 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     if secret is None:
         return None
     try:
-        data = (root / _FILE).read_bytes()
+        data = read_regular(_path(root, made_with), inside=root)
     except OSError:
         return None
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 65 or data[-65:-64] != b"\n":
@@ -197,9 +218,9 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     return snapshot if isinstance(snapshot, Snapshot) and snapshot.id == wanted else None
 
 
-def forget(root: Path) -> None:
-    """Remove the snapshot on disk (a build that keeps none: it would only take up space)."""
+def forget(root: Path, made_with: str) -> None:
+    """Remove the snapshot of builds made with ``made_with`` (one that keeps none: it would only take up space)."""
     try:
-        (root / _FILE).unlink(missing_ok=True)
+        _path(root, made_with).unlink(missing_ok=True)
     except OSError as exc:
         log.debug("cannot remove the model snapshot: %s", exc)

@@ -16,7 +16,7 @@ from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import join_url
-from blogen.markdown.render import Rendered, decode_href
+from blogen.markdown.render import Rendered, decode_href, encode_href
 from blogen.model.resolve import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.model.values import Linked, ModelMemo, Page, Post, Route, forget_others
 
@@ -55,7 +55,7 @@ def target_keys(item: Post | Page) -> tuple[str, ...]:
 
 def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered) -> None:
     target = Target(item.source, item.url, item.html, tuple(h.id for h in rendered.headings), item.bundle,
-                    frozenset(item.assets))
+                    frozenset(item.assets), tuple(h.text for h in rendered.headings))
     for key in target_keys(item):
         targets[key] = target
 
@@ -84,10 +84,12 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
         documents=targets, unpublished=unpublished_keys, static=static_map,
         urls=frozenset(r.url for r in routes), base_path=config.base_path,
         static_urls={url: source for source, url in static_map.items()}, loose=loose,
+        aliases={r.url: r.item for r in routes if r.kind == "alias" and r.item is not None},
     )
     same_index = False
     if memo is not None:
-        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, index.loose)
+        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, index.loose,
+                index.aliases)
         same_index = memo.link_globals == rest
         memo.link_globals = rest
     unreferenced: list[str] = []
@@ -125,7 +127,9 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
     broken: tuple[str, ...] = ()
     if config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
         problems = tuple(replace(p, severity="warning") for p in resolved.problems)
-        broken = tuple(root_relative_url(link, item.url) for link in resolved.broken)
+        # As written and as the HTML has it (percent-encoded), so the pages that show the link know it is told already.
+        broken = tuple(sorted({root_relative_url(form, item.url) for link in resolved.broken
+                               for form in (link, encode_href(link))}))
     else:
         problems = resolved.problems
     unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets

@@ -24,15 +24,18 @@ from blogen.content.sources import Document, StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem, Severity
 from blogen.core.integrations import check_front_matter
+from blogen.core.limits import name_too_long
 from blogen.core.urls import check_slug, expand_permalink, join_url, slugify
 from blogen.markdown.render import Rendered
+from blogen.model.cover import check_cover_images
 from blogen.model.links import resolve_site_links
 from blogen.model.routes import check_collisions, make_routes
 from blogen.model.terms import backlinks, fold_terms, written_terms
-from blogen.model.values import ModelMemo, Page, Post, Site, ThemeAsset, forget_others
+from blogen.model.values import ModelMemo, Page, Post, Route, Site, ThemeAsset, forget_others
 
 WORDS_PER_MINUTE = 220
 RELATED_LIMIT = 5
+PAIRWISE_TAGS = 8  # up to this many tags on a post, related posts are found by intersecting its tags pairwise
 SUMMARY_CHARS = 280
 
 
@@ -84,7 +87,7 @@ class Builder:
 
     def slug(self, doc: Document) -> str | None:
         slug = doc.meta.slug or slugify(doc.name)
-        why = check_slug(slug)
+        why = check_slug(slug) or name_too_long(slug, f"slug '{slug[:32]}…'")
         if why:
             self.err(doc.source, doc.meta.lines.get("slug", 1), f"{why} (from {'front matter' if doc.meta.slug else 'the file name'})")
             return None
@@ -151,10 +154,16 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
     out: list[tuple[int, ...]] = []
     for i, post in enumerate(posts):
         lists = [tag_posts[slug] for slug in post.tags]
-        # A post in c of these tags is in c(c-1)/2 of their pairwise intersections: more pairs, more tags shared.
         pairs: Counter[int] = Counter()
-        for a, b in combinations(post.tags, 2):
-            pairs.update(members[a] & members[b])
+        if len(post.tags) <= PAIRWISE_TAGS:
+            # A post in c of these tags is in c(c-1)/2 of their pairwise intersections: more pairs, more tags shared.
+            for a, b in combinations(post.tags, 2):
+                pairs.update(members[a] & members[b])
+        else:
+            # Pairs grow with the square of the post's tags; past a few, counting the posts of each tag costs less.
+            for found in lists:
+                pairs.update(found)
+            pairs = Counter({j: c for j, c in pairs.items() if c >= 2})
         del pairs[i]
         best = sorted(pairs, key=lambda j: (-pairs[j], j))[:RELATED_LIMIT]
         if len(best) < RELATED_LIMIT:
@@ -169,6 +178,16 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
     if memo is not None:
         memo.related = (key, tuple(out))
     return tuple(out)
+
+
+def _claim_line(route: Route, docs: Mapping[str, Document]) -> int | None:
+    """The front-matter line that made a post or page claim ``route``: its alias or its slug."""
+    doc = docs.get(route.owner.split(" ", 1)[0])
+    if doc is None:
+        return None
+    if route.kind == "alias":
+        return doc.meta.lines.get("aliases")
+    return doc.meta.lines.get("slug") if route.kind in ("post", "page") else None
 
 
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
@@ -214,8 +233,10 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
                 if not include_drafts:
                     continue
             posts.append(item)
+            b.problems.extend(r.warnings)  # template residue, unknown fence options: said once per build
         elif isinstance(item, Page):
             pages.append(item)
+            b.problems.extend(r.warnings)
     if memo is not None:
         forget_others(memo.made, docs)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
@@ -225,11 +246,12 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     related = _related(posts, tags.posts if tags is not None else {}, memo)
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
     routes = make_routes(config, posts, pages, taxonomies, static, theme_assets, images)
-    b.problems.extend(check_collisions(routes))
+    b.problems.extend(check_collisions(routes, str(config.output_dir), lambda route: _claim_line(route, docs)))
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
     posts, pages, unreferenced, tolerated, targets_of = resolve_site_links(
         config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose))
+    b.problems.extend(check_cover_images(config, posts, pages, docs, rendered, static, routes, unpublished, frozenset(loose)))
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(

@@ -49,7 +49,8 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
     new_targets = dict(targets)
     for doc, rendered in changed:
         made, tagged = memo.made.get(doc.source), memo.tagged.get(doc.source)
-        if doc.kind != "post" or doc.source not in position or made is None or tagged is None:
+        if doc.kind != "post" or doc.source not in position or made is None or tagged is None \
+                or rendered.warnings != made[1].warnings:  # the site's warnings would change
             return None
         post = b.make_post(doc, rendered)
         old = made[3]

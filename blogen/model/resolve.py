@@ -11,9 +11,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from blogen.core.errors import Problem, did_you_mean
+from blogen.markdown.anchors import heading_aliases
 from blogen.markdown.render import LinkRef, decode_href
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -39,6 +40,7 @@ class Target:
     headings: tuple[str, ...]  # heading ids, for "did you mean"
     bundle: str | None
     assets: frozenset[str]
+    heading_texts: tuple[str, ...] = ()  # aligned with ``headings``: a fragment written in another id style finds them
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class LinkIndex:
     base_path: str
     static_urls: Mapping[str, str]  # the reverse of ``static``: URL -> source path
     loose: frozenset[str] = frozenset()  # files in content/posts|pages outside any bundle: there, but not published
+    aliases: Mapping[str, str] = field(default_factory=dict)  # an alias URL -> the URL of the page it redirects to
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +92,8 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
 
     def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str) -> None:
         if frag and frag not in target.headings and frag not in ids_in(target.html):
-            same = _same_anchor(frag, target.headings)
-            if same is not None:  # written for GitHub or Hugo, which keep doubled dashes ("a & b" -> "a--b")
+            same = _same_anchor(frag, target)
+            if same is not None:  # written the way GitHub, Hugo or kramdown make ids ("a & b" -> "a--b")
                 rewrites[link.target] = (url if target is not doc else "") + f"#{same}"
                 return
             where = "this page" if target is doc else f"'{target.source.removeprefix('content/')}'"
@@ -146,23 +149,23 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         url = _site_url(path, doc.url, index.base_path)
         if url in index.static_urls:
             files[target] = index.static_urls[url]
-        if url in index.urls or url.rstrip("/") + "/" in index.urls:
-            page = index.documents.get(url)  # documents are also indexed by URL for fragment checks
-            if page is not None and not link.is_image:
-                linked.add(page.source)
-            elif page is None and not url.endswith("/") and not link.is_image:
-                slashed = index.documents.get(url + "/")
-                if slashed is not None:
-                    linked.add(slashed.source)
-            if page is not None and frag:
-                check_fragment(link, page, frag, url)
-            elif path.startswith("/") and url != path:
-                rewrites[target] = url + (f"#{frag}" if frag else "")
+        served = url if url in index.urls else url.rstrip("/") + "/" if url.rstrip("/") + "/" in index.urls else None
+        if served is None:
+            if "." in posixpath.basename(path):
+                broken(link, f"no such file {candidate}{_moved(candidate, path, folder, doc, index)}")
+            else:
+                broken(link, f"no page at {url}")
             continue
-        if "." in posixpath.basename(path):
-            broken(link, f"no such file {candidate}{_moved(candidate, path, folder, doc, index)}")
-        else:
-            broken(link, f"no page at {url}")
+        served = index.aliases.get(served, served)  # an old URL of a page: link the page itself
+        # /some-post for /some-post/: written the way the site serves it, which also works from disk
+        respell = served != url or (path.startswith("/") and url != path)
+        page = index.documents.get(served)  # documents are also indexed by URL for fragment checks
+        if page is not None and not link.is_image:
+            linked.add(page.source)
+        if page is not None and frag:
+            check_fragment(link, page, frag, served)
+        elif respell:
+            rewrites[target] = served + (f"#{frag}" if frag else "")
     linked.discard(doc.source)
     return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead), frozenset(linked))
 
@@ -209,11 +212,23 @@ def _moved(candidate: str, path: str, folder: str, doc: Target, index: LinkIndex
     return ""
 
 
-def _same_anchor(frag: str, headings: tuple[str, ...]) -> str | None:
-    """The heading id that ``frag`` names once runs of dashes count as one, if exactly one does."""
-    key = re.sub(r"-{2,}", "-", frag.lower()).strip("-")
-    found = [h for h in headings if re.sub(r"-{2,}", "-", h).strip("-") == key]
-    return found[0] if len(found) == 1 else None
+def _same_anchor(frag: str, target: Target) -> str | None:
+    """The id of the heading ``frag`` names in another id style (GitHub's, kramdown's, blogen's), or
+    once runs of dashes count as one, if exactly one heading matches."""
+    aliases = heading_aliases(target.heading_texts)
+    found = aliases.get(frag, set())
+    if not found:
+        key = _dashes(frag.lower())
+        found = {k for alias, ks in aliases.items() if _dashes(alias) == key for k in ks}
+        found |= {k for k, h in enumerate(target.headings) if _dashes(h) == key}
+    if len(found) != 1:
+        return None
+    k = found.pop()
+    return target.headings[k] if k < len(target.headings) else None
+
+
+def _dashes(ident: str) -> str:
+    return re.sub(r"-{2,}", "-", ident).strip("-")
 
 
 def _bundle_of(candidate: str, index: LinkIndex) -> Target | None:

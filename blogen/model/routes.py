@@ -14,7 +14,8 @@ from blogen.content.images import ImageInfo
 from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
-from blogen.core.urls import join_url, output_file
+from blogen.core.limits import MAX_NAME_BYTES, MAX_PATH_BYTES
+from blogen.core.urls import OUTPUT_MARKER, join_url, output_file
 from blogen.model.search import SEARCH_PATH, document_ids, searchable, shard_count
 from blogen.model.values import Page, Post, Route, Taxonomy, ThemeAsset
 
@@ -56,7 +57,7 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
         kind = "post" if isinstance(item, Post) else "page"
         add(item.url, kind, item.source, template=item.template, item=item.source)
         for alias in item.aliases:
-            add(_url_for_alias(config, alias), "alias", f"{item.source} (alias '{alias}')", item=item.url)
+            add(_url_for_alias(config, alias), "alias", f"{item.source} (alias '{_short(alias)}')", item=item.url)
         if item.bundle is not None:
             folder = item.url if item.url.endswith("/") else item.url.rsplit("/", 1)[0] + "/"
             for asset in item.assets:
@@ -115,22 +116,67 @@ def _search_routes(config: Config, items: Sequence[Post | Page], add: Callable[.
         add(join_url(base, f"{SEARCH_PATH}d/{doc_id}.json"), "searchdoc", f"the search index ({item.source})", item=item.source)
 
 
-def check_collisions(routes: Sequence[Route]) -> list[Problem]:
-    """Two things claiming one output file is an error naming both, found before anything is written."""
+def check_collisions(routes: Sequence[Route], output_dir: str = "",
+                     line_of: Callable[[Route], int | None] = lambda _route: None) -> list[Problem]:
+    """Every output file checked at once, before anything is written: two things claiming one file, a
+    file standing where another needs a folder (an alias ``/feed.xml`` is ``feed.xml/index.html``),
+    names the writer keeps for itself, and names or paths too long for the file system. Each problem
+    names what claimed the file (and, through ``line_of``, the line that did)."""
     problems: list[Problem] = []
+
+    def bad(route: Route, message: str) -> None:
+        problems.append(Problem(_owner_path(route.owner), line_of(route), f"{message} (claimed by {route.owner})"))
+
     seen: dict[str, Route] = {}
     for route in routes:
         if route.output.startswith("\0invalid:"):
-            problems.append(Problem(_owner_path(route.owner), None, f"{route.output.removeprefix(chr(0) + 'invalid:')} (claimed by {route.owner})"))
+            bad(route, route.output.removeprefix("\0invalid:"))
+            continue
+        if (why := _unwritable(route.output, output_dir)) is not None:
+            bad(route, f"URL {_short(route.url)}: {why}")
             continue
         key = route.output.casefold()  # two names differing in case are one file on macOS and Windows
         other = seen.get(key)
         if other is None:
             seen[key] = route
             continue
-        first, second = sorted((other.owner, route.owner))
-        problems.append(Problem(_owner_path(second), None, f"URL {route.url} is claimed twice: by {first} and by {second}"))
+        first, second = sorted((other, route), key=lambda r: (not r.owner.startswith("content/"), r.owner))
+        named = second if second.owner.startswith("content/") else first  # a source file if either is one
+        shown = " and by ".join(sorted((first.owner, second.owner)))
+        problems.append(Problem(_owner_path(named.owner), line_of(named), f"URL {_short(route.url)} is claimed twice: by {shown}"))
+    for key, route in seen.items():
+        folder = key
+        while "/" in folder:
+            folder = folder.rsplit("/", 1)[0]
+            holder = seen.get(folder)
+            if holder is not None:
+                shown = "/".join(route.output.split("/")[:folder.count("/") + 1])
+                bad(route, f"URL {_short(route.url)} needs a folder '{shown}' where {holder.owner} puts the file of "
+                           f"{_short(holder.url)}")
+                break
     return problems
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 100 else f"{url[:60]}…{url[-20:]}"
+
+
+def _unwritable(out: str, output_dir: str) -> str | None:
+    """Why no file can be written at ``out`` (relative to the output folder at ``output_dir``), or None."""
+    parts = out.split("/")
+    if parts[0].casefold() == OUTPUT_MARKER.casefold():
+        return f"'{parts[0]}' is the name blogen marks its output folder with"
+    for part in parts:
+        if part.startswith(".") and part.endswith(".blogen-tmp"):
+            return f"'{part}' is a name blogen keeps for its temporary files"
+        size = len(part.encode("utf-8", "surrogateescape"))
+        if size > MAX_NAME_BYTES:
+            return (f"its name '{part[:32]}…' is {size} bytes long; a file or folder name in the output may have "
+                    f"at most {MAX_NAME_BYTES}")
+    total = len(output_dir.encode("utf-8", "surrogateescape")) + 1 + len(out.encode("utf-8", "surrogateescape"))
+    if total > MAX_PATH_BYTES:
+        return f"its file's path would be {total} bytes long; paths may have at most {MAX_PATH_BYTES}"
+    return None
 
 
 def _owner_path(owner: str) -> str:

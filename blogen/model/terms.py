@@ -15,6 +15,7 @@ from types import MappingProxyType
 from blogen.content.sources import Document
 from blogen.core.config import Config
 from blogen.core.errors import Problem
+from blogen.core.limits import name_too_long
 from blogen.core.taxonomies import TaxonomyOptions
 from blogen.core.urls import join_url, slugify
 from blogen.model.values import ModelMemo, Post, Taxonomy, Term, forget_others
@@ -72,9 +73,12 @@ def fold_terms(config: Config, problems: list[Problem], posts: Sequence[Post], d
             slugs: list[str] = []
             for name in names:
                 slug = spellings[key].slug(name, post.source)
+                kind = spellings[key].options.singular
                 if not slug:
                     problems.append(Problem(post.source, docs[post.source].meta.lines.get(key),
-                                            f"{spellings[key].options.singular} '{name}' has no letters or digits"))
+                                            f"{kind} '{name}' has no letters or digits"))
+                elif (why := name_too_long(slug, f"{kind} '{name[:32]}{'…' if len(name) > 32 else ''}'")) is not None:
+                    problems.append(Problem(post.source, docs[post.source].meta.lines.get(key), why))
                 elif slug not in slugs:
                     slugs.append(slug)
             if slugs:

@@ -192,8 +192,9 @@ _PRIVATE: dict[str, dict[str, dict[str, Any]]] = {}
 class Record:
     """The record beside ``out``: read once per build, written through on every change.
 
-    A ``private`` output folder is this process's own (the dev server's temporary folder): its
-    record is kept in memory only, and its files are as the last write left them.
+    A ``private`` output folder is this process's own while it runs (the dev server's): its files are
+    as the last write left them, and its record is kept in memory, read from the disk the first
+    time and written back by ``flush`` (when the server stops).
     """
 
     def __init__(self, out: Path, private: bool = False) -> None:
@@ -204,8 +205,13 @@ class Record:
         if private:
             if not out.is_dir():  # made afresh: nothing this process knew of an earlier folder there holds
                 _PRIVATE.pop(str(self.path), None)
-            self.folders = dict(_PRIVATE.get(str(self.path), {}))
-            return
+            known = _PRIVATE.get(str(self.path))
+            if known is not None:
+                self.folders = dict(known)
+                return
+        self._load()
+
+    def _load(self) -> None:
         try:
             known = identity(os.stat(self.path))
         except OSError:
@@ -215,6 +221,15 @@ class Record:
             self.folders = dict(loaded[1])  # entries are replaced, never changed in place, so sharing them is safe
         else:
             self.folders = _read(self.path)
+
+    def flush(self, notes: Mapping[str, Any] | None = None) -> None:
+        """Write a private folder's record to the disk, for the next process to find (``notes``, if
+        given, replace the live folder's notes first: what that process should know)."""
+        if notes is not None:
+            key = _folder_key(self.out)
+            if key in self.folders:
+                self.folders[key] = {"files": self.folders[key]["files"], "notes": dict(notes)}
+        self._write()
 
     def manifest(self, folder: Path) -> Manifest:
         """The manifest recorded for ``folder`` (not yet checked against it: see ``verify``)."""
@@ -242,6 +257,9 @@ class Record:
         if self.private:
             _PRIVATE[str(self.path)] = dict(self.folders)
             return
+        self._write()
+
+    def _write(self) -> None:
         body = marshal.dumps({"folders": self.folders})
         write_atomic(self.path, _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
         with contextlib.suppress(OSError):

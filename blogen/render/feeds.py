@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from blogen import __version__
 from blogen.core.config import Config
 from blogen.core.errors import Problem
+from blogen.core.urls import url_problem
 from blogen.model.values import Post, Term
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -129,9 +130,20 @@ def _stamp(when: datetime) -> str:
 
 
 def entry_id(config: Config, post: Post) -> str:
-    """A tag: URI from the host, the publication day and the file name: unchanged by retitling or re-slugging."""
+    """A tag: URI from the host, the publication day and the file name: unchanged by retitling or re-slugging.
+
+    Characters a URI may not hold (a space or '#' in a file name) are percent-encoded; letters
+    beyond ASCII stay as they are, as IRIs allow."""
     host = urlsplit(config.base_url).hostname or "localhost"
-    return f"tag:{host},{post.date.strftime('%Y-%m-%d')}:{post.name}"
+    return f"tag:{host},{post.date.strftime('%Y-%m-%d')}:{_uri_text(post.name)}"
+
+
+_TAG_URI_ASCII = frozenset("-._~!$&'()*+,;=:@/?")
+
+
+def _uri_text(text: str) -> str:
+    return "".join(ch if (ch.isalnum() if ch.isascii() else ch.isprintable() and not ch.isspace()) or ch in _TAG_URI_ASCII
+                   else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")) for ch in text)
 
 
 def feed_entries(config: Config, posts: Sequence[Post]) -> list[Post]:
@@ -233,6 +245,21 @@ def check_feed(path: str, data: bytes) -> list[Problem]:
     for link in root.findall(a + "link"):
         if not urlsplit(link.get("href", "")).scheme:
             problems.append(Problem(path, None, f"feed link '{link.get('href')}' is not absolute"))
+    problems.extend(_malformed_urls(path, root))
+    return problems
+
+
+def _malformed_urls(path: str, root: ET.Element) -> list[Problem]:
+    """Every id and link of the feed must be a well-formed absolute URL (a space in one makes the feed
+    invalid, and readers then drop entries or the whole feed)."""
+    a = f"{{{ATOM_NS}}}"
+    found: list[tuple[str, str]] = [("id", (root.findtext(a + "id") or "").strip())]
+    found += [("link", link.get("href", "")) for link in root.iter(a + "link")]
+    found += [("id", (entry.findtext(a + "id") or "").strip()) for entry in root.iter(a + "entry")]
+    problems = []
+    for kind, url in dict.fromkeys(found):
+        if url and _HAS_SCHEME.match(url) and (why := url_problem(url)) is not None:
+            problems.append(Problem(path, None, f"feed {kind} '{url}' is not a well-formed URL: {why}"))
     return problems
 
 

@@ -14,8 +14,10 @@ import jinja2
 
 from blogen import __version__
 from blogen.content.theme import theme_dirs
+from blogen.core.errors import Severity
 from blogen.core.urls import join_url
 from blogen.model.values import Post, Route, Site, Term
+from blogen.render.brokenlinks import template_holding, text_holding
 from blogen.render.dependencies import FEED_KINDS, Fingerprints, series_parts, sitemap_pages
 from blogen.render.documents import DOCUMENT_KINDS, feed_posts, render_document, terms_by_slug
 from blogen.render.feeds import feed_entries
@@ -344,18 +346,26 @@ class Renderer:
         return None
 
     def check_links(self, route: Route, links: Sequence[str]) -> None:
-        """Report root-relative links (from templates: content links were checked in the model) to no page."""
+        """Report root-relative links to no page: those of templates (content links were checked in the model),
+        named by the template they come from, or by the post or page when its own text holds the link."""
         if self.known_urls.issuperset(links):  # the usual case, checked in one step
             return
         page = route.item if route.kind in ("post", "page") and route.item else route.url
+        severity: Severity = "warning" if self.config.broken_links == "warning" else "error"
         for target in links:
             known = self._link_known.get(target)
             if known is None:
                 known = self._link_known[target] = target.split("#", 1)[0].split("?", 1)[0] in self.known_urls
-            if not known:
-                self.errors.add(f"theme/templates/{route.template}", None,
-                                f"broken link '{target}' in the page (from its templates or raw HTML): the site has no such page or file", page,
-                                "warning" if self.config.broken_links == "warning" else "error")
+            if known:
+                continue
+            holder = text_holding(self.site, self.index, route, f'"{target}"')
+            if holder is not None:
+                self.errors.add(holder, None, f"broken link '{target}' in its text: the site has no such page or file",
+                                page, severity)
+            else:
+                self.errors.add(template_holding(self.env, route, target, self.config.root, self.config.base_path), None,
+                                f"broken link '{target}' in the page (from its templates): the site has no such page or file",
+                                page, severity)
 
 
 def _environment(site: Site, templates: bytes, memo: RenderMemo | None) -> jinja2.Environment:
