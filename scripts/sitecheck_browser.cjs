@@ -80,6 +80,8 @@ async function load(browser, page, mode) {
   try {
     const resp = await tab.goto(origin + page.path, {waitUntil: 'load', timeout: 30000});
     out.status = resp ? resp.status() : null;
+    // a page that fills itself in (the search page's results): check it once it has
+    if (page.waitFor) await tab.waitForSelector(page.waitFor, {timeout: 15000});
 
     let expectedErrors = 0;
     const weight = {bytes: {document: 0, stylesheet: 0, script: 0, font: 0, image: 0, other: 0},

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from blogen.authoring.ci import ci_file
 from blogen.content.inputs import is_editor_noise
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.files import check_inside, is_inside, read_regular, write_atomic
@@ -218,6 +219,40 @@ path = "series"
 
 # Free values for your own templates (as site.extra.<key>), e.g. mastodon = "@me@example.org".
 [extra]
+
+# A search page (/search/) and a search box in the header, working from the built files alone:
+# no server, and a reader's browser loads only the parts of the index a query needs.
+[search]
+# Publish the search page and its index (a few KB per post).
+enabled = true
+# Index the pages (about, now) as well as the posts. Front matter `search: false` leaves one out.
+pages = true
+
+# Comments under each post, off until you pick a provider: giscus (GitHub Discussions) or
+# utterances (GitHub issues). Their script loads from their host only when a reader clicks "Show
+# comments" (or, with load = "scroll", scrolls to them). https://giscus.app shows your ids.
+# Front matter `comments: false` turns them off for one post.
+[comments]
+# provider = "giscus"
+# repo = "you/notes"
+# repo_id = "R_..."
+# category = "Comments"
+# category_id = "DIC_..."
+# A "Discuss on Mastodon" link under each post; a post's `mastodon:` front matter links its own toot.
+# mastodon = "@you@example.social"
+
+# Page-view counts without cookies, off until you pick a provider: Plausible (`domain` is
+# base_url's host unless you set it) or GoatCounter (`code`, as in https://CODE.goatcounter.com).
+[analytics]
+# provider = "plausible"
+
+# Where `blogen deploy` sends the built site, with rsync (over ssh, or to a local folder).
+[deploy]
+# rsync = "you@example.org:/var/www/notes/"
+# Remove files from there that the site no longer has (only inside that folder).
+# delete = true
+# Paths on the server that deploy neither sends nor deletes.
+# exclude = [".well-known/"]
 """
 
 _SAMPLE_POST_BODY = """\
@@ -329,8 +364,11 @@ def _create(path: Path, text: str | bytes) -> bool:
 
 
 def init_site(dest: Path, *, force: bool = False, title: str | None = None, author: str = "",
-              timezone: str | None = None, now: datetime | None = None) -> InitReport:
-    """Write a new site into ``dest``; refuse a non-empty folder unless ``force``, and never overwrite a file."""
+              timezone: str | None = None, now: datetime | None = None, ci: str | None = None) -> InitReport:
+    """Write a new site into ``dest``; refuse a non-empty folder unless ``force``, and never overwrite a file.
+
+    ``ci`` (``github`` or ``gitlab``) adds a job that builds and publishes the site to Pages.
+    """
     shown = str(dest)
     if dest.exists() and not dest.is_dir():
         raise BlogenError.one(shown, None, "exists and is not a folder")
@@ -347,6 +385,9 @@ def init_site(dest: Path, *, force: bool = False, title: str | None = None, auth
         raise BlogenError.one(shown, None, f"unknown timezone '{tz_name}' (use an IANA name like 'Europe/Berlin')") from None
     site_title = title or readable_name(dest.resolve().name) or "Notes"
     files = skeleton_files(title=site_title, author=author, timezone=tz_name, now=now_in(tz, now))
+    if ci is not None:
+        job = ci_file(ci)
+        files = (*files, SiteFile(job.path, job.text))
     refuse_outside(dest.absolute(), [dest.absolute() / f.path for f in files])
     created: list[str] = []
     skipped: list[str] = []

@@ -56,20 +56,28 @@ def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | Non
 @click.option("--title", help="The site's title (default: made from the folder name).")
 @click.option("--author", default="", help="Your name, for the feeds.")
 @click.option("--timezone", callback=_check_timezone, metavar="ZONE", help="IANA time zone (default: this machine's).")
-def init(directory: Path, force: bool, title: str | None, author: str, timezone: str | None) -> None:
+@click.option("--ci", type=click.Choice(["github", "gitlab"]),
+              help="Add a CI job that builds the site and publishes it to GitHub or GitLab Pages "
+                   "(in a folder that is already a site, only the job is added).")
+def init(directory: Path, force: bool, title: str | None, author: str, timezone: str | None, ci: str | None) -> None:
     """Make a new site in DIR that builds and serves at once.
 
     Writes blogen.toml (every setting, explained), a sample post, an about page, content/static/
     and a .gitignore. The built-in theme is used until you run `blogen theme eject`.
 
     \b
-    Example:
+    Examples:
       blogen init myblog && cd myblog && blogen serve
+      blogen init --ci github .     add a GitHub Pages workflow to this site
     """
     from blogen.authoring.scaffold import init_site
+    from blogen.core.config import find_config_file
 
+    if ci is not None and directory.is_dir() and find_config_file(directory) is not None:
+        _add_ci(directory, ci)
+        return
     try:
-        report = init_site(directory, force=force, title=title, author=author, timezone=timezone)
+        report = init_site(directory, force=force, title=title, author=author, timezone=timezone, ci=ci)
     except BlogenError as exc:
         _fail(exc.problems)
     for rel in report.created:
@@ -83,6 +91,25 @@ def init(directory: Path, force: bool, title: str | None, author: str, timezone:
 
 
 # --- blogen new -----------------------------------------------------------------------------------
+
+
+def _add_ci(root: Path, kind: str) -> None:
+    """``init --ci`` in a folder that is already a site: only the CI job, for the site's output folder."""
+    from blogen.authoring.ci import add_ci_file
+    from blogen.core.config import load_config
+
+    try:
+        config = load_config(root)
+    except BlogenError as exc:
+        _fail(exc.problems, root)
+    path, written = add_ci_file(root, kind, config.output)
+    if not written:
+        _fail([Problem(path, None, "already exists; not overwritten (move it away to get the one blogen writes)")], root)
+    click.echo(f"created {shown(root, path)}")
+    if kind == "github":
+        click.echo("next: commit and push it, then in the repository's Settings -> Pages choose Source: GitHub Actions")
+    else:
+        click.echo("next: commit and push it; GitLab Pages publishes the job's public/ folder")
 
 
 def _check_slug(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

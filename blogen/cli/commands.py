@@ -356,6 +356,60 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
                          open_browser=open_browser, poll=poll, echo=click.echo))
 
 
+@cli.command()
+@root_option
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would be sent and deleted; change nothing on the target.")
+@click.option("--no-build", is_flag=True, help="Send the output as it is, refusing it when it is missing or older than the sources.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Worker processes for Markdown (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--verbose", "-v", is_flag=True, help="List every file sent or deleted, and rsync's statistics.")
+def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: bool, verbose: bool) -> None:
+    """Build the site and send it with rsync to the configured target.
+
+    The target is [deploy] rsync in the config; the build leaves drafts out, as `blogen build` does.
+
+    Only files whose size or time changed are sent: blogen keeps the mtime of every file whose
+    bytes did not change. With delete = true (the default), files the site no longer has are
+    removed from the target, and from nowhere else. A target that looks like a slip (empty, /, a
+    home folder, the site itself) is refused.
+
+    \b
+    Examples:
+      blogen deploy --dry-run
+      blogen deploy
+    """
+    _setup_logging(verbose)
+    from blogen.core.config import load_config
+    from blogen.deploy.rsync import checked_target
+    from blogen.deploy.rsync import deploy as send
+
+    config = _guarded(root, verbose, "deploy", "; nothing sent", lambda: load_config(root))
+    _guarded(root, verbose, "deploy", "; nothing built or sent", lambda: checked_target(config))
+    from blogen.incremental.plan import UpToDate
+
+    decision = _decide(root, False, None, None)
+    same = decision is not None and isinstance(decision.plan, UpToDate)
+    if not same and no_build:
+        click.echo(f"{config.source}: the output folder is missing or older than the sources (or was built with other "
+                   "options, such as --drafts); run blogen build, or deploy without --no-build", err=True)
+        raise SystemExit(1)
+    if not same:
+        from blogen.build.pipeline import build_site
+
+        report = _guarded(root, verbose, "build", "; nothing sent",
+                          lambda: build_site(root, jobs=jobs, decision=decision))
+        print_problems(root, report.warnings)
+        if not quiet:
+            click.echo(f"built: {len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged")
+    echo = (lambda line: click.echo(f"  {line}")) if verbose else None
+    sent = _guarded(root, verbose, "deploy", "", lambda: send(config, dry_run=dry_run, echo=echo))
+    if quiet:
+        return
+    verb = ("would send", "would delete") if dry_run else ("sent", "deleted")
+    click.echo(f"{'dry run: ' if dry_run else ''}{verb[0]} {len(sent.sent)} file{'s' * (len(sent.sent) != 1)}, "
+               f"{verb[1]} {len(sent.deleted)} to {sent.target} ({sent.bytes_sent:,} bytes over the wire)")
+
+
 def _register_authoring() -> None:
     from blogen.cli.authoring import COMMANDS
 

@@ -16,6 +16,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.errors import BlogenError, Problem, did_you_mean
 from blogen.core.files import Refused, read_regular
+from blogen.core.integrations import (
+    AnalyticsOptions,
+    CommentsOptions,
+    DeployOptions,
+    SearchOptions,
+    parse_analytics,
+    parse_comments,
+    parse_deploy,
+    parse_search,
+)
 from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
 from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
 from blogen.core.urls import base_url_problem, check_permalink
@@ -67,6 +77,10 @@ class Config:
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    search: SearchOptions = field(default_factory=SearchOptions)
+    comments: CommentsOptions = field(default_factory=CommentsOptions)
+    analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)
+    deploy: DeployOptions = field(default_factory=DeployOptions)
     # tags, categories, series and any the site declares ([taxonomies]); tag_names/tag_aliases are folded into tags
     taxonomies: tuple[TaxonomyOptions, ...] = field(default_factory=lambda: _DEFAULT_TAXONOMIES)
     backlinks: bool = True  # each post and page lists the posts that link to it
@@ -117,6 +131,10 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "tag_names": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "tag_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "extra": (lambda v: isinstance(v, dict), "a table"),
+    "search": (lambda v: isinstance(v, dict), "a table"),
+    "comments": (lambda v: isinstance(v, dict), "a table"),
+    "analytics": (lambda v: isinstance(v, dict), "a table"),
+    "deploy": (lambda v: isinstance(v, dict), "a table"),
     "taxonomies": (lambda v: True, "a table"),  # checked key by key in blogen.core.taxonomies
     "backlinks": (lambda v: isinstance(v, bool), "true or false"),
 }
@@ -291,6 +309,10 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     md = check_table("markdown.", top.pop("markdown", {}), _MARKDOWN_KEYS)
     hl = check_table("highlight.", top.pop("highlight", {}), _HIGHLIGHT_KEYS)
     feed = FeedOptions(**check_table("feed.", top.pop("feed", {}), _FEED_KEYS))
+    search = parse_search(top.pop("search", {}), check_table)
+    comments = parse_comments(top.pop("comments", {}), check_table, bad)
+    analytics = parse_analytics(top.pop("analytics", {}), check_table, bad, top.get("base_url", ""))
+    deploy = parse_deploy(top.pop("deploy", {}), check_table)
 
     base_url = top.get("base_url", "")
     if base_url:
@@ -339,6 +361,10 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         source=rel,
         markdown=markdown,
         feed=feed,
+        search=search,
+        comments=comments,
+        analytics=analytics,
+        deploy=deploy,
         tag_names=MappingProxyType(dict(top.pop("tag_names", {}))),
         tag_aliases=MappingProxyType(dict(top.pop("tag_aliases", {}))),
         extra=MappingProxyType(dict(top.pop("extra", {}))),

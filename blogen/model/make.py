@@ -23,6 +23,7 @@ from blogen.content.images import ImageInfo
 from blogen.content.sources import Document, StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem, Severity
+from blogen.core.integrations import check_front_matter
 from blogen.core.limits import name_too_long
 from blogen.core.urls import check_slug, expand_permalink, join_url, slugify
 from blogen.markdown.render import Rendered
@@ -92,6 +93,12 @@ class Builder:
             return None
         return slug
 
+    def check_extras(self, doc: Document) -> None:
+        """The front-matter keys that search and comments read (``search``, ``comments``, ``mastodon``)."""
+        if doc.meta.extra:
+            for line, message in check_front_matter(doc.meta.extra, doc.meta.lines):
+                self.err(doc.source, line, message)
+
     def make_post(self, doc: Document, rendered: Rendered) -> Post | None:
         title, slug = self.title(doc, rendered), self.slug(doc)
         when = doc.meta.date
@@ -101,6 +108,7 @@ class Builder:
             self.err(doc.source, 1, "post has no date: add 'date: 2021-03-14' to the front matter (or name the file 2021-03-14-slug.md)")
         if title is None or slug is None or when is None:
             return None
+        self.check_extras(doc)
         summary, summary_html = _summary(doc, rendered)
         return Post(
             source=doc.source, slug=slug, title=title,
@@ -118,6 +126,7 @@ class Builder:
         title, slug = self.title(doc, rendered), self.slug(doc)
         if title is None or slug is None:
             return None
+        self.check_extras(doc)
         summary, _ = _summary(doc, rendered)
         return Page(
             source=doc.source, slug=slug, title=title, url=join_url(self.config.base_path, f"/{slug}/"),

@@ -16,7 +16,14 @@ from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.limits import MAX_NAME_BYTES, MAX_PATH_BYTES
 from blogen.core.urls import OUTPUT_MARKER, join_url, output_file
+from blogen.model.search import SEARCH_PATH, document_ids, searchable, shard_count
 from blogen.model.values import Page, Post, Route, Taxonomy, ThemeAsset
+
+# Theme scripts for parts a site can turn on: published only when it has (nothing unused ships).
+_OPTIONAL_ASSETS: dict[str, Callable[[Config], bool]] = {
+    "search.js": lambda c: c.search.enabled,
+    "comments.js": lambda c: c.comments.provider != "",
+}
 
 
 def _url_for_alias(config: Config, alias: str) -> str:
@@ -68,6 +75,8 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
                     template=tax.options.template, item=term.slug, number=n, taxonomy=key)
     add(join_url(base, "/archive/"), "archive", "the archive", template="archive.html")
     add(join_url(base, "/404.html"), "404", "the 404 page", template="404.html")
+    if config.search.enabled:
+        _search_routes(config, items, add)
     if config.feed.enabled and any(p.public for p in posts):
         add(join_url(base, "/feed.xml"), "feed", "the site feed")
         if config.feed.json:
@@ -90,8 +99,21 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
         for v in images[f.source].variants if f.source in images else ():
             add(join_url(base, "/" + f.target.rsplit(".", 1)[0] + v.suffix), "static", f"{f.source} (resized)", copy_from=v.cache_file)
     for a in theme_assets:
-        add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
+        if a.name not in _OPTIONAL_ASSETS or _OPTIONAL_ASSETS[a.name](config):
+            add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
     return routes
+
+
+def _search_routes(config: Config, items: Sequence[Post | Page], add: Callable[..., None]) -> None:
+    """The search page, its manifest, its term shards and one file per document (see ``blogen.model.search``)."""
+    base = config.base_path
+    add(join_url(base, SEARCH_PATH), "search", "the search page", template="search.html")
+    docs = [item for item in items if searchable(item, config)]
+    add(join_url(base, SEARCH_PATH + "index.json"), "searchmeta", "the search index")
+    for k in range(shard_count(len(docs))):
+        add(join_url(base, f"{SEARCH_PATH}t/{k:x}.json"), "searchterms", "the search index", item=str(k))
+    for item, doc_id in zip(docs, document_ids([d.url for d in docs]), strict=True):
+        add(join_url(base, f"{SEARCH_PATH}d/{doc_id}.json"), "searchdoc", f"the search index ({item.source})", item=item.source)
 
 
 def check_collisions(routes: Sequence[Route], output_dir: str = "",

@@ -20,6 +20,7 @@ from typing import Any
 
 from blogen.core.install import code_fingerprint
 from blogen.model.values import Route, Site
+from blogen.render.search import SearchInputs
 from blogen.render.views import BODY_FIELDS, PostView, SiteView
 
 FEED_KINDS = frozenset({"feed", "jsonfeed", "termfeed", "termjson"})
@@ -52,15 +53,21 @@ class Fingerprints:
         )).encode()).digest()
 
     def of(self, route: Route, shows: Mapping[str, Any], body_reads: Collection[str] | None = None
-           ) -> tuple[str, tuple[str, ...]]:
+           ) -> tuple[str, tuple[str, ...] | None]:
         """A digest of everything the route's bytes are made from (``shows``), and the posts it shows
-        (their sources: the pages a post whose text changes is on, for a patch).
+        (their sources: the pages a post whose text changes is on, for a patch; None for a search
+        index file, which any post's text may change and whose digest says whether it did).
 
         ``body_reads`` are the posts whose body (``BODY_FIELDS``) the page's templates read when it
         was last rendered; the other posts it shows count by everything but their body. Same inputs
         then mean the same template run, reading the same bodies, so the same bytes. None means
         unknown: every post counts whole.
         """
+        search = shows.get("search")
+        if isinstance(search, SearchInputs):
+            h = hashlib.sha256(self.base)
+            h.update(repr((route.kind, route.url, route.output, route.item)).encode() + search.digest)
+            return h.hexdigest(), None
         parts: list[bytes | int] = []  # the page's values in order; a post as its index, its digest chosen below
         for name in sorted(shows):
             parts.append(name.encode() + b"\0")
@@ -106,6 +113,10 @@ class Fingerprints:
                 self._add(parts, getattr(value, name))
         else:
             parts.append(repr(value).encode())  # an object without a stable repr never matches: the page is rendered
+
+    def post_digest(self, i: int) -> bytes:
+        """The digest of everything post ``i``'s view holds (what keys its search terms)."""
+        return self._digests(i)[0]
 
     def _digests(self, i: int) -> tuple[bytes, bytes]:
         """(everything the post's view holds, everything but its body fields), plus whether it is public."""

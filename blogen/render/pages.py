@@ -80,7 +80,8 @@ def render_routes(site: Site, routes: Sequence[Route], template_lines: Mapping[s
             read = renderer.last_body_reads if templated else None
             fingerprint, shown = renderer.fingerprints.of(route, shows, read)
             # feeds and the sitemap have no templates, so no template links to check again
-            notes[route.output] = [fingerprint, renderer.last_links if templated else [], read, list(shown)]
+            notes[route.output] = [fingerprint, renderer.last_links if templated else [], read,
+                                   None if shown is None else list(shown)]
         if route.kind in FEED_KINDS:
             found_problems = check_feed(route.output, data) if route.kind in ("feed", "termfeed") \
                 else check_json_feed(route.output, data)

@@ -22,6 +22,7 @@ from blogen.render.dependencies import FEED_KINDS, Fingerprints, series_parts, s
 from blogen.render.documents import DOCUMENT_KINDS, feed_posts, render_document, terms_by_slug
 from blogen.render.feeds import feed_entries
 from blogen.render.pagelinks import redirect_page, relative_links, with_index_file
+from blogen.render.search import SEARCH_KINDS, SearchIndex, SearchMemo
 from blogen.render.templates import TemplateErrors, make_environment, template_frame, template_path, templates_digest
 from blogen.render.views import (
     Paginator,
@@ -56,14 +57,15 @@ class RenderMemo:
     # source -> (post, base URL, Atom entry content, JSON Feed content_html)
     feeds: dict[str, tuple[Post, str, str | None, str | None]] = field(default_factory=dict)
     tag_views: dict[tuple[str, str], TermView] = field(default_factory=dict)  # (taxonomy, slug) -> view
+    search: SearchMemo = field(default_factory=SearchMemo)  # the search index's terms and shard digests
 
     def copy(self) -> RenderMemo:
         """A copy a build can bring up to date while this one still describes the last good build."""
-        return RenderMemo(dict(self.env), dict(self.views), dict(self.feeds), dict(self.tag_views))
+        return RenderMemo(dict(self.env), dict(self.views), dict(self.feeds), dict(self.tag_views), self.search.copy())
 
     def kept(self) -> RenderMemo:
-        """What is worth keeping on disk: the posts' views and digests (not the compiled templates)."""
-        return RenderMemo(views=self.views, tag_views=self.tag_views)
+        """What is worth keeping on disk: the posts' views and digests, the search terms (not the compiled templates)."""
+        return RenderMemo(views=self.views, tag_views=self.tag_views, search=self.search)
 
 
 
@@ -108,6 +110,10 @@ class Renderer:
             keep_digest=self._keep_digest if memo is not None else None,
         )
         self._sitemap: tuple[tuple[str, datetime | None], ...] | None = None
+        # The search index's files, when the site has search: its terms are keyed by the posts' digests.
+        self.search = SearchIndex(site, memo.search if memo is not None else None,
+                                  self.fingerprints.post_digest, site.config.root / ".blogen-cache") \
+            if site.config.search.enabled else None
 
     def _site_view(self, feeds: set[str]) -> SiteView:
         config, base = self.config, self.config.base_path
@@ -120,6 +126,8 @@ class Renderer:
             pages=tuple(self.pages[p.source] for p in self.site.pages),
             json_feed_url=join_url(base, "/feed.json") if join_url(base, "/feed.json") in feeds else None,
             taxonomies=tuple(v for v in self.taxonomies.values() if v.url is not None),
+            search_url=join_url(base, "/search/") if config.search.enabled else None,
+            comments=config.comments, analytics=config.analytics,
         )
 
     def _reuse_feed_contents(self, memo: RenderMemo) -> None:
@@ -215,6 +223,9 @@ class Renderer:
             title = page.title
         elif route.kind in ("term", "terms"):
             title = self._taxonomy_context(route, ctx) or title
+        elif route.kind == "search":
+            title = "Search"
+            ctx["description"] = f"Search the notes on {self.config.title}"
         elif route.kind == "archive":
             years: dict[int, list[PostView]] = {}
             for post in self.posts:
@@ -261,6 +272,9 @@ class Renderer:
             if self._sitemap is None:
                 self._sitemap = sitemap_pages(self.site)
             return {"pages": self._sitemap}
+        if route.kind in SEARCH_KINDS:
+            assert self.search is not None
+            return self.search.shows(route, self.posts, self.pages)
         if route.kind in FEED_KINDS:
             posts, page_url, title = feed_posts(self.site, route)
             entries = feed_entries(self.config, posts)
@@ -281,6 +295,9 @@ class Renderer:
         if route.kind == "alias":
             assert route.item is not None
             return redirect_page(self.canonical(route.item)).encode()
+        if route.kind in SEARCH_KINDS:
+            assert self.search is not None
+            return self.search.render(route)
         if route.kind in DOCUMENT_KINDS:
             if self._terms_by_slug is None:
                 self._terms_by_slug = terms_by_slug(self.site)

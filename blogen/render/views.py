@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 from markupsafe import Markup
 
+from blogen.core.integrations import AnalyticsOptions, CommentsOptions
 from blogen.markdown.render import Heading
 from blogen.model.values import Page, Post, Taxonomy, Term
 
@@ -165,6 +166,9 @@ class SiteView:
     archive_url: str
     feed_url: str | None
     pages: tuple[PageView, ...]
+    search_url: str | None = None  # the search page, when the site has search
+    comments: CommentsOptions = field(default_factory=CommentsOptions)  # the [comments] table: off unless configured
+    analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)  # the [analytics] table: off unless configured
     json_feed_url: str | None = None
     taxonomies: tuple[TaxonomyView, ...] = ()  # those with a list of terms, for the menu
 
