@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, assert_like_fresh_build, copy_sources, rewritten, snapshot, write_site
+from conftest import NOW, assert_like_fresh_build, copy_sources, read, rewritten, snapshot, write_site
 
 from blogen.build.pipeline import build_site
 from blogen.incremental.plan import Full
@@ -521,4 +521,17 @@ def test_a_quick_rebuild_that_fails_leaves_output_and_snapshot_to_patch_again(tm
     assert build_site(root, now=NOW).quick
     _edit("content/posts/beta.md", "edited", "edited again")(root)
     assert build_site(root, now=NOW).quick
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_command_line_patch_resolves_again_the_links_into_an_edited_post(tmp_path: Path, cli: Cli) -> None:
+    # Alpha links to beta#more: an edit of beta's text is patched in, and alpha's links are resolved again.
+    root = write_site(tmp_path / "site", BASE)
+    build_site(root, now=NOW)
+    _edit("content/posts/beta.md", "Beta body.", "Beta body, edited.")(root)
+    report = build_site(root, now=NOW)
+    assert report.quick, report.plan
+    assert "Beta body, edited." in read(root, "posts/beta/index.html")
+    assert 'beta/#more"' in read(root, "posts/alpha/index.html")
     assert_like_fresh_build(root, tmp_path / "fresh", cli)

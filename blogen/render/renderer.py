@@ -4,7 +4,7 @@ take it from ``Renderer.shows``), the views templates see, and the template run 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,7 +107,7 @@ class Renderer:
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.fingerprints = Fingerprints(
             site, self.posts, self.index, self.site_view, templates, self._post_digests,
-            keep_digest=self._keep_digest if memo is not None else None,
+            keep_digest=_digest_keeper(site, memo) if memo is not None else None,
         )
         self._sitemap: tuple[tuple[str, datetime | None], ...] | None = None
         # The search index's files, when the site has search: its terms are keyed by the posts' digests.
@@ -157,14 +157,6 @@ class Renderer:
         if self._memo is not None:
             self._memo.views[post.source] = (post, self._term_views(post), view, None)
         return view
-
-    def _keep_digest(self, i: int, digest: tuple[bytes, bytes]) -> None:
-        """Keep a post's digests with its view in the memo, while the post is the same object."""
-        assert self._memo is not None
-        post = self.site.posts[i]
-        hit = self._memo.views.get(post.source)
-        if hit is not None and hit[0] is post:
-            self._memo.views[post.source] = (hit[0], hit[1], hit[2], digest)
 
     # -- helpers for templates
     def asset(self, name: str) -> str:
@@ -401,3 +393,18 @@ def _term_views(site: Site, feeds: set[str], memo: RenderMemo | None) -> tuple[d
     for gone in [k for k in memo.tag_views if k not in keys]:
         del memo.tag_views[gone]
     return terms, same
+
+
+def _digest_keeper(site: Site, memo: RenderMemo) -> Callable[[int, tuple[bytes, bytes]], None]:
+    """What keeps a post's digests with its view in the memo, while the post is the same object.
+
+    A function of the site and the memo, not a method: a bound method held by the renderer's own
+    ``Fingerprints`` would make a cycle, and the renderer (with every feed entry it made) would
+    outlive the build's rendering until a garbage collection happens to run.
+    """
+    def keep(i: int, digest: tuple[bytes, bytes]) -> None:
+        post = site.posts[i]
+        hit = memo.views.get(post.source)
+        if hit is not None and hit[0] is post:
+            memo.views[post.source] = (hit[0], hit[1], hit[2], digest)
+    return keep
