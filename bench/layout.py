@@ -65,8 +65,10 @@ def layout_blogen(corpus: Path, root: Path) -> Site:
     return Site("blogen", root, root / "content" / "posts", root / "output", (root / ".blogen-cache",))
 
 
-def write_blogen_config(root: Path) -> None:
-    _write(root / "blogen.toml", f'title = "{TITLE}"\nbase_url = "{BASE_URL}"\ntimezone = "UTC"\n{BLOGEN_EXTRA_CONFIG}')
+def write_blogen_config(root: Path, description: str = "") -> None:
+    """blogen.toml; another ``description`` changes every page, so the next build is a full one."""
+    extra = f'description = "{description}"\n' if description else ""
+    _write(root / "blogen.toml", f'title = "{TITLE}"\nbase_url = "{BASE_URL}"\ntimezone = "UTC"\n{extra}{BLOGEN_EXTRA_CONFIG}')
 
 
 # --- Hugo -------------------------------------------------------------------------------------------
