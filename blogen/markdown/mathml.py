@@ -58,7 +58,7 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     if not source:
         raise TeXError("empty formula")
     try:
-        math = convert_to_element(source, display="block" if display else "inline")
+        math = convert_to_element(_dialect(source), display="block" if display else "inline")
     except Exception as exc:  # the library's own errors, and any crash of it on odd input
         raise TeXError(_MESSAGES.get(type(exc).__name__, "cannot read this TeX")) from None
     _check(math)
@@ -66,6 +66,26 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     annotation = f'<annotation encoding="application/x-tex">{_escape(source)}</annotation>'
     block = ' display="block"' if display else ""
     return f"<math{block}><semantics>{body}{annotation}</semantics></math>"
+
+
+# What MathJax and KaTeX read that latex2mathml does not, as what it does read (the annotation keeps the TeX as
+# written): aligned-like environments as ``split`` (right/left column pairs), gathered ones as one centred
+# column, ``equation`` as its content; labels and numbering switches, which a page's MathML cannot use, dropped.
+_DIALECT = (
+    (re.compile(r"\\(begin|end)\{(?:aligned|alignedat|alignat\*?)\}(?:\{\d+\})?"), r"\\\1{split}"),
+    (re.compile(r"\\begin\{(?:gather\*?|gathered|multline\*?)\}"), r"\\begin{array}{c}"),
+    (re.compile(r"\\begin\{eqnarray\*?\}"), r"\\begin{array}{rcl}"),
+    (re.compile(r"\\end\{(?:gather\*?|gathered|multline\*?|eqnarray\*?)\}"), r"\\end{array}"),
+    (re.compile(r"\\(?:begin|end)\{equation\*?\}|\\label\{[^{}]*\}|\\(?:nonumber|notag)\b"), ""),
+)
+
+
+def _dialect(tex: str) -> str:
+    if "\\" not in tex:
+        return tex
+    for pattern, replacement in _DIALECT:
+        tex = pattern.sub(replacement, tex)
+    return tex
 
 
 def _check(element: Element) -> None:
