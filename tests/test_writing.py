@@ -103,6 +103,17 @@ def test_environments_mathjax_readers_use_are_drawn_as_tables(site: Site, build:
     assert "\\label{eq:d}" in _maths(prose)[0]  # the TeX as written is kept for copying
 
 
+def test_double_dollars_within_a_line_are_inline_as_kramdown_has_them(site: Site, build: Build) -> None:
+    body = ("If the loss is $$L$$ and\n$$\nv = 2\n$$\nthen more.\n\n"
+            "| op | derivative |\n|----|----|\n| `a * b` | $$\\frac{\\partial}{\\partial a} = b$$ |\n")
+    root = site(_post(body))
+    build(root)
+    prose = _prose(root)
+    assert "<p>If the loss is <math><semantics><mrow><mi>L</mi>" in prose  # in its sentence
+    assert '<math display="block"><semantics><mrow><mi>v</mi>' in prose  # on lines of its own
+    assert re.search(r"<td><math><semantics>.*?\\partial a\} = b</annotation>", prose)  # a table cell
+
+
 def test_math_off_leaves_every_dollar_and_fence_as_written(site: Site, build: Build) -> None:
     root = site(_post("$$x$$ and $y$\n\n```math\nz\n```\n"), config=DEFAULT_CONFIG + "[markdown]\nmath = false\n")
     build(root)
@@ -130,10 +141,10 @@ def test_feeds_carry_each_formula_as_its_tex(site: Site, build: Build) -> None:
     build(root)
     atom = read(root, "feed.xml")
     assert "&lt;math" not in atom and "<math" not in atom
-    assert "&lt;code class=\"math\"&gt;$$\\frac{a}{2}$$&lt;/code&gt;" in atom
+    assert "&lt;code class=\"math\"&gt;$\\frac{a}{2}$&lt;/code&gt;" in atom
     assert "$x&amp;lt;y$" in atom  # the TeX's own < escaped in the HTML, the HTML escaped in the XML
     item = json.loads(read(root, "feed.json"))["items"][0]
-    assert '<code class="math">$$\\frac{a}{2}$$</code>' in item["content_html"]
+    assert '<code class="math">$\\frac{a}{2}$</code>' in item["content_html"]
     assert "<math" not in item["content_html"]
 
 
@@ -141,7 +152,7 @@ def test_a_summary_and_the_meta_description_read_the_tex_not_the_symbols(site: S
     root = site(_post("Euler: $$e^{i\\pi}+1=0$$ holds.\n"))
     build(root)
     page = read(root, "posts/a/index.html")
-    assert '<meta name="description" content="Euler: $$e^{i\\pi}+1=0$$ holds.">' in page
+    assert '<meta name="description" content="Euler: $e^{i\\pi}+1=0$ holds.">' in page
 
 
 # --------------------------------------------------------------------------- diagrams

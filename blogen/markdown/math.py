@@ -5,7 +5,8 @@ non-space, a closing ``$`` is preceded by a non-space and not followed by a digi
 dollar. So ``$5 and $10``, ``$HOME`` and a ``$ ls`` prompt stay text. One rule is blogen's own: a
 backtick between the two dollars ends the attempt, so ``costs $5 and `$HOME` is…`` (a price, then a
 code span holding a dollar) is not read as one formula. ``$$…$$`` needs no such care: it is math
-wherever it is written outside code (on lines of its own it is a display block).
+wherever it is written outside code: a display formula on lines of its own, inline within a line (as
+kramdown reads it, so Jekyll blogs' ``where $$a$$ is`` stays in its sentence).
 
 ``markdown.math`` (per document, front matter ``math:``) decides which rules are on; see
 ``math_rules``. The parser rules only mark the formulas; ``typeset`` turns them into MathML once the
@@ -153,9 +154,21 @@ def _inline_math(state: StateInline, silent: bool) -> bool:
         token = state.push("math_inline_double" if double else "math_inline", "math", 0)
         token.content = tex
         token.markup = "$$" if double else "$"
+        token.meta["display"] = double and _own_lines(src, start, end + 2)
         state.env[ENV_DISPLAY if double else ENV_INLINE] = True
     state.pos = end + (2 if double else 1)
     return True
+
+
+def _own_lines(src: str, start: int, end: int) -> bool:
+    """Whether ``$$…$$`` inside a paragraph stands on lines of its own (``text\n$$x$$\nmore``): a display formula.
+
+    Written within a line (``where $$a$$ is``, or alone in a table cell), it is inline, as kramdown and so
+    Jekyll's MathJax blogs have it.
+    """
+    before = start == 0 or src[start - 1] == "\n"
+    after = end == len(src) or src[end] == "\n"
+    return before and after and not (start == 0 and end == len(src))
 
 
 def _close_single(src: str, pos: int) -> int:
@@ -210,7 +223,7 @@ def typeset(tokens: Sequence[Token], path: str, first_line: int) -> list[Problem
             at = line
             for child in token.children:
                 if child.type in ("math_inline", "math_inline_double"):
-                    _typeset(child, child.type == "math_inline_double", path, at, problems)
+                    _typeset(child, bool(child.meta.get("display")), path, at, problems)
                     at += child.content.count("\n")
                 elif child.type in ("softbreak", "hardbreak"):
                     at += 1
