@@ -84,6 +84,17 @@ def test_the_math_setting_and_a_posts_front_matter_decide_inline_math(
     assert ("Let $x$ be" in prose) is not inline_is_math
 
 
+def test_auto_reads_a_lone_formula_that_only_tex_looks_like_and_keeps_its_backslashes(site: Site, build: Build) -> None:
+    root = site(_post("The area $\\int_0^1 x\\,dx$ is $0.5, and $a_i$ costs $5.\n")
+                + _post("Set $MY_VAR and $HOME_DIR, pay $5_000 or $6.\n").replace("a.md", "b.md"))
+    build(root)
+    prose = _prose(root)
+    assert _maths(prose) == ["\\int_0^1 x\\,dx", "a_i"]
+    assert "is $0.5, and" in prose and "costs $5." in prose
+    assert "x,dx" not in prose
+    assert "Set $MY_VAR and $HOME_DIR, pay $5_000 or $6." in _prose(root, "posts/b/index.html")
+
+
 def test_auto_turns_on_inline_math_where_the_post_has_display_math(site: Site, build: Build) -> None:
     root = site(_post("Let $x$ be real, and\n\n$$x^2 \\geq 0$$\n") + _post("Only $x$ and $5.", "").replace("a.md", "b.md"))
     build(root)
@@ -282,3 +293,23 @@ def test_a_console_block_marks_prompts_and_output_and_a_title_labels_a_block(sit
     css = next((root / "output").glob("style.*.css")).read_text()
     assert re.search(r"\.gp\{[^}]*user-select:none", css)  # a reader's own selection skips the prompts too
 
+
+
+needs_mmdc = pytest.mark.skipif(shutil.which("mmdc") is None, reason="mermaid-cli's mmdc is not installed")
+
+
+@needs_mmdc
+def test_a_mermaid_fence_becomes_an_inline_svg_and_its_mistake_names_the_line(site: Site, build: Build, cli: Cli) -> None:
+    root = site(_post("```mermaid title=\"Flow\"\ngraph TD\n  A-->B\n```\n\n```mermaid\ngraph TD\n  A-->B\n```\n"))
+    report = build(root)
+    assert report.warnings == ()
+    prose = _prose(root)
+    assert '<figure class="diagram diagram-mermaid"><svg role="img" aria-label="Flow"' in prose
+    assert prose.count("<svg") == 2 and "<script" not in prose
+    ids = re.findall(r'\sid="([^"]+)"', prose)
+    assert len(ids) == len(set(ids))  # mermaid names both roots "mermaid": each gets its own prefix
+    (root / "content/posts/a.md").write_text((root / "content/posts/a.md").read_text()
+                                             + "\n```mermaid\ngraph TD\n  A-->B\n  B-->>-C((\n```\n")
+    code, _out, err = cli("build", "--root", str(root))
+    assert code == 1 and "Traceback" not in err
+    assert "/content/posts/a.md:18: mermaid diagram: Parse error on line 3" in err

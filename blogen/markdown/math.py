@@ -40,27 +40,43 @@ _FENCE_RE = re.compile(r"^[ \t>*+\-0-9.]*(?:```|~~~)[ \t]*\{?[ \t]*\.?math\b", r
 _DIGITS = frozenset("0123456789")
 
 
+# What only TeX looks like: a command (``\\alpha``, ``\\,``), a superscript, a subscript of one character or
+# in braces (``x^2``, ``a_i``, ``x_{ij}``; not ``$MY_VAR``). A price or a shell variable has none of them.
+_TEX_SIGN = r"\\[A-Za-z,;!]|\^|_(?:\{|[A-Za-z0-9](?![A-Za-z0-9]))"
+_TEX_SIGN_RE = re.compile(_TEX_SIGN)
+_TEXY_SPAN_RE = re.compile(r"\$[^\s$][^$\n]*?(?:" + _TEX_SIGN + r")[^$\n]*?\$")
+
+
 def math_rules(mode: str, text: str) -> str:
     """Which math rules a document is parsed with: ``""`` none, ``"all"``, or ``"maybe"`` (all, to be confirmed).
 
     ``mode`` is ``markdown.math`` for the document: ``"off"``, ``"on"`` or ``"auto"``. A document without
     a dollar sign needs no rules at all (the parse is then the same, and costs nothing more). In
-    ``"auto"`` a document is parsed with them only when it shows a sign of math (``$$`` or a math
-    fence, in plain text); ``uses_math`` then confirms it from the tokens, since the sign may have
-    been in code, and the document is parsed again without them when it was.
+    ``"auto"`` a document is parsed with them only when it shows a sign of math (``$$``, a math fence,
+    or a ``$…$`` that only TeX looks like, in plain text); ``uses_math`` then confirms it from the
+    tokens, since the sign may have been in code, and the document is parsed again without them when
+    it was.
     """
     if mode == "off" or "$" not in text:
         return ""
     if mode == "on":
         return "all"
-    return "maybe" if "$$" in text or _FENCE_RE.search(text) is not None else ""
+    signs = "$$" in text or _FENCE_RE.search(text) is not None or _TEXY_SPAN_RE.search(text) is not None
+    return "maybe" if signs else ""
 
 
 def uses_math(tokens: Sequence[Token], env: EnvType) -> bool:
-    """Whether a parsed document holds display math or a math fence: what turns ``$…$`` on under ``"auto"``."""
+    """Whether a parsed document holds display math, a math fence or an inline formula that only TeX looks like:
+    what turns ``$…$`` on under ``"auto"``."""
     if env.get(ENV_DISPLAY):
         return True
-    return any(t.type == "fence" and is_math_fence(t.info) for t in tokens)
+    for token in tokens:
+        if token.type == "fence" and is_math_fence(token.info):
+            return True
+        if token.type == "inline" and env.get(ENV_INLINE) and any(
+                child.type == "math_inline" and _TEX_SIGN_RE.search(child.content) for child in token.children or ()):
+            return True
+    return False
 
 
 def is_math_fence(info: str) -> bool:
