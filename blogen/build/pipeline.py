@@ -131,7 +131,7 @@ def _full_model(job: _Job) -> tuple[Modelled, ModelMemo | None, RenderMemo | Non
     render = (last.render.copy() if last is not None else RenderMemo()) if model is not None else None
     m, _rendered = make_model(job.config, job.decision.inputs, drafts=job.drafts, jobs=job.jobs, now=job.when,
                               progress=job.progress, markdown=memo.markdown if memo is not None else None,
-                              documents=memo.documents if memo is not None else None, model=model)
+                              documents=memo.documents if memo is not None else None, model=model, keep_rendered=False)
     return m, model, render
 
 
@@ -163,6 +163,8 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
             pages = {}
             snapshot_id = secrets.token_hex(8) if model is not None else None
         pages.update(result.notes)
+        if render is not None and job.memo is None:
+            render.feeds.clear()  # entry contents only help a process that renders the feeds again (the dev server)
         if job.strict and site.warnings:
             raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
         for rel in sorted(result.kept - staging.taken):

@@ -82,7 +82,8 @@ def collect_theme_assets(config: Config, inputs: Inputs) -> list[ThemeAsset]:
 
 def make_model(config: Config, inputs: Inputs, *, drafts: bool, jobs: int | None, now: datetime,
                progress: Progress | None, markdown: dict[str, Rendered] | None = None,
-               documents: DocumentMemo | None = None, model: ModelMemo | None = None) -> tuple[Modelled, Mapping[str, Rendered]]:
+               documents: DocumentMemo | None = None, model: ModelMemo | None = None,
+               keep_rendered: bool = True) -> tuple[Modelled, Mapping[str, Rendered]]:
     """Content, Markdown and the model: the part of a full build that reads but never writes output/.
 
     ``markdown``, ``documents`` and ``model`` are what a long-running process keeps between builds
@@ -90,7 +91,9 @@ def make_model(config: Config, inputs: Inputs, *, drafts: bool, jobs: int | None
     text is freed as each document's Markdown comes back, except where the dev server's document
     memo keeps the documents as they are (it compares them by identity). Returns the model and the
     documents' Markdown results, which a build drops at once (for a post with images or rewritten
-    links they are a second copy of its HTML) and ``check`` reads the links of.
+    links they are a second copy of its HTML) and ``check`` reads the links of. Without
+    ``keep_rendered`` (and without memos), they are let go while the model is made, so the HTML of a
+    big site is never held twice, and what is returned is empty.
     """
     if documents is not None:
         content = load_content(config, documents, inputs)
@@ -119,10 +122,12 @@ def make_model(config: Config, inputs: Inputs, *, drafts: bool, jobs: int | None
         raise BlogenError(image_problems)
     assets = collect_theme_assets(config, inputs)
     site = make_site(config, content.documents, rendered, content.static, assets, now=now, include_drafts=drafts,
-                     images=images, memo=model, loose=content.loose)
+                     images=images, memo=model, loose=content.loose,
+                     release=not keep_rendered and model is None)
     if content.warnings or image_problems:
         site = with_warnings(site, [*content.warnings, *image_problems])
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
+    _give_back_freed_memory()
     return Modelled(config, site, fresh, len(content.documents) - fresh, tuple(assets), template_lines, content, images), rendered
 
 
@@ -139,3 +144,19 @@ def copied_files(m: Modelled) -> Iterator[tuple[str, Path | bytes]]:
         elif route.kind == "asset" and route.item is not None:
             asset = by_name[route.item]
             yield route.output, asset.data if asset.data is not None else Path(asset.source)
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory freed while the model was made (each document's HTML as rendered, once its links
+    and images are rewritten) back to the system, so the pages rendered next do not stack on top of it.
+
+    glibc keeps freed blocks for reuse, and a big site's HTML leaves the heap full of holes that later,
+    differently sized strings do not fit; ``malloc_trim`` returns what it can. Elsewhere: nothing.
+    """
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

@@ -63,7 +63,7 @@ def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered
 def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post], pages: list[Page],
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
                        unpublished: set[str], images: Mapping[str, ImageInfo],
-                       memo: ModelMemo | None = None, loose: frozenset[str] = frozenset()
+                       memo: ModelMemo | None = None, loose: frozenset[str] = frozenset(), release: bool = False
                        ) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], dict[str, frozenset[str]]]:
     """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``).
 
@@ -73,6 +73,10 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     With ``memo``, a document's previous resolution is reused when the document is the same
     object, everything the index holds besides documents is equal, and every document its links
     looked up (found or not) is equal to what it was: together, all that ``resolve_links`` reads.
+
+    With ``release`` (``rendered`` is a dict the caller gives up, and ``posts`` and ``pages`` lists
+    it hands over), each document's Markdown results and its unresolved version are let go as soon
+    as it is resolved: its HTML is then never held twice.
     """
     items: list[Post | Page] = [*posts, *pages]
     targets: dict[str, Target] = {}
@@ -97,13 +101,19 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     fixed_posts: dict[str, Post] = {}
     fixed_pages: dict[str, Page] = {}
     targets_of: dict[str, frozenset[str]] = {}
-    for item in items:
+    if release:
+        posts.clear()
+        pages.clear()
+    for n, item in enumerate(items):
         done = memo.links.get(item.source) if memo is not None and same_index else None
         if done is None or done.item is not item or any(targets.get(k) != t for k, t in done.lookups) \
                 or any(images.get(f) != info for f, info in done.pictured):
             done = resolve_item(config, item, rendered[item.source], targets, index, images)
             if memo is not None:
                 memo.links[item.source] = done
+        if release and isinstance(rendered, dict):
+            items[n] = done.fixed
+            del rendered[item.source]
         problems.extend(done.problems)
         tolerated.update(done.broken)
         unreferenced.extend(done.unused)
@@ -115,6 +125,9 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     if memo is not None:
         forget_others(memo.links, {i.source: i for i in items})
         memo.index = (targets, index)
+    if release:
+        return ([i for i in items if isinstance(i, Post)], [i for i in items if isinstance(i, Page)],
+                tuple(sorted(unreferenced)), frozenset(tolerated), targets_of)
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
             tuple(sorted(unreferenced)), frozenset(tolerated), targets_of)
 

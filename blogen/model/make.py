@@ -194,11 +194,14 @@ def _claim_line(route: Route, docs: Mapping[str, Document]) -> int | None:
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
               include_drafts: bool, images: Mapping[str, ImageInfo] | None = None,
-              memo: ModelMemo | None = None, loose: Sequence[str] = ()) -> Site:
+              memo: ModelMemo | None = None, loose: Sequence[str] = (), release: bool = False) -> Site:
     """Build the immutable model and every route; raise BlogenError listing every problem.
 
     ``memo`` (kept by the dev server) lets unchanged posts and pages, their tags, the related
     lists and their resolved links be reused; the model is the same with or without it.
+    ``release``: ``rendered`` is the caller's to give up (a dict): each document's entry is dropped
+    once its links are resolved, so a big site's pages never hold their HTML twice (as rendered, and
+    with its links and images rewritten).
     """
     b = Builder(config, now)
     images = images or {}
@@ -250,9 +253,10 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     b.problems.extend(check_collisions(routes, str(config.output_dir), lambda route: _claim_line(route, docs)))
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
-    posts, pages, unreferenced, tolerated, targets_of = resolve_site_links(
-        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose))
     b.problems.extend(check_cover_images(config, posts, pages, docs, rendered, static, routes, unpublished, frozenset(loose)))
+    posts, pages, unreferenced, tolerated, targets_of = resolve_site_links(
+        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose),
+        release=release and memo is None)
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
