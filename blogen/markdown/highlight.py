@@ -235,21 +235,13 @@ def _pieces(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[tup
     slant is invisible on them), unless their own class draws a background, underline or border.
     """
     for ttype, value in tokens:
-        cls = colours.class_of(ttype)
-        if ttype in Generic.Prompt or ttype in Generic.Output:
-            session = _session_class(ttype, colours)
-            assert session is not None
-            for k, piece in enumerate(value.split("\n")):
-                if k:
-                    yield None, "\n"
-                if piece:
-                    yield session, piece
-            continue
+        session = _session_class(ttype, colours)  # a prompt or output keeps its class even on spaces
+        cls = session or colours.class_of(ttype)
         for k, piece in enumerate(value.split("\n")):
             if k:
                 yield None, "\n"
             if piece:
-                yield (None if piece.isspace() and cls not in colours.solid else cls), piece
+                yield (None if session is None and piece.isspace() and cls not in colours.solid else cls), piece
 
 
 def _merged(pieces: list[tuple[str | None, str]], solid: frozenset[str]) -> list[tuple[str, str]]:
