@@ -113,7 +113,7 @@ def test_init_writes_the_documented_defaults(tmp_path: Path) -> None:
     assert data["highlight"] == {"light": md.highlight_light, "dark": md.highlight_dark, "line_numbers": md.line_numbers}
     assert data["highlight"]["light"] == "xcode" and data["highlight"]["dark"] == "github-dark"
     assert data["markdown"] == {"raw_html": md.raw_html, "smart_punctuation": md.smart_punctuation,
-                                "heading_ids": md.heading_ids}
+                                "heading_ids": md.heading_ids, "math": md.math, "diagrams": md.diagrams}
     assert data["feed"] == {key: getattr(feed, key) for key in data["feed"]} and "enabled" in data["feed"]
     assert "site.extra.<key>" in text and "config.extra" not in text
 

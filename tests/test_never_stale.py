@@ -70,6 +70,18 @@ static one
 <p class="extra">included</p>
 -- theme/shortcodes/note.html --
 <aside class="note">{{ inner }}</aside>
+-- content/posts/epsilon.md --
+---
+title: Epsilon
+date: 2024-01-06
+---
+Let $x$ be real; then
+
+$$x^2 \\geq 0$$
+
+```dot title="Flow"
+digraph { a -> b }
+```
 -- content/posts/delta-notes.md --
 ---
 title: Delta notes
@@ -140,6 +152,11 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "shortcode template": _edit("theme/shortcodes/note.html", '<aside class="note">', '<aside class="note changed">'),
     "config": lambda root: (root / "blogen.toml").write_text((root / "blogen.toml").read_text().replace(
         "Test Notes", "Renamed Notes")),
+    "math setting": lambda root: (root / "blogen.toml").write_text((root / "blogen.toml").read_text()
+                                                               + "[markdown]\nmath = false\n"),
+    "diagrams setting": lambda root: (root / "blogen.toml").write_text((root / "blogen.toml").read_text()
+                                                                   + "[markdown]\ndiagrams = false\n"),
+    "diagram edited": _edit("content/posts/epsilon.md", "a -> b", "a -> b -> c"),
     "static file": _edit("content/static/robots-note.txt", "static one", "static two"),
     "image, same size and mtime": _same_size_image,
     "file added": lambda root: (root / "content/posts/delta.md").write_text(

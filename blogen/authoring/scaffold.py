@@ -168,6 +168,11 @@ smart_punctuation = false
 # How heading ids are made: "blogen", "github" (as GitHub and Hugo make them) or "kramdown" (Jekyll).
 # Pick your old generator's, so links to /post/#section from elsewhere still land.
 heading_ids = "blogen"
+# TeX math as MathML: $$…$$ and ```math blocks always, and $…$ in a post that also has one of those
+# or says `math: true` ("auto", so a price is never a formula); true reads every $…$, false none.
+math = "auto"
+# Draw ```dot (Graphviz) and ```mermaid (mermaid-cli's mmdc) blocks as diagrams when the tool is installed.
+diagrams = true
 
 # Code highlighting: Pygments style names (list them with `pygmentize -L styles`). The two
 # defaults keep every token readable (WCAG AA contrast) on the theme's code backgrounds.
@@ -276,6 +281,36 @@ Fenced code is highlighted; `linenos` numbers the lines and `hl_lines` marks som
 ```python linenos hl_lines=2
 def greet(name: str) -> str:
     return f"Hello, {name}!"
+```
+
+A `console` block copies only what you type: its copy button leaves out the `$` prompts and
+the output.
+
+```console
+$ blogen build
+built 1 post, 1 page, 2 tags into output/
+$ blogen serve
+```
+
+## Math and diagrams
+
+TeX between dollar signs becomes MathML when the site is built, inline like
+$e^{i\\pi} + 1 = 0$ or on lines of its own:
+
+$$
+\\int_0^1 x^2\\,dx = \\frac{1}{3}
+$$
+
+Prices such as $5 and $10 stay as they are. A `dot` block is drawn by Graphviz as a diagram
+(install Graphviz first: `apt install graphviz` or `brew install graphviz`):
+
+```dot title="From a note to a page"
+digraph {
+  rankdir=LR
+  note [label="post.md"]
+  page [label="index.html"]
+  note -> page [label="blogen build"]
+}
 ```
 
 ## Links and images

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,17 @@ from blogen.content.sources import Document
 from blogen.content.theme import shortcode_sources
 from blogen.core.config import Config, MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
-from blogen.incremental.cache import CACHE_DIR, cache_key, entry_from_text, entry_text, read_cache, write_cache
+from blogen.incremental.cache import (
+    CACHE_DIR,
+    cache_key,
+    entry_from_text,
+    entry_text,
+    read_cache,
+    read_entry,
+    write_cache,
+    write_entry,
+)
+from blogen.markdown.diagrams import Diagrams, find_diagram_tools, has_diagram_fence
 from blogen.markdown.render import Rendered, render_markdown
 from blogen.markdown.shortcode_templates import ShortcodeSet, make_shortcode_set
 
@@ -28,7 +38,44 @@ log = logging.getLogger(__name__)
 PARALLEL_THRESHOLD = 64
 
 
-Job = tuple[str, str, int, bool, MarkdownOptions, Path, str, ShortcodeSet]
+Job = tuple[str, str, int, bool, MarkdownOptions, Path, str, ShortcodeSet, Diagrams]
+
+
+@dataclass(frozen=True, slots=True)
+class DiagramCache:
+    """The drawn diagrams of a site, in its content-addressed cache (``.blogen-cache/diagram/``): a worker
+    process that draws one keeps it there for every later build."""
+
+    root: Path
+
+    def get(self, key: str) -> bytes | None:
+        return read_entry(self.root, "diagram", key)
+
+    def put(self, key: str, data: bytes) -> None:
+        write_entry(self.root, "diagram", key, data)
+
+
+def document_options(options: MarkdownOptions, doc: Document) -> MarkdownOptions:
+    """The site's Markdown options as one document has them: its front matter ``math: true|false`` overrides
+    ``markdown.math`` (a value of another type is reported by the model, and ignored here)."""
+    math = doc.meta.extra.get("math") if doc.meta.extra else None
+    if isinstance(math, bool):
+        return replace(options, math="on" if math else "off")
+    return options
+
+
+def document_key(doc: Document, options_repr: str, options: MarkdownOptions, diagrams: Diagrams,
+                 may_draw: bool | None = None) -> str:
+    """The Markdown cache key of one document: the site's options (and the document's own ``math:``), and for a
+    document that may hold a diagram, the identity of the diagram programs, so installing or upgrading one renders
+    it again; other documents' keys do not change with them. ``may_draw``: whether it may hold a diagram, when
+    its text is not at hand."""
+    extra = "" if options.math == "auto" or "math" not in (doc.meta.extra or {}) else f"|math={options.math}"
+    if may_draw is None:
+        may_draw = has_diagram_fence(doc.body)
+    if options.diagrams and may_draw:
+        extra += f"|diagrams={diagrams.tools.identity('dot')}|{diagrams.tools.identity('mermaid')}"
+    return cache_key(doc, options_repr + extra)
 
 
 def site_shortcodes(config: Config) -> ShortcodeSet:
@@ -44,14 +91,15 @@ def markdown_key_options(config: Config, shortcodes: ShortcodeSet) -> str:
 
 def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
     """Render one document and store it in the cache; returns it with its cache entry's text."""
-    body, source, first_line, take_title, options, root, key, shortcodes = job
+    body, source, first_line, take_title, options, root, key, shortcodes, diagrams = job
     try:
         rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title,
-                                   shortcodes=shortcodes)
+                                   shortcodes=shortcodes, diagrams=diagrams)
     except BlogenError as exc:
         return exc
     text = entry_text(rendered)
-    write_cache(root, key, text)
+    if not rendered.volatile:  # a diagram program failed on its own: try again next build
+        write_cache(root, key, text)
     return rendered, text
 
 
@@ -121,16 +169,18 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     used: set[str] = set()
     shortcodes = site_shortcodes(config)
     options_repr = markdown_key_options(config, shortcodes)
+    diagrams = Diagrams(find_diagram_tools(), DiagramCache(config.root))
     for i, doc in enumerate(documents):
-        key = cache_key(doc, options_repr)
+        options = document_options(config.markdown, doc)
+        key = document_key(doc, options_repr, options, diagrams)
         used.add(key)
         hit = _cached(config.root, key, memo)
         if hit is not None:
             results[doc.source] = hit
         else:
             todo.append((doc.source, key))
-            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, config.markdown, config.root, key,
-                         shortcodes))
+            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, options, config.root, key,
+                         shortcodes, diagrams))
         if isinstance(documents, list):
             documents[i] = replace(doc, body="")
     total = len(work)
@@ -141,7 +191,7 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             problems.extend(outcome.problems)
             continue
         results[source] = outcome
-        if memo is not None:
+        if memo is not None and not outcome.volatile:
             memo[key] = outcome
     if problems:
         raise BlogenError(problems)

@@ -10,11 +10,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from blogen.build.markdown import Progress, markdown_key_options, render_documents, site_shortcodes
+from blogen.build.markdown import (
+    Progress,
+    document_key,
+    document_options,
+    markdown_key_options,
+    render_documents,
+    site_shortcodes,
+)
 from blogen.build.stages import Modelled
 from blogen.content.sources import Document, DocumentMemo, read_document
-from blogen.incremental.cache import cache_key
 from blogen.incremental.snapshot import Snapshot
+from blogen.markdown.diagrams import Diagrams, find_diagram_tools
 from blogen.markdown.render import Rendered
 from blogen.model.patch import patch_posts
 from blogen.model.values import ModelMemo
@@ -84,10 +91,14 @@ def patch_model(root: Path, snapshot: Snapshot, sources: tuple[str, ...], *, mar
     site, _positions, relinked = patched
     # Forget the replaced versions, as a full build's pruning would.
     options_repr = markdown_key_options(config, site_shortcodes(config))
+    diagrams = Diagrams(find_diagram_tools())
     for rel, doc in new_docs.items():
-        old_key = cache_key(before[rel], options_repr)
-        if old_key != cache_key(doc, options_repr):
-            markdown.pop(old_key, None)
+        old, options = before[rel], document_options(config.markdown, doc)  # front matter is as it was
+        new_key = document_key(doc, options_repr, options, diagrams)
+        for drawn in (False, True):  # the old text is gone: whether it held a diagram is not known
+            old_key = document_key(old, options_repr, options, diagrams, may_draw=drawn)
+            if old_key != new_key:
+                markdown.pop(old_key, None)
         if documents is not None:
             for key in [k for k, (d, _) in documents.items() if d is before[rel] and d is not doc]:
                 del documents[key]

@@ -42,6 +42,10 @@ class MarkdownOptions:
     highlight_dark: str = "github-dark"
     line_numbers: bool = False
     heading_ids: str = "blogen"  # or "github" (GitHub, Hugo) or "kramdown" (Jekyll): how heading ids are made
+    # TeX math as MathML: "on" ($…$, $$…$$, ```math), "off", or "auto": $$…$$ and ```math everywhere, and
+    # $…$ only in a document that holds one of those or says `math: true` (so prices are never math)
+    math: str = "auto"
+    diagrams: bool = True  # ```dot, ```graphviz and ```mermaid fences drawn as SVG (when the tool is installed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,10 @@ _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-emp
 _MARKDOWN_KEYS: dict[str, tuple[_Check, str]] = {
     "raw_html": _BOOL, "smart_punctuation": _BOOL,
     "heading_ids": (lambda v: v in ("blogen", "github", "kramdown"), '"blogen", "github" or "kramdown"'),
+    "math": (lambda v: v is True or v is False or v == "auto", 'true, false or "auto"'),
+    "diagrams": _BOOL,
 }
+_MATH_MODES = {True: "on", False: "off", "auto": "auto"}
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
     "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
@@ -355,6 +362,8 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         highlight_dark=hl.get("dark", _DEFAULT_MD.highlight_dark),
         line_numbers=hl.get("line_numbers", False),
         heading_ids=md.get("heading_ids", "blogen"),
+        math=_MATH_MODES[md.get("math", "auto")],
+        diagrams=md.get("diagrams", True),
     )
     return Config(
         root=root,

@@ -22,7 +22,7 @@ from blogen.core.files import read_regular, write_atomic
 
 # The ``blogen`` package folder.
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-_DISTRIBUTIONS = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "Pygments", "PyYAML", "Pillow")
+_DISTRIBUTIONS = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "Pygments", "PyYAML", "Pillow", "latex2mathml")
 
 
 def _code_files(top: Path | str) -> Iterator[str]:

@@ -248,7 +248,7 @@ def check_front_matter(extra: Mapping[str, Any], lines: Mapping[str, int]) -> li
     toot = extra.get("mastodon")
     if toot is not None and not _https(toot):
         problems.append((lines.get("mastodon"), "front matter 'mastodon' must be the https:// URL of the post's toot"))
-    for key in ("comments", "search"):
+    for key in ("comments", "search", "math"):  # math: the Markdown stage reads it (``markdown.math`` for one document)
         if key in extra and not isinstance(extra[key], bool):
             problems.append((lines.get(key), f"front matter '{key}' must be true or false"))
     return problems

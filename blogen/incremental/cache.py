@@ -37,7 +37,8 @@ _CACHE_FORMAT = 3  # 3: entries carry the document's warnings
 # are in the key by their digest). tests/test_layers.py checks this list against the imports.
 RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py",
                     "markdown/guard.py", "markdown/anchors.py", "markdown/residue.py", "markdown/shortcodes.py",
-                    "markdown/shortcode_syntax.py", "markdown/shortcode_templates.py", "core/urls.py")
+                    "markdown/shortcode_syntax.py", "markdown/shortcode_templates.py", "core/urls.py",
+                    "markdown/math.py", "markdown/mathml.py", "markdown/diagrams.py", "markdown/svg.py", "core/tools.py")
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +58,7 @@ def _renderer_fingerprint() -> str:
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
     for module in RENDERER_SOURCES:
         h.update((PACKAGE_DIR / module).read_bytes())
-    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "MarkupSafe"):  # Jinja draws shortcodes
+    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "MarkupSafe", "latex2mathml"):  # Jinja draws shortcodes
         try:
             h.update(f"|{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
@@ -117,12 +118,15 @@ def entry_text(r: Rendered) -> str:
     def heading(h: Heading) -> list[Any]:
         return [h.level, h.id, h.text, h.line]
 
-    return json.dumps({
+    fields: dict[str, Any] = {
         "html": r.html, "summary_html": r.summary_html, "toc": [heading(h) for h in r.toc],
         "headings": [heading(h) for h in r.headings], "title": r.title, "words": r.words,
         "links": [[link.target, link.line, link.is_image] for link in r.links], "first_image": r.first_image,
         "warnings": [[w.path, w.line, w.message] for w in r.warnings],
-    }, ensure_ascii=False, separators=(",", ":"))
+    }
+    if r.volatile:  # never stored (see ``Rendered.volatile``), but a worker's result says it
+        fields["volatile"] = True
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
 def _of(kind: type, value: Any, optional: bool = False) -> Any:
@@ -157,6 +161,7 @@ def entry_from_text(text: str) -> Rendered:
         toc=tuple(same.get(t, t) for t in (_heading(h) for h in _of(list, d["toc"]))), headings=headings,
         title=_of(str, d["title"], optional=True), words=_of(int, d["words"]), links=tuple(links),
         first_image=_of(str, d["first_image"], optional=True), warnings=tuple(warnings),
+        volatile=_of(bool, d.get("volatile", False)),
     )
 
 

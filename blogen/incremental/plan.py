@@ -29,6 +29,7 @@ from typing import Any
 
 from blogen.content.inputs import CONFIG_FILES, SOURCE_SUFFIXES, Inputs, walk_inputs
 from blogen.core.install import code_fingerprint
+from blogen.core.tools import diagram_tools_fingerprint
 
 # A patch redoes every post changed since the snapshot; past this many a full build (which keeps a
 # new snapshot) costs about the same.
@@ -112,8 +113,10 @@ def build_options(drafts: bool, base_url: str | None, output: str | None) -> tup
 
 def made_with(options: Sequence[object], root: Path) -> str:
     """What a build's output depends on besides its inputs: blogen's code and libraries, the options
-    that change what it writes, where the site is (a copy, cache and all, builds afresh), Python."""
-    return hashlib.sha256(repr((code_fingerprint(), tuple(options), str(root), sys.version)).encode()).hexdigest()
+    that change what it writes, where the site is (a copy, cache and all, builds afresh), Python, and
+    the diagram programs installed (a diagram shown as code is drawn once its program is there)."""
+    return hashlib.sha256(repr((code_fingerprint(), tuple(options), str(root), sys.version,
+                                diagram_tools_fingerprint())).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

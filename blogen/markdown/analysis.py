@@ -20,7 +20,9 @@ from markdown_it.token import Token
 from blogen.core.config import MarkdownOptions
 from blogen.core.errors import Problem
 from blogen.markdown.anchors import FALLBACK, SLUGGERS, blogen_slug, unique_ids
+from blogen.markdown.diagrams import DIAGRAM_LANGS
 from blogen.markdown.fences import CodeOptions, parse_info
+from blogen.markdown.math import is_math_fence, math_fence
 from blogen.markdown.residue import has_template_code
 
 
@@ -50,7 +52,7 @@ def plain_text(children: Sequence[Token] | None) -> str:
     """What a reader sees of some inline markup, as one line of plain text."""
     parts: list[str] = []
     for child in children or ():
-        if child.type in ("text", "text_special", "code_inline"):
+        if child.type in ("text", "text_special", "code_inline", "math_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
@@ -126,6 +128,8 @@ class _Walk:
     links: list[LinkRef] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     shortcodes: bool = False  # the document uses one: they are drawn once ids are assigned
+    math: bool = False  # it has a ```math fence (its formulas are typeset after this pass)
+    diagrams: list[Token] = field(default_factory=list)  # its diagram fences, drawn after this pass
 
     def inline(self, token: Token, line: int) -> None:
         children = token.children or []
@@ -206,10 +210,19 @@ def analyse(
             headings.append((token, tokens[i + 1], tokens[i + 2]))
         elif kind == "fence":
             info = unescapeAll(token.info).strip() if token.info else ""
+            if options.math != "off" and is_math_fence(info):
+                math_fence(token)
+                walk.math = True
+                out.append(token)
+                i += 1
+                continue
             fence = parse_info(info, token.content, options.line_numbers)
             walk.problems.extend(Problem(path, block_line, message) for message in fence.errors)
             walk.problems.extend(Problem(path, block_line, message, "warning") for message in fence.warnings)
             token.meta["code"] = replace(fence.options, inline=False) if fence.options.inline else fence.options  # a block
+            if options.diagrams and fence.options.lang.lower() in DIAGRAM_LANGS:
+                token.meta["line"] = block_line
+                walk.diagrams.append(token)
         elif kind == "code_block":
             token.meta["code"] = CodeOptions(lang="", linenos=options.line_numbers)
         elif kind == "html_block":
@@ -271,7 +284,7 @@ def slugify(text: str) -> str:
 # Inline content that may sit inside a link: a heading made of only these is its own self-link.
 # Links, footnote references and raw HTML (which may hold a link or leave an element open) may not.
 _LINKABLE = frozenset({
-    "text", "text_special", "code_inline", "softbreak", "hardbreak", "image",
+    "text", "text_special", "code_inline", "math_inline", "softbreak", "hardbreak", "image",
     "em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close",
 })
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
 from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
-from pygments.token import STANDARD_TYPES, Token, Whitespace  # type: ignore[import-untyped]
+from pygments.token import STANDARD_TYPES, Generic, Token, Whitespace  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
 from blogen.core.config import check_style
@@ -211,6 +211,23 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# A session's prompts (``$ ``, ``# ``, ``> ``, ``>>> ``) and output are marked whatever their colours, so the
+# copy button can leave them out and a reader's selection skips the prompts (the theme contract).
+PROMPT_CLASS = "gp"
+OUTPUT_CLASS = "go"
+
+
+def _session_class(ttype: Any, colours: Palette) -> str | None:
+    """The class of a prompt or output token of a console session (``gp``/``go`` with its colour), else None."""
+    if ttype in Generic.Prompt:
+        look = colours.class_of(Generic.Prompt)  # one look for every kind of prompt, so `(venv) $ ` is one run
+        return f"{PROMPT_CLASS} {look}" if look else PROMPT_CLASS
+    if ttype in Generic.Output:
+        look = colours.class_of(ttype)
+        return f"{OUTPUT_CLASS} {look}" if look else OUTPUT_CLASS
+    return None
+
+
 def _pieces(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[tuple[str | None, str]]:
     """(class, text) of every token, cut at line ends; each line end is a piece ``(None, "\\n")`` of its own.
 
@@ -218,12 +235,13 @@ def _pieces(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[tup
     slant is invisible on them), unless their own class draws a background, underline or border.
     """
     for ttype, value in tokens:
-        cls = colours.class_of(ttype)
+        session = _session_class(ttype, colours)  # a prompt or output keeps its class even on spaces
+        cls = session or colours.class_of(ttype)
         for k, piece in enumerate(value.split("\n")):
             if k:
                 yield None, "\n"
             if piece:
-                yield (None if piece.isspace() and cls not in colours.solid else cls), piece
+                yield (None if session is None and piece.isspace() and cls not in colours.solid else cls), piece
 
 
 def _merged(pieces: list[tuple[str | None, str]], solid: frozenset[str]) -> list[tuple[str, str]]:
@@ -343,9 +361,10 @@ def highlight_css(light: str, dark: str) -> str:
         out.append("}")
     # Let the style's colours reach the code even when a theme styles pre/code.
     out.append(f"{SCOPE} pre,{SCOPE} code{{background:none;color:inherit}}")
-    # Line numbers are for reading only: never copied with the code.
+    # Line numbers are for reading only: never copied with the code; nor are a console session's prompts.
     # (Their colour is the theme's: dimming them here would break contrast.)
     out.append(f"{SCOPE} .linenos{{-webkit-user-select:none;user-select:none;padding-right:1ch}}")
+    out.append(f"{SCOPE} .{PROMPT_CLASS}{{-webkit-user-select:none;user-select:none}}")
     return "\n".join(out) + "\n"
 
 

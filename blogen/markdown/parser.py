@@ -24,7 +24,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from blogen.core.config import MarkdownOptions
+from blogen.markdown.diagrams import render_diagram
 from blogen.markdown.fences import CodeOptions, code_html, escape_text
+from blogen.markdown.math import math_plugin, math_render_plugin
 from blogen.markdown.residue import residue_rule
 from blogen.markdown.shortcodes import shortcodes_plugin
 
@@ -251,9 +253,13 @@ def _render_footnote_block_open(self: RendererHTML, tokens: Sequence[Token], idx
 # --------------------------------------------------------------------------- parser factory
 
 
-@lru_cache(maxsize=8)
-def parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
-    """One configured parser per distinct option set; building one costs far more than a small post."""
+@lru_cache(maxsize=16)
+def parser(raw_html: bool, smart_punctuation: bool, math: bool = False) -> MarkdownIt:
+    """One configured parser per distinct option set; building one costs far more than a small post.
+
+    ``math``: with the rules for ``$…$`` and ``$$…$$`` (``blogen.markdown.math``), for the documents that
+    may hold them; the others are parsed without, which is the same for a text without a dollar sign.
+    """
     md = MarkdownIt(
         "commonmark",
         # GFM's strikethrough: ~one~ as well as ~~two~~ tildes, three or more are text.
@@ -267,6 +273,9 @@ def parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.use(footnote_plugin, inline=False)
     md.use(alerts_plugin)
     md.use(shortcodes_plugin)
+    md.use(math_render_plugin)
+    if math:
+        md.use(math_plugin)
     md.core.ruler.before("text_join", "blogen_residue", residue_rule)
     md.core.ruler.after("inline", "blogen_custom_id", _custom_id_rule)
     md.block.ruler.before("html_block", "blogen_more", _more_rule, {"alt": ["paragraph", "reference", "blockquote"]})
@@ -277,6 +286,7 @@ def parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.add_render_rule("heading_close", _render_heading_close)
     md.add_render_rule("fence", _render_code)
     md.add_render_rule("code_block", _render_code)
+    md.add_render_rule("diagram", render_diagram)
     md.add_render_rule("task_checkbox", _render_checkbox)
     md.add_render_rule("task_label_close", _render_label_close)
     md.add_render_rule("figure", _render_figure)

@@ -53,7 +53,9 @@ from blogen.core.config import MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
 from blogen.markdown import guard
 from blogen.markdown.analysis import Heading, LinkRef, analyse, assign_ids, plain_text, slugify
+from blogen.markdown.diagrams import Diagrams, draw_diagrams, find_diagram_tools
 from blogen.markdown.fences import code_html, parse_info
+from blogen.markdown.math import ENV_DISPLAY, ENV_INLINE, math_rules, typeset, uses_math
 from blogen.markdown.parser import alerts_plugin, parser
 from blogen.markdown.shortcode_templates import ShortcodeSet, Tools, builtin_shortcodes
 from blogen.markdown.shortcodes import ENV_KEY, Expansion
@@ -85,6 +87,9 @@ class Rendered:
     links: tuple[LinkRef, ...]
     first_image: str | None
     warnings: tuple[Problem, ...] = ()  # residue, unknown fence options: reported, never fatal
+    # Made while a diagram program failed for a reason of its own (its browser did not start): shown as
+    # code this time, and not to be cached, so the next build tries again.
+    volatile: bool = False
 
 
 # --------------------------------------------------------------------------- public API
@@ -98,6 +103,7 @@ def render_markdown(
     first_line: int = 1,
     take_title: bool = False,
     shortcodes: ShortcodeSet | None = None,
+    diagrams: Diagrams | None = None,
 ) -> Rendered:
     """Render one document body; line numbers reported are file lines (``first_line`` is the body's first).
 
@@ -105,10 +111,12 @@ def render_markdown(
     any unexpected internal failure is also reported as a BlogenError rather than a crash.
     With ``take_title`` a leading level-1 heading is removed from the HTML and returned
     as ``title``; it then counts for nothing else (words, links, headings). ``shortcodes``: the
-    templates shortcodes are drawn with (the built-in ones when not given).
+    templates shortcodes are drawn with (the built-in ones when not given). ``diagrams``: the diagram
+    programs and where their drawings are kept (found now, and nothing kept, when not given).
     """
     try:
-        return _render(text, options, path=path, first_line=first_line, take_title=take_title, shortcodes=shortcodes)
+        return _render(text, options, path=path, first_line=first_line, take_title=take_title, shortcodes=shortcodes,
+                       diagrams=diagrams)
     except BlogenError:
         raise
     except Exception as exc:  # a bug of ours or of a plugin must not take the whole build down
@@ -117,11 +125,17 @@ def render_markdown(
 
 
 def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, take_title: bool,
-            shortcodes: ShortcodeSet | None) -> Rendered:
-    md = parser(options.raw_html, options.smart_punctuation)
+            shortcodes: ShortcodeSet | None, diagrams: Diagrams | None) -> Rendered:
     styles = (options.highlight_light, options.highlight_dark)
-    env: dict[str, Any] = {"blogen_styles": styles, ENV_KEY: shortcodes if shortcodes is not None else builtin_shortcodes()}
+    drawers = shortcodes if shortcodes is not None else builtin_shortcodes()
+    rules = math_rules(options.math, text)
+    md = parser(options.raw_html, options.smart_punctuation, bool(rules))
+    env: dict[str, Any] = {"blogen_styles": styles, ENV_KEY: drawers}
     tokens = guard.parse(md, text, env, path=path, first_line=first_line)
+    if rules == "maybe" and not uses_math(tokens, env):  # "auto": the sign of math was in code; $ is text here
+        md = parser(options.raw_html, options.smart_punctuation, False)
+        env = {"blogen_styles": styles, ENV_KEY: drawers}
+        tokens = guard.parse(md, text, env, path=path, first_line=first_line)
 
     title: str | None = None
     if take_title and len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
@@ -131,6 +145,12 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
     tokens, walk, heading_tokens, more_at = analyse(md, tokens, options, path, first_line)
     problems = walk.problems
     problems.extend(Problem(path, first_line + offset, message, "warning") for offset, message in env.get("blogen_residue", ()))
+    if walk.math or env.get(ENV_DISPLAY) or env.get(ENV_INLINE):
+        problems.extend(typeset(tokens, path, first_line))
+    volatile = False
+    if walk.diagrams:
+        drawn, volatile = draw_diagrams(walk.diagrams, diagrams or Diagrams(find_diagram_tools()), path, text)
+        problems.extend(drawn)
 
     # Footnotes use fn<N>/fnref<N>; keep headings off those ids.
     footnote_count = len(env.get("footnotes", {}).get("list", {}))
@@ -167,6 +187,7 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
         links=tuple(links),
         first_image=first_image,
         warnings=tuple(sorted(set(problems), key=Problem.sort_key)),
+        volatile=volatile,
     )
 
 

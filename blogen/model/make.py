@@ -26,6 +26,7 @@ from blogen.core.errors import BlogenError, Problem, Severity
 from blogen.core.integrations import check_front_matter
 from blogen.core.limits import name_too_long
 from blogen.core.urls import check_slug, expand_permalink, join_url, slugify
+from blogen.markdown.mathml import readable_html
 from blogen.markdown.render import Rendered
 from blogen.model.cover import check_cover_images
 from blogen.model.links import resolve_site_links
@@ -46,7 +47,7 @@ _FIRST_P = re.compile(r"<p>.*?</p>", re.S)
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment, whitespace collapsed (for meta descriptions and feeds)."""
-    return " ".join(htmllib.unescape(_TAG_RE.sub("", _BLOCK_BREAK.sub(" ", fragment))).split())
+    return " ".join(htmllib.unescape(_TAG_RE.sub("", _BLOCK_BREAK.sub(" ", readable_html(fragment)))).split())
 
 
 def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:

@@ -18,6 +18,7 @@ from blogen import __version__
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import url_problem
+from blogen.markdown.mathml import tex_for_feeds
 from blogen.model.values import Post, Term
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -103,8 +104,9 @@ def absolute_links(html: str, page_url: str) -> str:
 
 
 def feed_html(post: Post, url: str) -> str:
-    """A post's HTML as feeds carry it: without heading self-links, every URL absolute."""
-    html = post.html
+    """A post's HTML as feeds carry it: without heading self-links, every URL absolute, each formula as its TeX
+    (see ``blogen.markdown.mathml``: what every feed reader can show)."""
+    html = tex_for_feeds(post.html)
     if '<a class="anchor"' in html:  # a plain search first: the pattern's optional space makes it slow to scan
         html = _ANCHOR.sub("", html)
     html = _SELF_LINK.sub(r"\1\4\5", html)

@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 
+from blogen.markdown.mathml import readable_html
+
 # A term's weight in a document: the bit length of its count in the text (1 for once, 2 for twice
 # or three times, 3 for four to seven, ... at most 7), plus 8 when the title has it and 4 when a
 # tag does. Counted in powers of two, a weight rarely changes when an edit adds a word the text
@@ -91,7 +93,7 @@ class DocTerms:
 def doc_terms(html: str, title: str, summary: str, tags: Iterable[str], shards: int,
               shard_memo: MutableMapping[bytes, int]) -> DocTerms:
     weights = {term: min(count.bit_length(), _MAX_BITS)
-               for term, count in Counter(words(_MARKUP.sub(" ", html)) + words(summary)).items()}
+               for term, count in Counter(words(_MARKUP.sub(" ", readable_html(html))) + words(summary)).items()}
     for bonus, texts in ((TITLE_WEIGHT, (title,)), (TAG_WEIGHT, tags)):
         for term in {w for text in texts for w in words(text)}:
             weights[term] = weights.get(term, 0) + bonus
