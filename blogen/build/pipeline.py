@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from blogen.build.images import resize_shown, variants_missing
 from blogen.build.markdown import Progress, cold_and_big, ready, render_documents, worker_count
 from blogen.build.start import Memo, Modelled, QuickModel, command_line_start, quick_model
 from blogen.content.images import probe_images
@@ -127,8 +128,9 @@ class Prepared:
 
 def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None, jobs: int | None,
            now: datetime | None, memo: Memo | None, progress: Progress | None,
-           model_memo: ModelMemo | None = None) -> Modelled:
+           model_memo: ModelMemo | None = None, resize: bool = True) -> Modelled:
     """Config, content, Markdown and the model: the part of a build that reads but never writes output/.
+    With ``resize``, the resized copies of the images pages show are made (into the cache) too.
 
     ``model_memo`` (without ``memo``): a command-line build that keeps its model for the next one;
     the sources' text is freed as for any other, and the content is returned without it.
@@ -156,15 +158,17 @@ def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None
             content = replace(content, documents=tuple(documents))
     image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
     image_files += [f.source for f in content.static]
-    images, image_problems = probe_images(config.root, image_files)
-    if any(p.severity == "error" for p in image_problems):
-        raise BlogenError(image_problems)
+    images = probe_images(config.root, image_files, config.images)
     assets = collect_theme_assets(config)
     when = now or datetime.now(UTC)
     site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
                      images=images, memo=memo.model if memo is not None else model_memo)
-    if content.warnings or image_problems:
-        site = _with_warnings(site, [*content.warnings, *image_problems])
+    if resize and (marked := resize_shown(config, site, images, jobs, progress)) is not None:
+        images = marked  # some images could not be resized: their pages show the originals
+        site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
+                         images=images, memo=memo.model if memo is not None else model_memo)
+    if content.warnings:
+        site = _with_warnings(site, content.warnings)
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
     return Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines,
                      content if memo is not None or model_memo is not None else None, images)
@@ -205,7 +209,8 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     the copied files), for a caller that only wants to know whether the site builds.
     (``build_site`` does not come through here: it writes each page as soon as it is rendered.)
     """
-    m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo, progress=progress)
+    m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo, progress=progress,
+               resize=keep_pages)
     private = memo is not None and memo.private_output
     live, notes = read_live(m.config.output_dir, private) if reuse else ({}, {})
     site, result = _render(m, live, notes, memo, progress, None if keep_pages else (lambda _rel, _data: None))
@@ -266,6 +271,10 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
             inputs = scan(root, theme_dirs(root))
         if last is not None and inputs is not None and last.options == options:
             quick = quick_model(root, last, inputs, memo, when, progress)
+    if quick is not None and variants_missing(quick.m.config, quick.m.site, quick.m.images):
+        quick = None  # resized copies were deleted from the cache since: the full build makes them again
+        if memo is None:
+            base, build_memo = None, None
     if quick is not None:
         m = quick.m
     else:

@@ -8,15 +8,17 @@ whose lookups would now give something else.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
-from blogen.content.images import ImageInfo, enhance_images
+from blogen.content.images import ImageInfo
 from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import join_url
-from blogen.markdown.render import Rendered, decode_href
+from blogen.markdown.render import LinkRef, Rendered, decode_href
+from blogen.model.pictures import Picture, enhance_images, folder_of, make_picture, url_attr
 from blogen.model.resolve import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.model.values import Linked, ModelMemo, Page, Post, Route, forget_others
 
@@ -63,8 +65,9 @@ def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered
 def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post], pages: list[Page],
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
                        unpublished: set[str], images: Mapping[str, ImageInfo],
-                       memo: ModelMemo | None = None) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str]]:
-    """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``).
+                       memo: ModelMemo | None = None) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], frozenset[str]]:
+    """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``);
+    also gives the bundle files nothing refers to, the tolerated broken links and the images pages show.
 
     With ``memo``, a document's previous resolution is reused when the document is the same
     object, everything the index holds besides documents is equal, and every document its links
@@ -83,11 +86,12 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     )
     same_index = False
     if memo is not None:
-        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links)
+        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, config.images)
         same_index = memo.link_globals.get("") == rest
         memo.link_globals[""] = rest
     unreferenced: list[str] = []
     tolerated: set[str] = set()
+    shown: set[str] = set()
     fixed_posts: dict[str, Post] = {}
     fixed_pages: dict[str, Page] = {}
     for item in items:
@@ -100,6 +104,7 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
         problems.extend(done.problems)
         tolerated.update(done.broken)
         unreferenced.extend(done.unused)
+        shown.update(done.shown)
         if isinstance(done.fixed, Post):
             fixed_posts[item.source] = done.fixed
         else:
@@ -108,14 +113,15 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
         forget_others(memo.links, {i.source: i for i in items})
         memo.index[""] = (targets, index)
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
-            tuple(sorted(unreferenced)), frozenset(tolerated))
+            tuple(sorted(unreferenced)), frozenset(tolerated), frozenset(shown))
 
 
 def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets: Mapping[str, Target], index: LinkIndex,
                  images: Mapping[str, ImageInfo]) -> Linked:
     """One document's links resolved, with the lookups and image facts the result depends on."""
     recording = _Recording(targets)
-    resolved = resolve_links(targets[item.source], rendered.links, replace(index, documents=recording))
+    card = _card_link(item, rendered)
+    resolved = resolve_links(targets[item.source], rendered.links + card, replace(index, documents=recording))
     broken: tuple[str, ...] = ()
     if config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
         problems = tuple(replace(p, severity="warning") for p in resolved.problems)
@@ -125,19 +131,58 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
     unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets
                    if asset not in resolved.used_assets and f'"{asset}"' not in item.html)
     pictured = tuple((f, images.get(f)) for f in sorted(set(resolved.files.values())))
-    pictures = {t: images[f] for t, f in resolved.files.items() if f in images}
+    pictures: dict[str, Picture] = {}
+    for target, source in resolved.files.items():
+        info = images.get(source)
+        url = _file_url(source, recording, index) if info is not None else None
+        if info is not None and url is not None:
+            pictures[target] = make_picture(source, url, info, config.images)
+    shown: set[str] = set()
     fixed: Post | Page = item
     if isinstance(item, Post):
         # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
-        summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites), item.url)
-        html = _fix_html(item.html, pictures, resolved.rewrites)
-        if html != item.html or summary != item.summary_html:  # a post has two dozen fields to copy
-            fixed = replace(item, html=html, summary_html=summary)
+        summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites, item.url, shown), item.url)
+        html = _fix_html(item.html, pictures, resolved.rewrites, item.url, shown)
+        image = _card_url(item.image, pictures, resolved.rewrites)
+        if html != item.html or summary != item.summary_html or image != item.image:  # a post has two dozen fields to copy
+            fixed = replace(item, html=html, summary_html=summary, image=image)
     elif resolved.rewrites or pictures:
-        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
-    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed)
+        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites, item.url, shown))
+    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed, tuple(sorted(shown)))
 
 
-def _fix_html(html: str, pictures: Mapping[str, ImageInfo], rewrites: Mapping[str, str]) -> str:
-    # Sizes are looked up by the target as written, so images go first, then links are rewritten.
-    return rewrite_html(enhance_images(html, pictures, decode_href), rewrites)
+def _card_link(item: Post | Page, rendered: Rendered) -> tuple[LinkRef, ...]:
+    """The social-card image named in the front matter, checked like an image in the text."""
+    if not isinstance(item, Post) or not item.image or item.image == rendered.first_image:
+        return ()
+    return (LinkRef(item.image, item.image_line or 1, True),)
+
+
+def _card_url(image: str | None, pictures: Mapping[str, Picture], rewrites: Mapping[str, str]) -> str | None:
+    """The social-card image's URL (root-relative, made absolute by the page): the same one its ``<img>`` gets."""
+    if image is None:
+        return None
+    picture = pictures.get(image)
+    if picture is not None:
+        return url_attr(picture.url)
+    return rewrites.get(image, image)
+
+
+def _file_url(source: str, documents: Mapping[str, Target], index: LinkIndex) -> str | None:
+    """Where a local file is published: a static file's URL, or its bundle's folder and its path in it."""
+    url = index.static.get(source)
+    if url is not None:
+        return url
+    folder = posixpath.dirname(source)
+    while folder and folder != "content":
+        owner = documents.get(folder)
+        if owner is not None and owner.bundle == folder:
+            return folder_of(owner.url) + source[len(folder) + 1:]
+        folder = posixpath.dirname(folder)
+    return None
+
+
+def _fix_html(html: str, pictures: Mapping[str, Picture], rewrites: Mapping[str, str], page_url: str,
+              shown: set[str]) -> str:
+    # Pictures are found by the target as written, so images go first, then links are rewritten.
+    return rewrite_html(enhance_images(html, pictures, page_url, decode_href, shown), rewrites)

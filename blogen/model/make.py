@@ -25,7 +25,8 @@ from blogen.core.errors import BlogenError, Problem, Severity
 from blogen.core.urls import check_slug, expand_permalink, join_url, slugify
 from blogen.markdown.render import Rendered
 from blogen.model.links import resolve_site_links
-from blogen.model.routes import check_collisions, make_routes
+from blogen.model.pictures import shown_image_problems
+from blogen.model.routes import check_collisions, make_routes, variant_routes
 from blogen.model.values import ModelMemo, Page, Post, Site, Tag, ThemeAsset, forget_others
 
 WORDS_PER_MINUTE = 220
@@ -107,6 +108,7 @@ class Builder:
             template=doc.meta.template or "post.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
             bundle=doc.bundle, assets=doc.assets, name=doc.name,
             public=not doc.meta.draft and when <= self.now, has_more=summary_html != rendered.html,
+            image_line=doc.meta.lines.get("image") if doc.meta.image else None,
         )
 
     def make_page(self, doc: Document, rendered: Rendered) -> Page | None:
@@ -258,12 +260,15 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     posts, tags, tag_posts = b.tags(posts, docs, memo)
     related = _related(posts, tag_posts, memo)
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
-    routes = make_routes(config, posts, pages, tags, tag_posts, static, theme_assets, images)
-    b.problems.extend(check_collisions(routes))
+    routes = make_routes(config, posts, pages, tags, tag_posts, static, theme_assets)
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
-    posts, pages, unreferenced, tolerated = resolve_site_links(config, b.problems, posts, pages, rendered, static, routes,
-                                                               unpublished, images, memo)
+    posts, pages, unreferenced, tolerated, shown = resolve_site_links(config, b.problems, posts, pages, rendered, static,
+                                                                      routes, unpublished, images, memo)
+    # Resized copies only for the images pages show; their names are checked with every other URL.
+    routes += variant_routes(config, shown, images, routes)
+    b.problems.extend(check_collisions(routes))
+    b.problems.extend(shown_image_problems(shown, images))
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
@@ -271,4 +276,5 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
         tag_posts=MappingProxyType(tag_posts), related=related, routes=tuple(routes),
         assets=MappingProxyType(assets), warnings=tuple(sorted(b.problems, key=Problem.sort_key)),
         next_scheduled=min(scheduled) if scheduled else None, unreferenced=unreferenced, tolerated=tolerated,
+        shown_images=tuple(sorted(shown)),
     )

@@ -46,6 +46,7 @@ class Post:
     name: str  # the file or bundle name: the part of the feed entry id that survives retitling and re-slugging
     public: bool  # neither a draft nor scheduled: only public posts reach feeds and the sitemap
     has_more: bool  # the page has more than the summary shows
+    image_line: int | None = None  # the front-matter line of ``image``, for messages about it
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,7 @@ class Site:
     next_scheduled: tuple[datetime, str] | None  # when the next future-dated post goes live, and its source
     unreferenced: tuple[str, ...] = ()  # bundle files no link or image uses (still published; `check` lists them)
     tolerated: frozenset[str] = frozenset()  # broken links reported as warnings (broken_links = "warning"), root-relative
+    shown_images: tuple[str, ...] = ()  # the local image files pages show (sorted): those that get resized copies
 
     def post_by_source(self) -> dict[str, int]:
         return {p.source: i for i, p in enumerate(self.posts)}
@@ -145,6 +147,7 @@ class Linked:
     broken: tuple[str, ...]  # tolerated broken links (broken_links = "warning"), root-relative
     unused: tuple[str, ...]  # its bundle files nothing refers to
     fixed: Post | Page  # after resolution
+    shown: tuple[str, ...] = ()  # the local image files its pages show (sorted)
 
 
 def forget_others(entries: dict[str, Any], keep: Mapping[str, object]) -> None:
