@@ -183,6 +183,16 @@ full_content = true
 # A feed per tag as well as the site feed.
 tags = true
 
+# Images wider than 800 px that pages show get smaller copies (WebP and their own format),
+# offered through srcset; the originals are published too.
+[images]
+# Make the copies at all; false shows every image as it is (with its width and height).
+resize = true
+# Widths of the copies in pixels; an image gets those narrower than itself.
+widths = [400, 800, 1200, 1600]
+# JPEG and WebP quality of the copies, 1 to 100.
+quality = 80
+
 # How a tag is shown, keyed by any spelling used in front matter, e.g. selinux = "SELinux".
 [tag_names]
 
