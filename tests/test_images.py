@@ -448,7 +448,7 @@ date: 2024-01-01
     (root / "content/posts/bad/cut.png").write_bytes(data[: len(data) // 2])  # a download cut short
     (root / "content/posts/bad/fake.png").write_text("<html>404 Not Found</html>")
     monkeypatch.setattr(images_mod, "settled", lambda st, now=None: True)  # as if the images were saved a while ago
-    code, out, err = cli("build", "--root", str(root))
+    code, _out, err = cli("build", "--root", str(root))
     assert code == 0, err
     assert "content/posts/bad/cut.png: warning: cannot make resized copies (" in err
     assert "it is shown as it is" in err
@@ -460,7 +460,7 @@ date: 2024-01-01
     tried: list[str] = []
     real = resize_mod.resize_one
     monkeypatch.setattr(resize_mod, "resize_one", lambda r, job: tried.append(job.source) or real(r, job))
-    code, out, err = cli("build", "--root", str(root))
+    code, _out, err = cli("build", "--root", str(root))
     assert code == 0 and tried == [] and "cut.png: warning: cannot make resized copies" in err
 
 

@@ -38,7 +38,7 @@ CACHE = ".blogen-cache/images"  # the resized copies, named by their source's di
 _META = ".blogen-cache/images.json"  # the facts of every image, by path and identity
 _META_VERSION = 2
 # Bumped when the way copies are made changes (filter, encoder settings): old copies are then remade.
-VARIANT_VERSION = 2
+VARIANT_VERSION = 3
 # The format of the fallback copy (for browsers without WebP) of each source format; None: WebP only.
 _FALLBACK = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "GIF": ".png", "WEBP": None}
 _PIL_FORMAT = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
