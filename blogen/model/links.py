@@ -9,6 +9,7 @@ whose lookups would now give something else.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -19,8 +20,10 @@ from blogen.core.errors import Problem
 from blogen.core.urls import join_url
 from blogen.markdown.render import LinkRef, Rendered, decode_href
 from blogen.model.pictures import Picture, enhance_images, folder_of, make_picture, url_attr
-from blogen.model.resolve import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
+from blogen.model.resolve import LinkIndex, Resolved, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.model.values import Linked, ModelMemo, Page, Post, Route, forget_others
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class _Recording(Mapping[str, "Target"]):
@@ -120,14 +123,22 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
                  images: Mapping[str, ImageInfo]) -> Linked:
     """One document's links resolved, with the lookups and image facts the result depends on."""
     recording = _Recording(targets)
-    card = _card_link(item, rendered)
-    resolved = resolve_links(targets[item.source], rendered.links + card, replace(index, documents=recording))
+    looked_up = replace(index, documents=recording)
+    resolved = resolve_links(targets[item.source], rendered.links, looked_up)
     broken: tuple[str, ...] = ()
     if config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
         problems = tuple(replace(p, severity="warning") for p in resolved.problems)
         broken = tuple(root_relative_url(link, item.url) for link in resolved.broken)
     else:
         problems = resolved.problems
+    card = _card_link(item, rendered)
+    if card:
+        # Front matter's image only makes the social card: one that is not there is said, and left out.
+        found = resolve_links(targets[item.source], card, looked_up)
+        problems += tuple(replace(p, severity="warning", message=f"{p.message}: no social-card image (og:image) is given")
+                          for p in found.problems)
+        resolved = replace(resolved, files={**found.files, **resolved.files}, rewrites={**found.rewrites, **resolved.rewrites},
+                           used_assets=resolved.used_assets | found.used_assets)
     unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets
                    if asset not in resolved.used_assets and f'"{asset}"' not in item.html)
     pictured = tuple((f, images.get(f)) for f in sorted(set(resolved.files.values())))
@@ -143,7 +154,7 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
         # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
         summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites, item.url, shown), item.url)
         html = _fix_html(item.html, pictures, resolved.rewrites, item.url, shown)
-        image = _card_url(item.image, pictures, resolved.rewrites)
+        image = _card_url(item.image, pictures, resolved, card)
         if html != item.html or summary != item.summary_html or image != item.image:  # a post has two dozen fields to copy
             fixed = replace(item, html=html, summary_html=summary, image=image)
     elif resolved.rewrites or pictures:
@@ -158,14 +169,19 @@ def _card_link(item: Post | Page, rendered: Rendered) -> tuple[LinkRef, ...]:
     return (LinkRef(item.image, item.image_line or 1, True),)
 
 
-def _card_url(image: str | None, pictures: Mapping[str, Picture], rewrites: Mapping[str, str]) -> str | None:
-    """The social-card image's URL (root-relative, made absolute by the page): the same one its ``<img>`` gets."""
+def _card_url(image: str | None, pictures: Mapping[str, Picture], resolved: Resolved,
+              card: tuple[LinkRef, ...]) -> str | None:
+    """The social-card image's URL (root-relative, made absolute by the page): the same one its ``<img>`` gets;
+    None for a front-matter image that is not there."""
     if image is None:
         return None
     picture = pictures.get(image)
     if picture is not None:
         return url_attr(picture.url)
-    return rewrites.get(image, image)
+    if card and image not in resolved.files and image not in resolved.rewrites and not _SCHEME.match(image) \
+            and not image.startswith("//"):
+        return None
+    return resolved.rewrites.get(image, image)
 
 
 def _file_url(source: str, documents: Mapping[str, Target], index: LinkIndex) -> str | None:
