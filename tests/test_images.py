@@ -507,3 +507,30 @@ def test_many_images_are_resized_in_worker_processes(site: Site, build: Build) -
         assert {f"p{i}.jpg.400w.webp", f"p{i}.jpg.1600w.jpg", f"p{i}.jpg.1600w.webp"} <= out
     with Image.open(root / "output/posts/many/p5.jpg.1600w.jpg") as img:
         assert img.size == (1600, 1035)
+
+
+def test_a_text_edit_reads_no_image_again(site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer knows the digest of every image (from the inputs' record) and every copy (from when it
+    was made): after an edit to a post's text, no image or copy is read again (a photo blog has gigabytes)."""
+    import blogen.incremental.record as record_mod
+    import blogen.output.state as state_mod
+
+    for module in (images_mod, record_mod):
+        monkeypatch.setattr(module, "settled", lambda st, now=None: True)  # as if saved a while ago
+    monkeypatch.setattr(state_mod, "SETTLED_NS", -1 << 62)
+    root = site(POST)
+    _images(root)
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    state_mod._FILE_DIGESTS.clear()  # nothing this process learnt by reading
+    copies = {p.name for p in (root / ".blogen-cache/images").iterdir()}
+    assert len(copies) == 7
+    opened: list[str] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: opened.append(self.name) or real(self))
+    post = root / "content/posts/board/index.md"
+    post.write_text(post.read_text() + "\nAn edit.\n")
+    code, _out, err = cli("build", "--root", str(root), "-q")
+    assert code == 0, err
+    assert "An edit." in read(root, "posts/board/index.html")
+    assert "index.md" in opened  # the edited post itself is read
+    assert not [name for name in opened if name.startswith(("big.png", "small.png", "logo.svg")) or name in copies], opened

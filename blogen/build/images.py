@@ -12,12 +12,15 @@ import logging
 import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from blogen.build.markdown import Progress, worker_count
-from blogen.content.images import CACHE, ImageInfo, note_failures, plan_variants, variant_tag
+from blogen.content.images import CACHE, ImageInfo, known_copies, note_copies, note_failures, plan_variants, variant_tag
 from blogen.content.resize import Job, make_variants, missing
 from blogen.core.config import Config
+from blogen.incremental.record import Inputs
 from blogen.model.values import Site
+from blogen.output.state import remember_digests
 
 log = logging.getLogger(__name__)
 
@@ -46,28 +49,45 @@ def resize_shown(config: Config, site: Site, images: Mapping[str, ImageInfo], jo
     outcome = make_variants(config.root, todo, worker_count(jobs), progress)
     if outcome.made:
         log.info("resized %d images", outcome.made)
-    _prune(config, images)
+    present = _prune(config, images)
+    if outcome.copies or present is not None:
+        note_copies(config.root, outcome.copies, present or ())
     if outcome.failed:
         return note_failures(config.root, images, outcome.failed, outcome.lasting)
     return None
 
 
-def _prune(config: Config, images: Mapping[str, ImageInfo]) -> None:
+def _prune(config: Config, images: Mapping[str, ImageInfo]) -> list[str] | None:
     """Delete cached copies of images the site no longer has (replaced, deleted) or made with other
-    settings, and leftovers of killed workers, once they are old."""
+    settings, and leftovers of killed workers, once they are old; returns the names left."""
     keep = {variant_tag(info.digest, config.images) for info in images.values() if info.digest}
     folder = config.root / CACHE
     try:
         names = os.listdir(folder)
     except OSError:
-        return
+        return None
     now = time.time()
+    present: list[str] = []
     for name in names:
+        present.append(name)
         if name.split(".", 1)[0] in keep:
             continue
         path = folder / name
         try:
             if now - path.stat().st_mtime > _STALE_AFTER:
                 path.unlink()
+                present.pop()
         except OSError:
             continue
+    return present
+
+
+def remember_known_digests(root: Path, inputs: Inputs | None) -> None:
+    """Hand the writer the digests already known of the files it copies: the site's own files from the
+    record of the inputs (``inputs``, read just now), the resized copies from when they were made. Without
+    this, every build that writes anything reads each image and copy again (gigabytes for a photo blog)."""
+    remember_digests(known_copies(root))
+    if inputs is not None:
+        prefix = str(root) + os.sep  # as the writer names the files it copies: the site root is resolved
+        remember_digests((prefix + rel, (int(v[0]), int(v[1]), int(v[2]), int(v[3])), str(v[4])[:32])  # type: ignore[call-overload]
+                         for rel, v in inputs.files.items())

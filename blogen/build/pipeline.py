@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from blogen.build.images import resize_shown, variants_missing
+from blogen.build.images import remember_known_digests, resize_shown, variants_missing
 from blogen.build.markdown import Progress, cold_and_big, ready, render_documents, worker_count
 from blogen.build.start import Memo, Modelled, QuickModel, command_line_start, quick_model
 from blogen.content.images import probe_images
@@ -253,6 +253,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     key = input_key or (input_digest(root, build_options(drafts, base_url, output)) if memo is None else None)
     if memo is None:
         forget(root)
+    remember_known_digests(root, key)
     options = (drafts, base_url, output)
     when = now or datetime.now(UTC)
     quick: QuickModel | None = None

@@ -20,7 +20,7 @@ import time
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ IMAGE_SUFFIXES = (*RASTER, ".svg")
 LARGE = 800
 CACHE = ".blogen-cache/images"  # the resized copies, named by their source's digest
 _META = ".blogen-cache/images.json"  # the facts of every image, by path and identity
+_COPIES = ".blogen-cache/image-copies.json"  # each copy's identity and digest, for the writer
 _META_VERSION = 2
 # Bumped when the way copies are made changes (filter, encoder settings): old copies are then remade.
 VARIANT_VERSION = 3
@@ -216,24 +217,24 @@ def probe_images(root: Path, files: Iterable[str], options: ImageOptions) -> dic
     infos: dict[str, ImageInfo] = {}
     idents: dict[str, list[int] | None] = {}
     now = time.time_ns()
+    prefix = str(root) + os.sep  # strings, not Paths: this runs for every image of the site on every build
     for rel in sorted(files):
         if not rel.lower().endswith(IMAGE_SUFFIXES):
             continue
-        path = root / rel
         try:
-            st = path.stat()
+            st = os.stat(prefix + rel)
         except OSError:
             continue  # gone since the walk: the build reports the missing file where it copies it
         ident = list(identity(st))
         idents[rel] = ident if settled(st, now) else None
         cached = entries.get(rel)
         info = _from_entry(cached) if isinstance(cached, dict) and cached.get("id") == ident else None
-        infos[rel] = info if info is not None else _probe(path)
+        infos[rel] = info if info is not None else _probe(root / rel)
     todo = [rel for rel, info in infos.items() if _wants_digest(info, options)]
     if todo:
         infos.update(zip(todo, (replace(infos[rel], digest=d) for rel, d in zip(todo, _digests(root, todo), strict=True)),
                          strict=True))
-    fresh = {rel: {"id": idents[rel], **asdict(info)} for rel, info in infos.items() if idents.get(rel) is not None}
+    fresh = {rel: {"id": idents[rel], **_entry(info)} for rel, info in infos.items() if idents.get(rel) is not None}
     if fresh != entries:
         _save_meta(root, fresh)
     return infos
@@ -263,7 +264,7 @@ def note_failures(root: Path, infos: Mapping[str, ImageInfo], failed: Mapping[st
         entries = _load_meta(root)
         for rel in failed:
             if isinstance(entries.get(rel), dict):
-                entries[rel] = {"id": entries[rel].get("id"), **asdict(out[rel])}
+                entries[rel] = {"id": entries[rel].get("id"), **_entry(out[rel])}
         _save_meta(root, entries)
     return out
 
@@ -280,14 +281,24 @@ def _load_meta(root: Path) -> dict[str, Any]:
 
 
 def _save_meta(root: Path, entries: Mapping[str, Any]) -> None:
-    path = root / _META
+    _write_json(root / _META, {"version": _META_VERSION, "entries": entries})
+
+
+def _write_json(path: Path, doc: Mapping[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": _META_VERSION, "entries": entries}, sort_keys=True, separators=(",", ":")))
+        tmp.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")))
         os.replace(tmp, path)
     except OSError as exc:
-        log.debug("cannot write the image cache: %s", exc)
+        log.debug("cannot write %s: %s", path, exc)
+
+
+def _entry(info: ImageInfo) -> dict[str, Any]:
+    # By hand: dataclasses.asdict copies deeply, and there is one entry per image of the site.
+    return {"width": info.width, "height": info.height, "format": info.format, "digest": info.digest,
+            "orientation": info.orientation, "animated": info.animated, "problem": info.problem,
+            "severity": info.severity}
 
 
 def _from_entry(entry: Mapping[str, Any]) -> ImageInfo | None:
@@ -297,3 +308,37 @@ def _from_entry(entry: Mapping[str, Any]) -> ImageInfo | None:
                          "error" if entry["severity"] == "error" else "warning")
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def note_copies(root: Path, made: Iterable[tuple[str, tuple[int, int, int, int], str]], present: Iterable[str]) -> None:
+    """Remember the identity and digest of the copies just ``made`` (see ``known_copies``); entries of
+    copies that are not ``present`` in the cache any more are dropped."""
+    before = _load_copies(root)
+    entries = dict(before)
+    entries.update((name, [*ident, digest]) for name, ident, digest in made)
+    keep = set(present)
+    entries = {k: v for k, v in entries.items() if k in keep}
+    if entries != before:
+        _write_json(root / _COPIES, {"version": _META_VERSION, "copies": entries})
+
+
+def known_copies(root: Path) -> list[tuple[str, tuple[int, int, int, int], str]]:
+    """(path, identity when made, digest) of every cached copy: the writer then knows a copy's digest
+    without reading it, for as long as the file is the one that was made."""
+    folder = str((root / CACHE).resolve())
+    out: list[tuple[str, tuple[int, int, int, int], str]] = []
+    for name, entry in _load_copies(root).items():
+        if isinstance(entry, list) and len(entry) == 5 and all(isinstance(v, int) for v in entry[:4]):
+            out.append((os.path.join(folder, name), (entry[0], entry[1], entry[2], entry[3]), str(entry[4])))
+    return out
+
+
+def _load_copies(root: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads((root / _COPIES).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("version") != _META_VERSION or not isinstance(doc.get("copies"), dict):
+        return {}
+    copies: dict[str, Any] = doc["copies"]
+    return copies

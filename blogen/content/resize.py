@@ -10,6 +10,8 @@ folder of huge PNGs is resized a few at a time instead of all at once. Copies la
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +44,18 @@ class Job:
     quality: int
 
 
+# A copy made: its file name in the cache, its identity (inode, size, mtime, ctime) and its digest.
+Copy = tuple[str, tuple[int, int, int, int], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """What resizing one image gave: its copies, or why there are none."""
+
+    copies: tuple[Copy, ...] = ()
+    failed: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of the images to resize: those that failed, and whether the failures will last."""
@@ -49,6 +63,7 @@ class Outcome:
     failed: Mapping[str, str]  # source -> why
     lasting: bool  # every failure came from the file itself (not a worker that died)
     made: int
+    copies: tuple[Copy, ...] = ()
 
 
 Progress = Callable[[str, int, int], None]
@@ -64,7 +79,9 @@ def _prepare(img: PILImage.Image) -> PILImage.Image:
     return img.convert("RGBA" if has_alpha else "RGB")
 
 
-def _save(img: PILImage.Image, variant: Variant, root: Path, quality: int, icc: bytes | None) -> None:
+def _save(img: PILImage.Image, variant: Variant, root: Path, quality: int, icc: bytes | None) -> Copy:
+    """Encode one copy into the cache; its digest is taken from the bytes on their way to the file, so
+    the writer never has to read the file again to know it."""
     target = root / variant.cache_file
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     options: dict[str, object] = {}
@@ -79,15 +96,21 @@ def _save(img: PILImage.Image, variant: Variant, root: Path, quality: int, icc: 
         options.update(quality=quality, method=2)
     else:
         options.update(compress_level=3)  # the fallback for browsers without WebP: seldom fetched
+    buffer = io.BytesIO()
+    img.save(buffer, format=variant.pil_format, **options)
+    data = buffer.getbuffer()
     try:
-        img.save(tmp, format=variant.pil_format, **options)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    st = os.stat(target)
+    return target.name, (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns), hashlib.sha256(data).hexdigest()[:32]
 
 
-def resize_one(root: Path, job: Job) -> str | None:
-    """Make the copies of one image; None, or why they could not be made. Runs in a worker process."""
+def resize_one(root: Path, job: Job) -> Made:
+    """Make the copies of one image, or say why they could not be made. Runs in a worker process."""
     import warnings
 
     from PIL import Image
@@ -113,17 +136,18 @@ def resize_one(root: Path, job: Job) -> str | None:
         del src, work
         if info.orientation in _TRANSPOSE:
             top = top.transpose(Image.Transpose(_TRANSPOSE[info.orientation]))
+        copies = []
         for variant in sorted(variants, key=lambda v: -v.width):
             size = (variant.width, variant.height)
             img = top if top.size == size else top.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-            _save(img, variant, root, job.quality, icc if isinstance(icc, bytes) else None)
+            copies.append(_save(img, variant, root, job.quality, icc if isinstance(icc, bytes) else None))
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
-        return str(exc) or type(exc).__name__
-    return None
+        return Made(failed=str(exc) or type(exc).__name__)
+    return Made(tuple(copies))
 
 
-def _resize_in_worker(root: Path, job: Job) -> str | None:
+def _resize_in_worker(root: Path, job: Job) -> Made:
     return resize_one(root, job)
 
 
@@ -143,27 +167,42 @@ def make_variants(root: Path, jobs: Sequence[Job], workers: int, progress: Progr
     (root / CACHE).mkdir(parents=True, exist_ok=True)
     todo = sorted(jobs, key=lambda j: (-j.info.width * j.info.height, j.source))  # largest first
     failed: dict[str, str] = {}
+    copies: list[Copy] = []
+
+    def take(job: Job, made: Made) -> None:
+        if made.failed is not None:
+            failed[job.source] = made.failed
+        copies.extend(made.copies)
+        if progress is not None:
+            progress("resizing images", len(done), len(todo))
+
+    done: list[Job] = []
     lasting = True
-    done = 0
     if workers < 2 or len(todo) < PARALLEL_THRESHOLD:
         for job in todo:
-            why = resize_one(root, job)
-            if why is not None:
-                failed[job.source] = why
-            done += 1
-            if progress is not None:
-                progress("resizing images", done, len(todo))
-        return Outcome(failed, True, len(todo))
+            done.append(job)
+            take(job, resize_one(root, job))
+    else:
+        lasting = _in_pool(root, todo, workers, done, take)
+    return Outcome(failed, lasting, len(todo), tuple(copies))
+
+
+def _in_pool(root: Path, todo: list[Job], workers: int, done: list[Job], take: Callable[[Job, Made], None]) -> bool:
+    """Resize in worker processes, largest images first, while the memory their decoding takes stays
+    within ``MEMORY_BUDGET``; False when a worker died (its images, and those not yet started, are
+    then reported as not resized this time)."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     pending = list(todo)
-    running: dict[Future[str | None], tuple[Job, int]] = {}
+    running: dict[Future[Made], tuple[Job, int]] = {}
     held = 0
+    broken = Made(failed="the resizing process stopped (out of memory?)")
+    intact = True
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_context()) as pool:
         while pending or running:
             i = 0
-            while i < len(pending) and len(running) < workers:
+            while intact and i < len(pending) and len(running) < workers:
                 cost = decode_cost(pending[i].info, pending[i].variants)
                 if running and held + cost > MEMORY_BUDGET:
                     i += 1  # a smaller image further on may fit
@@ -171,24 +210,24 @@ def make_variants(root: Path, jobs: Sequence[Job], workers: int, progress: Progr
                 job = pending.pop(i)
                 running[pool.submit(_resize_in_worker, root, job)] = (job, cost)
                 held += cost
+            if not intact:  # a broken pool takes no more work
+                for job in pending:
+                    done.append(job)
+                    take(job, broken)
+                pending.clear()
+                if not running:
+                    break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 job, cost = running.pop(future)
                 held -= cost
-                done += 1
+                done.append(job)
                 try:
-                    why = future.result()
+                    take(job, future.result())
                 except BrokenProcessPool:
-                    why, lasting = "the resizing process stopped (out of memory?)", False
-                if why is not None:
-                    failed[job.source] = why
-                if progress is not None:
-                    progress("resizing images", done, len(todo))
-            if not lasting:
-                for job in pending:  # a broken pool takes no more work: the rest is shown as it is this time
-                    failed[job.source] = "the resizing process stopped (out of memory?)"
-                pending.clear()
-    return Outcome(failed, lasting, len(todo))
+                    intact = False
+                    take(job, broken)
+    return intact
 
 
 def _context() -> BaseContext:

@@ -15,11 +15,12 @@ import hashlib
 import marshal
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from blogen.core.fileid import Identity, identity, settled
+from blogen.core.fileid import SETTLED_NS, Identity, identity, settled
 
 MARKER = ".blogen-output"
 # The state file is in marshal format: a tenth of JSON's cost for this many small lists, and it is
@@ -52,6 +53,16 @@ def file_digest(path: Path) -> str:
                 _FILE_DIGESTS.clear()
             _FILE_DIGESTS[key] = known
     return known
+
+
+def remember_digests(known: Iterable[tuple[str, Identity, str]]) -> None:
+    """Digests of files worked out elsewhere (the inputs' record, the cache of resized images), each with
+    the file's identity when it was read: the writer then does not read a copied file again to learn
+    what is already known. Only files that had been still for a while count (see ``file_digest``)."""
+    now = time.time_ns()
+    for path, ident, digest in known:
+        if now - max(ident[2], ident[3]) > SETTLED_NS:
+            _FILE_DIGESTS[(path, ident)] = digest
 
 
 def _state_path(out: Path) -> Path:
