@@ -534,3 +534,24 @@ def test_a_text_edit_reads_no_image_again(site: Site, cli: Cli, monkeypatch: pyt
     assert "An edit." in read(root, "posts/board/index.html")
     assert "index.md" in opened  # the edited post itself is read
     assert not [name for name in opened if name.startswith(("big.png", "small.png", "logo.svg")) or name in copies], opened
+
+
+def test_copies_of_replaced_images_leave_the_cache(site: Site, build: Build, monkeypatch: pytest.MonkeyPatch) -> None:
+    import blogen.build.images as build_images
+
+    root = site(POST)
+    _images(root)
+    build(root)
+    cache = root / ".blogen-cache/images"
+    old = {p.name for p in cache.iterdir()}
+    (cache / ".stale.png.123.tmp").write_bytes(b"left by a killed worker")
+    Image.new("RGB", (1300, 650), (0, 200, 0)).save(root / "content/posts/board/big.png")
+    build(root)  # the old copies are younger than an hour: another build of the site may still want them
+    assert old <= {p.name for p in cache.iterdir()}
+    monkeypatch.setattr(build_images, "_STALE_AFTER", -1)
+    Image.new("RGB", (1300, 650), (0, 0, 200)).save(root / "content/posts/board/big.png")
+    build(root)
+    now = {p.name for p in cache.iterdir()}
+    assert len(now) == 7 and not now & old
+    with Image.open(root / "output/posts/board/big.png.400w.webp") as img:
+        assert img.convert("RGB").getpixel((10, 10))[2] > 150  # type: ignore[index]

@@ -49,25 +49,27 @@ def resize_shown(config: Config, site: Site, images: Mapping[str, ImageInfo], jo
     outcome = make_variants(config.root, todo, worker_count(jobs), progress)
     if outcome.made:
         log.info("resized %d images", outcome.made)
-    present = _prune(config, images)
-    if outcome.copies or present is not None:
-        note_copies(config.root, outcome.copies, present or ())
+    present, pruned = _prune(config, images)
+    if outcome.copies or pruned:
+        note_copies(config.root, outcome.copies, present)
     if outcome.failed:
         return note_failures(config.root, images, outcome.failed, outcome.lasting)
     return None
 
 
-def _prune(config: Config, images: Mapping[str, ImageInfo]) -> list[str] | None:
+def _prune(config: Config, images: Mapping[str, ImageInfo]) -> tuple[list[str], bool]:
     """Delete cached copies of images the site no longer has (replaced, deleted) or made with other
-    settings, and leftovers of killed workers, once they are old; returns the names left."""
+    settings, and leftovers of killed workers, once they are old; returns the names left, and
+    whether any was deleted."""
     keep = {variant_tag(info.digest, config.images) for info in images.values() if info.digest}
     folder = config.root / CACHE
     try:
         names = os.listdir(folder)
     except OSError:
-        return None
+        return [], False
     now = time.time()
     present: list[str] = []
+    pruned = False
     for name in names:
         present.append(name)
         if name.split(".", 1)[0] in keep:
@@ -77,9 +79,10 @@ def _prune(config: Config, images: Mapping[str, ImageInfo]) -> list[str] | None:
             if now - path.stat().st_mtime > _STALE_AFTER:
                 path.unlink()
                 present.pop()
+                pruned = True
         except OSError:
             continue
-    return present
+    return present, pruned
 
 
 def remember_known_digests(root: Path, inputs: Inputs | None) -> None:
