@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # The decoded pixels all workers may hold at once; one image over it still runs, alone.
-MEMORY_BUDGET = 160 << 20
+MEMORY_BUDGET = 128 << 20
 # With fewer images than this to resize, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 3
 _TRANSPOSE = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}  # EXIF orientation -> Image.Transpose value
