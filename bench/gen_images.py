@@ -32,7 +32,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_corpus  # noqa: E402
+import gen_corpus
 
 VERSION = 1
 

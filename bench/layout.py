@@ -54,11 +54,19 @@ def _write(path: Path, text: str) -> None:
 # --- blogen -----------------------------------------------------------------------------------------
 
 
+# Extra lines for blogen.toml: `bench/run.py --search` puts "[search] enabled = true" here.
+BLOGEN_EXTRA_CONFIG = ""
+
+
 def layout_blogen(corpus: Path, root: Path) -> Site:
     _copy_tree(corpus / "posts", root / "content" / "posts")
     _copy_tree(corpus / "images", root / "content" / "static" / "images")
-    _write(root / "blogen.toml", f'title = "{TITLE}"\nbase_url = "{BASE_URL}"\ntimezone = "UTC"\n')
+    write_blogen_config(root)
     return Site("blogen", root, root / "content" / "posts", root / "output", (root / ".blogen-cache",))
+
+
+def write_blogen_config(root: Path) -> None:
+    _write(root / "blogen.toml", f'title = "{TITLE}"\nbase_url = "{BASE_URL}"\ntimezone = "UTC"\n{BLOGEN_EXTRA_CONFIG}')
 
 
 # --- Hugo -------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class ServeResult:
     browser: list[float] = field(default_factory=list)  # save → reloaded page fetched (s)
     chromium: list[float] = field(default_factory=list)  # save → the text shown in a real Chromium tab (s)
     first_build: float = 0.0  # start → first "Serving" (s)
+    restart: float = 0.0  # a second server on the same address, after the first stopped: start → the page served (s)
 
     def median(self, name: str) -> float | None:
         values = getattr(self, name)
@@ -211,11 +212,47 @@ _CFG = re.compile(r"var cfg = (\{.*?\});\s*\n")
 
 def measure_serve(blogen: str, site_root: Path, post_source: Path, page_path: str, posts: int, n: int,
                   log=print) -> ServeResult:
+    """A session of edits in one server, then the start of a second server on the same address
+    (``blogen serve`` starts from what the last server left)."""
     ok, note = serve_available(blogen)
     if not ok:
         return ServeResult(False, note, posts)
+    port = _free_port()
+    result = _session(blogen, site_root, post_source, page_path, posts, n, port, log)
+    if result.available:
+        result.restart = _restart(blogen, site_root, page_path, port)
+        log(f"serve: a second server, start → page served {result.restart:.2f} s")
+    return result
+
+
+def _restart(blogen: str, site_root: Path, page_path: str, port: int) -> float:
+    """Start ``blogen serve`` on ``port`` and time it until ``page_path`` is served (then stop it)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([blogen, "serve", "--root", str(site_root), "--port", str(port)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=tool_env())
+    try:
+        while time.perf_counter() - start < START_TIMEOUT:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if _get("127.0.0.1", port, page_path, timeout=START_TIMEOUT)[0] == 200:
+                    return time.perf_counter() - start
+            if proc.poll() is not None:
+                break
+            time.sleep(POLL)
+        return float("nan")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _session(blogen: str, site_root: Path, post_source: Path, page_path: str, posts: int, n: int, port: int,
+             log=print) -> ServeResult:
     result = ServeResult(True, "", posts)
-    host, port = "127.0.0.1", _free_port()
+    host = "127.0.0.1"
     cmd = [blogen, "serve", "--root", str(site_root), "--port", str(port)]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

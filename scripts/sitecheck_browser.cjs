@@ -12,12 +12,14 @@
 // Every page is opened once per mode (a fresh browser context each time, so colour scheme and
 // viewport cannot leak from one load into the next). Requests to anything but the local server
 // are aborted and reported: the checked site must not need the network. Requests to the
-// configured base URL are answered from the local server. Weight is recorded for every load; the
-// caller judges it on the desktop/light load. Modules come from CONFIG.modules (the sitecheck
-// cache), never from the repository.
+// configured base URL are answered from the local server. Weight is recorded for every load, as
+// decoded bytes and as gzip would send them (zlib's default level, what servers commonly use;
+// images as they are); the caller judges the gzip weight on the desktop/light load. Modules come
+// from CONFIG.modules (the sitecheck cache), never from the repository.
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const zlib = require('zlib');
 const {createRequire} = require('module');
 
 const [configPath, resultPath] = process.argv.slice(2);
@@ -78,20 +80,27 @@ async function load(browser, page, mode) {
   try {
     const resp = await tab.goto(origin + page.path, {waitUntil: 'load', timeout: 30000});
     out.status = resp ? resp.status() : null;
+    // a page that fills itself in (the search page's results): check it once it has
+    if (page.waitFor) await tab.waitForSelector(page.waitFor, {timeout: 15000});
 
     let expectedErrors = 0;
     const weight = {bytes: {document: 0, stylesheet: 0, script: 0, font: 0, image: 0, other: 0},
+                    gzip: {document: 0, stylesheet: 0, script: 0, font: 0, image: 0, other: 0},
                     requests: {document: 0, stylesheet: 0, script: 0, font: 0, image: 0, other: 0},
                     resources: []};
     for (const r of responses) {
-      let size = 0;
-      try { size = (await r.body()).length; } catch (e) { size = 0; }  // decoded body: before compression
+      let body = Buffer.alloc(0);
+      try { body = await r.body(); } catch (e) { body = Buffer.alloc(0); }  // decoded body: before compression
       let kind = kindOf(r.request().resourceType());
       // the favicon is fetched as type "other": count anything served as an image as an image
       if (kind === 'other' && /^image\//.test(r.headers()['content-type'] || '')) kind = 'image';
-      weight.bytes[kind] += size;
+      const type = r.headers()['content-type'] || '';
+      const text = kind !== 'image' && kind !== 'font' || /svg|xml|text/.test(type);
+      const gz = text && body.length ? zlib.gzipSync(body).length : body.length;
+      weight.bytes[kind] += body.length;
+      weight.gzip[kind] += gz;
       weight.requests[kind] += 1;
-      weight.resources.push({url: r.url(), kind, status: r.status(), bytes: size});
+      weight.resources.push({url: r.url(), kind, status: r.status(), bytes: body.length, gzip: gz});
       const isMain = r.request().isNavigationRequest() && r.frame() === tab.mainFrame();
       if (r.status() >= 400 && !(isMain && r.status() === page.status)) failed.push(`${r.url()} (HTTP ${r.status()})`);
       if (isMain && r.status() >= 400 && r.status() === page.status) expectedErrors += 1;

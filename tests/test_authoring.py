@@ -18,7 +18,7 @@ from blogen.build.pipeline import BuildReport
 from blogen.cli.authoring import COMMANDS
 from blogen.cli.commands import cli as main_group
 from blogen.content.frontmatter import split_source
-from blogen.core.config import _TOP_KEYS, load_config
+from blogen.core.config import _MARKDOWN_KEYS, _TOP_KEYS, load_config
 from blogen.core.install import builtin_theme_dir
 
 for _command in COMMANDS:
@@ -70,9 +70,10 @@ def test_init_config_explains_every_key(tmp_path: Path) -> None:
     text = (tmp_path / "s/blogen.toml").read_text()
     data = tomllib.loads(text)
     assert set(data) == set(_TOP_KEYS)
-    assert set(data["markdown"]) == {"raw_html", "smart_punctuation"}
+    assert set(data["markdown"]) == set(_MARKDOWN_KEYS)
     assert set(data["highlight"]) == {"light", "dark", "line_numbers"}
-    assert set(data["feed"]) == {"enabled", "entries", "full_content", "tags"}
+    assert set(data["feed"]) == {"enabled", "entries", "full_content", "tags", "json"}
+    assert set(data["taxonomies"]) == {"categories", "series"}
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if re.match(r"^(\w+ =|\[\w+\])", line):  # every key and table has a comment right above it
@@ -113,7 +114,7 @@ def test_theme_eject_copies_and_refuses_to_overwrite(cli: Cli, site: Callable[..
     code, out, err = cli("theme", "eject", "--root", str(root))
     assert code == 0, err
     builtin = builtin_theme_dir()
-    for name in ("templates/base.html", "templates/post.html", "static/style.css"):
+    for name in ("templates/base.html", "templates/post.html", "static/style.css", "shortcodes/figure.html"):
         assert (root / "theme" / name).read_bytes() == (builtin / name).read_bytes()
     assert f"created {root}/theme/templates/base.html" in out
 
@@ -140,7 +141,7 @@ def test_theme_eject_needs_a_site(cli: Cli, tmp_path: Path) -> None:
 def test_new_writes_a_post_that_builds(cli: Cli, site: Callable[..., Path], build: Callable[..., BuildReport]) -> None:
     root = site("", config=BERLIN + 'base_url = "https://example.org/"\n')
     title = 'C++: "why" it\'s #1 - yes'
-    code, out, err = cli("new", title, "--root", str(root), "--tags", "c++, rants")
+    code, out, err = cli("new", title, "--root", str(root), "--tags", "c++, rants", "--publish")
     assert code == 0, err
     path = root / "content/posts/c-why-it-s-1-yes.md"
     assert out == f"{path}\n"

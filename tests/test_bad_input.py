@@ -193,5 +193,5 @@ def test_broken_link_in_a_template(built: Path, cli: Cli) -> None:
     _add(built, "theme/templates/page.html", '{% extends "base.html" %}\n{% block content %}<a href="/tgas/">tags</a>{% endblock %}\n')
     _add(built, "content/pages/about.md", "---\ntitle: About\n---\nMe.\n")
     err = _fails_cleanly(built, cli)
-    assert ("theme/templates/page.html: broken link '/tgas/' in the page (from its templates or raw HTML): the site has no such page or file "
+    assert ("theme/templates/page.html: broken link '/tgas/' in the page (from its templates): the site has no such page or file "
             "(while rendering content/pages/about.md)") in err

@@ -7,14 +7,16 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
-from conftest import read, snapshot
+from conftest import read, snapshot, write_site
 
 from blogen.build.pipeline import BuildReport
 from blogen.core.errors import BlogenError
 from blogen.render.feeds import check_feed
+from blogen.render.jsonfeed import check_json_feed
 
 Site = Callable[..., Path]
 Build = Callable[..., BuildReport]
@@ -209,7 +211,7 @@ def test_alias_colliding_with_a_page_is_an_error_naming_both(site: Site, build: 
     with pytest.raises(BlogenError) as info:
         build(root)
     assert [p.format() for p in info.value.problems] == [
-        "content/posts/sshd.md: URL /about/ is claimed twice: by content/pages/about.md and by content/posts/sshd.md (alias '/about/')"
+        "content/posts/sshd.md:5: URL /about/ is claimed twice: by content/pages/about.md and by content/posts/sshd.md (alias '/about/')"
     ]
 
 
@@ -225,3 +227,89 @@ def test_feed_check_catches_what_readers_trip_over() -> None:
     assert "feed entry 'b' repeats the id 1" in messages
     assert "feed entry 'a' has no author" in messages
     assert check_feed("feed.xml", b"<feed><unclosed>")[0].message.startswith("feed is not well-formed XML")
+
+
+# --- JSON Feed 1.1 (https://jsonfeed.org/version/1.1): beside each Atom feed, from the same entries --------
+
+_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def _json_feed(path: Path) -> dict[str, Any]:
+    """The feed as a reader parses it, checked against what the JSON Feed 1.1 spec requires of it."""
+    feed = json.loads(path.read_bytes())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert isinstance(feed["title"], str) and feed["title"]
+    assert isinstance(feed["items"], list)
+    for key in ("home_page_url", "feed_url"):
+        assert feed[key].startswith("https://"), key  # optional in the spec, but readers need them absolute
+    assert all(isinstance(a, dict) and a.get("name") for a in feed["authors"])
+    ids = [item["id"] for item in feed["items"]]
+    assert all(isinstance(i, str) and i for i in ids) and len(set(ids)) == len(ids)
+    for item in feed["items"]:
+        assert isinstance(item.get("content_html"), str) or isinstance(item.get("content_text"), str)
+        assert all(item[k].startswith("https://") for k in ("url", "image") if k in item)
+        assert all(_RFC3339.match(item[k]) for k in ("date_published", "date_modified") if k in item)
+        assert all(isinstance(t, str) for t in item.get("tags", []))
+    return feed
+
+
+def test_a_json_feed_beside_every_atom_feed_with_the_same_entries(site: Site, build: Build) -> None:
+    root = site(FEED_SITE)
+    build(root)
+    out = root / "output"
+    atoms = sorted(p.relative_to(out).as_posix() for p in out.rglob("feed.xml"))
+    assert atoms == ["feed.xml", "tags/cask/feed.xml", "tags/ssh/feed.xml", "tags/whisky/feed.xml"]
+    for atom in atoms:
+        feed = _json_feed(out / atom.replace(".xml", ".json"))
+        entries = _parse(out / atom).entries
+        assert [i["id"] for i in feed["items"]] == [e.id for e in entries]
+        assert [i["title"] for i in feed["items"]] == [e.title for e in entries]
+        atom_ns = "{http://www.w3.org/2005/Atom}"
+        contents = [e.findtext(atom_ns + "content") for e in ET.parse(out / atom).getroot().iter(atom_ns + "entry")]
+        assert [i["content_html"] for i in feed["items"]] == contents
+        assert feed["feed_url"] == f"https://example.org/{atom.replace('.xml', '.json')}"
+    site_feed = _json_feed(out / "feed.json")
+    assert site_feed["title"] == "Test Notes" and site_feed["home_page_url"] == "https://example.org/"
+    assert site_feed["language"] == "en" and site_feed["authors"] == [{"name": "Tess Ter"}]
+    cask = site_feed["items"][1]
+    assert cask["url"] == "https://example.org/posts/cask/" and cask["summary"] == "Four friends & a hogshead."
+    assert cask["date_published"] == "2016-05-08T10:00:00+00:00" and cask["date_modified"] == "2016-06-01T09:00:00+00:00"
+    assert cask["tags"] == ["Whisky", "cask"] and cask["image"] == "https://example.org/posts/cask/cask.svg"
+    assert site_feed["items"][0]["title"] == 'sshd <StrictModes> & "quotes" ]]>'  # as written, JSON-escaped
+    assert "Draft" not in read(root, "feed.json") and "Future" not in read(root, "feed.json")
+    # every page names the site's feeds; a tag's pages name its own as well
+    home, tag = read(root, "index.html"), read(root, "tags/ssh/index.html")
+    assert '<link rel="alternate" type="application/feed+json" title="Test Notes (JSON Feed)" href="feed.json">' in home
+    assert '<link rel="alternate" type="application/feed+json" title="Test Notes: ssh (JSON Feed)" href="../../tags/ssh/feed.json">' in tag
+
+
+def test_json_feed_limits_summary_only_and_turned_off(site: Site, build: Build, tmp_path: Path) -> None:
+    root = site(FEED_SITE, config='title = "T"\nbase_url = "https://e.org/"\n[feed]\nentries = 1\nfull_content = false\n')
+    build(root)
+    items = _json_feed(root / "output/feed.json")["items"]
+    assert len(items) == 1 and "content_html" not in items[0] and items[0]["content_text"] == items[0]["summary"]
+    off = write_site(tmp_path / "off", FEED_SITE, config='title = "T"\nbase_url = "https://e.org/"\n[feed]\njson = false\n')
+    build(off)
+    assert not list((off / "output").rglob("feed.json")) and (off / "output/feed.xml").is_file()
+    assert "application/feed+json" not in (off / "output/index.html").read_text()
+
+
+def test_json_feed_check_catches_what_readers_trip_over() -> None:
+    item = {"id": "1", "title": "a", "content_html": '<a href="/rel/">x</a>', "url": "/a/", "date_published": "2020-01-01"}
+    bad = {"version": "https://jsonfeed.org/version/1", "items": [item, {"id": "1", "title": "b"}, {"title": "c"}],
+           "feed_url": "feed.json", "authors": [{}]}
+    messages = [p.message for p in check_json_feed("feed.json", json.dumps(bad).encode())]
+    assert messages == [
+        "JSON feed has version 'https://jsonfeed.org/version/1', not 'https://jsonfeed.org/version/1.1'",
+        "JSON feed has no title",
+        "JSON feed feed_url 'feed.json' is not an absolute URL",
+        "JSON feed authors must be a list of objects with a name, url or avatar",
+        "JSON feed item 'a' url '/a/' is not an absolute URL",
+        "JSON feed item 'a' date_published '2020-01-01' is not an RFC 3339 date",
+        "JSON feed item 'a' has a relative URL '/rel/' that readers cannot follow",
+        "JSON feed item 'b' repeats the id 1",
+        "JSON feed item 'b' has neither content_html nor content_text",
+        "JSON feed item 'c' has no string id",
+        "JSON feed item 'c' has neither content_html nor content_text",
+    ]
+    assert check_json_feed("feed.json", b'{"version": ')[0].message.startswith("JSON feed is not valid JSON")

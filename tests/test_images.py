@@ -260,10 +260,10 @@ Text.
     assert 'property="og:image" content="https://user.github.io/blog/cards/a.png"' in read(root, "posts/a/index.html")
 
 
-def test_missing_front_matter_image_is_a_warning_and_no_card(site: Site, cli: Cli) -> None:
-    """Themes of other generators read ``image`` their own way (often from a subfolder): a card image
-    that is not there never fails the build, it is said and left out rather than linked to a 404."""
-    root = site("""\
+def test_missing_front_matter_image_is_an_error_or_with_tolerated_broken_links_no_card(site: Site, cli: Cli) -> None:
+    """A card image that is not there is a broken image; where broken links are tolerated (half-way
+    through a migration) it is a warning, and the card has no image rather than a link to a 404."""
+    text = """\
 -- content/posts/a.md --
 ---
 title: A
@@ -271,11 +271,17 @@ date: 2024-01-01
 image: missing.png
 ---
 Text.
-""")
+"""
+    root = site(text)
+    code, _out, err = cli("build", "--root", str(root), "-q")
+    assert code == 1
+    assert "content/posts/a.md:4: front-matter image 'missing.png' names no file of the site" in err
+    assert not (root / "output").exists()
+    config = root / "blogen.toml"
+    config.write_text(config.read_text().replace('title = ', 'broken_links = "warning"\ntitle = ', 1))
     code, _out, err = cli("build", "--root", str(root), "-q")
     assert code == 0, err
-    assert ("content/posts/a.md:4: warning: broken image 'missing.png' (no such file content/posts/missing.png): "
-            "no social-card image (og:image) is given") in err
+    assert "content/posts/a.md:4: warning: front-matter image 'missing.png' names no file of the site" in err
     html = read(root, "posts/a/index.html")
     assert "og:image" not in html and '"image"' not in html
 
@@ -492,7 +498,8 @@ date: 2024-01-01
     Image.new("RGB", (3000, 1000)).save(root / "content/posts/big/pano.png")  # 3 MP: over twice the limit
     code, _out, err = cli("build", "--root", str(root), "-q")
     assert code == 1
-    assert "content/posts/big/pano.png: image is 3 megapixels, more than blogen decodes (2 megapixels" in err
+    assert ("content/posts/big/pano.png: image is too large to process (over 1,000,000 pixels: it is 3 megapixels, "
+            "more than twice Pillow's bound against decompression bombs") in err
     assert "DecompressionBomb" not in err
 
 
@@ -510,27 +517,31 @@ def test_many_images_are_resized_in_worker_processes(site: Site, build: Build) -
 
 
 def test_a_text_edit_reads_no_image_again(site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The writer knows the digest of every image (from the inputs' record) and every copy (from when it
-    was made): after an edit to a post's text, no image or copy is read again (a photo blog has gigabytes)."""
-    import blogen.incremental.record as record_mod
-    import blogen.output.state as state_mod
+    """A text edit is a patch, and the writer knows the digest of every image (from the walk of the inputs)
+    and every copy (from when it was made): no image or copy is opened again (a photo blog has gigabytes)."""
+    import builtins
 
-    for module in (images_mod, record_mod):
+    import blogen.content.inputs as inputs_mod
+    import blogen.output.record as record_mod
+
+    for module in (images_mod, record_mod, inputs_mod):
         monkeypatch.setattr(module, "settled", lambda st, now=None: True)  # as if saved a while ago
-    monkeypatch.setattr(state_mod, "SETTLED_NS", -1 << 62)
+    monkeypatch.setattr(record_mod, "SETTLED_NS", -1 << 62)
     root = site(POST)
     _images(root)
     assert cli("build", "--root", str(root), "-q")[0] == 0
-    state_mod._FILE_DIGESTS.clear()  # nothing this process learnt by reading
+    record_mod._FILE_DIGESTS.clear()  # nothing this process learnt by reading
     copies = {p.name for p in (root / ".blogen-cache/images").iterdir()}
     assert len(copies) == 7
     opened: list[str] = []
-    real = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: opened.append(self.name) or real(self))
+    real_read, real_open = Path.read_bytes, builtins.open
+    monkeypatch.setattr(Path, "read_bytes", lambda self: opened.append(self.name) or real_read(self))
+    monkeypatch.setattr(builtins, "open", lambda file, *a, **k: opened.append(os.path.basename(str(file))) or real_open(file, *a, **k))
     post = root / "content/posts/board/index.md"
     post.write_text(post.read_text() + "\nAn edit.\n")
-    code, _out, err = cli("build", "--root", str(root), "-q")
+    code, out, err = cli("build", "--root", str(root), "-v")
     assert code == 0, err
+    assert "patched 1 post: content/posts/board/index.md" in out + err
     assert "An edit." in read(root, "posts/board/index.html")
     assert "index.md" in opened  # the edited post itself is read
     assert not [name for name in opened if name.startswith(("big.png", "small.png", "logo.svg")) or name in copies], opened

@@ -3,9 +3,9 @@ and exactly the files whose bytes differ were rewritten."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from conftest import NOW, assert_like_fresh_build, copy_sources, rewritten, snapshot, write_site
 
 from blogen.build.pipeline import build_site
+from blogen.incremental.plan import Full
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -94,6 +95,9 @@ CHANGES = {
     "deleted post": _delete("content/pages/about.md"),
     "renamed file": _rename("content/posts/gamma", "content/posts/gamma-ray"),
     "new post": _write("content/posts/delta.md", "---\ntitle: Delta\ndate: 2024-02-01\ntags: [one]\n---\nNew.\n"),
+    "categories": _edit("content/posts/beta.md", "tags: [two]", "tags: [two]\ncategories: [Linux, Kit]"),
+    "series": _edit("content/posts/alpha.md", "tags: [one, two]", "tags: [one, two]\nseries: [Part time]"),
+    "a new link (a backlink)": _edit("content/posts/beta.md", "Text.", "Text, as in [alpha](alpha.md)."),
 }
 
 
@@ -134,7 +138,7 @@ def test_unchanged_site_is_skipped_without_loading_the_pipeline(tmp_path: Path, 
     assert snapshot(root / "output") == before
 
 
-@pytest.mark.parametrize("how", ["tampered output", "deleted output file", "other options", "corrupt stamp", "touched only",
+@pytest.mark.parametrize("how", ["tampered output", "deleted output file", "other options", "corrupt record", "touched only",
                                  "copied site"])
 def test_the_shortcut_is_taken_only_when_it_is_safe(how: str, tmp_path: Path, cli: Cli) -> None:
     root = write_site(tmp_path / "site", BASE)
@@ -150,8 +154,8 @@ def test_the_shortcut_is_taken_only_when_it_is_safe(how: str, tmp_path: Path, cl
         (root / "output/posts/beta/index.html").unlink()
     elif how == "other options":
         args.append("--drafts")
-    elif how == "corrupt stamp":
-        (root / ".blogen-cache/last-build.json").write_text("{not json")
+    elif how == "corrupt record":
+        (root / ".output.blogen-record").write_text("{not json")
     elif how == "touched only":
         path = root / "content/posts/beta.md"
         path.write_text(path.read_text())  # same bytes, new mtime: nothing to do
@@ -168,13 +172,10 @@ def test_the_shortcut_is_taken_only_when_it_is_safe(how: str, tmp_path: Path, cl
 def test_a_scheduled_post_coming_due_is_not_skipped(tmp_path: Path, cli: Cli) -> None:
     root = write_site(tmp_path / "site", BASE + "-- content/posts/later.md --\n---\ntitle: Later\ndate: 2099-01-01\n---\nx\n")
     assert cli("build", "--root", str(root), "-q")[0] == 0
-    stamp = root / ".blogen-cache/last-build.json"
-    data = json.loads(stamp.read_text())
-    assert data["next_scheduled"].startswith("2099-01-01")
-    data["next_scheduled"] = "2000-01-01T00:00:00+00:00"  # as if that day had come
-    stamp.write_text(json.dumps(data))
-    code, out, _ = cli("build", "--root", str(root))
-    assert code == 0 and out.startswith("built ")
+    assert cli("build", "--root", str(root))[1].startswith("nothing changed")
+    report = build_site(root, now=datetime(2099, 1, 2, tzinfo=UTC))  # as if that day had come
+    assert report.plan == Full("a scheduled post came due")
+    assert (root / "output/posts/later/index.html").is_file()
 
 
 def test_last_warnings_are_repeated_and_strict_still_fails(tmp_path: Path, cli: Cli) -> None:
@@ -192,7 +193,8 @@ def test_last_warnings_are_repeated_and_strict_still_fails(tmp_path: Path, cli: 
 # and a link to a heading that is renamed and renamed back), must give what a fresh build gives.
 SESSION = [
     "post body", "post title", "tags", "date", "draft flag", "heading a link points at", "template", "include",
-    "config", "static file", "bundle file", "deleted post", "renamed file", "new post",
+    "config", "static file", "bundle file", "deleted post", "renamed file", "new post", "categories", "series",
+    "a new link (a backlink)",
 ]
 
 
@@ -209,7 +211,7 @@ def _assert_like_fresh(root: Path, served: Path, fresh: Path, step: str) -> None
 
 
 def test_a_long_lived_memo_never_serves_stale_output(tmp_path: Path) -> None:
-    from blogen.build.start import Memo
+    from blogen.build.patch import Memo
     from blogen.core.errors import BlogenError
 
     root = write_site(tmp_path / "site", BASE)
@@ -282,6 +284,7 @@ def test_pages_reading_a_body_see_its_edit(how: str, tmp_path: Path, cli: Cli) -
 
 # The dev server's quick rebuild (only posts' text changed) against from-scratch builds. Each step:
 # the change, whether the quick path may take it, and the error a build must then report, if any.
+# The command line's session (CLI_SESSION below) takes the same decisions.
 QUICK_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
     ("body", _edit("content/posts/beta.md", "Beta body.", "Beta body, edited."), True, None),
     ("same bytes saved again", lambda root: (root / "content/posts/beta.md").write_text(
@@ -293,10 +296,13 @@ QUICK_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
                                         _edit("content/posts/beta.md", "edited", "edited twice")(root)), True, None),
     ("a new link to a page", _edit("content/posts/gamma/index.md", "![dot](dot.svg)",
                                    "![dot](dot.svg) and [about](../../pages/about.md)"), True, None),
+    ("the link removed again", _edit("content/posts/gamma/index.md", " and [about](../../pages/about.md)", ""), True, None),
     ("heading another post links to", _edit("content/posts/beta.md", "## More\n", "## Less\n"), True, "alpha.md"),
-    ("heading back", _edit("content/posts/beta.md", "## Less\n", "## More\n"), False, None),
+    # A failed build leaves the output and the snapshot as they were: the next one patches them again,
+    # as on the command line.
+    ("heading back", _edit("content/posts/beta.md", "## Less\n", "## More\n"), True, None),
     ("a broken link", _edit("content/posts/beta.md", "Beta body", "Beta [body](nowhere.md)"), True, "beta.md"),
-    ("broken link mended", _edit("content/posts/beta.md", "[body](nowhere.md)", "body"), False, None),
+    ("broken link mended", _edit("content/posts/beta.md", "[body](nowhere.md)", "body"), True, None),
     ("front matter", _edit("content/posts/beta.md", "title: Beta", "title: Beta renamed"), False, None),
     ("body after a full build", _edit("content/posts/beta.md", "twice", "three times"), True, None),
     ("a page's text", _edit("content/pages/about.md", "About.", "About us."), False, None),
@@ -306,7 +312,7 @@ QUICK_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
 
 
 def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from blogen.build.start import Memo
+    from blogen.build.patch import Memo
     from blogen.core import fileid
     from blogen.core.errors import BlogenError
 
@@ -341,8 +347,7 @@ def test_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, monkeypatch: 
 def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dev server scans its inputs while a burst of saves goes quiet; a save that lands after
     the scan looked at its file, or a file the scan never saw, must still reach the pages."""
-    from blogen.build.start import Memo
-    from blogen.content.theme import theme_dirs
+    from blogen.build.patch import Memo
     from blogen.core import fileid
     from blogen.incremental.scan import Prescan
 
@@ -352,7 +357,7 @@ def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeyp
     served = tmp_path / "served"
     build_site(root, output=str(served), memo=memo, **AS_SERVED)
 
-    prescan = Prescan(root, theme_dirs(root))
+    prescan = Prescan(root)
     assert prescan.take([]) is not None  # waits for the scan: everything below happens after it
     _edit("content/posts/beta.md", "Beta body.", "Beta body, saved after the scan.")(root)
     report = build_site(root, output=str(served), memo=memo, inputs=prescan.take(["content/posts/beta.md"]),
@@ -361,7 +366,7 @@ def test_a_scan_begun_before_the_last_save_still_sees_it(tmp_path: Path, monkeyp
     assert "saved after the scan" in (served / "posts/beta/index.html").read_text()
     _assert_like_fresh(root, served, tmp_path / "fresh-edit", "a save after the scan")
 
-    prescan = Prescan(root, theme_dirs(root))
+    prescan = Prescan(root)
     assert prescan.take([]) is not None
     (root / "content/posts/zeta.md").write_text("---\ntitle: Zeta\ndate: 2024-02-01\n---\nA new post.\n")
     report = build_site(root, output=str(served), memo=memo, inputs=prescan.take(["content/posts/zeta.md"]),
@@ -388,6 +393,11 @@ CLI_SESSION: list[tuple[str, Callable[[Path], None], bool, str | None]] = [
     ("a new post", _write("content/posts/delta.md", "---\ntitle: Delta\ndate: 2024-02-01\ntags: [one]\n---\nNew.\n"),
      False, None),
     ("body of the new post", _edit("content/posts/delta.md", "New.", "New, and edited."), True, None),
+    # links to other posts decide what those show (backlinks): patched too, the record saying which
+    # pages show the linking post now
+    ("a new link", _edit("content/posts/delta.md", "New, and", "New, see [gamma](gamma/index.md), and"), True, None),
+    ("body after the link", _edit("content/posts/delta.md", "edited.", "edited again."), True, None),
+    ("the link removed", _edit("content/posts/delta.md", "see [gamma](gamma/index.md), ", ""), True, None),
 ]
 
 
@@ -429,7 +439,8 @@ def test_a_base_never_keeps_pages_another_build_wrote(tmp_path: Path, cli: Cli, 
                       "draft: true\n---\nNot yet.\n-- content/posts/epsilon.md --\n---\ntitle: Epsilon\n"
                       "date: 2024-01-04\ntags: [four]\n---\nEpsilon.\n")
     build_site(root, now=NOW)
-    kept = (root / ".blogen-cache/quick-base.pickle").read_bytes()
+    (path,) = (root / ".blogen-cache/snapshots").glob("*.pickle")  # the snapshot of default builds
+    kept = path.read_bytes()
     # A build with other options writes the output folder and dies before it keeps its own base;
     # the old base is put back, as a copy of the site restored from a backup would have it.
     with monkeypatch.context() as patch:
@@ -437,7 +448,7 @@ def test_a_base_never_keeps_pages_another_build_wrote(tmp_path: Path, cli: Cli, 
         build_site(root, now=NOW, drafts=True)
     assert (root / "output/posts/draft/index.html").is_file()
     assert "posts/draft/" in (root / "output/posts/epsilon/index.html").read_text()
-    (root / ".blogen-cache/quick-base.pickle").write_bytes(kept)
+    path.write_bytes(kept)
     _edit("content/posts/alpha.md", "Alpha body.", "Alpha body, edited.")(root)
     report = build_site(root, now=NOW)
     assert not report.quick  # the output's notes name another build than the base
@@ -454,16 +465,17 @@ def test_a_base_from_elsewhere_is_never_read(tmp_path: Path, monkeypatch: pytest
 
     root = write_site(tmp_path / "site", BASE)
     build_site(root, now=NOW)
-    path = root / ".blogen-cache/quick-base.pickle"
+    (path,) = (root / ".blogen-cache/snapshots").glob("*.pickle")
     data = path.read_bytes()
-    magic, made_with, signature = data[:data.index(b"\n") + 1], data.split(b"\n")[1], data[-65:]
+    magic, signature = data[:data.index(b"\n") + 1], data[-65:]
+    made_with, snapshot_id = data.split(b"\n")[1:3]
     marker = tmp_path / "ran"
 
     class Trap:
         def __reduce__(self) -> tuple[object, ...]:
             return (os.mkdir, (str(marker),))
 
-    path.write_bytes(magic + made_with + b"\n" + pickle.dumps(Trap()) + signature)  # an old signature on new content
+    path.write_bytes(magic + made_with + b"\n" + snapshot_id + b"\n" + pickle.dumps(Trap()) + signature)  # an old signature on new content
     _edit("content/posts/beta.md", "Beta body.", "Beta body, edited.")(root)
     assert not build_site(root, now=NOW).quick
     assert not marker.exists()
@@ -495,16 +507,18 @@ def test_the_remembered_code_fingerprint_goes_with_any_install(tmp_path: Path, m
 
 
 @pytest.mark.usefixtures("settled_at_once")
-def test_a_quick_rebuild_that_fails_drops_its_base(tmp_path: Path) -> None:
+def test_a_quick_rebuild_that_fails_leaves_output_and_snapshot_to_patch_again(tmp_path: Path, cli: Cli) -> None:
     from blogen.core.errors import BlogenError
 
     # "Two" and "two" are one tag, written two ways: a warning, which --strict turns into a failure.
     root = write_site(tmp_path / "site", BASE.replace("tags: [two]", "tags: [Two]"))
     assert build_site(root, now=NOW).site.warnings
+    before = snapshot(root / "output")
     _edit("content/posts/beta.md", "Beta body.", "Beta body, edited.")(root)
     with pytest.raises(BlogenError, match="strict"):
         build_site(root, now=NOW, strict=True)
-    assert not (root / ".blogen-cache/quick-base.pickle").exists()
-    assert not build_site(root, now=NOW).quick  # afresh, and it keeps a new base
+    assert snapshot(root / "output") == before  # the record and the snapshot still describe this output
+    assert build_site(root, now=NOW).quick
     _edit("content/posts/beta.md", "edited", "edited again")(root)
     assert build_site(root, now=NOW).quick
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)

@@ -178,3 +178,104 @@ def test_broken_links_can_be_warnings_while_migrating(site: Site, build: Build) 
     assert (root / "output/posts/source/index.html").is_file()
     with pytest.raises(BlogenError, match=r"broken link 'gone\.md'"):
         build(root, strict=True)
+
+
+ANCHORS = """\
+-- content/posts/js.md --
+---
+title: JS
+date: 2024-01-01
+aliases: [/2019/old-js/]
+---
+## String.prototype.replaceAll
+
+## People & Body
+
+## 2. Setup
+"""
+
+
+@pytest.mark.parametrize("style", ["blogen", "github", "kramdown"])
+@pytest.mark.parametrize(("fragment", "heading"), [
+    ("stringprototypereplaceall", 0),  # GitHub, Hugo, kramdown
+    ("string-prototype-replaceall", 0),  # blogen
+    ("people--body", 1),  # GitHub, Hugo, kramdown
+    ("people-body", 1),  # blogen
+    ("setup", 2),  # kramdown drops what comes before the first letter
+    ("2-setup", 2),  # GitHub and blogen keep it
+])
+def test_a_fragment_written_in_any_id_style_lands_on_its_heading(site: Site, build: Build, style: str, fragment: str,
+                                                                   heading: int) -> None:
+    config = f'title = "T"\nbase_url = "https://e.org/"\n[markdown]\nheading_ids = "{style}"\n'
+    root = site(ANCHORS + _post(f"[it](js.md#{fragment})"), config=config)
+    report = build(root)
+    ids = [h.id for h in report.site.posts[1].toc]
+    assert ids == {"blogen": ["string-prototype-replaceall", "people-body", "2-setup"],
+                   "github": ["stringprototypereplaceall", "people--body", "2-setup"],
+                   "kramdown": ["stringprototypereplaceall", "people--body", "setup"]}[style]
+    assert f'<a href="../../posts/js/#{ids[heading]}">it</a>' in read(root, "posts/source/index.html")
+
+
+@pytest.mark.parametrize(("link", "href"), [
+    ("/posts/js", "../../posts/js/"),
+    ("/posts/js#people--body", "../../posts/js/#people-body"),
+    ("../js", "../../posts/js/"),
+    ("/2019/old-js", "../../posts/js/"),  # an alias: the page it stands for
+    ("/2019/old-js/#stringprototypereplaceall", "../../posts/js/#string-prototype-replaceall"),
+    ("/tags", "../../tags/"),
+])
+def test_a_site_url_without_its_trailing_slash_or_an_old_one_resolves(site: Site, build: Build, link: str, href: str) -> None:
+    root = site(ANCHORS + _post(f"[it]({link})"))
+    build(root)
+    assert f'<a href="{href}">it</a>' in read(root, "posts/source/index.html")
+
+
+def test_links_in_raw_html_and_shortcodes_are_checked_at_their_line(site: Site, build: Build) -> None:
+    root = site(TARGETS + _post('Intro.\n\n<p>See <a href="/nowhere/">this</a>\nand <img src="gone.png" alt=""></p>\n\n'
+                                '{{< figure src="missing.jpg" link="criu-selinux.md#restoring-threads" >}}\n'))
+    with pytest.raises(BlogenError) as info:
+        build(root)
+    assert [p.format() for p in info.value.problems] == [
+        "content/posts/source.md:7: broken link '/nowhere/' (no page at /nowhere/)",
+        "content/posts/source.md:8: broken image 'gone.png' (no such file content/posts/gone.png)",
+        "content/posts/source.md:10: broken image 'missing.jpg' (no such file content/posts/missing.jpg)",
+    ]
+
+
+def test_links_in_raw_html_and_shortcodes_resolve_like_markdown_ones(site: Site, build: Build) -> None:
+    root = site(TARGETS + _post('<a href="criu-selinux.md">raw</a>\n\n'
+                                '{{< figure src="/images/logo.svg" link="criu-selinux.md#restoring-threads" caption="Logo" >}}\n'))
+    build(root)
+    html = read(root, "posts/source/index.html")
+    assert '<a href="../../posts/criu-selinux/">raw</a>' in html
+    assert ('<figure><a href="../../posts/criu-selinux/#restoring-threads"><img src="../../images/logo.svg" alt="Logo"'
+            in html)
+
+
+def test_a_broken_link_in_a_template_names_the_template_that_holds_it(site: Site, build: Build) -> None:
+    root = site(TARGETS + _post("x") + '-- theme/templates/_post_meta.html --\n<a href="/nowhere/">x</a>\n')
+    with pytest.raises(BlogenError) as info:
+        build(root)
+    assert {p.path for p in info.value.problems} == {"theme/templates/_post_meta.html"}  # not post.html, which the site has not
+
+
+def test_dead_links_as_warnings_are_counted_in_the_build_summary(site: Site, cli: Callable[..., tuple[int, str, str]]) -> None:
+    config = 'title = "T"\nbase_url = "https://e.org/"\nbroken_links = "warning"\n'
+    root = site(TARGETS + _post("[gone](gone.md) ![x](nope.png) [old](/2010/01/post/)"), config=config)
+    code, out, err = cli("build", "--root", str(root))
+    assert code == 0, err
+    assert err.count("warning: broken") == 3
+    assert out.rstrip().endswith("; 3 warnings (3 broken links)")
+    code, out, _ = cli("check", "--root", str(root))
+    assert code == 0 and out.rstrip().endswith("0 errors, 4 warnings (3 broken links)")  # and the unreferenced file
+
+
+def test_a_tolerated_dead_link_in_a_summary_is_told_once_at_its_post(site: Site, build: Build) -> None:
+    config = 'title = "T"\nbase_url = "https://e.org/"\nbroken_links = "warning"\n'
+    root = site(_post("First [paragraph](<see the original post>), shown on the home page.\n\n[café](<old café/>)"), config=config)
+    report = build(root)
+    assert [w.format() for w in report.warnings] == [
+        "content/posts/source.md:5: warning: broken link 'see the original post' (no page at /posts/source/see the original post)",
+        "content/posts/source.md:7: warning: broken link 'old café/' (no page at /posts/source/old café/)",
+    ]
+    assert 'href="posts/source/see%20the%20original%20post"' in read(root, "index.html")

@@ -5,23 +5,28 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import read, snapshot
 from markdown_it import MarkdownIt
 from markdown_it.utils import read_fixture_file
 
+from blogen.build.pipeline import BuildReport
 from blogen.core.config import MarkdownOptions, check_style
 from blogen.core.errors import BlogenError
 from blogen.markdown.render import (
     Heading,
     LinkRef,
     Rendered,
+    ShortcodeSet,
     alerts_plugin,
     highlight_css,
     render_markdown,
     slugify,
 )
+from blogen.markdown.shortcode_templates import builtin_shortcodes, make_shortcode_set
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 
@@ -31,6 +36,10 @@ FIXTURE_OPTIONS = {
     "no_raw_html.md": MarkdownOptions(raw_html=False),
     "smart.md": MarkdownOptions(smart_punctuation=True),
     "line_numbers.md": MarkdownOptions(line_numbers=True),
+    "shortcodes.md": MarkdownOptions(),
+    "dialects.md": MarkdownOptions(),
+    "github_ids.md": MarkdownOptions(heading_ids="github"),
+    "kramdown_ids.md": MarkdownOptions(heading_ids="kramdown"),
 }
 
 DEFAULT = MarkdownOptions()
@@ -293,8 +302,8 @@ def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
         out: dict[str, dict[str, str]] = {}
         for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
             decls = dict(d.split(":", 1) for d in body.split(";") if d)
-            for selector in selectors.split(","):
-                out.setdefault(selector.strip(), {}).update(decls)
+            for selector in selectors.split(","):  # the dark rules are scoped by the scheme: `<scope> .t1`
+                out.setdefault(selector.strip().rsplit(" ", 1)[-1], {}).update(decls)
         return out
 
     def pygments_look(style: str, ttype: object) -> dict[str, str]:
@@ -318,6 +327,10 @@ def test_code_css_gives_every_token_type_the_look_pygments_gives_it() -> None:
         css = highlight_css(light, dark)
         light_css, dark_css = css.split("@media screen and (prefers-color-scheme:dark){", 1)
         light_rules, dark_rules = looks(light_css), looks(dark_css.split("\n}\n", 1)[0])
+        chosen = css.split("@media screen{", 1)[1].split("\n}\n", 1)[0]  # the reader chose dark: the same looks
+        assert looks(chosen) == dark_rules
+        selectors = [sel.strip() for group in re.findall(r"([^{}]+)\{", chosen) for sel in group.split(",")]
+        assert selectors and all(sel.startswith("[data-scheme=dark] ") for sel in selectors)
         resets = {"inherit", "none", "transparent", "0"}
         for ttype in STANDARD_TYPES:
             if ttype in Whitespace:
@@ -372,17 +385,24 @@ def test_bad_fence_options_report_every_problem_with_file_lines() -> None:
     with pytest.raises(BlogenError) as caught:
         render(doc, first_line=10)
     problems = caught.value.problems
-    assert [(p.path, p.line) for p in problems] == [("posts/x.md", 12), ("posts/x.md", 18), ("posts/x.md", 18)]
+    assert [(p.path, p.line) for p in problems] == [("posts/x.md", 12), ("posts/x.md", 18)]
     assert [p.message for p in problems] == [
         "invalid fence option 'hl_lines=abc': expected line numbers like 2,4-6",
         "invalid fence option 'hl_lines=3': line 3 is past the end of the block (1 line)",
-        "unknown fence option 'colour=red': expected linenos, linenostart=N or hl_lines=2,4-6",
     ]
 
 
-def test_misspelt_fence_option_suggests_the_right_one() -> None:
-    with pytest.raises(BlogenError, match=r"did you mean 'linenos'"):
-        render("```python linenoss\nx\n```\n")
+def test_unknown_fence_options_are_warnings_and_the_block_renders() -> None:
+    result = render("Intro.\n\n```text colour=red {copy=true} linenoss\ny\n```\n", first_line=10)
+    assert result.html.endswith('<div class="highlight"><pre tabindex="0"><code class="language-text">y\n</code></pre></div>\n')
+    assert [(w.line, w.severity, w.message.split(" ignored")[0]) for w in result.warnings] == [
+        (12, "warning", "unknown fence option 'colour=red'"),
+        (12, "warning", "unknown fence option 'copy=true'"),
+        (12, "warning", "unknown fence option 'linenoss'"),
+    ]
+    assert "(did you mean 'linenos'?)" in result.warnings[2].message
+    assert [w.message for w in render("```text title\nx\n```\n").warnings] == [
+        "fence option 'title' ignored: it needs a value, like title=\"app.js\""]
 
 
 @pytest.mark.parametrize(
@@ -532,8 +552,9 @@ def test_nasty_input_renders_or_reports_fence_problems(doc: str, options: Markdo
 def test_highlight_css_has_light_rules_and_dark_media_query() -> None:
     css = highlight_css("default", "monokai")
     light, dark = css.split("@media screen and (prefers-color-scheme:dark){", 1)
-    assert ".highlight{background:#f8f8f8}" in light
-    assert ".highlight{background:#272822;color:#f8f8f2}" in dark
+    assert ".highlight{background:#f8f8f8;--code-bg:#f8f8f8}" in light
+    assert ":root:not([data-scheme=light]) .highlight{background:#272822;color:#f8f8f2;--code-bg:#272822}" in dark
+    assert "[data-scheme=dark] .highlight{background:#272822;color:#f8f8f2;--code-bg:#272822}" in dark
     # a class the light style colours and the dark one leaves alone is set back, never dark-on-dark
     assert "{color:inherit}" in dark
     # one rule per look: classes with identical declarations share it; comments are gone
@@ -553,3 +574,295 @@ def test_highlight_css_rejects_unknown_style() -> None:
 )
 def test_check_style(name: str, known: bool) -> None:
     assert check_style(name) is known
+
+
+# --------------------------------------------------------------------------- shortcodes
+
+
+def _set(**templates: str) -> ShortcodeSet:
+    """A site's shortcode templates (by name) over the built-in ones, as a build makes them."""
+    own = [(f"{name}.html", f"theme/shortcodes/{name}.html", text) for name, text in templates.items()]
+    return make_shortcode_set([*own, *((t.path, t.shown, t.source) for t in builtin_shortcodes().templates)])
+
+
+def _with(shortcodes: ShortcodeSet, text: str, first_line: int = 1) -> Rendered:
+    return render_markdown(text, DEFAULT, path="content/posts/x.md", first_line=first_line, shortcodes=shortcodes)
+
+
+def test_an_unknown_shortcode_names_the_file_line_and_the_template_to_create() -> None:
+    with pytest.raises(BlogenError) as caught:
+        render("Intro.\n\n{{< tweet user=x id=1 >}}\n\nAnd {{% notice info %}}inline{{% /notice %}}.\n", first_line=4)
+    assert [p.format() for p in caught.value.problems] == [
+        "posts/x.md:6: unknown shortcode 'tweet': create theme/shortcodes/tweet.html to draw it "
+        "(known: callout, details, figure, gist, highlight, vimeo, youtube)",
+        "posts/x.md:8: unknown shortcode 'notice': create theme/shortcodes/notice.html to draw it "
+        "(known: callout, details, figure, gist, highlight, vimeo, youtube)",
+    ]
+
+
+def test_hugo_ref_says_to_link_the_markdown_file() -> None:
+    with pytest.raises(BlogenError, match=r"shortcode 'ref' is Hugo's own: link to the Markdown file instead"):
+        render('See [it]({{< ref "other.md" >}}).\n')
+
+
+def test_a_site_template_overrides_a_built_in_one_and_adds_new_ones() -> None:
+    shortcodes = _set(youtube='<a href="https://youtu.be/{{ get(0) }}">video</a>', kbd="<kbd>{{ inner }}</kbd>")
+    html = _with(shortcodes, "{{< youtube abc >}}\n\nPress {{< kbd >}}Ctrl{{< /kbd >}}.\n").html
+    assert html == '<a href="https://youtu.be/abc">video</a>\n<p>Press <kbd>Ctrl</kbd>.</p>\n'
+    assert shortcodes != builtin_shortcodes() and shortcodes == _set(youtube='<a href="https://youtu.be/{{ get(0) }}">video</a>',
+                                                                    kbd="<kbd>{{ inner }}</kbd>")
+
+
+def test_a_template_gets_arguments_typed_as_hugo_types_them() -> None:
+    shortcodes = _set(show="{% for a in args %}[{{ a }}:{{ a.__class__.__name__ }}]{% endfor %}"
+                           "{% for k, v in kwargs|dictsort %}({{ k }}={{ v }}:{{ v.__class__.__name__ }}){% endfor %}"
+                           "{{ name }} {{ page.source }}:{{ line }} #{{ ordinal }}")
+    html = _with(shortcodes, 'x\n\n{{< show "quoted" bare 3 0123 true `raw "q"` n=4 f=1.5 s="t" b=false >}}\n\n{{< show >}}\n',
+                 first_line=7).html
+    assert html == ('<p>x</p>\n[quoted:str][bare:str][3:int][0123:str][True:bool][raw &#34;q&#34;:str]'
+                    '(b=False:bool)(f=1.5:float)(n=4:int)(s=t:str)show content/posts/x.md:9 #0\n'
+                    "show content/posts/x.md:11 #1\n")
+
+
+def test_inner_text_is_markdown_for_percent_tags_and_when_the_template_prints_inner_html() -> None:
+    shortcodes = _set(raw="<pre>{{ inner }}</pre>", md="<div>{{ inner_html }}</div>", hugo="<div>{{ inner }}</div>")
+    doc = ("{{< raw >}}\n## Not a heading [x](a.md)\n{{< /raw >}}\n\n"
+           "{{< md >}}\n## In md\n\n[y](b.md)\n{{< /md >}}\n\n"
+           "{{% hugo %}}\n## In percent\n{{% /hugo %}}\n\n{{< hugo >}}\n**as written**\n{{< /hugo >}}\n")
+    result = _with(shortcodes, doc)
+    assert "<pre>## Not a heading [x](a.md)\n</pre>" in result.html
+    assert '<div><h2 id="in-md"><a href="#in-md">In md</a></h2>\n<p><a href="b.md">y</a></p>\n</div>' in result.html
+    assert '<div><h2 id="in-percent">' in result.html and "<div>**as written**\n</div>" in result.html
+    # Markdown inner text is part of the document: its headings are in the table of contents, its links are checked.
+    assert [h.id for h in result.toc] == ["in-md", "in-percent"]
+    assert [(link.target, link.line) for link in result.links] == [("b.md", 8)]
+
+
+def test_links_and_images_a_template_writes_are_reported_at_the_shortcode_line() -> None:
+    result = render("Intro ![a](first.png).\n\n{{< figure src=\"photo.jpg\" link=\"other.md\" caption=\"[c](c.md)\" >}}\n",
+                    first_line=3)
+    assert [(link.target, link.line, link.is_image) for link in result.links] == [
+        ("first.png", 3, True), ("other.md", 5, False), ("photo.jpg", 5, True), ("c.md", 5, False)]
+    assert result.first_image == "first.png"
+    assert render('{{< figure src="photo.jpg" >}}\n\n![a](later.png)\n').first_image == "photo.jpg"
+
+
+def test_template_errors_name_the_template_its_line_and_the_shortcode_use() -> None:
+    shortcodes = _set(broken="<p>\n{{ nope.x }}</p>", syntax="{% if %}", picky="{{ fail('needs an id') }}")
+    with pytest.raises(BlogenError) as caught:
+        _with(shortcodes, "{{< broken >}}\n\n{{< syntax >}}\n\n{{< picky >}}\n", first_line=10)
+    assert [p.format() for p in caught.value.problems] == [
+        "content/posts/x.md:14: shortcode 'picky': needs an id",
+        "theme/shortcodes/broken.html:2: undefined variable: 'nope' is undefined (in the shortcode at content/posts/x.md:10)",
+        "theme/shortcodes/syntax.html:1: template syntax error: Expected an expression, got 'end of statement block' "
+        "(in the shortcode at content/posts/x.md:12)",
+    ]
+
+
+def test_built_in_shortcodes_say_what_they_need() -> None:
+    with pytest.raises(BlogenError) as caught:
+        render("{{< youtube >}}\n\n{{< figure alt=x >}}\n\n{{< callout purple >}}\nx\n{{< /callout >}}\n")
+    assert [p.message for p in caught.value.problems] == [
+        "shortcode 'youtube': youtube needs the video id: {{< youtube dQw4w9WgXcQ >}}",
+        "shortcode 'figure': figure needs the image: {{< figure src=\"photo.jpg\" alt=\"…\" >}}",
+        "shortcode 'callout': unknown callout type 'purple': use note, tip, important, warning or caution",
+    ]
+
+
+def test_a_shortcode_whose_template_draws_inner_text_must_be_closed() -> None:
+    with pytest.raises(BlogenError) as caught:
+        render("{{< details summary=S >}}\n\nThe rest of the page.\n\n{{% callout %}}x\n", first_line=2)
+    assert [p.format() for p in caught.value.problems] == [
+        "posts/x.md:2: shortcode 'details' is never closed: add {{< /details >}} after its text (on a line of its own "
+        "when the shortcode starts one), or write {{< details />}}",
+        "posts/x.md:6: shortcode 'callout' is never closed: add {{% /callout %}} after its text (on a line of its own "
+        "when the shortcode starts one), or write {{% callout /%}}",
+    ]
+    assert render("{{< details summary=S />}}\n").html == "<details>\n<summary>S</summary>\n</details>\n"
+
+
+def test_a_closing_tag_inside_fenced_code_does_not_close_the_shortcode() -> None:
+    html = render("{{< details >}}\n```\n{{< /details >}}\n```\n{{< /details >}}\n").html
+    assert html.startswith("<details>\n<summary>Details</summary>\n<div class=\"highlight\"><pre tabindex=\"0\"><code>{{&lt; /details &gt;}}")
+    assert html.endswith("</code></pre></div>\n</details>\n")
+
+
+def test_hugo_highlight_inline_and_option_names_in_any_case() -> None:
+    html = render('Some {{< highlight text "hl_inline=true" >}}x = 1{{< /highlight >}} code.\n\n```text {hl_Lines=1}\ny\n```\n').html
+    assert html == ('<p>Some <code class="code-inline language-text">x = 1</code> code.</p>\n'
+                    '<div class="highlight"><pre tabindex="0"><code class="language-text"><span class="hll">y\n</span></code></pre></div>\n')
+
+
+def test_highlight_options_problems_are_reported_as_a_fences_are() -> None:
+    result = render("{{< highlight text \"hl_lines=1 style=monokai\" >}}\na\n{{< /highlight >}}\n", first_line=3)
+    assert [(w.line, w.message.split(" ignored")[0]) for w in result.warnings] == [(3, "unknown fence option 'style=monokai'")]
+    with pytest.raises(BlogenError, match=r"posts/x.md:3: invalid fence option 'hl_lines=9'"):
+        render("{{< highlight text \"hl_lines=9\" >}}\na\n{{< /highlight >}}\n", first_line=3)
+
+
+# --------------------------------------------------------------------------- template residue
+
+
+def test_each_kind_of_residue_in_prose_is_a_warning_at_its_line() -> None:
+    doc = ("# T\n\nSee {% post_url 2019-01-01-x %} and {{ site.url }}.\n{: .note}\n\n* TOC\n{:toc}\n\n"
+           "{::comment}\nx\n{:/comment}\n\n{{< youtube \"unclosed >}}\n\n{% include note.html text=\"hi\" %}\n")
+    result = render(doc, first_line=3)
+    assert [(w.line, w.severity, w.message) for w in result.warnings] == [
+        (5, "warning", "liquid-output: '{{ site.url }}' is Jekyll template code, shown as text: write the value it stood for instead"),
+        (5, "warning", "liquid-tag: '{% post_url 2019-01-01-x %}' is Jekyll template code, shown as text: link to the post's "
+                       "Markdown file instead, e.g. [text](other-post.md)"),
+        (6, "warning", "kramdown-attribute: '{: .note}' is a kramdown attribute list, shown as text: remove it "
+                       "(or use raw HTML for the class or id)"),
+        (9, "warning", "kramdown-attribute: '{:toc}' is kramdown's table of contents, shown as text: set 'toc: true' "
+                       "in the front matter instead"),
+        (11, "warning", "kramdown-extension: '{::comment}' is kramdown syntax, shown as text: remove it"),
+        (13, "warning", "kramdown-attribute: '{:/comment}' is a kramdown attribute list, shown as text: remove it "
+                        "(or use raw HTML for the class or id)"),
+        (15, "warning", "hugo-shortcode: '{{< youtube \"unclosed >}}' is shown as text: it could not be read as a "
+                        "shortcode (check its quotes and its closing '>}}')"),
+        (17, "warning", "liquid-tag: '{% include note.html text=\"hi\" %}' is Jekyll template code, shown as text: make it a "
+                        "shortcode: {{< note … >}} with a template theme/shortcodes/note.html"),
+    ]
+
+
+def test_residue_in_code_escaped_or_in_raw_html_code_is_not_reported() -> None:
+    doc = ("`{{ x }}` and \\{% raw %} and &#123;{ y }}\n\n```liquid\n{% if x %}{{ y }}{% endif %}\n```\n\n"
+           "    {: .x}\n\n<pre>{{ z }}</pre>\n\n<script>var t = `{{ w }}`;</script>\n\n"
+           "like <code>{%&nbsp;for x in y&nbsp;%}</code> in\njinja2, or <kbd>{{</kbd> <!-- {{ hidden }} -->\n\n"
+           "<!--\n{% comment %}\n-->\n")
+    assert render(doc).warnings == ()
+
+
+def test_residue_in_raw_html_and_in_link_targets_is_reported_and_not_checked_as_a_link() -> None:
+    result = render('<img src="{{ site.baseurl }}/a.png">\n\n[b]({{site.url}}/b/) and ![c]({%link c.png%})\n\n'
+                    'Posted [first][orig].\n\n[orig]: <{{% param url %}}>\n')
+    assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [
+        (1, "liquid-output"), (3, "liquid-output"), (3, "liquid-tag"), (5, "hugo-shortcode")]
+    assert "in a link target is not run: write the URL" in result.warnings[1].message
+    assert result.links == ()
+
+
+# --------------------------------------------------------------------------- heading id styles
+
+
+def test_heading_aliases_give_every_styles_id() -> None:
+    from blogen.markdown.anchors import heading_aliases
+
+    found = heading_aliases(["People & Body", "2. Setup", "People & Body"])
+    assert found["people-body"] == {0} and found["people--body"] == {0} and found["people--body-1"] == {2}
+    assert found["2-setup"] == {1} and found["setup"] == {1}
+
+
+# --------------------------------------------------------------------------- in a build
+
+
+RESIDUE_SITE = """\
+-- content/posts/old.md --
+---
+title: Old
+date: 2024-01-01
+---
+Hello {{ site.author }}.
+{: .lead}
+
+{% include note.html %}
+-- content/posts/clean.md --
+---
+title: Clean
+date: 2024-01-02
+---
+Nothing `{{ here }}`.
+"""
+
+
+def test_residue_is_a_warning_at_build_counted_by_kind_listed_by_check_and_fatal_with_strict(
+        site: Callable[..., Path], cli: Callable[..., tuple[int, str, str]]) -> None:
+    root = site(RESIDUE_SITE, config='title = "T"\nbase_url = "https://notes.blog/"\n')
+    code, out, err = cli("build", "--root", str(root))
+    assert code == 0, err
+    assert [line.replace(f"{root}/", "").split(" is ")[0] for line in err.splitlines()] == [
+        "content/posts/old.md:5: warning: liquid-output: '{{ site.author }}'",
+        "content/posts/old.md:6: warning: kramdown-attribute: '{: .lead}'",
+        "content/posts/old.md:8: warning: liquid-tag: '{% include note.html %}'",
+    ]
+    assert out.rstrip().endswith("; 3 warnings (1 kramdown-attribute, 1 liquid-output, 1 liquid-tag)")
+    code, out, err = cli("build", "--root", str(root))  # nothing changed: said again, from the last build's record
+    assert code == 0 and err.count("warning:") == 3
+    code, out, err = cli("check", "--root", str(root))
+    assert code == 0 and err.count("warning:") == 3
+    assert out.rstrip().endswith("0 errors, 3 warnings (1 kramdown-attribute, 1 liquid-output, 1 liquid-tag)")
+    before = sorted(p.name for p in (root / "output").rglob("*"))
+    code, _, err = cli("build", "--root", str(root), "--strict")
+    assert code == 1 and "content/posts/old.md:8: liquid-tag" in err and "build failed: 3 errors" in err
+    assert sorted(p.name for p in (root / "output").rglob("*")) == before
+
+
+def test_a_sites_shortcode_template_draws_and_editing_it_renders_the_post_again(
+        site: Callable[..., Path], build: Callable[..., BuildReport]) -> None:
+    root = site("-- content/posts/a.md --\n---\ntitle: A\ndate: 2024-01-01\n---\n{{< kbd Ctrl >}} and {{< youtube abc >}}\n"
+                "-- content/posts/b.md --\n---\ntitle: B\ndate: 2024-01-02\n---\nNo shortcodes.\n"
+                "-- theme/shortcodes/kbd.html --\n<kbd>{{ get(0) }}</kbd>\n")
+    build(root)
+    assert "<kbd>Ctrl</kbd> and <span class=\"video\">" in read(root, "posts/a/index.html")
+    (root / "theme/shortcodes/kbd.html").write_text("<kbd class=\"key\">{{ get(0) }}</kbd>\n")
+    report = build(root)
+    assert report.rendered == 2  # the templates are in every document's cache key
+    assert "<kbd class=\"key\">Ctrl</kbd>" in read(root, "posts/a/index.html")
+    (root / "theme/shortcodes/youtube.html").write_text("<a href=\"https://youtu.be/{{ get(0) }}\">video</a>\n")
+    build(root)
+    assert "<a href=\"https://youtu.be/abc\">video</a>" in read(root, "posts/a/index.html")  # overrides the built-in
+
+
+def test_an_unknown_shortcode_fails_the_build_and_leaves_the_output_as_it_was(
+        site: Callable[..., Path], cli: Callable[..., tuple[int, str, str]]) -> None:
+    root = site("-- content/posts/a.md --\n---\ntitle: A\ndate: 2024-01-01\n---\nOne.\n")
+    assert cli("build", "--root", str(root))[0] == 0
+    before = snapshot(root / "output")
+    (root / "content/posts/a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nOne.\n\n{{< tweet 123 >}}\n")
+    code, _, err = cli("build", "--root", str(root))
+    assert code == 1
+    assert "content/posts/a.md:7: unknown shortcode 'tweet': create theme/shortcodes/tweet.html to draw it" in err
+    assert snapshot(root / "output") == before
+
+
+def test_heading_ids_takes_one_of_three_styles(site: Callable[..., Path]) -> None:
+    from blogen.core.config import load_config
+
+    root = site("", config='title = "T"\nbase_url = "https://e.org/"\n[markdown]\nheading_ids = "hugo"\n')
+    with pytest.raises(BlogenError) as caught:
+        load_config(root)
+    assert [p.format() for p in caught.value.problems] == [
+        "blogen.toml:4: config key 'markdown.heading_ids' must be \"blogen\", \"github\" or \"kramdown\", not 'hugo'"]
+    (root / "blogen.toml").write_text('title = "T"\nbase_url = "https://e.org/"\n[markdown]\nheading_ids = "kramdown"\n')
+    assert load_config(root).markdown.heading_ids == "kramdown"
+
+
+def test_raw_html_links_are_reported_but_not_those_in_comments_or_scripts() -> None:
+    doc = ('<p><a href="a.md">a</a> <img src=\'b.png\' alt="">\n<a href="c.md">c</a></p>\n\n'
+           '<!-- <a href="old.md">old</a> -->\n\n<script>var x = \'<a href="js.md">\';</script>\n\n'
+           'Inline <a href="d.md">d</a> and <!-- <img src="e.png"> -->.\n')
+    assert [(link.target, link.line, link.is_image) for link in render(doc, first_line=3).links] == [
+        ("a.md", 3, False), ("b.png", 3, True), ("c.md", 4, False), ("d.md", 10, False)]
+
+
+def test_an_imported_shortcodes_starter_template_shows_what_it_is_given() -> None:
+    from blogen.markdown.shortcode_templates import starter_template
+
+    shortcodes = _set(note=starter_template("note", "content/posts/a.md"))
+    html = _with(shortcodes, '{{< note text="careful" level=2 >}}\n\nA {{< note x >}} inline.\n\n'
+                             "{{% note warn %}}\n**Hi**\n{{% /note %}}\n").html
+    assert html == ('<div class="shortcode-note">\n<p>careful 2</p>\n</div>\n'
+                    '<p>A <span class="shortcode-note">x</span> inline.</p>\n'
+                    '<div class="shortcode-note">\n<p>warn</p>\n<p><strong>Hi</strong></p>\n</div>\n')
+
+
+def test_shortcodes_in_raw_html_blocks_are_drawn_but_not_in_its_code_or_comments() -> None:
+    doc = ('Intro.\n\n<div class="note">\n  <h5>Gather {{< gist a 1 >}}</h5>\n  <p>See <a href="x.md">x</a>.</p>\n'
+           '  <pre>{{< gist b 2 >}}</pre>\n  <!-- {{< nope >}} -->\n  <p>{{</* gist c */>}} and {{ site.url }}</p>\n</div>\n')
+    result = render(doc, first_line=10)
+    assert result.html == (
+        '<p>Intro.</p>\n<div class="note">\n  <h5>Gather <a href="https://gist.github.com/a/1">gist 1 by a on GitHub</a></h5>\n'
+        '  <p>See <a href="x.md">x</a>.</p>\n  <pre>{{< gist b 2 >}}</pre>\n  <!-- {{< nope >}} -->\n'
+        '  <p>{{&lt; gist c &gt;}} and {{ site.url }}</p>\n</div>\n')
+    assert [(link.target, link.line) for link in result.links] == [("https://gist.github.com/a/1", 13), ("x.md", 14)]
+    assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [(17, "liquid-output")]

@@ -159,10 +159,10 @@ def builds(dev: DevServer) -> int:
 def test_traversal_probes_never_reach_outside(make_server: Callable[..., tuple[DevServer, list[str]]], tmp_path: Path) -> None:
     dev, _ = make_server()
     secret = "TOP-SECRET-CONTENT"
-    (dev.tempdir / "secret.txt").write_text(secret)  # beside the served folder
+    (dev.served.parent / "secret.txt").write_text(secret)  # beside the served folder
     (tmp_path / "secret.txt").write_text(secret)
     (dev.served / "link.txt").symlink_to(tmp_path / "secret.txt")
-    (dev.served / "linkdir").symlink_to(dev.tempdir, target_is_directory=True)
+    (dev.served / "linkdir").symlink_to(dev.served.parent, target_is_directory=True)
     probes = [
         "/../secret.txt", "/%2e%2e/secret.txt", "/%2e%2e%2fsecret.txt", "/posts/%2e%2e/%2e%2e/secret.txt",
         "/..%5csecret.txt", "/%5c..%5csecret.txt", "/%252e%252e/secret.txt", "/%252e%252e%252fsecret.txt",
@@ -397,14 +397,38 @@ def test_reload_only_for_changed_pages_and_css_swap(make_server: Callable[..., t
         assert alpha.next_event() == ("ok", "{}")
         assert alpha.next_event()[0] == "reload"
         assert beta.next_event() == ("ok", "{}")  # beta's page did not change: no reload for it
+        # The terminal says how each build went, and why a full one was full.
+        assert re.match(r"rebuilt in \d+ ms: \d+ files? changed.*; (patched 1 post: content/posts/alpha.md|full build: .+)$",
+                        lines[-1]), lines[-1]
         (dev.root / "theme/static/style.css").write_text("body { color: rgb(9, 9, 9); }\n")
         assert beta.next_event() == ("ok", "{}")
         event, data = beta.next_event()
         assert event == "css" and "style." in data
-        assert re.match(r"rebuilt in \d+ ms: \d+ files changed", lines[-1])
+        assert re.match(r"rebuilt in \d+ ms: \d+ files changed.*; full build: theme changed: theme/static/style.css$", lines[-1]), \
+            lines[-1]
     finally:
         alpha.close()
         beta.close()
+
+
+def test_a_shortcode_template_edit_reloads_the_pages_that_use_it(make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:
+    spec = SITE.replace("Alpha body text.", "Alpha {{< kbd Ctrl >}} text.") + "-- theme/shortcodes/kbd.html --\n<kbd>{{ get(0) }}</kbd>\n"
+    dev, _ = make_server(spec)
+    assert "Alpha <kbd>Ctrl</kbd> text." in request(dev.port, "/posts/alpha/").text
+    alpha = Events(dev.port, "/posts/alpha/", version_of(dev, "/posts/alpha/"))
+    beta = Events(dev.port, "/posts/beta/", version_of(dev, "/posts/beta/"))
+    try:
+        (dev.root / "theme/shortcodes/kbd.html").write_text("<kbd class=\"key\">{{ get(0) }}</kbd>")
+        assert alpha.next_event() == ("ok", "{}")
+        assert alpha.next_event()[0] == "reload"
+        assert beta.next_event() == ("ok", "{}")  # beta uses no shortcode: its page did not change
+        (dev.root / "theme/shortcodes/kbd.html").unlink()  # gone: the page that used it shows the error
+        assert alpha.next_event()[0] == "problems"
+    finally:
+        alpha.close()
+        beta.close()
+    page = request(dev.port, "/posts/alpha/").text
+    assert "Alpha <kbd class=\"key\">Ctrl</kbd> text." in page and "unknown shortcode 'kbd'" in page
 
 
 def test_a_stale_tab_reloads_when_it_connects(make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:
@@ -438,7 +462,7 @@ def test_busy_port_moves_on_unless_explicit(make_server: Callable[..., tuple[Dev
         blocker.close()
 
 
-def test_stop_is_quick_and_leaves_nothing(tmp_path: Path) -> None:
+def test_stop_is_quick_and_leaves_its_site_for_the_next_server(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", SITE)
     stop = threading.Event()
     ready: list[DevServer] = []
@@ -456,7 +480,8 @@ def test_stop_is_quick_and_leaves_nothing(tmp_path: Path) -> None:
     thread.join(2.0)
     assert not thread.is_alive() and time.monotonic() - t0 < 2.0
     assert codes == [0]
-    assert not dev.tempdir.exists()
+    assert dev.served.parent == root.resolve() / ".blogen-cache/serve"  # in the site's cache, for the next server
+    assert (dev.served / "index.html").is_file() and (dev.served.parent / f".{dev.served.name}.blogen-record").is_file()
     events.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", dev.port), timeout=1).close()
@@ -482,17 +507,19 @@ def serve_process(root: Path, tmp: Path) -> Iterator[subprocess.Popen[str]]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_signal_stops_the_process_and_removes_its_temp_folder(tmp_path: Path, signum: signal.Signals) -> None:
+def test_signal_stops_the_process_and_leaves_its_site_for_the_next(tmp_path: Path, signum: signal.Signals) -> None:
     root = write_site(tmp_path / "site", SITE)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     with serve_process(root, tmp) as proc:
-        assert any(tmp.iterdir())  # the private build folder exists while serving
         t0 = time.monotonic()
         proc.send_signal(signum)
         assert proc.wait(timeout=5) == 0
         assert time.monotonic() - t0 < 2.0
-        assert list(tmp.iterdir()) == []
+    assert list(tmp.iterdir()) == []  # nothing in the system's temporary folder
+    (served,) = [p for p in (root / ".blogen-cache/serve").iterdir() if not p.name.startswith(".")]
+    assert (served / "index.html").is_file()
+    assert (served.parent / f".{served.name}.blogen-record").is_file()
 
 
 def test_outcome_is_a_value() -> None:

@@ -60,10 +60,12 @@ def test_pages_opened_on_the_fixture_site(sitecheck: ModuleType) -> None:
         paths[p["kind"]].append(p["path"])
     assert paths == {
         "home": ["/", "/page/2/"],
-        "post": ["/posts/selinux-notes/", "/posts/bench-psu/", "/posts/strictmodes/"],  # richest first; no alias page
+        "post": ["/posts/selinux-notes/", "/posts/strictmodes/", "/posts/bench-psu/"],  # richest first; no alias page
         "page": ["/about/"],
         "tag": ["/tags/selinux/"],
         "tags": ["/tags/"],
+        "terms": ["/categories/", "/series/"],
+        "term": ["/categories/android/", "/series/access-refused/"],
         "archive": ["/archive/"],
         "404": ["/" + sitecheck.MISSING_PATH],
     }
@@ -88,3 +90,14 @@ def test_server_answers_missing_pages_with_the_404_page(sitecheck: ModuleType) -
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_theme_part_leaves_out_only_the_posts_own_text(sitecheck: ModuleType) -> None:
+    page = ('<html><body><header>h</header>\n<div class="wrap"><div class="prose">\n<p>own</p>'
+            '<div class="x"><div>nested</div></div>\n</div></div>\n<footer>f</footer></body></html>')
+    assert sitecheck.theme_part(page) == ('<html><body><header>h</header>\n<div class="wrap"><div class="prose"></div></div>\n'
+                                          '<footer>f</footer></body></html>')
+    golden = (GOLDEN / "posts/selinux-notes/index.html").read_text()
+    part = sitecheck.theme_part(golden)
+    assert "<p>Short intro.</p>" in golden and "<p>Short intro.</p>" not in part and "<header" in part and "</footer>" in part
+    assert sitecheck.gzipped(part.encode()) < sitecheck.gzipped(golden.encode()) < len(golden.encode())

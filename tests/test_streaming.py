@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import assert_like_fresh_build, rewritten, snapshot, write_site
 
+import blogen.output.folders
 import blogen.output.writer
 from blogen.build.markdown import PARALLEL_THRESHOLD
 from blogen.build.pipeline import build_site
 from blogen.core.errors import BlogenError
-from blogen.output.writer import output_lock, staged_output, write_outputs
+from blogen.output.folders import output_lock
+from blogen.output.writer import staged_output, write_outputs
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -84,7 +86,7 @@ def test_every_write_into_the_spare_holds_the_output_lock(tmp_path: Path, cli: C
     root = write_site(tmp_path / "site", _posts(10, "old"))
     assert cli("build", "--root", str(root), "-q")[0] == 0
     write_site(root, _posts(10, "new"))
-    real = blogen.output.writer._replace_with_data
+    real = blogen.output.folders.replace_with_data
     writes: list[Path] = []
 
     def checked(target: Path, data: bytes | Path) -> None:
@@ -93,7 +95,7 @@ def test_every_write_into_the_spare_holds_the_output_lock(tmp_path: Path, cli: C
         writes.append(target)
         real(target, data)
 
-    monkeypatch.setattr(blogen.output.writer, "_replace_with_data", checked)
+    monkeypatch.setattr(blogen.output.folders, "replace_with_data", checked)
     code, _, err = cli("build", "--root", str(root), "-q")
     assert code == 0, err
     assert len(writes) >= 10
@@ -117,18 +119,14 @@ def test_stopping_midway_keeps_output_and_the_next_write_is_right(stop: Exceptio
         staging.add("c.html", b"C3")
         assert (tmp_path / ".out.blogen-spare/c.html").read_bytes() == b"C3"
         raise stop
-    assert _files(out) == before
-    dirty = tmp_path / ".out.blogen-dirty"
-    # A problem in the site leaves the spare described exactly, ready to be updated; anything else
-    # leaves it marked untrusted, to be made again from the live folder.
-    assert dirty.exists() == isinstance(stop, RuntimeError)
+    assert {k: v[0] for k, v in _files(out).items()} == {k: v[0] for k, v in before.items()}
+    # Whatever the stop left in the spare, the next write finds out from the spare itself.
     report = write_outputs(out, {"a.html": b"A3", "b.html": b"B1", "c.html": b"C1"})
     assert report.written == ("a.html",)
     now = _files(out)
     assert {k: v[0] for k, v in now.items() if k != ".blogen-output"} == {"a.html": b"A3", "b.html": b"B1", "c.html": b"C1"}
     assert now["b.html"] == before["b.html"] and now["c.html"] == before["c.html"]  # same inode and mtime
-    assert not dirty.exists()
-    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", ".out.blogen-spare", ".out.blogen-state", "out"]
+    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", ".out.blogen-record", ".out.blogen-spare", "out"]
 
 
 def test_markdown_from_worker_processes_gives_the_same_site(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def test_feeds_need_base_url(tmp_path: Path) -> None:
 
 
 def test_no_config_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(BlogenError, match=r"no blogen\.toml or pyproject\.toml"):
+    with pytest.raises(BlogenError, match=r"no blogen\.toml, or pyproject\.toml with a \[tool\.blogen\] table, in this folder"):
         load_config(tmp_path)
 
 
@@ -166,7 +166,7 @@ def test_writer_keeps_unchanged_files_and_prunes(tmp_path: Path) -> None:
     assert (out / "a.html").stat().st_mtime_ns == a_stat.st_mtime_ns and (out / "a.html").stat().st_ino == a_stat.st_ino
     assert not (out / "d").exists()
     # beside it: the lock, the manifests, and the spare copy the next build updates (no leftovers)
-    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", ".out.blogen-spare", ".out.blogen-state", "out"]
+    assert sorted(os.listdir(tmp_path)) == [".out.blogen-lock", ".out.blogen-record", ".out.blogen-spare", "out"]
 
 
 def test_writer_recovers_from_a_swap_killed_halfway(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from watchdog.observers.api import BaseObserver
 
-from blogen.content.sources import is_editor_noise
-from blogen.serve.watch import ChangeSet, Watcher, site_path
+from blogen.content.inputs import input_path, is_editor_noise
+from blogen.serve.watch import ChangeSet, Watcher
 
 DEADLINE = 10.0
 
@@ -85,15 +85,15 @@ def test_noise_names() -> None:
         assert not is_editor_noise(name), name
 
 
-def test_site_path_keeps_only_inputs(tree: Path) -> None:
+def test_input_path_keeps_only_inputs(tree: Path) -> None:
     root = tree.resolve()
-    assert site_path(root, str(root / "content/posts/a.md")) == "content/posts/a.md"
-    assert site_path(root, str(root / "blogen.toml")) == "blogen.toml"
-    assert site_path(root, str(root / "output/index.html")) is None
-    assert site_path(root, str(root / ".blogen-cache/markdown/x.json")) is None
-    assert site_path(root, str(root / ".git/index")) is None
-    assert site_path(root, str(root / "content/.git/x")) is None
-    assert site_path(root, str(root / "README.md")) is None
+    assert input_path(root, str(root / "content/posts/a.md")) == "content/posts/a.md"
+    assert input_path(root, str(root / "blogen.toml")) == "blogen.toml"
+    assert input_path(root, str(root / "output/index.html")) is None
+    assert input_path(root, str(root / ".blogen-cache/markdown/x.json")) is None
+    assert input_path(root, str(root / ".git/index")) is None
+    assert input_path(root, str(root / "content/.git/x")) is None
+    assert input_path(root, str(root / "README.md")) is None
 
 
 def test_atomic_save_is_one_change_of_the_real_file(tree: Path, watch: Callable[..., tuple[Watcher, Recorder]]) -> None:

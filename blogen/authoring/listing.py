@@ -47,6 +47,7 @@ class Listing:
     posts: tuple[PostRow, ...]  # newest first
     tags: tuple[TagRow, ...]  # most used first
     warnings: tuple[Problem, ...]
+    hidden_drafts: int = 0  # drafts left out (without --drafts), so the table can say they exist
 
 
 def leading_title(body: str) -> str | None:
@@ -78,6 +79,7 @@ def make_listing(config: Config, documents: Sequence[Document], *, now: datetime
     declared = {slugify(k, keep_symbols=True): v for k, v in config.tag_names.items()}
     spellings: dict[str, Counter[str]] = {}
     raw: list[tuple[Document, datetime | None, State, list[str]]] = []
+    hidden = 0
     for doc in documents:
         if doc.kind != "post":
             continue
@@ -86,6 +88,7 @@ def make_listing(config: Config, documents: Sequence[Document], *, now: datetime
             when = datetime.combine(doc.name_date, time(), tzinfo=config.tzinfo)
         state = _state(doc, when, now)
         if state == "draft" and not drafts:
+            hidden += 1
             continue
         slugs: list[str] = []
         for name in doc.meta.tags:
@@ -108,7 +111,7 @@ def make_listing(config: Config, documents: Sequence[Document], *, now: datetime
     oldest = datetime.min.replace(tzinfo=config.tzinfo)
     rows.sort(key=lambda r: (r.date or oldest, r.source), reverse=True)
     tags = sorted((TagRow(names[s], s, n) for s, n in counts.items()), key=lambda t: (-t.count, t.name.casefold(), t.slug))
-    return Listing(tuple(rows), tuple(tags), tuple(warnings))
+    return Listing(tuple(rows), tuple(tags), tuple(warnings), hidden)
 
 
 def list_site(root: Path, *, now: datetime, drafts: bool = False) -> Listing:
@@ -144,7 +147,9 @@ def listing_table(listing: Listing) -> list[str]:
     post_rows = [(r.date.date().isoformat() if r.date else "-", r.state, r.title, ", ".join(r.tags)) for r in listing.posts]
     lines = _table(("DATE", "STATE", "TITLE", "TAGS"), post_rows)
     n = len(listing.posts)
-    lines.append(f"({n} post{'s' * (n != 1)})")
+    d = listing.hidden_drafts
+    drafts = f"; {d} draft{'s' * (d != 1)} not listed (add --drafts)" if d else ""
+    lines.append(f"({n} post{'s' * (n != 1)}{drafts})")
     if listing.tags:
         lines.append("")
         lines.extend(_table(("TAG", "POSTS"), [(t.name, str(t.count)) for t in listing.tags]))

@@ -1,7 +1,11 @@
-"""Make new things in a site: the skeleton of a new site (init), a new post (new) and an editable copy of the theme (eject).
+"""Make new things in a site: the skeleton of a new site (init) and an editable copy of the theme (eject);
+the front-matter writing and file creation that ``newpost`` (``blogen new``) and the importers share.
 
 The texts are built by pure functions; the few functions that touch the disk never overwrite a
-file (they open with ``x`` mode), because a user must never lose something they wrote.
+file (they open with ``x`` mode), because a user must never lose something they wrote, and write
+nothing outside the site: a folder on the way that is a symlink leading out of it is refused
+(``refuse_outside``, by ``blogen.core.files.check_inside``), and a file is replaced, never written
+through a symlink.
 """
 
 from __future__ import annotations
@@ -9,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -19,13 +22,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from blogen.content.frontmatter import split_source
-from blogen.content.sources import SOURCE_SUFFIXES, is_editor_noise
+from blogen.authoring.ci import ci_file
+from blogen.content.inputs import is_editor_noise
 from blogen.core.errors import BlogenError, Problem
-from blogen.core.urls import check_slug, slugify
-
-_DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
-
+from blogen.core.files import check_inside, is_inside, read_regular, write_atomic
 
 # --- front matter that blogen reads back exactly --------------------------------------------------
 
@@ -137,7 +137,8 @@ author = {author}
 description = "Notes I want to find again."
 # The address the site will be published at, ending in "/". The Atom feeds need absolute links,
 # so this must be a full http(s) URL: CHANGE IT to your own (a sub-path like
-# "https://example.org/notes/" works too). `blogen build --base-url URL` overrides it once.
+# "https://you.github.io/notes/" works too). Until then `blogen build` warns that it is a
+# placeholder, and `--strict` fails. `blogen build --base-url URL` overrides it for one build.
 base_url = "https://example.org/"
 # The language of your writing, as a tag like "en" or "en-GB" (for <html lang> and the feeds).
 language = "en"
@@ -155,6 +156,8 @@ max_source_mb = 16
 # A link or image that points at nothing stops the build ("error"); "warning" reports it and
 # builds anyway, e.g. while an imported blog still links to files not brought over yet.
 broken_links = "error"
+# Each post and page lists the posts that link to it ("Linked from"); false leaves them out.
+backlinks = true
 
 # How Markdown becomes HTML.
 [markdown]
@@ -162,17 +165,22 @@ broken_links = "error"
 raw_html = true
 # Turn "straight quotes", -- and ... into typographic quotes, dashes and an ellipsis.
 smart_punctuation = false
+# How heading ids are made: "blogen", "github" (as GitHub and Hugo make them) or "kramdown" (Jekyll).
+# Pick your old generator's, so links to /post/#section from elsewhere still land.
+heading_ids = "blogen"
 
-# Code highlighting: Pygments style names (list them with `pygmentize -L styles`).
+# Code highlighting: Pygments style names (list them with `pygmentize -L styles`). The two
+# defaults keep every token readable (WCAG AA contrast) on the theme's code backgrounds.
 [highlight]
 # The style for readers whose system is in light mode.
-light = "default"
+light = "xcode"
 # The style for dark mode.
-dark = "monokai"
+dark = "github-dark"
 # Number the lines of every code block (one block can still say `linenos=false`).
 line_numbers = false
 
-# The Atom feeds: /feed.xml for the site, /tags/<tag>/feed.xml for each tag.
+# The feeds: Atom at /feed.xml for the site and /tags/<tag>/feed.xml for each tag (and each
+# category and series), with a JSON Feed beside each (feed.json).
 [feed]
 # Publish feeds at all.
 enabled = true
@@ -182,6 +190,8 @@ entries = 20
 full_content = true
 # A feed per tag as well as the site feed.
 tags = true
+# A JSON Feed 1.1 beside each Atom feed.
+json = true
 
 # Images wider than 800 px that pages show get smaller copies (WebP and their own format),
 # offered through srcset; the originals are published too.
@@ -199,8 +209,60 @@ quality = 80
 # Spellings that are the same tag as another, e.g. golang = "go".
 [tag_aliases]
 
-# Free values for your own templates (as config.extra.<key>), e.g. mastodon = "@me@example.org".
+# Ways to group posts besides tags, each from its front-matter key: `categories: [linux]`, or
+# `series: Building a NAS` (each post of a series shows "Part 2 of 5" and links to every part).
+# Each term gets a page at /<path>/<term>/, listed at /<path>/, with feeds. `series = false` under
+# [taxonomies] turns one off; a table of your own, like [taxonomies.authors], adds one.
+[taxonomies.categories]
+# The URL segment: /categories/<category>/.
+path = "categories"
+# How a category is shown, keyed by any spelling used in front matter, as [tag_names] does.
+names = {{}}
+# Spellings that are the same category as another, as [tag_aliases] does.
+aliases = {{}}
+# A feed per category.
+feed = true
+
+[taxonomies.series]
+# The URL segment: /series/<series>/.
+path = "series"
+
+# Free values for your own templates (as site.extra.<key>), e.g. mastodon = "@me@example.org".
 [extra]
+
+# A search page (/search/) and a search box in the header, working from the built files alone:
+# no server, and a reader's browser loads only the parts of the index a query needs.
+[search]
+# Publish the search page and its index (a few KB per post).
+enabled = true
+# Index the pages (about, now) as well as the posts. Front matter `search: false` leaves one out.
+pages = true
+
+# Comments under each post, off until you pick a provider: giscus (GitHub Discussions) or
+# utterances (GitHub issues). Their script loads from their host only when a reader clicks "Show
+# comments" (or, with load = "scroll", scrolls to them). https://giscus.app shows your ids.
+# Front matter `comments: false` turns them off for one post.
+[comments]
+# provider = "giscus"
+# repo = "you/notes"
+# repo_id = "R_..."
+# category = "Comments"
+# category_id = "DIC_..."
+# A "Discuss on Mastodon" link under each post; a post's `mastodon:` front matter links its own toot.
+# mastodon = "@you@example.social"
+
+# Page-view counts without cookies, off until you pick a provider: Plausible (`domain` is
+# base_url's host unless you set it) or GoatCounter (`code`, as in https://CODE.goatcounter.com).
+[analytics]
+# provider = "plausible"
+
+# Where `blogen deploy` sends the built site, with rsync (over ssh, or to a local folder).
+[deploy]
+# rsync = "you@example.org:/var/www/notes/"
+# Remove files from there that the site no longer has (only inside that folder).
+# delete = true
+# Paths on the server that deploy neither sends nor deletes.
+# exclude = [".well-known/"]
 """
 
 _SAMPLE_POST_BODY = """\
@@ -209,6 +271,9 @@ This is the first post of your new site. Edit it, or delete it and start your ow
 ```sh
 blogen new "My first note" --tags linux,til
 ```
+
+That writes a draft: `blogen serve` shows it, `blogen build` leaves it out until you delete its
+`draft: true` line.
 
 <!-- more -->
 
@@ -267,8 +332,34 @@ def readable_name(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
-def _write_new(path: Path, text: str | bytes) -> bool:
-    """Create ``path`` with ``text``; False (and nothing written) if it already exists."""
+def refuse_outside(root: Path, paths: Iterable[Path]) -> None:
+    """Refuse, naming each folder, paths whose folders lead out of ``root`` through a symlink: then
+    nothing at all is written."""
+    problems: dict[str, Problem] = {}
+    for path in paths:
+        if check_inside(path, root) is not None:
+            parts = path.relative_to(root).parts[:-1] if path.is_relative_to(root) else ()
+            folder = next((root.joinpath(*parts[:n]) for n in range(1, len(parts) + 1)
+                           if not is_inside(root.joinpath(*parts[:n]), root)), path.parent)  # the first to lead out
+            rel = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
+            problems.setdefault(rel, Problem(rel, None, f"leads outside the site (to {os.path.realpath(folder)}); "
+                                                         "nothing was written: blogen writes nothing outside the site"))
+    if problems:
+        raise BlogenError(problems.values())
+
+
+def write_new(path: Path, text: str | bytes) -> bool:
+    """Create ``path`` with ``text``; False (and nothing written) if anything, a symlink too, is there already.
+    Raises BlogenError naming the path when it cannot be written (a full disk, no permission)."""
+    try:
+        return _create(path, text)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise BlogenError.one(str(path), None, f"cannot write: {exc.strerror or exc}") from None
+
+
+def _create(path: Path, text: str | bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if isinstance(text, bytes):
@@ -283,8 +374,11 @@ def _write_new(path: Path, text: str | bytes) -> bool:
 
 
 def init_site(dest: Path, *, force: bool = False, title: str | None = None, author: str = "",
-              timezone: str | None = None, now: datetime | None = None) -> InitReport:
-    """Write a new site into ``dest``; refuse a non-empty folder unless ``force``, and never overwrite a file."""
+              timezone: str | None = None, now: datetime | None = None, ci: str | None = None) -> InitReport:
+    """Write a new site into ``dest``; refuse a non-empty folder unless ``force``, and never overwrite a file.
+
+    ``ci`` (``github`` or ``gitlab``) adds a job that builds and publishes the site to Pages.
+    """
     shown = str(dest)
     if dest.exists() and not dest.is_dir():
         raise BlogenError.one(shown, None, "exists and is not a folder")
@@ -301,10 +395,14 @@ def init_site(dest: Path, *, force: bool = False, title: str | None = None, auth
         raise BlogenError.one(shown, None, f"unknown timezone '{tz_name}' (use an IANA name like 'Europe/Berlin')") from None
     site_title = title or readable_name(dest.resolve().name) or "Notes"
     files = skeleton_files(title=site_title, author=author, timezone=tz_name, now=now_in(tz, now))
+    if ci is not None:
+        job = ci_file(ci)
+        files = (*files, SiteFile(job.path, job.text))
+    refuse_outside(dest.absolute(), [dest.absolute() / f.path for f in files])
     created: list[str] = []
     skipped: list[str] = []
     for f in files:
-        (created if _write_new(dest / f.path, f.text) else skipped).append(f.path)
+        (created if write_new(dest / f.path, f.text) else skipped).append(f.path)
     return InitReport(tuple(created), tuple(skipped))
 
 
@@ -319,7 +417,7 @@ class EjectReport:
 
 def _theme_files(theme: Path) -> list[str]:
     out: list[str] = []
-    for part in ("templates", "static"):
+    for part in ("templates", "shortcodes", "static"):
         top = theme / part
         if not top.is_dir():
             continue
@@ -330,99 +428,24 @@ def _theme_files(theme: Path) -> list[str]:
 
 
 def eject_theme(root: Path, builtin: Path, *, force: bool = False) -> EjectReport:
-    """Copy the built-in theme's templates and static files into ``root/theme/`` for editing.
+    """Copy the built-in theme's templates, shortcode templates and static files into ``root/theme/`` for editing.
 
     Without ``force`` nothing is copied if any target exists, so a half-ejected theme never mixes
     the user's edits with fresh copies.
     """
+    root = root.absolute()
     theme = root / "theme"
     if theme.resolve() == builtin.resolve():
         raise BlogenError.one("theme", None, "this site's theme/ is the built-in theme itself; nothing to eject")
     names = _theme_files(builtin)
-    existing = [n for n in names if (theme / n).exists()]
+    refuse_outside(root, [theme / n for n in names])
+    existing = [n for n in names if os.path.lexists(theme / n)]
     if existing and not force:
         raise BlogenError(Problem(f"theme/{n}", None, "already exists; not overwritten (use --force to replace it with the built-in version)")
                           for n in existing)
-    for n in names:
-        target = theme / n
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(builtin / n, target)
+    for n in names:  # a symlink standing at a target is replaced by the file, never written through
+        try:
+            write_atomic(theme / n, read_regular(builtin / n, inside=builtin, where="the built-in theme"))
+        except OSError as exc:
+            raise BlogenError.one(f"theme/{n}", None, f"cannot write: {exc.strerror or exc}") from None
     return EjectReport(tuple(f"theme/{n}" for n in names), tuple(f"theme/{n}" for n in existing))
-
-
-# --- blogen new -----------------------------------------------------------------------------------
-
-
-def post_slugs(root: Path) -> dict[str, str]:
-    """Slug (case-folded) -> source of every post, read leniently: a broken post must not stop ``new``.
-
-    A post's slug is its front-matter ``slug`` if it has one, and both its file (or bundle) name
-    and that slug are taken, since either could be what a new post would collide with.
-    """
-    posts = root / "content" / "posts"
-    found: dict[str, str] = {}
-    if not posts.is_dir():
-        return found
-    for folder, dirs, files in os.walk(posts):
-        dirs[:] = sorted(d for d in dirs if not is_editor_noise(d))
-        here = Path(folder)
-        for name in sorted(files):
-            if is_editor_noise(name) or not name.endswith(SOURCE_SUFFIXES):
-                continue
-            path = here / name
-            if name.rsplit(".", 1)[0] == "index" and here != posts:
-                stem = here.name
-            elif here == posts:
-                stem = name.rsplit(".", 1)[0]
-            else:
-                continue  # a Markdown file inside a bundle is an asset of it
-            m = _DATE_PREFIX.match(stem)
-            rel = path.relative_to(root).as_posix()
-            found.setdefault(slugify(m.group(4) if m else stem).casefold(), rel)
-            try:
-                split, _ = split_source(path.read_text(encoding="utf-8"), rel)
-            except (OSError, UnicodeDecodeError):
-                continue
-            if split is not None and isinstance(split.values.get("slug"), str):
-                found.setdefault(split.values["slug"].strip().casefold(), rel)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class NewPost:
-    path: Path
-    slug: str
-
-
-def new_post_text(title: str, when: datetime, tags: Iterable[str], draft: bool) -> str:
-    """The text of a new post: front matter and an empty body for the author to fill."""
-    values: dict[str, Any] = {"title": title, "date": when}
-    tag_list = [t for t in (t.strip() for t in tags) if t]
-    if tag_list:
-        values["tags"] = tag_list
-    if draft:
-        values["draft"] = True
-    return format_front_matter(values) + "\n"
-
-
-def new_post(root: Path, title: str, tz: tzinfo, *, tags: Iterable[str] = (), draft: bool = False, slug: str | None = None,
-             bundle: bool = False, now: datetime | None = None) -> NewPost:
-    """Write ``content/posts/<slug>.md`` (or ``<slug>/index.md``); raise BlogenError rather than overwrite or reuse a slug."""
-    chosen = slug if slug is not None else slugify(title)
-    if not chosen:
-        raise BlogenError.one("content/posts", None, f"title '{title}' has no letters or digits to make a slug from; give one with --slug")
-    why = check_slug(chosen)
-    if why:
-        raise BlogenError.one("content/posts", None, why)
-    rel = f"content/posts/{chosen}/index.md" if bundle else f"content/posts/{chosen}.md"
-    taken = post_slugs(root)
-    if chosen.casefold() in taken:
-        other = taken[chosen.casefold()]
-        raise BlogenError.one(other, None, f"a post with slug '{chosen}' already exists; choose another with --slug")
-    for candidate in (f"content/posts/{chosen}.md", f"content/posts/{chosen}.markdown", f"content/posts/{chosen}"):
-        if (root / candidate).exists():
-            raise BlogenError.one(candidate, None, f"already exists; not overwritten (a post with slug '{chosen}')")
-    path = root / rel
-    if not _write_new(path, new_post_text(title, now_in(tz, now), tags, draft)):
-        raise BlogenError.one(rel, None, "already exists; not overwritten")
-    return NewPost(path, chosen)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
 import time
 import urllib.error
@@ -24,6 +23,7 @@ from typing import Any, Literal
 from blogen import __version__
 from blogen.build.pipeline import Prepared, prepare_site
 from blogen.core.errors import Problem
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.incremental.cache import CACHE_DIR
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def check_external(root: Path, urls: Iterable[str], *, timeout: float, workers: 
     path = root / CACHE_DIR / "external.json"
     stamp = time.time() if now is None else now
     try:
-        cache: dict[str, Any] = json.loads(path.read_text())
+        cache: dict[str, Any] = json.loads(read_regular(path, inside=root))
         if not isinstance(cache, dict):
             cache = {}
     except (OSError, ValueError):
@@ -100,10 +100,9 @@ def check_external(root: Path, urls: Iterable[str], *, timeout: float, workers: 
                 results[result.url] = result
                 cache[result.url] = {"verdict": result.verdict, "detail": result.detail, "at": stamp}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(cache, sort_keys=True, indent=0))
-            os.replace(tmp, path)
+            if (why := check_inside(path, root)) is not None:
+                raise OSError(why)  # a cache folder symlinked out of the site: nothing is written there
+            write_atomic(path, json.dumps(cache, sort_keys=True, indent=0))
         except OSError as exc:
             log.debug("cannot write %s: %s", path, exc)
     return results

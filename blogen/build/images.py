@@ -11,22 +11,31 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from blogen.build.markdown import Progress, worker_count
-from blogen.content.images import CACHE, ImageInfo, known_copies, note_copies, note_failures, plan_variants, variant_tag
+from blogen.content.images import ImageInfo, copies_folder, known_copies, note_copies, note_failures, plan_variants, variant_tag
 from blogen.content.resize import Job, make_variants, missing
 from blogen.core.config import Config
-from blogen.incremental.record import Inputs
 from blogen.model.values import Site
-from blogen.output.state import remember_digests
+from blogen.output.record import remember_digests
 
 log = logging.getLogger(__name__)
 
 # A copy no image of the site has is deleted once it is this old: younger ones may belong to another
 # build of the same site (the dev server's) that has seen an image this one has not.
 _STALE_AFTER = 3600
+
+
+def with_copies_folder(config: Config) -> Config:
+    """``config`` with where this process makes resized copies (see ``copies_folder``)."""
+    if not config.images.resize:
+        return config
+    folder = copies_folder(config.root)
+    return config if folder == config.images.cache else replace(config, images=replace(config.images, cache=folder))
 
 
 def _jobs(config: Config, site: Site, images: Mapping[str, ImageInfo]) -> list[Job]:
@@ -49,9 +58,10 @@ def resize_shown(config: Config, site: Site, images: Mapping[str, ImageInfo], jo
     outcome = make_variants(config.root, todo, worker_count(jobs), progress)
     if outcome.made:
         log.info("resized %d images", outcome.made)
-    present, pruned = _prune(config, images)
-    if outcome.copies or pruned:
-        note_copies(config.root, outcome.copies, present)
+    if not os.path.isabs(config.images.cache):  # the site's own cache (not a temporary folder)
+        present, pruned = _prune(config, images)
+        if outcome.copies or pruned:
+            note_copies(config.root, outcome.copies, present)
     if outcome.failed:
         return note_failures(config.root, images, outcome.failed, outcome.lasting)
     return None
@@ -62,7 +72,7 @@ def _prune(config: Config, images: Mapping[str, ImageInfo]) -> tuple[list[str], 
     settings, and leftovers of killed workers, once they are old; returns the names left, and
     whether any was deleted."""
     keep = {variant_tag(info.digest, config.images) for info in images.values() if info.digest}
-    folder = config.root / CACHE
+    folder = config.root / config.images.cache
     try:
         names = os.listdir(folder)
     except OSError:
@@ -85,12 +95,14 @@ def _prune(config: Config, images: Mapping[str, ImageInfo]) -> tuple[list[str], 
     return present, pruned
 
 
-def remember_known_digests(root: Path, inputs: Inputs | None) -> None:
+def remember_known_digests(root: Path, facts: Mapping[str, list[Any]], recent: Iterable[str]) -> None:
     """Hand the writer the digests already known of the files it copies: the site's own files from the
-    record of the inputs (``inputs``, read just now), the resized copies from when they were made. Without
-    this, every build that writes anything reads each image and copy again (gigabytes for a photo blog)."""
+    walk of the inputs (``facts``: key -> identity and SHA-256, see ``blogen.incremental.plan``), the
+    resized copies from when they were made. Without this, every build that writes anything reads
+    each image and copy again (gigabytes for a photo blog)."""
     remember_digests(known_copies(root))
-    if inputs is not None:
-        prefix = str(root) + os.sep  # as the writer names the files it copies: the site root is resolved
-        remember_digests((prefix + rel, (int(v[0]), int(v[1]), int(v[2]), int(v[3])), str(v[4])[:32])  # type: ignore[call-overload]
-                         for rel, v in inputs.files.items())
+    prefix = str(root) + os.sep  # as the writer names the files it copies: the site root is resolved
+    skip = set(recent)
+    remember_digests((prefix + key, (int(v[0]), int(v[1]), int(v[2]), int(v[3])), str(v[4])[:32])
+                     for key, v in facts.items()
+                     if key not in skip and not key.startswith(os.sep) and len(v) == 5 and str(v[4]) != "unreadable")

@@ -10,11 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blogen.content.sources import SOURCE_SUFFIXES, Document
+from blogen.content.inputs import SOURCE_SUFFIXES, Inputs
+from blogen.content.sources import Document
+from blogen.content.theme import shortcode_sources
 from blogen.core.config import Config, MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
 from blogen.incremental.cache import CACHE_DIR, cache_key, entry_from_text, entry_text, read_cache, write_cache
 from blogen.markdown.render import Rendered, render_markdown
+from blogen.markdown.shortcode_templates import ShortcodeSet, make_shortcode_set
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -25,14 +28,26 @@ log = logging.getLogger(__name__)
 PARALLEL_THRESHOLD = 64
 
 
-Job = tuple[str, str, int, bool, MarkdownOptions, Path, str]
+Job = tuple[str, str, int, bool, MarkdownOptions, Path, str, ShortcodeSet]
+
+
+def site_shortcodes(config: Config) -> ShortcodeSet:
+    """The shortcode templates the site's Markdown is drawn with: its own ``theme/shortcodes/`` over the built-in ones."""
+    return make_shortcode_set(shortcode_sources(config.root))
+
+
+def markdown_key_options(config: Config, shortcodes: ShortcodeSet) -> str:
+    """Everything besides a document that decides its HTML, as the text the cache key hashes
+    (``cache_key``'s ``options``): the Markdown options and the shortcode templates' digest."""
+    return f"{config.markdown!r}|shortcodes={shortcodes.digest}"
 
 
 def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
     """Render one document and store it in the cache; returns it with its cache entry's text."""
-    body, source, first_line, take_title, options, root, key = job
+    body, source, first_line, take_title, options, root, key, shortcodes = job
     try:
-        rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title)
+        rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title,
+                                   shortcodes=shortcodes)
     except BlogenError as exc:
         return exc
     text = entry_text(rendered)
@@ -67,9 +82,9 @@ def ready() -> None:
     """A task that does nothing: submitting it makes the executor fork its workers."""
 
 
-def cold_and_big(config: Config, jobs: int | None) -> bool:
+def cold_and_big(config: Config, jobs: int | None, inputs: Inputs) -> bool:
     """Whether this build is all but certain to want Markdown worker processes: the cache holds nothing
-    yet and ``content/`` has at least ``PARALLEL_THRESHOLD`` Markdown files (counting stops there)."""
+    yet and the walk found at least ``PARALLEL_THRESHOLD`` Markdown files under ``content/``."""
     if worker_count(jobs) < 2:
         return False
     try:
@@ -78,12 +93,7 @@ def cold_and_big(config: Config, jobs: int | None) -> bool:
                 return False
     except OSError:
         pass
-    found = 0
-    for _top, _dirs, files in os.walk(config.root / "content"):
-        found += sum(1 for name in files if name.endswith(SOURCE_SUFFIXES))
-        if found >= PARALLEL_THRESHOLD:
-            return True
-    return False
+    return sum(1 for key in inputs.under("content") if key.endswith(SOURCE_SUFFIXES)) >= PARALLEL_THRESHOLD
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
@@ -97,7 +107,7 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
 
     ``memo`` is an in-memory layer over the disk cache for long-running processes (``blogen serve``),
     keyed like the disk cache, so it is exactly as fresh. ``pool``: worker processes to use (started
-    early by the caller; see ``_model``), else they are started here when there is enough to do.
+    early by the caller; see ``stages.make_model``), else they are started here when there is enough to do.
 
     When ``documents`` is a list, its documents are replaced by copies without their text as the
     work is handed out, so each source's text can be freed as soon as its HTML is back instead of
@@ -105,27 +115,59 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     the rest. ``prune`` drops memo entries this call did not use; the quick rebuild, which passes
     only the changed documents, keeps the others.
     """
-    options = config.markdown
     results: dict[str, Rendered] = {}
     todo: list[tuple[str, str]] = []  # (source, cache key)
     work: list[Job] = []
     used: set[str] = set()
-    options_repr = repr(options)
+    shortcodes = site_shortcodes(config)
+    options_repr = markdown_key_options(config, shortcodes)
     for i, doc in enumerate(documents):
         key = cache_key(doc, options_repr)
         used.add(key)
-        hit = memo.get(key) if memo is not None else None
-        if hit is None:
-            hit = read_cache(config.root, key)
-            if hit is not None and memo is not None:
-                memo[key] = hit
+        hit = _cached(config.root, key, memo)
         if hit is not None:
             results[doc.source] = hit
         else:
             todo.append((doc.source, key))
-            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, options, config.root, key))
+            work.append((doc.body, doc.source, doc.body_line, doc.meta.title is None, config.markdown, config.root, key,
+                         shortcodes))
         if isinstance(documents, list):
             documents[i] = replace(doc, body="")
+    total = len(work)
+    outcomes = _render_all(work, jobs, pool, progress)
+    problems: list[Problem] = []
+    for (source, key), outcome in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, BlogenError):
+            problems.extend(outcome.problems)
+            continue
+        results[source] = outcome
+        if memo is not None:
+            memo[key] = outcome
+    if problems:
+        raise BlogenError(problems)
+    if memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
+        for key in [k for k in memo if k not in used]:
+            del memo[key]
+    return results, total
+
+
+def _cached(root: Path, key: str, memo: dict[str, Rendered] | None) -> Rendered | None:
+    """A document's Markdown from the memory layer, else from the disk cache (then kept in memory too)."""
+    hit = memo.get(key) if memo is not None else None
+    if hit is None:
+        hit = read_cache(root, key)
+        if hit is not None and memo is not None:
+            memo[key] = hit
+    return hit
+
+
+def _render_all(work: list[Job], jobs: int | None, pool: ProcessPoolExecutor | None,
+                progress: Progress | None) -> list[Rendered | BlogenError]:
+    """Render every job, in worker processes when there are many (or ``pool`` is given), in order.
+
+    ``work`` is emptied as the jobs are handed out, so each source's text can be freed once its
+    job is done.
+    """
     total = len(work)
     workers = worker_count(jobs)
     outcomes: list[Rendered | BlogenError] = []
@@ -145,17 +187,4 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             outcomes.append(_render_one(work.pop()))
             if progress is not None:
                 progress("rendering Markdown", len(outcomes), total)
-    problems: list[Problem] = []
-    for (source, key), outcome in zip(todo, outcomes, strict=True):
-        if isinstance(outcome, BlogenError):
-            problems.extend(outcome.problems)
-            continue
-        results[source] = outcome
-        if memo is not None:
-            memo[key] = outcome
-    if problems:
-        raise BlogenError(problems)
-    if memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
-        for key in [k for k in memo if k not in used]:
-            del memo[key]
-    return results, total
+    return outcomes

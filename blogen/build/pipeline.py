@@ -1,39 +1,38 @@
-"""Orchestrate a build: config, content, Markdown (cached, in parallel), model, render, write."""
+"""One build from start to end, whatever its plan: decide, make the model, render, write.
+
+``blogen build`` and ``blogen serve`` both come through ``build_site``; how much of the site it makes
+again is the plan's business (``blogen.incremental.plan``): everything (``Full``), or only the pages
+that showed posts whose text changed (``Patch``, from the snapshot of an earlier model). Either way
+the pages go to the writer as they are rendered, and a failure anywhere leaves the output folder
+exactly as it was.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from blogen.build.images import remember_known_digests, resize_shown, variants_missing
-from blogen.build.markdown import Progress, cold_and_big, ready, render_documents, worker_count
-from blogen.build.start import Memo, Modelled, QuickModel, command_line_start, quick_model
-from blogen.content.images import probe_images
-from blogen.content.sources import is_editor_noise, load_content
-from blogen.content.theme import theme_dirs
+from blogen.build.images import remember_known_digests
+from blogen.build.markdown import Progress, cold_and_big
+from blogen.build.patch import Memo, Patched, patch_model
+from blogen.build.stages import Modelled, copied_files, make_model, with_warnings
+from blogen.content.inputs import Inputs
 from blogen.core.config import Config, load_config
 from blogen.core.errors import BlogenError, Problem
-from blogen.incremental import snapshot
-from blogen.incremental.cache import CACHE_DIR, renderer_fingerprint
-from blogen.incremental.record import Inputs, build_options, forget, input_digest, record
-from blogen.incremental.scan import LastBuild, Scan, scan
-from blogen.markdown.render import Rendered, highlight_css
-from blogen.model.make import make_site
-from blogen.model.values import ModelMemo, Route, Site, ThemeAsset
-from blogen.output.state import read_live
-from blogen.output.writer import Data, Kept, WriteReport, staged_output
+from blogen.incremental import snapshot as snapshots
+from blogen.incremental.plan import Decision, Full, Patch, Plan, UpToDate, build_options, decide_build, notes_for
+from blogen.incremental.snapshot import Snapshot
+from blogen.markdown.render import Rendered
+from blogen.model.values import ModelMemo, Route, Site
+from blogen.output.record import read_live
+from blogen.output.writer import Data, Kept, Staging, WriteReport, staged_output
 from blogen.render.pages import RenderResult, render_routes
-
-log = logging.getLogger(__name__)
+from blogen.render.renderer import RenderMemo
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,300 +46,234 @@ class BuildReport:
     cached: int  # documents whose Markdown came from the cache
     seconds: float
     pages_kept: int = 0  # pages not rendered again because nothing they show changed
-    quick: bool = False  # started from an earlier build (the dev server's, or the kept base): only posts' text changed
+    plan: Plan = Full("")  # noqa: RUF009 (a frozen value)  how the build went: a patch, or a full build and why
+    made_with: str = ""  # what it was made with besides its inputs (see ``plan.made_with``)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
         return self.site.warnings
 
+    @property
+    def quick(self) -> bool:
+        """Whether only the pages that showed changed posts were looked at again."""
+        return isinstance(self.plan, Patch)
 
-# --- theme assets ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One build's settings, as ``build_site`` was asked for it."""
+
+    root: Path
+    config: Config
+    drafts: bool
+    jobs: int | None
+    strict: bool
+    when: datetime
+    progress: Progress | None
+    memo: Memo | None  # the dev server's
+    decision: Decision
+
+    @property
+    def private(self) -> bool:
+        return self.memo is not None and self.memo.private_output
 
 
-def _code_css(config: Config) -> bytes:
-    """The code-highlighting CSS, from the cache when the renderer and styles are the same.
+def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
+               jobs: int | None = None, strict: bool = False, now: datetime | None = None,
+               memo: Memo | None = None, decision: Decision | None = None,
+               progress: Progress | None = None, inputs: Inputs | None = None) -> BuildReport:
+    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
 
-    Making it loads Pygments, which a build whose Markdown all comes from the cache never needs.
+    ``memo``: what the dev server keeps between its builds (its snapshot in memory among them).
+    ``decision``: the plan, when the caller has decided already (``blogen build`` does, to stop
+    early when nothing changed); else it is decided here from ``inputs`` (a walk the caller took,
+    e.g. the dev server's, begun while the editor's burst of events went quiet) or a walk of its own.
     """
-    light, dark = config.markdown.highlight_light, config.markdown.highlight_dark
-    key = hashlib.sha256(f"{renderer_fingerprint()}|{light}|{dark}".encode()).hexdigest()[:32]
-    path = config.root / CACHE_DIR / f"code-{key}.css"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    css = highlight_css(light, dark).encode()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(css)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.debug("cannot cache the code CSS: %s", exc)
-    return css
+    start = time.perf_counter()
+    root = root.resolve()
+    when = now or datetime.now(UTC)
+    config = load_config(root, base_url=base_url, output=output)
+    if decision is None:
+        options = build_options(drafts, base_url, output)
+        kept = memo.snapshot.id if memo is not None and memo.snapshot is not None else None
+        decision = decide_build(root, config.output_dir, options, when, private=memo is not None and memo.private_output,
+                                snapshot=lambda made: kept or snapshots.stored_id(root, made), inputs=inputs)
+    job = _Job(root, config, drafts, jobs, strict, when, progress, memo, decision)
+    remember_known_digests(root, decision.facts, decision.inputs.recent)
+    plan = decision.plan
+    if isinstance(plan, UpToDate):  # asked to build anyway: a patch of nothing reports the site as it is
+        plan = Patch(decision.last.patched if decision.last else ())
+    started = _patched(job, plan) if isinstance(plan, Patch) else None
+    if isinstance(started, str):
+        plan, started = Full(started), None
+    report = _write(job, started if started is not None else None, plan)
+    return replace(report, seconds=time.perf_counter() - start)
 
 
-def collect_theme_assets(config: Config) -> list[ThemeAsset]:
-    """Theme static files (the site's own override the built-in ones by name); CSS is fingerprinted.
+def _patched(job: _Job, plan: Patch) -> tuple[Patched, Snapshot] | str:
+    """The model for a patch, from the snapshot the output was made from; or why a full build is needed."""
+    memo, last = job.memo, job.decision.last
+    snap = memo.snapshot if memo is not None else None
+    if snap is None or last is None or snap.id != last.snapshot:  # the dev server's first build reads it as the command line does
+        snap = snapshots.load(job.root, job.decision.made_with, last.snapshot) if last and last.snapshot else None
+    if snap is None:
+        return "there is no readable snapshot of the last full build"
+    snap = replace(snap, model=snap.model.copy(), render=snap.render.copy())  # the snapshot stays as it was if this fails
+    patched = patch_model(job.root, snap, plan.sources, markdown=memo.markdown if memo is not None else {},
+                          documents=memo.documents if memo is not None else None, when=job.when, progress=job.progress)
+    return patched if isinstance(patched, str) else (patched, snap)
 
-    ``style.css`` gets the code-highlighting rules appended, so a page needs one stylesheet request.
-    """
-    chosen: dict[str, Path] = {}
-    for theme in theme_dirs(config.root):
-        static = theme / "static"
-        if not static.is_dir():
-            continue
-        for folder, dirs, files in os.walk(static):
-            dirs[:] = sorted(d for d in dirs if not is_editor_noise(d))
-            for name in sorted(files):
-                if is_editor_noise(name):
-                    continue
-                path = Path(folder) / name
-                chosen.setdefault(path.relative_to(static).as_posix(), path)
-    assets: list[ThemeAsset] = []
-    for name, path in sorted(chosen.items()):
-        if name.endswith((".css", ".js")):
-            data = path.read_bytes()
-            if name == "style.css":
-                data = data.rstrip(b"\n") + b"\n\n" + _code_css(config)
-            digest = hashlib.sha256(data).hexdigest()[:10]
-            stem, ext = name.rsplit(".", 1)
-            assets.append(ThemeAsset(name, "", f"{stem}.{digest}.{ext}", data))
+
+def _full_model(job: _Job) -> tuple[Modelled, ModelMemo | None, RenderMemo | None]:
+    """The model made from scratch, with the memos it filled: the dev server keeps them in its snapshot,
+    a command-line build keeps them on disk (except a cold build of a big site: see ``_keeps_snapshot``)."""
+    memo = job.memo
+    last = memo.snapshot if memo is not None else None
+    model = last.model.copy() if last is not None else ModelMemo() if memo is not None or _keeps_snapshot(job) else None
+    render = (last.render.copy() if last is not None else RenderMemo()) if model is not None else None
+    m, _rendered = make_model(job.config, job.decision.inputs, drafts=job.drafts, jobs=job.jobs, now=job.when,
+                              progress=job.progress, markdown=memo.markdown if memo is not None else None,
+                              documents=memo.documents if memo is not None else None, model=model)
+    return m, model, render
+
+
+def _keeps_snapshot(job: _Job) -> bool:
+    """A cold build of a big site keeps no snapshot: holding the model for it would cost the memory its
+    streaming saves. The next build, from a warm cache, keeps one."""
+    return not cold_and_big(job.config, job.jobs, job.decision.inputs)
+
+
+def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> BuildReport:
+    """Render into the writer's staging and swap the new site in; the snapshot and record follow it."""
+    with staged_output(job.config.output_dir, private=job.private) as staging:
+        last = job.decision.last
+        if started is not None and not _same_output(staging, started[1], last):
+            started, plan = None, Full("another build wrote the output folder since it was decided")
+        model: ModelMemo | None
+        render: RenderMemo | None
+        snapshot_id: str | None
+        if started is not None:
+            patched, snap = started
+            m, model, render = patched.m, snap.model, snap.render
+            site, result, pages = _render_patch(m, staging, snap.render, patched, job.progress)
+            # The command line leaves its snapshot as it was (the record lists what was patched since);
+            # the dev server keeps the patched model itself as its next snapshot.
+            snapshot_id = snap.id if job.memo is None else secrets.token_hex(8)
         else:
-            assets.append(ThemeAsset(name, str(path), name))
-    return assets
+            m, model, render = _full_model(job)
+            site, result = _render(m, staging, render, job.progress, None)
+            pages = {}
+            snapshot_id = secrets.token_hex(8) if model is not None else None
+        pages.update(result.notes)
+        if job.strict and site.warnings:
+            raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
+        for rel in sorted(result.kept - staging.taken):
+            staging.add(rel, Kept(staging.live[rel]))
+        for rel, data in copied_files(m):
+            staging.add(rel, data)
+        patched_sources = plan.sources if isinstance(plan, Patch) else ()
+        notes = notes_for(job.decision, next_change=site.next_scheduled[0] if site.next_scheduled else None,
+                          warnings=[w.format() for w in site.warnings], page_warnings=bool(result.warnings),
+                          snapshot=snapshot_id, patched=patched_sources if job.memo is None else ())
+        notes["pages"] = pages
+        written: WriteReport = staging.finish(notes)
+        _keep_snapshot(job, m, site, model, render, snapshot_id, started is not None)
+    return BuildReport(site, job.config.output_dir, written.written, written.removed, written.unchanged, m.fresh, m.cached,
+                       0.0, len(result.kept), plan, job.decision.made_with)
 
 
-# --- the build ------------------------------------------------------------------------------------
+def _same_output(staging: Staging, snap: Snapshot, last: Any) -> bool:
+    """Under the lock: whether the output folder is still the one the decision saw, made from ``snap``."""
+    return staging.intact and last is not None and staging.notes.get("snapshot") == last.snapshot and (
+        last.snapshot == snap.id)
+
+
+def _keep_snapshot(job: _Job, m: Modelled, site: Site, model: ModelMemo | None, render: RenderMemo | None,
+                   snapshot_id: str | None, patched: bool) -> None:
+    """What the next patch starts from: in memory for the dev server, on disk (signed) for the command line."""
+    if model is None or render is None or snapshot_id is None:
+        if job.memo is None:
+            snapshots.forget(job.root, job.decision.made_with)  # none describes this output: an old one only takes up space
+        return
+    snap = Snapshot(snapshot_id, m.config, m.content, m.images, m.assets, site, m.template_lines, model, render)
+    if job.memo is not None:
+        job.memo.snapshot = snap
+    elif not patched:  # a patch leaves the snapshot it started from (the record lists what it patched)
+        snapshots.save(job.root, job.decision.made_with, replace(snap, render=render.kept()))
+
+
+def _render(m: Modelled, staging: Staging, memo: RenderMemo | None, progress: Progress | None,
+            routes: Sequence[Route] | None) -> tuple[Site, RenderResult]:
+    """Render the pages into the staging (those whose inputs match the live folder's notes and whose
+    live file is intact are kept); all of the site's, or only ``routes``."""
+    pages = staging.notes.get("pages", {})
+    result = render_routes(m.site, m.site.routes if routes is None else routes, m.template_lines,
+                           pages if isinstance(pages, dict) else {}, frozenset(staging.live), progress, memo, staging.add)
+    return (with_warnings(m.site, result.warnings) if result.warnings else m.site), result
+
+
+def _render_patch(m: Modelled, staging: Staging, memo: RenderMemo, patched: Patched, progress: Progress | None,
+                  ) -> tuple[Site, RenderResult, dict[str, Any]]:
+    """Render the pages the output shows a changed post on (the record says which posts each page
+    shows), the pages of documents whose backlinks changed, and any whose file is not there as it was
+    left; the others are kept as they are."""
+    before = staging.notes.get("pages", {})
+    pages: dict[str, Any] = dict(before) if isinstance(before, dict) else {}
+    touched, relinked = patched.touched, patched.relinked
+    redo: list[Route] = []
+    untouched: list[str] = []
+    for route in m.site.routes:
+        if route.kind in ("static", "asset"):
+            continue
+        note = pages.get(route.output)
+        shown = note[3] if isinstance(note, list) and len(note) == 4 and isinstance(note[3], list) else None
+        if shown is None or route.output not in staging.live or not touched.isdisjoint(shown) \
+                or (route.kind in ("post", "page") and route.item in relinked):
+            redo.append(route)
+        else:
+            untouched.append(route.output)
+    staging.keep(untouched)
+    site, result = _render(m, staging, memo, progress, redo)
+    return site, replace(result, kept=result.kept | frozenset(untouched)), pages
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A site made in memory: the model, every output file's bytes (or source), and the Markdown results."""
+    """A site made in memory, without writing: the model and every output file's bytes (or source)."""
 
     site: Site
     files: dict[str, Data]  # output path -> bytes, a file to copy, or Kept (the live copy is still right)
-    rendered: Mapping[str, Rendered]
+    rendered: Mapping[str, Rendered]  # each document's Markdown results (its links, for ``check``)
     fresh: int  # documents rendered from Markdown this time
     cached: int
-    pages: dict[str, list[Any]]  # per page: input fingerprint and links, kept with the output for next time
-
-
-def _model(root: Path, *, drafts: bool, base_url: str | None, output: str | None, jobs: int | None,
-           now: datetime | None, memo: Memo | None, progress: Progress | None,
-           model_memo: ModelMemo | None = None, resize: bool = True) -> Modelled:
-    """Config, content, Markdown and the model: the part of a build that reads but never writes output/.
-    With ``resize``, the resized copies of the images pages show are made (into the cache) too.
-
-    ``model_memo`` (without ``memo``): a command-line build that keeps its model for the next one;
-    the sources' text is freed as for any other, and the content is returned without it.
-    """
-    config = load_config(root, base_url=base_url, output=output)
-    if memo is not None:  # the dev server's memo keeps documents as they are: it compares them by identity
-        content = load_content(config, memo.documents)
-        rendered, fresh = render_documents(config, content.documents, jobs, memo.markdown, progress)
-    else:
-        with ExitStack() as stack:
-            pool = None
-            if cold_and_big(config, jobs):
-                # Forked before the sources are read, the workers do not share the pages that hold their
-                # text; the text can then really be freed as each document's HTML comes back (pages a
-                # fork shares stay alive in the workers, and freeing on them only copies them).
-                from concurrent.futures import ProcessPoolExecutor
-
-                pool = stack.enter_context(ProcessPoolExecutor(max_workers=worker_count(jobs)))
-                pool.submit(ready)
-            content = load_content(config, None)
-            documents = list(content.documents)
-            content = replace(content, documents=())
-            # Nothing after the Markdown needs the sources' text: render_documents drops it as it goes.
-            rendered, fresh = render_documents(config, documents, jobs, None, progress, pool)
-            content = replace(content, documents=tuple(documents))
-    image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
-    image_files += [f.source for f in content.static]
-    images = probe_images(config.root, image_files, config.images)
-    assets = collect_theme_assets(config)
-    when = now or datetime.now(UTC)
-    site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
-                     images=images, memo=memo.model if memo is not None else model_memo)
-    if resize and (marked := resize_shown(config, site, images, jobs, progress)) is not None:
-        images = marked  # some images could not be resized: their pages show the originals
-        site = make_site(config, content.documents, rendered, content.static, assets, now=when, include_drafts=drafts,
-                         images=images, memo=memo.model if memo is not None else model_memo)
-    if content.warnings:
-        site = _with_warnings(site, content.warnings)
-    template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
-    return Modelled(config, site, rendered, fresh, len(content.documents) - fresh, tuple(assets), template_lines,
-                     content if memo is not None or model_memo is not None else None, images)
-
-
-def _render(m: Modelled, live: Mapping[str, str], notes: Mapping[str, Any], memo: Memo | None,
-            progress: Progress | None, sink: Callable[[str, bytes], None] | None = None,
-            routes: Sequence[Route] | None = None) -> tuple[Site, RenderResult]:
-    """Render the pages (those whose inputs match ``notes`` and whose ``live`` file is intact are kept);
-    all of the site's, or only ``routes``."""
-    pages = notes.get("pages", {})
-    result = render_routes(m.site, m.site.routes if routes is None else routes, m.template_lines,
-                           pages if isinstance(pages, dict) else {}, frozenset(live), progress,
-                           memo.render if memo is not None else None, sink)
-    return (_with_warnings(m.site, result.warnings) if result.warnings else m.site), result
-
-
-def _copied_files(m: Modelled) -> Iterator[tuple[str, Path | bytes]]:
-    """The output files that are not rendered: static files (copied) and theme assets (bytes or a file)."""
-    by_name = {a.name: a for a in m.assets}
-    for route in m.site.routes:
-        if route.kind == "static" and route.copy_from is not None:
-            yield route.output, m.config.root / route.copy_from
-        elif route.kind == "asset" and route.item is not None:
-            asset = by_name[route.item]
-            yield route.output, asset.data if asset.data is not None else Path(asset.source)
+    pages: dict[str, list[Any]]  # per page: input fingerprint and links
 
 
 def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
-                 jobs: int | None = None, now: datetime | None = None,
-                 memo: Memo | None = None, reuse: bool = True,
-                 progress: Progress | None = None, keep_pages: bool = True) -> Prepared:
+                 jobs: int | None = None, now: datetime | None = None, reuse: bool = True,
+                 progress: Progress | None = None, keep_pages: bool = True,
+                 inputs: Inputs | None = None) -> Prepared:
     """Everything up to the bytes of every file, with no write to output/; raises BlogenError.
 
     With ``reuse``, pages whose inputs match what the output folder was last built from are not
     rendered again (they come back as Kept); ``check`` turns it off to render and check everything.
     Without ``keep_pages`` the rendered pages are checked and dropped (``files`` then holds only
     the copied files), for a caller that only wants to know whether the site builds.
-    (``build_site`` does not come through here: it writes each page as soon as it is rendered.)
     """
-    m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo, progress=progress,
-               resize=keep_pages)
-    private = memo is not None and memo.private_output
-    live, notes = read_live(m.config.output_dir, private) if reuse else ({}, {})
-    site, result = _render(m, live, notes, memo, progress, None if keep_pages else (lambda _rel, _data: None))
+    from blogen.content.inputs import walk_inputs
+
+    root = root.resolve()
+    config = load_config(root, base_url=base_url, output=output)
+    walk = inputs or walk_inputs(root)
+    m, rendered = make_model(config, walk, drafts=drafts, jobs=jobs, now=now or datetime.now(UTC), progress=progress,
+                             resize=keep_pages)
+    live, notes, _intact = read_live(config.output_dir) if reuse else ({}, {}, False)
+    pages = notes.get("pages", {})
+    sink: Callable[[str, bytes], None] | None = None if keep_pages else (lambda _rel, _data: None)
+    result = render_routes(m.site, m.site.routes, m.template_lines, pages if isinstance(pages, dict) else {},
+                           frozenset(live), progress, None, sink)
+    site = with_warnings(m.site, result.warnings) if result.warnings else m.site
     files: dict[str, Data] = dict(result.files)
     files.update((rel, Kept(live[rel])) for rel in result.kept)
-    files.update(_copied_files(m))
-    return Prepared(site, files, m.rendered, m.fresh, m.cached, result.notes)
-
-
-def _with_warnings(site: Site, extra: Sequence[Problem]) -> Site:
-    return replace(site, warnings=tuple(sorted({*site.warnings, *extra}, key=Problem.sort_key)))
-
-
-def _strict(site: Site) -> None:
-    if site.warnings:
-        raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
-
-
-def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
-               jobs: int | None = None, strict: bool = False, now: datetime | None = None,
-               memo: Memo | None = None, input_key: Inputs | None = None,
-               progress: Progress | None = None, inputs: Scan | None = None) -> BuildReport:
-    """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
-
-    Pages are handed to the writer as they are rendered; it keeps only their digests and writes
-    the changed ones into its spare folder a few MB at a time, so a big site's pages are never all
-    in memory. The spare is swapped in only when every page has rendered cleanly (and ``strict``
-    found no warning), so a failure part-way through leaves the output folder exactly as it was.
-
-    ``memo`` keeps parsed sources and rendered Markdown in memory between builds of one process (the dev server).
-    Without it (the command line), a build starts from the model the last full build kept on disk
-    when only posts' text changed since, and a full build keeps one (see ``blogen.incremental.snapshot``).
-    ``input_key`` is the inputs' digest when the caller has just computed it (see ``blogen.incremental.record``).
-    ``inputs``: the dev server's scan of the inputs for this build (see ``scan.Prescan``); else one is taken here.
-    """
-    start = time.perf_counter()
-    root = root.resolve()
-    # Taken before anything is read: an edit made during the build then shows up as a change next time.
-    # (The dev server builds into its own folder and keeps no stamp.)
-    key = input_key or (input_digest(root, build_options(drafts, base_url, output)) if memo is None else None)
-    if memo is None:
-        forget(root)
-    remember_known_digests(root, key)
-    options = (drafts, base_url, output)
-    when = now or datetime.now(UTC)
-    quick: QuickModel | None = None
-    base: snapshot.Base | None = None  # the command line's quick rebuild starts from this
-    keep: Memo | None = None  # a full command-line build fills this, to keep as the next one's base
-    made_with = ""
-    if memo is None:
-        start_from = command_line_start(root, options, base_url, output, jobs, when, progress)
-        made_with, base, quick, inputs = start_from.made_with, start_from.base, start_from.quick, start_from.inputs
-        build_memo = start_from.memo
-        keep = build_memo if base is None else None
-    else:  # the dev server: start from its last build when only posts' text changed
-        build_memo = memo
-        last = memo.last.pop("", None)  # until this build has been written, there is nothing to start from
-        if inputs is None:
-            inputs = scan(root, theme_dirs(root))
-        if last is not None and inputs is not None and last.options == options:
-            quick = quick_model(root, last, inputs, memo, when, progress)
-    if quick is not None and variants_missing(quick.m.config, quick.m.site, quick.m.images):
-        quick = None  # resized copies were deleted from the cache since: the full build makes them again
-        if memo is None:
-            base, build_memo = None, None
-    if quick is not None:
-        m = quick.m
-    else:
-        m = _model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now, memo=memo,
-                   progress=progress, model_memo=keep.model if keep is not None else None)
-        if build_memo is not None:
-            build_memo.render.route_posts.clear()  # filled again for every route below
-    # The model holds what the pages show; the Markdown results themselves are not needed any more
-    # (for a post with images or rewritten links they are a second copy of its HTML).
-    m = replace(m, rendered={})
-    out = m.config.output_dir
-    try:
-        with staged_output(out, private=memo is not None and memo.private_output) as staging:
-            if base is not None and not snapshot.same_output(staging.notes, base):
-                # Another build wrote the output folder since the base was kept: make everything afresh.
-                quick, base, build_memo = None, None, None
-                m = replace(_model(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, now=now,
-                                   memo=None, progress=progress), rendered={})
-            pages: dict[str, list[Any]] = {}
-            if quick is None:
-                site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add)
-            else:
-                # Pages that counted a changed post last time, and any whose file is not there as it was left.
-                assert build_memo is not None
-                affected = {rel for rel, posts in build_memo.render.route_posts.items()
-                            if not quick.touched.isdisjoint(posts)}
-                redo: list[Route] = []
-                untouched: list[str] = []
-                for route in m.site.routes:
-                    if route.kind in ("static", "asset"):
-                        continue
-                    if route.output in affected or route.output not in staging.live:
-                        redo.append(route)
-                    else:
-                        untouched.append(route.output)
-                staging.keep(untouched)
-                site, result = _render(m, staging.live, staging.notes, build_memo, progress, staging.add, redo)
-                before = staging.notes.get("pages", {})
-                pages.update(before if isinstance(before, dict) else {})
-            pages.update(result.notes)
-            if strict:
-                _strict(site)
-            for rel in sorted(result.kept):
-                staging.add(rel, Kept(staging.live[rel]))
-            for rel, data in _copied_files(m):
-                staging.add(rel, data)
-            build_id = base.build_id if base is not None else secrets.token_hex(8) if keep is not None else None
-            if memo is None and base is None:  # about to change the output folder in ways the kept base cannot tell
-                snapshot.forget(root)
-            notes: dict[str, Any] = {"pages": pages} if build_id is None else {"pages": pages, "base": build_id}
-            report: WriteReport = staging.finish(notes)
-            # What the next build may start from: kept on disk (command line) or in memory (dev server).
-            written = None if inputs is None or m.content is None else LastBuild(
-                inputs, options, m.config, m.content, m.images, m.assets, site, m.template_lines, bool(result.warnings))
-            if keep is not None and build_id is not None and written is not None:
-                snapshot.save(root, made_with, snapshot.Base(build_id, written, keep.model,
-                                                               replace(keep.render, env={}, feeds={})))
-    except BaseException:
-        if base is not None:  # a quick rebuild that failed (a write, --strict): the next build starts afresh
-            snapshot.forget(root)
-        raise
-    if memo is not None and written is not None:
-        memo.last[""] = written
-    if key is not None:  # the dev server builds elsewhere and keeps its own state
-        record(root, key, out, site.next_scheduled[0] if site.next_scheduled else None,
-               [w.format() for w in site.warnings], report.files or None)
-    return BuildReport(site, out, report.written, report.removed, report.unchanged, m.fresh, m.cached,
-                       time.perf_counter() - start, len(result.kept), quick is not None)
+    files.update(copied_files(m))
+    return Prepared(site, files, rendered, m.fresh, m.cached, result.notes)

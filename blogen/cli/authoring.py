@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from blogen.cli.terminal import person_watching, print_problems, root_option, shown
+from blogen.cli.terminal import Command, person_watching, print_problems, root_option, shown
 from blogen.core.errors import BlogenError, Problem
+from blogen.importers.values import Finding
 
 T = TypeVar("T")
 
@@ -49,36 +50,66 @@ def _check_timezone(ctx: click.Context, param: click.Parameter, value: str | Non
 # --- blogen init ----------------------------------------------------------------------------------
 
 
-@click.command("init")
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.command("init", cls=Command, short_help="Make a new site in DIR, ready to serve.")
+@click.argument("directory", type=click.Path(path_type=Path), metavar="DIR")
 @click.option("--force", is_flag=True, help="Add the missing files to a folder that is not empty (existing files are kept).")
 @click.option("--title", help="The site's title (default: made from the folder name).")
 @click.option("--author", default="", help="Your name, for the feeds.")
 @click.option("--timezone", callback=_check_timezone, metavar="ZONE", help="IANA time zone (default: this machine's).")
-def init(directory: Path, force: bool, title: str | None, author: str, timezone: str | None) -> None:
-    """Make a new site in DIRECTORY that builds and serves at once.
+@click.option("--ci", type=click.Choice(["github", "gitlab"]),
+              help="Add a CI job that builds the site and publishes it to GitHub or GitLab Pages "
+                   "(in a folder that is already a site, only the job is added).")
+def init(directory: Path, force: bool, title: str | None, author: str, timezone: str | None, ci: str | None) -> None:
+    """Make a new site in DIR that builds and serves at once.
 
     Writes blogen.toml (every setting, explained), a sample post, an about page, content/static/
     and a .gitignore. The built-in theme is used until you run `blogen theme eject`.
 
     \b
-    Example:
-      blogen init notes && cd notes && blogen serve
+    Examples:
+      blogen init myblog && cd myblog && blogen serve
+      blogen init --ci github .     add a GitHub Pages workflow to this site
     """
     from blogen.authoring.scaffold import init_site
+    from blogen.core.config import find_config_file
 
+    if ci is not None and directory.is_dir() and find_config_file(directory) is not None:
+        _add_ci(directory, ci)
+        return
     try:
-        report = init_site(directory, force=force, title=title, author=author, timezone=timezone)
+        report = init_site(directory, force=force, title=title, author=author, timezone=timezone, ci=ci)
     except BlogenError as exc:
         _fail(exc.problems)
     for rel in report.created:
         click.echo(f"created {os.path.join(directory, rel)}")
     for rel in report.skipped:
         click.echo(f"skipped {os.path.join(directory, rel)} (it exists; not overwritten)")
-    click.echo(f"\nnext: set base_url in {os.path.join(directory, 'blogen.toml')}, then run: blogen serve --root {directory}")
+    where = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
+    click.echo(f"\nNext: {where}blogen serve   (then open http://127.0.0.1:8000/)\n"
+               f"Write:  blogen new \"My first note\" --tags linux\n"
+               f"Before publishing, set base_url in {os.path.join(directory, 'blogen.toml')} to the site's address.")
 
 
 # --- blogen new -----------------------------------------------------------------------------------
+
+
+def _add_ci(root: Path, kind: str) -> None:
+    """``init --ci`` in a folder that is already a site: only the CI job, for the site's output folder."""
+    from blogen.authoring.ci import add_ci_file
+    from blogen.core.config import load_config
+
+    try:
+        config = load_config(root)
+    except BlogenError as exc:
+        _fail(exc.problems, root)
+    path, written = add_ci_file(root, kind, config.output)
+    if not written:
+        _fail([Problem(path, None, "already exists; not overwritten (move it away to get the one blogen writes)")], root)
+    click.echo(f"created {shown(root, path)}")
+    if kind == "github":
+        click.echo("next: commit and push it, then in the repository's Settings -> Pages choose Source: GitHub Actions")
+    else:
+        click.echo("next: commit and push it; GitLab Pages publishes the job's public/ folder")
 
 
 def _check_slug(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -89,138 +120,155 @@ def _check_slug(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-@click.command("new")
-@click.argument("title")
+def _check_title(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter('the title is empty; give the post a title, e.g. blogen new "Fixing sshd"')
+    return value
+
+
+@click.command("new", cls=Command, short_help="Write a new post (a draft) and print its path.")
+@click.argument("title", callback=_check_title)
 @root_option
-@click.option("--tags", default="", metavar="A,B", help="Comma-separated tags.")
-@click.option("--draft", is_flag=True, help="Mark the post as a draft (built only with --drafts).")
+@click.option("--tags", default="", metavar="A,B", help="Comma-separated tags (spelt as the site already spells them).")
+@click.option("--draft/--publish", default=True, show_default=True,
+              help="A draft is shown by blogen serve but left out of blogen build until its draft: true line goes; "
+                   "--publish writes a post that the next build publishes.")
 @click.option("--slug", callback=_check_slug, help="The post's slug (default: made from the title).")
 @click.option("--bundle", is_flag=True, help="Make a bundle folder, content/posts/<slug>/index.md, to put images beside it.")
 def new(title: str, root: Path, tags: str, draft: bool, slug: str | None, bundle: bool) -> None:
     """Write a new post titled TITLE, dated now, and print its path.
 
-    Never overwrites a file and refuses a slug another post already has.
+    The post is a draft until you delete its `draft: true` line (or give --publish). Tags are
+    written as the site's other posts write them, so `--tags Linux,linux` is one tag. Never
+    overwrites a file and refuses a slug another post already has.
 
     \b
     Examples:
       blogen new "Fixing sshd on Android" --tags android,ssh
-      blogen new "Cask notes" --bundle --draft --slug cask
+      blogen new "Cask notes" --bundle --slug cask
     """
-    from blogen.authoring.scaffold import new_post
+    from blogen.authoring.newpost import new_post
     from blogen.core.config import load_config
 
     try:
         config = load_config(root)
-        made = new_post(root, title, config.tzinfo, tags=tags.split(","), draft=draft, slug=slug, bundle=bundle)
+        made = new_post(root, title, config.tzinfo, tags=tags.split(","), draft=draft, slug=slug, bundle=bundle,
+                        tag_aliases=config.tag_aliases, tag_names=config.tag_names)
     except BlogenError as exc:
         _fail(exc.problems, root)
     click.echo(shown(root, made.path.relative_to(root).as_posix()))
+    given = [t.strip() for t in tags.split(",") if t.strip()]
+    if given != list(made.tags):
+        click.echo(f"tags written as {', '.join(made.tags)} (one spelling per tag, as the site's posts write it)", err=True)
 
 
 # --- blogen import --------------------------------------------------------------------------------
 
 
-@click.command("import")
+def _check_pattern(kind: str, option: str, value: str | None) -> None:
+    from blogen.importers import hugourls, jekyllurls
+
+    if value is None:
+        return
+    applies = "jekyll" if option == "--jekyll-permalink" else "hugo"
+    if kind != applies:
+        raise click.UsageError(f"{option} only applies to 'blogen import {applies}'")
+    why = (jekyllurls if applies == "jekyll" else hugourls).check_pattern(value)
+    if why is not None:
+        raise click.BadParameter(why, param_hint=option)
+
+
+@click.command("import", cls=Command, short_help="Bring a whole Jekyll or Hugo blog into this site.")
 @click.argument("kind", type=click.Choice(["jekyll", "hugo"]))
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @root_option
-@click.option("--dry-run", is_flag=True, help="Show what would be written and the warnings; write nothing.")
-@click.option("--categories", type=click.Choice(["tags", "keep"]), default="tags", show_default=True,
-              help="Fold categories into tags, or keep them as extra.categories.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written and every warning; write nothing.")
+@click.option("--categories", type=click.Choice(["keep", "tags"]), default="keep", show_default=True,
+              help="keep: a categories key of their own (a taxonomy beside the tags); tags: fold them into the tags.")
+@click.option("--keep-link-errors", is_flag=True,
+              help="Leave broken_links as it is (by default the import sets it to \"warning\": links already dead in the old blog must not stop the first build).")
 @click.option("--jekyll-permalink", metavar="PATTERN",
-              help="Jekyll's permalink setting (e.g. /:year/:month/:day/:title.html, or 'pretty'): each post's old URL becomes an alias.")
+              help="The permalink the Jekyll site used, if its _config.yml does not say (e.g. /:year/:month/:day/:title.html, or 'pretty').")
 @click.option("--hugo-permalink", metavar="PATTERN",
-              help="Hugo's [permalinks] pattern for the posts as the URLs looked (e.g. /:year/:month/:day/:filename.html): each post's old URL becomes an alias.")
-@click.option("--verbose", "-v", is_flag=True, help="List every file written.")
-def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run: bool, categories: Literal["tags", "keep"],
+              help="The [permalinks] pattern of the Hugo site's posts, if its config does not say (e.g. /:year/:month/:slug/).")
+@click.option("--verbose", "-v", is_flag=True, help="List every file written and every attribute list dropped.")
+def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run: bool, categories: str, keep_link_errors: bool,
                  jekyll_permalink: str | None, hugo_permalink: str | None, verbose: bool) -> None:
-    """Convert the posts of a Jekyll or Hugo blog in SRC into content/posts/.
+    """Bring a whole Jekyll or Hugo blog in SRC into this site.
 
-    SRC is the blog's folder (Jekyll: the one with _posts/; Hugo: the one with content/posts/)
-    or the folder of posts itself. Liquid tags, kramdown attributes and Hugo shortcodes that cannot
-    be converted are left in the text and reported as file:line warnings. Existing files are never
-    overwritten: such posts are reported as conflicts (exit code 1).
+    Posts (Markdown and HTML), pages, collections and sections keep their URLs (as the site's
+    permalink or as aliases); static files (images, downloads, CNAME, the favicon) go to
+    content/static/ at the URLs they had. Liquid, kramdown and Hugo shortcodes are converted
+    where blogen has an equivalent; what is left is listed at its line, and so is every file not
+    brought over, with the reason. blogen.toml gets the old site's address, title and heading-id
+    style, and broken_links = "warning". Nothing outside SRC is read (symlinks out of it are
+    skipped), no existing file is overwritten, nothing is written through a symlink.
 
     \b
     Examples:
-      blogen import jekyll ~/old-blog --dry-run
-      blogen import jekyll ~/old-blog --jekyll-permalink pretty
-      blogen import hugo ~/hugo-site --categories keep
-      blogen import hugo ~/hugo-site --hugo-permalink '/:year/:month/:day/:filename.html'
+      blogen init notes && blogen import jekyll ~/old-blog --root notes && blogen build --root notes
+      blogen import hugo ~/hugo-site --dry-run
+      blogen import jekyll ~/old-blog --categories tags
     """
     from blogen.core.config import load_config
-    from blogen.importers import hugo as import_hugo
-    from blogen.importers import jekyll as import_jekyll
-    from blogen.importers.common import Converted, ImportOptions, count_kinds, plan_import, read_source, write_plan
+    from blogen.importers.run import run_import
+    from blogen.importers.summary import QUIET_KINDS, count_kinds, headline, next_steps
+    from blogen.importers.values import ImportOptions
 
-    for option, value, applies in (("--jekyll-permalink", jekyll_permalink, "jekyll"), ("--hugo-permalink", hugo_permalink, "hugo")):
-        if value is None:
-            continue
-        if kind != applies:
-            raise click.UsageError(f"{option} only applies to 'blogen import {applies}'")
-        module = import_jekyll if applies == "jekyll" else import_hugo
-        if (why := module.check_permalink_pattern(value)) is not None:
-            raise click.BadParameter(why, param_hint=option)
+    _check_pattern(kind, "--jekyll-permalink", jekyll_permalink)
+    _check_pattern(kind, "--hugo-permalink", hugo_permalink)
     try:
         config = load_config(root)
-        if kind == "jekyll":
-            sources, skipped = import_jekyll.find_sources(src, str(src))
-        else:
-            sources, skipped = import_hugo.find_sources(src, str(src))
+        options = ImportOptions(config.tzinfo, categories_as_tags=categories == "tags",
+                                old_permalink=jekyll_permalink or hugo_permalink)
+        outcome = run_import(kind, src, root, config, options, dry_run=dry_run, keep_link_errors=keep_link_errors)
     except BlogenError as exc:
         _fail(exc.problems, root)
-    options = ImportOptions(tz=config.tzinfo, categories=categories, old_permalink=jekyll_permalink or hugo_permalink)
-    section = "" if kind == "jekyll" else import_hugo.posts_folder(src).resolve().name
-    converted: list[Converted] = []
-    errors: list[Problem] = []
-    for source in _progress(sources, "converting"):
-        try:
-            text = read_source(source)
-            if kind == "jekyll":
-                converted.append(import_jekyll.convert(source, text, options))
-            else:
-                converted.append(import_hugo.convert(source, text, options, section=section))
-        except BlogenError as exc:
-            errors.extend(exc.problems)
-    plan = plan_import(root, config, converted)
-    written: list[str] = []
-    if dry_run:
-        for item in plan.items:
-            click.echo(f"would write {shown(root, item.target)}  (from {item.source.shown})")
-            for _, target in item.assets:
-                click.echo(f"would copy {shown(root, target)}")
-    else:
-        try:
-            written = write_plan(root, plan)
-        except BlogenError as exc:
-            errors.extend(exc.problems)
+    plan = outcome.plan
+    if dry_run or verbose:
+        verb = "would write" if dry_run else "wrote"
+        for doc in plan.documents:
+            click.echo(f"{verb} {shown(root, doc.target)}  (from {doc.source})")
+            for _, target in doc.assets:
+                click.echo(f"{verb} {shown(root, target)}")
         if verbose:
-            for rel in written:
-                click.echo(f"wrote {shown(root, rel)}")
-    findings = [*skipped, *plan.findings]
-    for finding in findings:
-        click.echo(finding.format(), err=True)
-    for problem in [*errors, *plan.conflicts]:
-        where = shown(root, problem.path) if problem.path.startswith("content/") else problem.path
+            for _, source, target in plan.static:
+                click.echo(f"{verb} {shown(root, target)}  (from {source})")
+    for finding in plan.findings:
+        if finding.kind not in QUIET_KINDS or verbose:
+            where = shown(root, finding.path) if finding.path.startswith("content/") else finding.path
+            click.echo(Finding(where, finding.line, finding.kind, finding.snippet).format(), err=True)
+    for problem in [*plan.errors, *plan.conflicts, *outcome.problems]:
+        where = shown(root, problem.path) if problem.path.startswith(("content/", "theme/")) else problem.path
         click.echo(Problem(where, problem.line, problem.message, problem.severity).format(), err=True)
-    counts = count_kinds(findings)
+    counts = count_kinds(plan.findings)
     if counts:
         click.echo("warnings: " + ", ".join(f"{n} {kind_}" for kind_, n in counts.items()), err=True)
-    n_posts = len(plan.items)
-    n_files = sum(len(i.assets) for i in plan.items)
-    verb = "would import" if dry_run else "imported"
-    files = f" and {n_files} bundle file{'s' * (n_files != 1)}" if n_files else ""
-    click.echo(f"{verb} {n_posts} post{'s' * (n_posts != 1)}{files} into {shown(root, 'content/posts')}/"
-               f"; {len(findings)} warning{'s' * (len(findings) != 1)}, "
-               f"{len(plan.conflicts)} conflict{'s' * (len(plan.conflicts) != 1)}, {len(errors)} error{'s' * (len(errors) != 1)}")
-    if plan.conflicts or errors:
+    click.echo(headline(plan, dry_run=dry_run, where=shown(root, "content") + "/"))
+    if plan.samples:
+        click.echo(f"{'would remove' if dry_run else 'removed'} blogen init's samples: {', '.join(plan.samples)}")
+    if outcome.settings:
+        where = outcome.config_file or "your config (add them by hand: it is not a blogen.toml the import may edit)"
+        verb = "would set" if dry_run else ("set" if outcome.config_file else "to set")
+        click.echo(f"{verb} in {where}: " + "; ".join(
+            (f"[{s.key}]" if s.table else f"{s.key} = {s.value!r}") + ("" if s.known else " (commented out: this blogen does not read it yet)")
+            for s in outcome.settings))
+    warning = any(s.key == "broken_links" for s in outcome.settings) or config.broken_links == "warning"
+    steps = next_steps(plan, broken_links_warning=warning)
+    if steps:
+        click.echo("what to fix next:")
+        for n, step in enumerate(steps, 1):
+            click.echo(f"  {n}. {step}")
+    if not dry_run:
+        click.echo(f"next: blogen build --root {root}" if str(root) != "." else "next: blogen build")
+    if plan.conflicts or plan.errors or outcome.problems:
         raise SystemExit(1)
 
 
 # --- blogen list ----------------------------------------------------------------------------------
 
 
-@click.command("list")
+@click.command("list", cls=Command, short_help="List posts (published, scheduled, drafts) and tags.")
 @root_option
 @click.option("--json", "as_json", is_flag=True, help='Print a JSON document {"posts": [...], "tags": [...]}.')
 @click.option("--drafts", is_flag=True, help="Include drafts.")
@@ -253,7 +301,7 @@ def list_posts(root: Path, as_json: bool, drafts: bool) -> None:
 # --- blogen theme eject ---------------------------------------------------------------------------
 
 
-@click.group("theme")
+@click.group("theme", short_help="Copy the built-in theme into theme/ to edit it.")
 def theme() -> None:
     """Work with the site's theme.
 
@@ -263,7 +311,7 @@ def theme() -> None:
     """
 
 
-@theme.command("eject")
+@theme.command("eject", cls=Command, short_help="Copy the built-in theme into theme/ to edit it.")
 @root_option
 @click.option("--force", is_flag=True, help="Replace files already in theme/ with the built-in versions.")
 def eject(root: Path, force: bool) -> None:
@@ -277,11 +325,12 @@ def eject(root: Path, force: bool) -> None:
       blogen theme eject --root ~/notes
     """
     from blogen.authoring.scaffold import eject_theme
-    from blogen.core.config import find_config_file
+    from blogen.core.config import is_site_folder
     from blogen.core.install import builtin_theme_dir
 
-    if find_config_file(root) is None:
-        _fail([Problem(str(root), None, "no blogen.toml or pyproject.toml here: is this a blogen site? (use --root)")])
+    if not is_site_folder(root.resolve()):
+        _fail([Problem(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this folder: is this "
+                       "a blogen site? (make one with blogen init DIR, or give --root the folder that has one)")])
     try:
         report = eject_theme(root, builtin_theme_dir(), force=force)
     except BlogenError as exc:

@@ -13,31 +13,56 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from blogen import __version__
-from blogen.cli.terminal import person_watching, print_problems, root_option, shown
+from blogen.cli.terminal import Command, person_watching, print_problems, root_option, shown
+from blogen.core.errors import Problem
 
 if TYPE_CHECKING:
-    from blogen.incremental.record import Inputs
+    from blogen.incremental.plan import Decision
 
 
-def _unchanged(root: Path, drafts: bool, base_url: str | None, output: str | None, strict: bool) -> tuple[bool, Inputs]:
-    """Whether the last build already made this exact site (then its warnings are printed again),
-    and the digest of the inputs for the build to record.
-
-    Uses only the standard library: the point is to skip loading the pipeline at all.
-    """
+def _decide(root: Path, drafts: bool, base_url: str | None, output: str | None) -> Decision | None:
+    """How this build starts (see ``blogen.incremental.plan``), decided before the pipeline is loaded;
+    None when the config itself has problems (the build then reports them)."""
     from datetime import UTC, datetime
 
-    from blogen.incremental.record import build_options, up_to_date
+    from blogen.core.config import load_config
+    from blogen.core.errors import BlogenError
+    from blogen.incremental import snapshot
+    from blogen.incremental.plan import build_options, decide_build
 
-    warnings, key = up_to_date(root.resolve(), build_options(drafts, base_url, output), datetime.now(UTC))
-    if warnings is None or (strict and warnings):
-        return False, key
-    for line in warnings:
-        click.echo(shown(root, line), err=True)
-    return True, key
+    site = root.resolve()
+    try:
+        config = load_config(site, base_url=base_url, output=output)
+    except BlogenError:
+        return None
+    return decide_build(site, config.output_dir, build_options(drafts, base_url, output), datetime.now(UTC),
+                        snapshot=lambda made: snapshot.stored_id(site, made))
 
 
 T = TypeVar("T")
+
+
+def _warning_summary(warnings: Sequence[Problem], counted: bool = False) -> str:
+    """``; 7 warnings (5 broken links, 2 liquid-tag)``: the warnings of a build by the kinds worth counting
+    (tolerated broken links, template residue by kind); "" without warnings. ``counted``: the total is said already."""
+    from blogen.markdown.residue import KINDS
+
+    if not warnings:
+        return ""
+    kinds: dict[str, int] = {}
+    for w in warnings:
+        kind = w.message.split(":", 1)[0]
+        if w.message.startswith(("broken link", "broken image")):
+            kind = "broken link"
+        elif kind not in KINDS:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+    detail = ", ".join(f"{n} {kind}{'s' * (kind == 'broken link' and n != 1)}"
+                       for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    if counted:
+        return f" ({detail})" if detail else ""
+    total = f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}"
+    return f"{total} ({detail})" if detail else total
 
 
 def _guarded(root: Path, verbose: bool, what: str, consequence: str, action: Callable[[], T],
@@ -97,74 +122,142 @@ def _end_progress(progress: _ProgressLine | None) -> None:
         progress.end()
 
 
+def _placeholder_warning(root: Path, base_url: str | None) -> Problem | None:
+    """The warning for a placeholder base_url in the config (not one given with --base-url, which is a choice).
+
+    A config that does not load gives none here: the build reports its problems itself.
+    """
+    if base_url is not None:
+        return None
+    from blogen.core.config import load_config, placeholder_base_url
+    from blogen.core.errors import BlogenError
+
+    try:
+        return placeholder_base_url(load_config(root))
+    except BlogenError:
+        return None
+
+
+def _strict_failure(root: Path, what: str, problem: Problem, consequence: str) -> None:
+    """Under --strict a warning found before the work starts fails the command at once."""
+    from dataclasses import replace
+
+    print_problems(root, [replace(problem, message=problem.message + " (--strict)", severity="error")])
+    click.echo(f"{what} failed: 1 error{consequence}", err=True)
+    raise SystemExit(1)
+
+
+def _file_url(root: Path, output: str | None) -> str:
+    """The ``file:`` URL of the output folder, the base_url of a site to be read from disk (--file-urls)."""
+    from blogen.core.config import load_config
+    from blogen.core.errors import BlogenError
+
+    try:
+        folder = load_config(root, output=output).output_dir
+    except BlogenError as exc:
+        print_problems(root, exc.problems)
+        click.echo(f"build failed: {len(exc.problems)} error{'s' * (len(exc.problems) != 1)}; output left unchanged", err=True)
+        raise SystemExit(1) from None
+    return folder.as_uri() + "/"
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("blogen").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    command_class = Command
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="blogen", message="%(prog)s %(version)s")
 def cli() -> None:
     """blogen: a static blog generator for technical notes.
 
+    Every command but init works on the site in the current folder, or the nearest folder
+    above it that has a blogen.toml (or --root DIR).
+
     \b
-    Examples:
-      blogen build                  render the site in this folder into output/
-      blogen build --drafts -v      include drafts, show details
-      blogen check --external       validate everything, including external links
+    Start a blog:
+      blogen init myblog && cd myblog
+      blogen new "My first note" --tags linux
+      blogen serve                  preview at http://127.0.0.1:8000/, reloads on save
+      blogen build                  write the site into output/ to publish
     """
 
 
-@cli.command()
+@cli.command(short_help="Render the site into output/.")
 @root_option
 @click.option("--drafts", is_flag=True, help="Include drafts and posts dated in the future.")
 @click.option("--output", "-o", metavar="DIR", help="Write here instead of the configured output folder.")
 @click.option("--base-url", metavar="URL", help="Override base_url (e.g. for a staging host).")
+@click.option("--file-urls", is_flag=True,
+              help="Make a copy to read from disk: links name each folder's index.html (the base URL is the output folder).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Worker processes for Markdown (default: all cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Markdown worker processes (default: all cores; one when fewer than 64 files need rendering).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--verbose", "-v", is_flag=True, help="Print details, and a traceback on internal errors.")
-def build(root: Path, drafts: bool, output: str | None, base_url: str | None, strict: bool, jobs: int | None,
-          quiet: bool, verbose: bool) -> None:
+def build(root: Path, drafts: bool, output: str | None, base_url: str | None, file_urls: bool, strict: bool,
+          jobs: int | None, quiet: bool, verbose: bool) -> None:
     """Render the site into output/.
 
     Nothing in the output folder changes unless the whole build succeeds; files whose bytes are
     unchanged are left untouched.
 
     \b
-    Example:
-      blogen build --root ~/notes --base-url https://staging.example.org/
+    Examples:
+      blogen build --base-url https://staging.example.org/
+      blogen build --file-urls --output offline    then open offline/index.html
     """
     _setup_logging(verbose)
     start = time.perf_counter()
-    same, key = _unchanged(root, drafts, base_url, output, strict)
-    if same:
+    if file_urls:
+        if base_url is not None:
+            raise click.UsageError("--file-urls and --base-url exclude each other: --file-urls sets the base URL to the output folder")
+        base_url = _file_url(root, output)
+    placeholder = _placeholder_warning(root, base_url)
+    if placeholder is not None and strict:
+        _strict_failure(root, "build", placeholder, "; output left unchanged")
+    decision = _decide(root, drafts, base_url, output)
+    from blogen.incremental.plan import UpToDate
+
+    if decision is not None and isinstance(decision.plan, UpToDate) and not (strict and decision.plan.warnings):
+        for line in decision.plan.warnings:
+            click.echo(shown(root, line), err=True)
+        if placeholder is not None:
+            print_problems(root, [placeholder])
         if not quiet:
             click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
         return
     from blogen.build.pipeline import build_site
 
+    if placeholder is not None:
+        print_problems(root, [placeholder])
     progress = _progress_line() if not quiet else None
     report = _guarded(root, verbose, "build", "; output left unchanged",
                       lambda: build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict,
-                                         input_key=key, progress=progress),
+                                         decision=decision, progress=progress),
                       settle=lambda: _end_progress(progress))
     print_problems(root, report.warnings)
     if quiet:
         return
     site = report.site
-    out = shown(report.output, ".")
-    out = os.path.normpath(out)
+    inside = report.output.is_relative_to(root.resolve())
+    out = shown(root, os.path.relpath(report.output, root.resolve())) if inside else str(report.output)
     n_posts, n_pages, n_tags = len(site.posts), len(site.pages), len(site.tags)
     click.echo(
         f"built {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)}, "
         f"{n_tags} tag{'s' * (n_tags != 1)} into {out}/ in {report.seconds:.2f} s: "
         f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
+        f"{_warning_summary(report.warnings)}"
     )
     if site.next_scheduled is not None:
         when, source = site.next_scheduled
         click.echo(f"next scheduled post goes live {when.strftime('%Y-%m-%d %H:%M %Z').strip()} ({source}); build again then to publish it")
     if verbose:
+        click.echo(report.plan.reason)
         click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache; "
                    f"pages: {report.pages_kept} kept without rendering (their inputs did not change)")
         for rel in report.written:
@@ -173,7 +266,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, st
             click.echo(f"  removed {rel}")
 
 
-@cli.command()
+@cli.command(short_help="Check the site without writing anything.")
 @root_option
 @click.option("--drafts", is_flag=True, help="Check drafts and future-dated posts too.")
 @click.option("--base-url", metavar="URL", help="Override base_url.")
@@ -193,24 +286,32 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
       blogen check --external --timeout 5
     """
     _setup_logging(verbose)
+    from dataclasses import replace
+
     from blogen.build.check import check_site
     report = _guarded(root, verbose, "check", "",
                       lambda: check_site(root, drafts=drafts, base_url=base_url, external=external, strict=strict,
                                          timeout=timeout))
-    print_problems(root, report.problems)
-    errors = sum(1 for p in report.problems if p.severity == "error")
-    warnings = len(report.problems) - errors
+    problems = list(report.problems)
+    placeholder = _placeholder_warning(root, base_url)
+    if placeholder is not None:
+        problems.insert(0, replace(placeholder, message=placeholder.message + " (--strict)", severity="error")
+                        if strict else placeholder)
+    print_problems(root, problems)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
     site = report.prepared.site
     ext = f", {report.external} external URL{'s' * (report.external != 1)} fetched" if external else ""
     n_posts, n_pages = len(site.posts), len(site.pages)
     click.echo(f"checked {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)} and {report.links} "
                f"link{'s' * (report.links != 1)}{ext}: "
-               f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+               f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+               f"{_warning_summary([p for p in report.problems if p.severity == 'warning'], counted=True)}")
     if errors:
         raise SystemExit(1)
 
 
-@cli.command()
+@cli.command(short_help="Preview the site; reload the browser on every save.")
 @root_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes the site to the network.")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
@@ -224,7 +325,8 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
           verbose: bool) -> None:
     """Build with drafts, serve on 127.0.0.1, and reload the browser on every save.
 
-    The site is built into a private temporary folder (never output/). While a rebuild runs,
+    The site is built into a folder of its own in .blogen-cache/ (never output/), which the next
+    server starts from at once. While a rebuild runs,
     requests wait for it; each open page reloads once if it changed, a CSS-only change swaps the
     stylesheet in place, and a build error shows over the last good page until it is fixed.
 
@@ -238,6 +340,13 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
     from click.core import ParameterSource
 
     _setup_logging(verbose)
+    from blogen.core.config import is_site_folder
+
+    if not is_site_folder(root.resolve()):  # --root names a folder that is no site: nothing to serve, so fail as build does
+        print_problems(None, [Problem(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this "
+                                      "folder: is this a blogen site? (make one with blogen init DIR, or give --root the "
+                                      "folder that has one)")])
+        raise SystemExit(1)
     # watchdog 7 warns when a folder appears inside one whose recursive watch is still being set up; harmless.
     warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
     from blogen.serve.server import serve as run
@@ -245,6 +354,60 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
     explicit = ctx.get_parameter_source("port") is not ParameterSource.DEFAULT
     raise SystemExit(run(root, host=host, port=port, port_explicit=explicit, drafts=not no_drafts,
                          open_browser=open_browser, poll=poll, echo=click.echo))
+
+
+@cli.command()
+@root_option
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would be sent and deleted; change nothing on the target.")
+@click.option("--no-build", is_flag=True, help="Send the output as it is, refusing it when it is missing or older than the sources.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Worker processes for Markdown (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--verbose", "-v", is_flag=True, help="List every file sent or deleted, and rsync's statistics.")
+def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: bool, verbose: bool) -> None:
+    """Build the site and send it with rsync to the configured target.
+
+    The target is [deploy] rsync in the config; the build leaves drafts out, as `blogen build` does.
+
+    Only files whose size or time changed are sent: blogen keeps the mtime of every file whose
+    bytes did not change. With delete = true (the default), files the site no longer has are
+    removed from the target, and from nowhere else. A target that looks like a slip (empty, /, a
+    home folder, the site itself) is refused.
+
+    \b
+    Examples:
+      blogen deploy --dry-run
+      blogen deploy
+    """
+    _setup_logging(verbose)
+    from blogen.core.config import load_config
+    from blogen.deploy.rsync import checked_target
+    from blogen.deploy.rsync import deploy as send
+
+    config = _guarded(root, verbose, "deploy", "; nothing sent", lambda: load_config(root))
+    _guarded(root, verbose, "deploy", "; nothing built or sent", lambda: checked_target(config))
+    from blogen.incremental.plan import UpToDate
+
+    decision = _decide(root, False, None, None)
+    same = decision is not None and isinstance(decision.plan, UpToDate)
+    if not same and no_build:
+        click.echo(f"{config.source}: the output folder is missing or older than the sources (or was built with other "
+                   "options, such as --drafts); run blogen build, or deploy without --no-build", err=True)
+        raise SystemExit(1)
+    if not same:
+        from blogen.build.pipeline import build_site
+
+        report = _guarded(root, verbose, "build", "; nothing sent",
+                          lambda: build_site(root, jobs=jobs, decision=decision))
+        print_problems(root, report.warnings)
+        if not quiet:
+            click.echo(f"built: {len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged")
+    echo = (lambda line: click.echo(f"  {line}")) if verbose else None
+    sent = _guarded(root, verbose, "deploy", "", lambda: send(config, dry_run=dry_run, echo=echo))
+    if quiet:
+        return
+    verb = ("would send", "would delete") if dry_run else ("sent", "deleted")
+    click.echo(f"{'dry run: ' if dry_run else ''}{verb[0]} {len(sent.sent)} file{'s' * (len(sent.sent) != 1)}, "
+               f"{verb[1]} {len(sent.deleted)} to {sent.target} ({sent.bytes_sent:,} bytes over the wire)")
 
 
 def _register_authoring() -> None:

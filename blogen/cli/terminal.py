@@ -3,6 +3,7 @@ problem lines; with ``cli`` and ``authoring_cli`` the only modules that print.""
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -11,28 +12,70 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from blogen.core.errors import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Command(click.Command):
+    """A click command whose "did you mean" for an unknown option names only close matches.
+
+    click offers anything difflib finds at its default cutoff, so ``--draft`` also got ``--root``;
+    a cutoff of 0.75 keeps ``--drafts`` (and ``--no-drafts``) and drops the noise.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            names = [o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts) if o.startswith("--")]
+            close = difflib.get_close_matches(exc.option_name, names, n=3, cutoff=0.75)
+            raise click.NoSuchOption(exc.option_name, possibilities=close, ctx=exc.ctx) from None
+
+
+def _site_root(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """``--root`` as given, or else the nearest site at or above the current folder (as git finds its repository)."""
+    if ctx.get_parameter_source(param.name or "root") is not ParameterSource.DEFAULT:
+        return value
+    from blogen.core.config import find_site_root
+
+    here = Path.cwd()
+    found = find_site_root(here)
+    if found is None:
+        click.echo(f"{here}: no blogen site here: looked for blogen.toml, or pyproject.toml with a [tool.blogen] table, "
+                   "in this folder and every folder above it; make a site with 'blogen init DIR', or give one with --root DIR",
+                   err=True)
+        ctx.exit(1)
+    return Path(os.path.relpath(found, here)) if found != here else Path(".")
+
+
 def root_option(fn: F) -> F:
-    """The ``--root DIR`` option every command takes."""
+    """The ``--root DIR`` option every command takes; without it, the site is found from the current folder up."""
     return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-        help="The site folder (holds content/ and pyproject.toml or blogen.toml).",
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), callback=_site_root,
+        metavar="DIR",
+        help="The site folder (holds content/ and blogen.toml or pyproject.toml). Default: the current folder "
+             "or the nearest one above it that is a site.",
     )(fn)
 
 
 def shown(root: Path, path: str) -> str:
-    """A path relative to the site root, as the user can open it from where they ran blogen."""
+    """A path relative to the site root, as the user can open it from where they ran blogen.
+
+    From a subfolder of the site that is ``../../content/posts/a.md``, as git shows it; from
+    elsewhere, the absolute path.
+    """
     if os.path.isabs(path) or path.startswith("("):
         return path
-    prefix = os.path.relpath(root.resolve(), Path.cwd())
-    if prefix.startswith(".."):
-        prefix = str(root.resolve())
-    return path if prefix == "." else os.path.join(prefix, path)
+    site, here = root.resolve(), Path.cwd()
+    if here == site:
+        return path
+    if here.is_relative_to(site):
+        return os.path.relpath(site / path, here) + ("/" if path.endswith("/") else "")
+    prefix = os.path.relpath(site, here)
+    return os.path.join(str(site) if prefix.startswith("..") else prefix, path)
 
 
 def print_problems(root: Path | None, problems: Iterable[Problem]) -> None:

@@ -10,23 +10,28 @@ its facts and the ``[images]`` config alone; they are made, only for the images 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
 import os
 import posixpath
 import re
+import shutil
+import tempfile
 import time
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from blogen.core.config import ImageOptions
 from blogen.core.errors import Severity
 from blogen.core.fileid import identity, settled
+from blogen.core.files import check_inside, read_regular, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,7 @@ RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 IMAGE_SUFFIXES = (*RASTER, ".svg")
 # Rasters no wider than this are shown as they are: the theme's column is ~46rem (736 px at 1x).
 LARGE = 800
-CACHE = ".blogen-cache/images"  # the resized copies, named by their source's digest
+CACHE = ImageOptions().cache  # the resized copies, named by their source's digest
 _META = ".blogen-cache/images.json"  # the facts of every image, by path and identity
 _COPIES = ".blogen-cache/image-copies.json"  # each copy's identity and digest, for the writer
 _META_VERSION = 2
@@ -67,7 +72,7 @@ class Variant:
     height: int
     ext: str  # ".webp", ".jpg" or ".png"
     name: str  # the file name beside the source: "x.jpg.800w.webp", unique per source file
-    cache_file: str  # where it is made, relative to the site root
+    cache_file: str  # where it is made, relative to the site root (absolute when the site's cache cannot be written)
 
     @property
     def pil_format(self) -> str:
@@ -96,7 +101,7 @@ def plan_variants(source: str, info: ImageInfo, options: ImageOptions) -> tuple[
 
     def add(width: int, ext: str) -> None:
         height = max(1, round(info.height * width / info.width))
-        out.append(Variant(width, height, ext, f"{name}.{width}w{ext}", f"{CACHE}/{tag}.{width}w{ext}"))
+        out.append(Variant(width, height, ext, f"{name}.{width}w{ext}", f"{options.cache}/{tag}.{width}w{ext}"))
 
     for width in widths:
         add(width, ".webp")
@@ -105,6 +110,32 @@ def plan_variants(source: str, info: ImageInfo, options: ImageOptions) -> tuple[
     if fallback is not None and info.width <= max(options.widths):
         add(info.width, ".webp")
     return tuple(out)
+
+
+def copies_folder(root: Path) -> str:
+    """Where this process makes resized copies: the site's ``.blogen-cache/images`` (relative to the
+    site), or, when that cannot be written (read-only, a symlink out of the site, not a folder), a
+    temporary folder of this process, removed at exit: such a cache only costs speed."""
+    cache = root / CACHE
+    try:
+        if check_inside(cache / "x", root) is not None:
+            raise OSError(f"{cache} leads outside the site")  # nothing is written there
+        cache.mkdir(parents=True, exist_ok=True)
+        probe = cache / f".probe.{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        log.debug("image cache not writable (%s): resized copies go to a temporary folder", exc)
+        return str(_unkept_folder())
+    return CACHE
+
+
+@lru_cache(maxsize=1)
+def _unkept_folder() -> Path:
+    """This process's folder for resized copies when the site's cache cannot be written; removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="blogen-images-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def variant_tag(digest: str, options: ImageOptions) -> str:
@@ -153,9 +184,9 @@ def _svg_size(path: Path) -> tuple[int, int] | None:
 
 
 def _too_big(pixels: int | None, limit: int) -> str:
-    size = f"{pixels / 1e6:.0f} megapixels" if pixels else "larger"
-    return (f"image is {size}, more than blogen decodes ({2 * limit / 1e6:.0f} megapixels, twice Pillow's "
-            "decompression-bomb limit): scale it down, or link to it instead of showing it")
+    size = f"it is {pixels / 1e6:.0f} megapixels, " if pixels else ""
+    return (f"image is too large to process (over {limit:,} pixels: {size}more than twice Pillow's bound against "
+            "decompression bombs, so blogen does not decode it): scale it down, or link to it instead of showing it")
 
 
 def _header(path: Path) -> ImageInfo:
@@ -271,7 +302,7 @@ def note_failures(root: Path, infos: Mapping[str, ImageInfo], failed: Mapping[st
 
 def _load_meta(root: Path) -> dict[str, Any]:
     try:
-        meta = json.loads((root / _META).read_text())
+        meta = json.loads(read_regular(root / _META, inside=root))
     except (OSError, ValueError):
         return {}
     if not isinstance(meta, dict) or meta.get("version") != _META_VERSION or not isinstance(meta.get("entries"), dict):
@@ -281,15 +312,18 @@ def _load_meta(root: Path) -> dict[str, Any]:
 
 
 def _save_meta(root: Path, entries: Mapping[str, Any]) -> None:
-    _write_json(root / _META, {"version": _META_VERSION, "entries": entries})
+    _write_json(root, _META, {"version": _META_VERSION, "entries": entries})
 
 
-def _write_json(path: Path, doc: Mapping[str, Any]) -> None:
+def _write_json(root: Path, rel: str, doc: Mapping[str, Any]) -> None:
+    """Write one of the cache's JSON files, never through a symlink out of the site; a cache that
+    cannot be written only costs speed."""
+    path = root / rel
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")))
-        os.replace(tmp, path)
+        why = check_inside(path, root)
+        if why is not None:
+            raise OSError(why)
+        write_atomic(path, json.dumps(doc, sort_keys=True, separators=(",", ":")))
     except OSError as exc:
         log.debug("cannot write %s: %s", path, exc)
 
@@ -319,7 +353,7 @@ def note_copies(root: Path, made: Iterable[tuple[str, tuple[int, int, int, int],
     keep = set(present)
     entries = {k: v for k, v in entries.items() if k in keep}
     if entries != before:
-        _write_json(root / _COPIES, {"version": _META_VERSION, "copies": entries})
+        _write_json(root, _COPIES, {"version": _META_VERSION, "copies": entries})
 
 
 def known_copies(root: Path) -> list[tuple[str, tuple[int, int, int, int], str]]:
@@ -335,7 +369,7 @@ def known_copies(root: Path) -> list[tuple[str, tuple[int, int, int, int], str]]
 
 def _load_copies(root: Path) -> dict[str, Any]:
     try:
-        doc = json.loads((root / _COPIES).read_text())
+        doc = json.loads(read_regular(root / _COPIES, inside=root))
     except (OSError, ValueError):
         return {}
     if not isinstance(doc, dict) or doc.get("version") != _META_VERSION or not isinstance(doc.get("copies"), dict):

@@ -14,13 +14,14 @@ import hashlib
 import io
 import logging
 import os
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blogen.content.images import CACHE, ImageInfo, Variant, decode_cost
+from blogen.content.images import ImageInfo, Variant, decode_cost
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -152,19 +153,28 @@ def _resize_in_worker(root: Path, job: Job) -> Made:
 
 
 def missing(root: Path, variants: Sequence[Variant]) -> list[Variant]:
-    """The copies among ``variants`` that the cache does not hold; the cache folder is listed once."""
-    try:
-        present = set(os.listdir(root / CACHE))
-    except OSError:
-        present = set()
-    return [v for v in variants if v.cache_file.rsplit("/", 1)[-1] not in present]
+    """The copies among ``variants`` that the cache does not hold; each cache folder is listed once."""
+    listed: dict[str, set[str]] = {}
+    out: list[Variant] = []
+    for v in variants:
+        folder, _, name = v.cache_file.rpartition("/")
+        present = listed.get(folder)
+        if present is None:
+            try:
+                present = listed[folder] = set(os.listdir(root / folder))
+            except OSError:
+                present = listed[folder] = set()
+        if name not in present:
+            out.append(v)
+    return out
 
 
 def make_variants(root: Path, jobs: Sequence[Job], workers: int, progress: Progress | None = None) -> Outcome:
     """Make every copy ``jobs`` ask for; an image that cannot be decoded is reported, never raised."""
     if not jobs:
         return Outcome({}, True, 0)
-    (root / CACHE).mkdir(parents=True, exist_ok=True)
+    for folder in {posixpath.dirname(v.cache_file) for job in jobs for v in job.variants}:
+        (root / folder).mkdir(parents=True, exist_ok=True)
     todo = sorted(jobs, key=lambda j: (-j.info.width * j.info.height, j.source))  # largest first
     failed: dict[str, str] = {}
     copies: list[Copy] = []

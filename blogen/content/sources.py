@@ -11,26 +11,12 @@ from pathlib import Path
 from typing import Literal
 
 from blogen.content.frontmatter import FrontMatter, split_source, validate
+from blogen.content.inputs import SOURCE_SUFFIXES, Inputs, walk_inputs
 from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.fileid import identity, settled
 
-SOURCE_SUFFIXES = (".md", ".markdown")
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
-
-
-def is_editor_noise(name: str) -> bool:
-    """Files editors and tools leave beside real ones; never content, never a reason to rebuild.
-
-    Dotfiles (vim ``.x.swp``, emacs ``.#x`` locks, GNOME ``.goutputstream-*``), emacs ``#x#``
-    autosaves, ``x~`` backups, vim's ``4913`` write probe, and temporary or partial downloads.
-    """
-    return (
-        name.startswith((".", "#", "~"))
-        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak"))
-        or name == "4913"
-        or name.startswith(".goutputstream-")
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,41 +48,9 @@ class Content:
     documents: tuple[Document, ...]
     static: tuple[StaticFile, ...]
     warnings: tuple[Problem, ...]
-
-
-def _walk(root: Path, top: Path, problems: list[Problem]) -> list[Path]:
-    """Every non-noise file under ``top``, following symlinks only while they stay inside the site."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    stack = [top]
-    while stack:
-        folder = stack.pop()
-        real = folder.resolve()
-        if real in seen:
-            continue
-        seen.add(real)
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            problems.append(Problem(_rel(root, folder), None, f"cannot read folder: {exc.strerror}"))
-            continue
-        for entry in entries:
-            path = Path(entry.path)
-            if is_editor_noise(entry.name) or entry.name == "__pycache__":
-                continue
-            if entry.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(root):
-                    problems.append(Problem(_rel(root, path), None, f"symlink points outside the site (to {os.readlink(path)}); blogen will not publish files from outside the site root"))
-                    continue
-                if not target.exists():
-                    problems.append(Problem(_rel(root, path), None, f"broken symlink (to {os.readlink(path)})"))
-                    continue
-            if entry.is_dir():
-                stack.append(path)
-            elif entry.is_file():
-                found.append(path)
-    return sorted(found)
+    # Files in content/posts/ or content/pages/ that are neither a document nor in a bundle, so not
+    # published (a link to one is broken, and its message says why); relative to the site root.
+    loose: tuple[str, ...] = ()
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -143,7 +97,7 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         size = st.st_size
         seen: tuple[object, ...] = ()
         if memo is not None:
-            seen = ("stat", rel, kind, bundle, assets, config.timezone, limit, identity(st))
+            seen = ("stat", rel, kind, bundle, assets, config.timezone, _taxonomies(config), limit, identity(st))
             if seen in memo:
                 return memo[seen]
         if size > limit:
@@ -154,13 +108,18 @@ def read_document(config: Config, path: Path, kind: Literal["post", "page"], bun
         return None, [Problem(rel, None, f"cannot read file: {exc.strerror}")]
     key: tuple[object, ...] = ()
     if memo is not None:
-        key = (rel, kind, bundle, assets, config.timezone, hashlib.sha256(data).digest())
+        key = (rel, kind, bundle, assets, config.timezone, _taxonomies(config), hashlib.sha256(data).digest())
         result = memo.get(key) or _parse_document(config, path, rel, data, kind, bundle, assets)
         memo[key] = result
         if len(data) == size and settled(st):  # see blogen.fileid
             memo[seen] = result
         return result
     return _parse_document(config, path, rel, data, kind, bundle, assets)
+
+
+def _taxonomies(config: Config) -> tuple[str, ...]:
+    """The front-matter keys that hold a taxonomy's terms (the site may declare its own, like ``authors``)."""
+    return tuple(t.key for t in config.taxonomies)
 
 
 def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Literal["post", "page"],
@@ -174,7 +133,7 @@ def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Lit
     split, problems = split_source(text, rel)
     if split is None:
         return None, problems
-    meta, problems = validate(split, rel, config.tzinfo)
+    meta, problems = validate(split, rel, config.tzinfo, _taxonomies(config))
     if any(p.severity == "error" for p in problems):
         return None, problems
     stem = bundle.name if bundle is not None else path.name.rsplit(".", 1)[0]
@@ -188,16 +147,24 @@ def _parse_document(config: Config, path: Path, rel: str, data: bytes, kind: Lit
     return doc, problems
 
 
-def load_content(config: Config, memo: DocumentMemo | None = None) -> Content:
-    """Read every post, page and static file of the site; raise BlogenError with all problems found."""
+def load_content(config: Config, memo: DocumentMemo | None = None, inputs: Inputs | None = None) -> Content:
+    """Read every post, page and static file of the site; raise BlogenError with all problems found.
+
+    ``inputs``: the build's walk of the inputs (``blogen.content.inputs``), taken before anything was
+    read; else one is taken here. Its problems (a symlink leading out of the site, a FIFO in the
+    theme) are reported here with the content's own, as they stop the build alike.
+    """
     root = config.root
     content = root / "content"
-    problems: list[Problem] = []
     if not content.is_dir():
         raise BlogenError.one("content", None, "no content/ folder: is this a blogen site? (use --root, or blogen init)")
-    files = _walk(root, content, problems)
+    if inputs is None:
+        inputs = walk_inputs(root)
+    problems: list[Problem] = list(inputs.problems)
+    files = sorted(Path(inputs.path(key)) for key in inputs.under("content"))
     documents: list[Document] = []
     static: list[StaticFile] = []
+    loose: list[str] = []
     # Paths as strings from here: pathlib's hashing and parents cost more than everything else in a rebuild.
     top = str(content)
     names = [str(f) for f in files]
@@ -244,6 +211,7 @@ def load_content(config: Config, memo: DocumentMemo | None = None) -> Content:
             if doc is not None:
                 documents.append(doc)
         else:
+            loose.append(_rel(root, f))
             problems.append(Problem(_rel(root, f), None, f"ignored: only Markdown files belong in content/{section}/ outside a bundle; put images in the post's bundle folder or in content/static/", "warning"))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -252,4 +220,4 @@ def load_content(config: Config, memo: DocumentMemo | None = None) -> Content:
         used = {id(d) for d in documents}
         for key in [k for k, (doc, _) in memo.items() if doc is None or id(doc) not in used]:
             del memo[key]
-    return Content(tuple(documents), tuple(static), tuple(p for p in problems if p.severity == "warning"))
+    return Content(tuple(documents), tuple(static), tuple(p for p in problems if p.severity == "warning"), tuple(loose))

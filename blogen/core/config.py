@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -14,7 +15,20 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.errors import BlogenError, Problem, did_you_mean
-from blogen.core.urls import check_permalink, slugify
+from blogen.core.files import Refused, read_regular
+from blogen.core.integrations import (
+    AnalyticsOptions,
+    CommentsOptions,
+    DeployOptions,
+    SearchOptions,
+    parse_analytics,
+    parse_comments,
+    parse_deploy,
+    parse_search,
+)
+from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
+from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
+from blogen.core.urls import base_url_problem, check_permalink
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +41,7 @@ class MarkdownOptions:
     highlight_light: str = "xcode"
     highlight_dark: str = "github-dark"
     line_numbers: bool = False
+    heading_ids: str = "blogen"  # or "github" (GitHub, Hugo) or "kramdown" (Jekyll): how heading ids are made
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +52,7 @@ class FeedOptions:
     entries: int = 20
     full_content: bool = True
     tags: bool = True  # one feed per tag as well as the site feed
+    json: bool = True  # a JSON Feed 1.1 beside each Atom feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +62,9 @@ class ImageOptions:
     resize: bool = True
     widths: tuple[int, ...] = (400, 800, 1200, 1600)  # for a ~46rem column at 1x and 2x
     quality: int = 80  # JPEG and WebP
+    # Where copies are made, relative to the site (absolute: a temporary folder, when the site's cache
+    # cannot be written); set by the build, not by the config file.
+    cache: str = ".blogen-cache/images"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +90,13 @@ class Config:
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    search: SearchOptions = field(default_factory=SearchOptions)
+    comments: CommentsOptions = field(default_factory=CommentsOptions)
+    analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)
+    deploy: DeployOptions = field(default_factory=DeployOptions)
+    # tags, categories, series and any the site declares ([taxonomies]); tag_names/tag_aliases are folded into tags
+    taxonomies: tuple[TaxonomyOptions, ...] = field(default_factory=lambda: _DEFAULT_TAXONOMIES)
+    backlinks: bool = True  # each post and page lists the posts that link to it
 
     @property
     def base_path(self) -> str:
@@ -79,6 +105,11 @@ class Config:
             return "/"
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
+
+    @property
+    def file_urls(self) -> bool:
+        """Whether the site is read from disk (a ``file:`` base_url): links then name ``index.html`` files."""
+        return self.base_url.startswith("file:")
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -90,6 +121,7 @@ class Config:
 
 
 _DEFAULT_MD = MarkdownOptions()
+_DEFAULT_TAXONOMIES: tuple[TaxonomyOptions, ...] = read_taxonomies({}, "", lambda key, message: None, tag_names={}, tag_aliases={}, tag_feeds=True)
 
 # key -> (type check, description used in messages)
 _Check = Callable[[Any], bool]
@@ -113,13 +145,22 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "tag_names": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "tag_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "extra": (lambda v: isinstance(v, dict), "a table"),
+    "search": (lambda v: isinstance(v, dict), "a table"),
+    "comments": (lambda v: isinstance(v, dict), "a table"),
+    "analytics": (lambda v: isinstance(v, dict), "a table"),
+    "deploy": (lambda v: isinstance(v, dict), "a table"),
+    "taxonomies": (lambda v: True, "a table"),  # checked key by key in blogen.core.taxonomies
+    "backlinks": (lambda v: isinstance(v, bool), "true or false"),
 }
 _BOOL: tuple[_Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _STR: tuple[_Check, str] = (lambda v: isinstance(v, str) and v != "", "a non-empty string")
-_MARKDOWN_KEYS = {"raw_html": _BOOL, "smart_punctuation": _BOOL}
+_MARKDOWN_KEYS: dict[str, tuple[_Check, str]] = {
+    "raw_html": _BOOL, "smart_punctuation": _BOOL,
+    "heading_ids": (lambda v: v in ("blogen", "github", "kramdown"), '"blogen", "github" or "kramdown"'),
+}
 _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
-    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL,
+    "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
     "entries": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0 for all entries)"),
 }
 
@@ -132,21 +173,77 @@ _IMAGE_KEYS: dict[str, tuple[_Check, str]] = {
 }
 
 
+def is_site_folder(folder: Path) -> bool:
+    """Whether ``folder`` has a ``blogen.toml``, or a ``pyproject.toml`` with a ``[tool.blogen]`` table.
+
+    The table is looked for in the text, so a site whose TOML is broken still counts (and its error is shown).
+    """
+    if (folder / "blogen.toml").is_file():
+        return True
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"^\s*\[\s*tool\s*\.\s*blogen\s*[\].]", text, re.MULTILINE) is not None
+
+
+def find_site_root(start: Path) -> Path | None:
+    """The nearest folder from ``start`` upwards that is a blogen site, as git finds its repository."""
+    return next((folder for folder in (start, *start.parents) if is_site_folder(folder)), None)
+
+
+# Names reserved for examples and tests (RFC 2606, RFC 6761): a site is never published there.
+_PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example", "test", "invalid", "localhost")
+
+
+def placeholder_host(base_url: str) -> str | None:
+    """The host of ``base_url`` when it is a placeholder (example.org, localhost, a loopback address), else None."""
+    host = (urlsplit(base_url).hostname or "").rstrip(".").lower()
+    if not host:
+        return None
+    if any(host == d or host.endswith("." + d) for d in _PLACEHOLDER_DOMAINS):
+        return host
+    if host in {"127.0.0.1", "::1", "0.0.0.0"} or host.startswith("127."):
+        return host
+    return None
+
+
+def placeholder_base_url(config: Config) -> Problem | None:
+    """A warning when the configured base_url is a placeholder: feeds and canonical links would point there."""
+    host = placeholder_host(config.base_url)
+    if host is None:
+        return None
+    try:
+        line = _key_line((config.root / config.source).read_text(encoding="utf-8"), "base_url")
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return Problem(config.source, line, f"base_url '{config.base_url}' is a placeholder ({host} is not a public address): "
+                   "set it to the address the site will be published at, since feeds, canonical links and the "
+                   "sitemap use it (or pass --base-url for one build)", "warning")
+
+
 def find_config_file(root: Path) -> Path | None:
-    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``."""
-    toml = root / "blogen.toml"
-    if toml.is_file():
-        return toml
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        return pyproject
+    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``.
+
+    Present means anything at that name, so a ``blogen.toml`` that cannot be read (a FIFO, a symlink
+    leading out of the site) is reported as such, never passed over for the other file.
+    """
+    for name in ("blogen.toml", "pyproject.toml"):
+        if os.path.lexists(root / name):
+            return root / name
     return None
 
 
 def _key_line(text: str, key: str) -> int | None:
-    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents)."""
-    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?\"?{re.escape(key)}\"?\s*[=.\]]", re.MULTILINE)
-    m = pattern.search(text)
+    """Best-effort line of ``key = ...`` (tomllib gives no positions for valid documents); a dotted
+    ``table.key`` is looked for after the ``[table]`` header first."""
+    table, _, name = key.rpartition(".")
+    start = 0
+    if table:
+        header = re.compile(rf"^\s*\[\s*(tool\.blogen\.)?{re.escape(table)}\s*\]", re.MULTILINE).search(text)
+        start = header.end() if header is not None else 0
+    pattern = re.compile(rf"^\s*(\[[^\]]*\.)?[\"']?{re.escape(name)}[\"']?\s*[=.\]]", re.MULTILINE)
+    m = pattern.search(text, start) or pattern.search(text)
     if m is None:
         return None
     return text.count("\n", 0, m.start()) + 1
@@ -175,13 +272,19 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
     root = root.resolve()
     path = find_config_file(root)
     if path is None:
-        raise BlogenError.one(str(root), None, "no blogen.toml or pyproject.toml with a [tool.blogen] table: is this a blogen site? (use --root)")
+        raise BlogenError.one(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this folder: is this a blogen site? (make one with blogen init DIR, or give --root the folder that has one)")
     rel = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, inside=root).decode("utf-8")
         data = tomllib.loads(text)
+    except Refused as exc:
+        raise BlogenError.one(rel, None, exc.strerror or "cannot be read") from None
+    except OSError as exc:
+        raise BlogenError.one(rel, None, f"cannot read file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise BlogenError.one(rel, 1, f"not valid UTF-8 ({exc.reason})") from None
+    except RecursionError:  # Python's TOML parser recurses into every array and inline table
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -196,6 +299,8 @@ def load_config(root: Path, *, base_url: str | None = None, output: str | None =
     else:
         table = data
         where = ""
+    if too_deep(table):
+        raise BlogenError.one(rel, bracketiest_line(text), f"nested more than {MAX_NESTING} levels deep")
     if base_url is not None:
         table = {**table, "base_url": base_url}
     if output is not None:
@@ -207,7 +312,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     problems: list[Problem] = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem(rel, _key_line(text, key.split(".")[-1]), message))
+        problems.append(Problem(rel, _key_line(text, key), message))
 
     def check_table(prefix: str, data: dict[str, Any], known: Mapping[str, tuple[_Check, str]]) -> dict[str, Any]:
         good: dict[str, Any] = {}
@@ -229,12 +334,19 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     images = check_table("images.", top.pop("images", {}), _IMAGE_KEYS)
     if "widths" in images:
         images["widths"] = tuple(sorted(set(images["widths"])))
+    search = parse_search(top.pop("search", {}), check_table)
+    comments = parse_comments(top.pop("comments", {}), check_table, bad)
+    analytics = parse_analytics(top.pop("analytics", {}), check_table, bad, top.get("base_url", ""))
+    deploy = parse_deploy(top.pop("deploy", {}), check_table)
 
     base_url = top.get("base_url", "")
     if base_url:
         parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
-            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/'")
+        if parts.scheme == "file" and not parts.netloc and parts.path.startswith("/") and not parts.query and not parts.fragment:
+            if not base_url.endswith("/"):  # a folder on this machine: the site is read from disk (--file-urls)
+                top["base_url"] = base_url + "/"
+        elif (why := base_url_problem(base_url)) is not None:
+            bad("base_url", f"base_url '{base_url}' must be an absolute http(s) URL like 'https://example.org/': {why}")
         elif not base_url.endswith("/"):
             top["base_url"] = base_url + "/"
     elif feed.enabled:
@@ -254,12 +366,10 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         if key in hl and not check_style(hl[key]):
             bad(f"highlight.{key}", f"unknown Pygments style '{hl[key]}' for highlight.{key}")
             del hl[key]
-    for table_key in ("tag_names", "tag_aliases"):
-        for name in top.get(table_key, {}):
-            if not slugify(name, keep_symbols=True):
-                bad(table_key, f"{table_key} entry '{name}' has no letters or digits")
     if (why := check_output_dir(root, top.get("output", "output"))) is not None:
         bad("output", why)
+    taxonomies = read_taxonomies(top.pop("taxonomies", {}), where, bad, tag_names=top.get("tag_names", {}),
+                                 tag_aliases=top.get("tag_aliases", {}), tag_feeds=feed.tags)
     if problems:
         raise BlogenError(problems)
 
@@ -269,6 +379,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         highlight_light=hl.get("light", _DEFAULT_MD.highlight_light),
         highlight_dark=hl.get("dark", _DEFAULT_MD.highlight_dark),
         line_numbers=hl.get("line_numbers", False),
+        heading_ids=md.get("heading_ids", "blogen"),
     )
     return Config(
         root=root,
@@ -276,9 +387,14 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         markdown=markdown,
         feed=feed,
         images=ImageOptions(**images),
+        search=search,
+        comments=comments,
+        analytics=analytics,
+        deploy=deploy,
         tag_names=MappingProxyType(dict(top.pop("tag_names", {}))),
         tag_aliases=MappingProxyType(dict(top.pop("tag_aliases", {}))),
         extra=MappingProxyType(dict(top.pop("extra", {}))),
+        taxonomies=taxonomies,
         **top,
     )
 

@@ -7,6 +7,7 @@ for the code fingerprint before loading anything else.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,13 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from blogen.core.fileid import identity, settled
+from blogen.core.files import read_regular, write_atomic
 
 # The ``blogen`` package folder.
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _DISTRIBUTIONS = ("markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe", "Pygments", "PyYAML", "Pillow")
 
 
-def files_under(top: Path | str) -> Iterator[str]:
+def _code_files(top: Path | str) -> Iterator[str]:
     """Every file under ``top`` (following symlinks, each real folder once), as path strings:
     pathlib objects for a thousand files cost more than stat-ing them."""
     seen: set[tuple[int, int]] = set()
@@ -68,7 +70,7 @@ def _installation() -> str | None:
     here = PACKAGE_DIR
     now = time.time_ns()
     h = hashlib.sha256(repr((sys.version, sys.path)).encode())
-    ours = [p for top in (here, builtin_theme_dir()) for p in files_under(top) if "__pycache__" not in p]
+    ours = [p for top in (here, builtin_theme_dir()) for p in _code_files(top) if "__pycache__" not in p]
     for path in sorted(ours) + [d for d in sys.path if d and os.path.isdir(d)]:
         try:
             st = os.stat(path)
@@ -89,7 +91,7 @@ def installed_fingerprint(name: str, compute: Callable[[], str]) -> str:
     known: dict[str, dict[str, str]] = {}  # installation -> name -> value; a few installations (venvs, ways to run)
     if installed is not None:
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(read_regular(path))  # a FIFO planted there is refused, never waited on
             if isinstance(data, dict):
                 known = {k: v for k, v in data.items() if isinstance(v, dict)}
         except (OSError, ValueError):
@@ -101,13 +103,8 @@ def installed_fingerprint(name: str, compute: Callable[[], str]) -> str:
     if installed is not None:
         mine = {**known.pop(installed, {}), name: value}
         kept = dict(list(known.items())[-7:])  # the most recent others
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({**kept, installed: mine}))
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):  # not kept: only costs the next build the same work
+            write_atomic(path, json.dumps({**kept, installed: mine}))
     return value
 
 
@@ -123,7 +120,7 @@ def _code_fingerprint() -> str:
     here = PACKAGE_DIR
     h = hashlib.sha256()
     for top in (here, builtin_theme_dir()):
-        for path in sorted(Path(p) for p in files_under(top)):
+        for path in sorted(Path(p) for p in _code_files(top)):
             if path.suffix == ".pyc":
                 continue
             h.update(path.relative_to(top).as_posix().encode() + b"\0")

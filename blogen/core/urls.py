@@ -14,6 +14,8 @@ _SYMBOL_WORDS = {"+": " plus ", "#": " sharp ", "@": " at ", "&": " and "}
 _SAFE_SLUG = re.compile(r"^[\w][\w.~-]*$")
 _ASCII_GAPS = re.compile(r"[^a-z0-9]+")
 PERMALINK_TOKENS = ("year", "month", "day", "slug")
+# The file that marks a folder as blogen's output (``blogen.output.record.MARKER``): no URL may claim it.
+OUTPUT_MARKER = ".blogen-output"
 
 
 @lru_cache(maxsize=8192)
@@ -105,3 +107,61 @@ def output_file(url: str, base_path: str) -> str:
     if "//" in padded or "/./" in padded or "/../" in padded or "\\" in rel or "\0" in rel:
         raise ValueError(f"URL '{url}' does not map to a safe file path")
     return rel
+
+
+# What may stand in a URL as written (RFC 3986) besides letters and digits; other ASCII (spaces,
+# quotes, angle brackets, braces, backslashes, control characters) must be percent-encoded. Letters
+# beyond ASCII are allowed, as in IRIs (RFC 3987), which Atom and browsers accept.
+_URL_ASCII = frozenset("-._~!$&'()*+,;=:@/?#[]%")
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_HOST_LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not a well-formed absolute URL, or None. Non-ASCII letters are allowed (IRIs)."""
+    if not _URL_SCHEME.match(url):
+        return "it has no scheme (like https:)"
+    for ch in url:
+        if ch.isascii():
+            if not ch.isalnum() and ch not in _URL_ASCII:
+                return f"it contains {_shown_char(ch)}, which must be percent-encoded"
+        elif unicodedata.category(ch)[0] in "CZ":  # controls, format characters, spaces, separators
+            return f"it contains {_shown_char(ch)}, which must be percent-encoded"
+    if _PERCENT.search(url):
+        return "it has a '%' that does not start a %XX escape"
+    return None
+
+
+def _shown_char(ch: str) -> str:
+    return "a space" if ch == " " else repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a site's ``base_url``, or None: an absolute http(s) URL with a real host
+    name, an optional port and path, and nothing after the path."""
+    from urllib.parse import urlsplit
+
+    why = url_problem(url)
+    if why is not None:
+        return why
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number, or an unbalanced '[' in the host
+        return "its host or port is malformed (a port is a number from 1 to 65535)"
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return "it must be an absolute http(s) URL"
+    if "@" in parts.netloc:
+        return "it may not hold a user name or password"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "it may not have a query (?) or fragment (#)"
+    if port == 0:
+        return "its host or port is malformed (a port is a number from 1 to 65535)"
+    host = parts.hostname or ""
+    if not host.startswith("[") and ":" not in host and not all(_HOST_LABEL.match(label) for label in host.rstrip(".").split(".")):
+        return f"'{host}' is not a host name (letters, digits and '-' between dots)"
+    segments = parts.path.split("/")[1:-1] if parts.path else []
+    if any(s in ("", ".", "..") for s in segments):
+        return "its path may not have empty, '.' or '..' parts"
+    return None

@@ -1,4 +1,4 @@
-"""Bringing a blog over from another generator: the shared steps, and one module per source format."""
+"""Bringing a blog over from another generator: one run reads the old site, plans everything, and writes it."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 from blogen.core.facade import public_face
 
 if TYPE_CHECKING:
-    from blogen.importers.common import plan_import, read_source, write_plan
+    from blogen.importers.run import run_import
 
-__all__ = ["plan_import", "read_source", "write_plan"]
+__all__ = ["run_import"]
 
 __getattr__ = public_face(__name__, {
-    "plan_import": "common",
-    "read_source": "common",
-    "write_plan": "common",
+    "run_import": "run",
 })

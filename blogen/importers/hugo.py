@@ -1,241 +1,319 @@
-"""Convert a Hugo site's posts: YAML or TOML front matter mapped to blogen's, page bundles copied whole.
+"""A Hugo site read the way Hugo reads it: its config, its content tree, what it published and what is left behind.
 
-Shortcodes need Hugo's templates, so they are left in the text and reported at their source line;
-escaped ones (``{{</* x */>}}``) become the literal text Hugo would have shown. Code-fence
-attributes blogen does not know (``{file="x"}``) are dropped with a warning, because blogen rejects
-unknown fence options.
+Hugo publishes every page under ``content/`` (single files and leaf bundles, a folder with an
+``index.md`` and its resources), the files of ``static/`` as they are, and of ``assets/`` only
+what a template publishes. The import brings pages of the main sections (``params.mainSections``,
+else the section with the most pages) as posts, other dated pages as posts and undated ones as
+pages, ``static/`` and the ``assets/`` files the content names into ``content/static/``, and
+lists what it leaves: list pages (``_index.md``), headless bundles, other languages, templates,
+data and the old theme.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import re
-from datetime import date, datetime
-from pathlib import Path
+import tomllib
+from collections.abc import Mapping
+from typing import Any
 
+import yaml
+
+from blogen.content.frontmatter import KNOWN_KEYS, TERM_KEYS
 from blogen.core.errors import BlogenError
-from blogen.core.urls import slugify
-from blogen.importers.common import (
-    IMPORT_SUFFIXES,
-    Converted,
-    Finding,
-    ImportOptions,
-    Source,
-    as_text_list,
-    close_post,
-    fence_states,
-    open_post,
-    parse_date_value,
-    plain,
-    snippet,
-    walk_files,
-)
+from blogen.importers.sourcefs import Listed, SourceTree, read_text
+from blogen.importers.values import Finding, OldDoc, OldSite, SiteSettings, StaticFile
 
-_ESCAPED = re.compile(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}", re.S)
-_SHORTCODE = re.compile(r"\{\{([<%])(/\*)?\s*(/?)\s*([\w./-]*)(?:(?!\}\}).){0,400}?([>%])\}\}", re.S)
-_FENCE_OPEN = re.compile(r"^([ \t]*(?:>[ \t]?)*[ \t]*)(`{3,}|~{3,})([^{`]*?)\s*\{(.*)\}\s*$")
-_ATTR = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|\[[^\]]*\]|[^\s,]+)|([\w-]+)""")
-_INDEX_NAMES = {f"index{s}" for s in IMPORT_SUFFIXES}
-_SECTION_NAMES = {f"_index{s}" for s in IMPORT_SUFFIXES}
+CONTENT_EXTS = frozenset({"md", "markdown", "mdown", "html", "htm"})
+OTHER_FORMATS = frozenset({"org", "adoc", "asciidoc", "ad", "rst", "pandoc", "pdc", "mmark"})
+_CONFIG_NAMES = ("hugo", "config")
+_CONFIG_EXTS = ("toml", "yaml", "yml", "json")
+_FOLDER_REASONS = {
+    "layouts": "templates of the old site (blogen's theme, or yours in theme/templates/, replaces them)",
+    "themes": "the old theme (its templates, styles and static files)",
+    "data": "data files the old templates read (blogen's templates cannot read them)",
+    "i18n": "translations of the old theme's texts",
+}
+_PATHISH = re.compile(r"[\w@~+%./-]+\.[A-Za-z0-9]{1,5}")
 
 
-PERMALINK_TOKENS = ("year", "month", "monthname", "day", "weekday", "yearday", "section", "sections", "title", "slug",
-                    "filename", "contentbasename", "slugorfilename", "slugorcontentbasename")
-_TOKEN = re.compile(r":([a-z]+)")
-
-
-# --- finding posts --------------------------------------------------------------------------------
-
-
-def posts_folder(src: Path) -> Path:
-    """``src/content/posts`` (or ``post``, ``blog``) of a Hugo site (it has a hugo.toml or config.toml),
-    or ``src`` itself when it is the folder of posts."""
-    content = src / "content"
-    is_site = any((src / name).exists() for name in ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml",
-                                                        "config.json", "config"))
-    if not content.is_dir() or not is_site:
-        return src
-    for name in ("posts", "post", "blog"):
-        if (content / name).is_dir():
-            return content / name
-    raise BlogenError.one(str(content), None, "no posts/, post/ or blog/ section here; pass the folder that holds the posts")
-
-
-def find_sources(src: Path, shown: str) -> tuple[list[Source], list[Finding]]:
-    """Every post under the posts folder: single files, and leaf bundles (``x/index.md`` with its files)."""
-    top = posts_folder(src)
-    sources: list[Source] = []
-    skipped: list[Finding] = []
-    bundles: list[Path] = []
-    for folder, dirs, files in os.walk(top):
-        here = Path(folder)
-        if any(b in here.parents for b in bundles):
-            dirs[:] = []
-            continue
-        index = next((f for f in sorted(files) if f in _INDEX_NAMES), None)
-        if index is not None and here != top:
-            bundles.append(here)
-            dirs[:] = []
-            path = here / index
-            sources.append(Source(path, os.path.join(shown, path.relative_to(src).as_posix()), here.name,
-                                  here.parent.relative_to(top).parts, here, False, path.stat().st_mtime))
-    for f in walk_files(top):
-        if any(b == f.parent or b in f.parents for b in bundles):
-            continue
-        where = os.path.join(shown, f.relative_to(src).as_posix())
-        if f.name in _SECTION_NAMES or f.name in _INDEX_NAMES:
-            skipped.append(Finding(where, None, "skipped", "a section's list page, not a post"))
-        elif f.suffix.lower() not in IMPORT_SUFFIXES:
-            skipped.append(Finding(where, None, "skipped", "not a Markdown file and not in a page bundle"))
+def _parse(text: str, ext: str, shown: str) -> dict[str, Any]:
+    try:
+        if ext == "toml":
+            data: Any = tomllib.loads(text)
+        elif ext == "json":
+            data = json.loads(text)
         else:
-            sources.append(Source(f, where, f.name.rsplit(".", 1)[0], f.parent.relative_to(top).parts, None, False,
-                                  f.stat().st_mtime))
-    sources.sort(key=lambda s: s.shown)
-    return sources, skipped
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise BlogenError.one(shown, None, f"cannot read the Hugo config: {exc}") from None
+    return data if isinstance(data, dict) else {}
 
 
-# --- the body -------------------------------------------------------------------------------------
+def _lower_keys(value: Any) -> Any:
+    """Hugo's config keys are case-insensitive: compare them lower-cased."""
+    if isinstance(value, dict):
+        return {str(k).lower(): _lower_keys(v) for k, v in value.items()}
+    return value
 
 
-def _fence_info(lang: str, attrs: str, where: str, line: int, findings: list[Finding]) -> str:
-    """A fence info string blogen accepts, from Hugo's ``lang {linenos=table hl_lines=[2] file="x"}``."""
-    kept: list[str] = []
-    for m in _ATTR.finditer(attrs):
-        key = (m.group(1) or m.group(3)).lower()
-        value = (m.group(2) or "").strip("\"'")
-        if key == "linenos":
-            kept.append("linenos=false" if value.lower() in {"false", "no", "off", "0"} else "linenos")
-        elif key == "hl_lines" and value:
-            lines = " ".join(re.sub(r"[\[\]\"',]", " ", value).split())
-            kept.append(f'hl_lines="{lines}"')
-        elif key == "linenostart" and value.isdigit():
-            kept.append(f"linenostart={value}")
-        else:
-            findings.append(Finding(where, line, "fence-attribute", f"{{{m.group(0)}}} has no equivalent; dropped"))
-    return " ".join(part for part in [lang.strip(), *kept] if part)
+def read_config(tree: SourceTree) -> dict[str, Any] | None:
+    """The site's merged config (keys lower-cased), or None if ``tree`` has no Hugo config at all."""
+    config: dict[str, Any] = {}
+    found = False
+    for name in _CONFIG_NAMES:
+        for ext in _CONFIG_EXTS:
+            listed = tree.file(f"{name}.{ext}")
+            if listed is not None:
+                config.update(_lower_keys(_parse(read_text(listed.path, tree.show(listed.rel), tree.root), ext, tree.show(listed.rel))))
+                found = True
+                break
+        if found:
+            break
+    if tree.is_dir("config/_default"):
+        for listed in tree.walk("config/_default"):
+            stem, _, ext = listed.rel.rsplit("/", 1)[-1].rpartition(".")
+            if ext not in _CONFIG_EXTS:
+                continue
+            data = _lower_keys(_parse(read_text(listed.path, tree.show(listed.rel), tree.root), ext, tree.show(listed.rel)))
+            path = stem.lower().split(".")  # languages.en.toml is [languages.en]
+            if path[0] in _CONFIG_NAMES:
+                config.update(data)
+                continue
+            node = config
+            for part in path[:-1]:
+                node = node.setdefault(part, {}) if isinstance(node.get(part), dict) or part not in node else {}
+            if isinstance(node.get(path[-1]), dict):
+                node[path[-1]].update(data)
+            else:
+                node[path[-1]] = data
+            found = True
+    return config if found else None
 
 
-def convert_body(text: str, first_line: int, where: str) -> tuple[str, list[Finding]]:
-    """Report shortcodes, unescape escaped ones, and translate code-fence attributes."""
-    findings: list[Finding] = []
-    line_starts = [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
-
-    def line_of(offset: int) -> int:
-        import bisect
-
-        return first_line + bisect.bisect_right(line_starts, offset) - 1
-
-    for sc in _SHORTCODE.finditer(text):
-        if sc.group(2) or sc.group(3):  # escaped, or a closing tag: the opening one is reported
-            continue
-        findings.append(Finding(where, line_of(sc.start()), "hugo-shortcode", snippet(sc.group(0))))
-    lines = text.split("\n")
-    states = fence_states(lines)
-    out: list[str] = []
-    for n, line in enumerate(lines):
-        m = _FENCE_OPEN.match(line)
-        if m and states[n] == "open":
-            line = f"{m.group(1)}{m.group(2)}{_fence_info(m.group(3), m.group(4), where, first_line + n, findings)}"
-        out.append(line)
-    body = _ESCAPED.sub(lambda e: "{{" + e.group(1) + e.group(2) + e.group(3) + "}}", "\n".join(out))
-    findings.sort(key=lambda f: (f.line or 0, f.kind, f.snippet))
-    return body, findings
+def _ext(rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[1].lower() if "." in name else ""
 
 
-# --- permalinks ----------------------------------------------------------------------------------
+def _stem(rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
 
 
-def check_permalink_pattern(pattern: str) -> str | None:
-    """Why a ``--hugo-permalink`` pattern cannot be used, or None."""
-    unknown = sorted({t for t in _TOKEN.findall(pattern) if t not in PERMALINK_TOKENS})
-    if unknown:
-        return f"unknown token {', '.join(':' + t for t in unknown)} (known: {', '.join(':' + t for t in PERMALINK_TOKENS)})"
+def _language_of(stem: str, languages: frozenset[str]) -> str | None:
+    """``post.fr`` -> ``fr`` when fr is one of the site's languages."""
+    if "." in stem and stem.rsplit(".", 1)[1].lower() in languages:
+        return stem.rsplit(".", 1)[1].lower()
     return None
 
 
-def hugo_url(pattern: str, *, when: date, filename: str, slug: str | None, title: str, section: str) -> str:
-    """The URL Hugo gave a post under a ``[permalinks]`` pattern, with case kept (as with ``disablePathToLower``)."""
-    moment = when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
-    title_slug = slugify(title)
-    values = {
-        "year": f"{moment.year:04d}", "month": f"{moment.month:02d}", "monthname": moment.strftime("%B").lower(),
-        "day": f"{moment.day:02d}", "weekday": str(moment.isoweekday() % 7), "yearday": str(moment.timetuple().tm_yday),
-        "section": section, "sections": section, "title": title_slug, "slug": slug or title_slug,
-        "filename": filename, "contentbasename": filename, "slugorfilename": slug or filename,
-        "slugorcontentbasename": slug or filename,
-    }
-    url = _TOKEN.sub(lambda m: values.get(m.group(1), m.group(0)), pattern)
-    return re.sub(r"/{2,}", "/", "/" + url)
+def table(config: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A table of the config (``params``, ``markup``...), empty when missing or not a table."""
+    value = config.get(key)
+    return value if isinstance(value, dict) else {}
 
 
-# --- front matter ---------------------------------------------------------------------------------
+def _content_dir(config: Mapping[str, Any]) -> tuple[str, frozenset[str], str]:
+    """The content folder of the default language, the site's other languages, and the default language."""
+    default = str(config.get("defaultcontentlanguage") or "en").lower()
+    languages = table(config, "languages")
+    content = str(config.get("contentdir") or "content").strip("/")
+    lang_conf = table(languages, default)
+    if isinstance(lang_conf.get("contentdir"), str):
+        content = str(lang_conf["contentdir"]).strip("/")
+    return content, frozenset(str(k).lower() for k in languages if str(k).lower() != default), default
 
-_DATE_KEYS = ("date", "publishdate", "pubdate", "published", "lastmod", "modified")
-_MAPPED = {"title", *_DATE_KEYS, "tags", "categories", "draft", "slug", "url", "aliases", "description", "summary",
-           "image", "toc", "extra"}
+
+def _static_dirs(config: Mapping[str, Any]) -> list[str]:
+    raw = config.get("staticdir", "static")
+    dirs = raw if isinstance(raw, list) else [raw]
+    return [str(d).strip("/") for d in dirs if isinstance(d, str) and d.strip("/")]
 
 
-def convert(source: Source, text: str, options: ImportOptions, *, section: str = "") -> Converted:
-    """One Hugo post as blogen front matter and body; raises BlogenError if its front matter cannot be read."""
-    if text.lstrip().startswith("{"):
-        raise BlogenError.one(source.shown, 1, "JSON front matter is not supported; convert it to YAML (---) or TOML (+++)")
-    post = open_post(source, text, convert_body, _MAPPED, fold_case=True)
-    values, lines, findings, front, extra = post.values, post.lines, post.findings, post.front, post.extra
-    name, name_date = post.name, post.name_date
-    when: date | None = None
-    for key in _DATE_KEYS:
-        if values.get(key) is None:
-            continue
-        parsed = parse_date_value(values[key])
-        if parsed is None:
-            findings.append(Finding(source.shown, lines.get(key), "bad-date", f"{key} {values[key]!r} is not a date; kept in extra"))
-        if key in {"lastmod", "modified"}:
-            if parsed is not None:
-                front.setdefault("updated", parsed)
+class _Reader:
+    def __init__(self, tree: SourceTree, config: Mapping[str, Any]) -> None:
+        self.tree = tree
+        self.config = config
+        self.content, self.other_languages, self.language = _content_dir(config)
+        self.docs: list[OldDoc] = []
+        self.static: list[StaticFile] = []
+        self.left: list[Finding] = []
+
+    def leave(self, what: str, reason: str) -> None:
+        self.left.append(Finding(what, None, "not-imported", reason))
+
+    def content_tree(self) -> None:
+        if not self.tree.is_dir(self.content):
+            raise BlogenError.one(self.tree.show(self.content), None, "no content folder here: is this a Hugo site?")
+        files = self.tree.walk(self.content)
+        prefix = self.content + "/"
+        rels = [f.rel[len(prefix):] for f in files]
+        folders_with_index = {r.rsplit("/", 1)[0] if "/" in r else "" for r in rels
+                              if _stem(r).split(".")[0] == "index" and _ext(r) in CONTENT_EXTS}
+        bundles = sorted(f for f in folders_with_index if f)
+        for listed, rel in zip(files, rels, strict=True):
+            bundle = next((b for b in bundles if rel.startswith(b + "/")), None)
+            if bundle is not None:
+                if _stem(rel).split(".")[0] == "index" and rel.rsplit("/", 1)[0] == bundle:
+                    self.bundle(listed, rel, bundle, [(f, r) for f, r in zip(files, rels, strict=True)
+                                                      if r.startswith(bundle + "/") and not self.is_index(r, bundle)])
+                continue
+            self.file(listed, rel)
+
+    def is_index(self, rel: str, bundle: str) -> bool:
+        """Whether ``rel`` is one of the bundle's index files (``index.md``, ``index.fr.md``)."""
+        return rel.rsplit("/", 1)[0] == bundle and _stem(rel).split(".")[0] == "index" and _ext(rel) in CONTENT_EXTS
+
+    def bundle(self, listed: Listed, rel: str, bundle: str, members: list[tuple[Listed, str]]) -> None:
+        lang = _language_of(_stem(rel), self.other_languages)
+        if lang is not None or (_stem(rel) != "index" and _language_of(_stem(rel), frozenset({self.language})) is None):
+            self.leave(self.tree.show(listed.rel), f"the '{lang or _stem(rel).split('.', 1)[-1]}' translation; "
+                                                   "a blogen site has one language")
+            return
+        sections = tuple(bundle.split("/")[:-1])
+        assets = tuple((f.path, r[len(bundle) + 1:]) for f, r in members)
+        self.docs.append(OldDoc("post", listed.path, listed.rel, self.tree.show(listed.rel), bundle.rsplit("/", 1)[-1],
+                                sections[1:], "html" if _ext(rel) in ("html", "htm") else "markdown", bundle=listed.path.parent,
+                                assets=assets, mtime=listed.mtime, group="/".join(sections)))
+
+    def file(self, listed: Listed, rel: str) -> None:
+        ext, stem = _ext(rel), _stem(rel)
+        sections = tuple(rel.split("/")[:-1])
+        if ext in CONTENT_EXTS or ext in OTHER_FORMATS:
+            lang = _language_of(stem, self.other_languages)
+            if lang is not None:
+                self.leave(self.tree.show(listed.rel), f"the '{lang}' translation; a blogen site has one language")
+            elif stem.split(".")[0] == "_index":
+                self.leave(self.tree.show(listed.rel), "a section's list page; blogen makes its own lists (home, tags, archive)")
+            elif ext in OTHER_FORMATS:
+                self.leave(self.tree.show(listed.rel), f"a .{ext} page: blogen reads Markdown only; convert it by hand")
             else:
-                extra[key] = plain(values[key])
-        elif parsed is None:
-            extra[key] = plain(values[key])
-        elif when is None:
-            when = parsed
-        elif key != "date":
-            extra[key] = plain(values[key])
-    when = when or front.get("updated") or name_date
-    if when is not None:
-        front["date"] = when
-    tags = as_text_list(values.get("tags"))
-    categories = as_text_list(values.get("categories"))
-    if options.categories == "tags":
-        tags += categories
-    elif categories:
-        extra["categories"] = categories
-    front["tags"] = list(dict.fromkeys(tags))
-    if values.get("draft") is True:
-        front["draft"] = True
-    elif values.get("draft") is not None and values.get("draft") is not False:
-        extra["draft"] = plain(values["draft"])
-    if isinstance(values.get("slug"), str) and values["slug"].strip():
-        front["slug"] = values["slug"].strip()
-    summary = values.get("summary") if isinstance(values.get("summary"), str) else values.get("description")
-    if isinstance(summary, str) and summary.strip():
-        front["summary"] = summary.strip()
-    for key in ("summary", "description"):
-        if values.get(key) is not None and values[key] != summary:
-            extra[key] = plain(values[key])
-    base = "/" + "/".join([*([section] if section else []), *source.folders])
-    aliases = [a if a.startswith("/") else f"{base.rstrip('/')}/{a}" for a in as_text_list(values.get("aliases"))
-               if "://" not in a]
-    url = values.get("url")
-    if isinstance(url, str) and url.strip() and "://" not in url:
-        aliases.append("/" + url.strip().lstrip("/"))
-    if options.old_permalink and when is not None:
-        aliases.append(hugo_url(options.old_permalink, when=when, filename=source.stem, slug=front.get("slug"),
-                                title=str(front.get("title", name)), section=section))
-    front["aliases"] = list(dict.fromkeys(aliases))
-    for key, kind in (("image", str), ("toc", bool)):
-        if isinstance(values.get(key), kind):
-            front[key] = values[key]
-        elif values.get(key) is not None:
-            extra[key] = plain(values[key])
+                self.docs.append(OldDoc("post", listed.path, listed.rel, self.tree.show(listed.rel), stem.split(".")[0]
+                                        if _language_of(stem, frozenset({self.language})) else stem, sections[1:],
+                                        "html" if ext in ("html", "htm") else "markdown", mtime=listed.mtime,
+                                        group="/".join(sections)))
+            return
+        self.static.append(StaticFile(listed.path, self.tree.show(listed.rel), rel, listed.rel))
 
-    return close_post(source, post, options)
+    def statics(self) -> None:
+        for folder in _static_dirs(self.config):
+            if not self.tree.is_dir(folder):
+                continue
+            for listed in self.tree.walk(folder):
+                target = listed.rel[len(folder) + 1:]
+                if any(p.startswith(".") for p in target.split("/")):
+                    self.leave(self.tree.show(listed.rel), "a dotfile: blogen does not publish files whose names start with '.'")
+                else:
+                    self.static.append(StaticFile(listed.path, self.tree.show(listed.rel), target, listed.rel))
+
+    def assets(self, texts: list[str]) -> None:
+        """The files of ``assets/`` that some page names (Hugo published those through a template); the rest is listed."""
+        if not self.tree.is_dir("assets"):
+            return
+        named = {m.group(0).lstrip("./") for text in texts for m in _PATHISH.finditer(text)}
+        have = {s.target for s in self.static}
+        unused = 0
+        for listed in self.tree.walk("assets"):
+            target = listed.rel[len("assets/"):]
+            if target in named and target not in have:
+                self.static.append(StaticFile(listed.path, self.tree.show(listed.rel), target, listed.rel))
+            else:
+                unused += 1
+        if unused:
+            self.leave(f"{self.tree.show('assets')}/ ({unused} files)",
+                       "assets the old theme processed (Sass, scripts, images its templates used); no page names them")
+
+    def others(self) -> None:
+        for folder, reason in _FOLDER_REASONS.items():
+            if self.tree.is_dir(folder):
+                count = len(self.tree.walk(folder))
+                if count:
+                    self.leave(f"{self.tree.show(folder)}/ ({count} files)", reason)
+        for lang in sorted(self.other_languages):
+            other = table(table(self.config, "languages"), lang).get("contentdir")
+            if isinstance(other, str) and self.tree.is_dir(other.strip("/")):
+                self.leave(f"{self.tree.show(other.strip('/'))}/", f"the '{lang}' content; a blogen site has one language")
+
+
+def _doc_texts(tree: SourceTree, docs: list[OldDoc]) -> list[str]:
+    texts: list[str] = []
+    for doc in docs:
+        try:
+            texts.append(read_text(doc.path, doc.shown, tree.root))
+        except BlogenError:
+            continue
+    return texts
+
+
+def settings_of(config: Mapping[str, Any]) -> SiteSettings:
+    default = str(config.get("defaultcontentlanguage") or "en").lower()
+    language = table(table(config, "languages"), default)
+    config = {**config, **{k: v for k, v in language.items() if k in ("title", "params", "languagecode") and k not in config}}
+    params = table(config, "params")
+    author = params.get("author") or config.get("author")
+    if isinstance(author, dict):
+        author = author.get("name")
+    base = config.get("baseurl")
+    base_url = (str(base).rstrip("/") + "/") if isinstance(base, str) and base.startswith(("http://", "https://")) else None
+    markup = table(config, "markup")
+    parser = table(table(markup, "goldmark"), "parser")
+    id_type = str(parser.get("autoheadingidtype") or "github")
+    handler = str(markup.get("defaultmarkdownhandler") or "goldmark")
+    why = f"Hugo's {handler} made {id_type if handler == 'goldmark' else 'its own'} heading ids; GitHub's style is the closest"
+    lang = config.get("languagecode") or config.get("defaultcontentlanguage")
+    description = params.get("description") or config.get("description")
+    own = [str(v) for v in table(config, "taxonomies").values() if isinstance(v, str)]
+    taxonomies = tuple(sorted({t for t in own if re.fullmatch(r"[a-z][a-z0-9_]*", t) and t not in TERM_KEYS
+                               and t not in KNOWN_KEYS}))
+    return SiteSettings(
+        title=str(config["title"]) if isinstance(config.get("title"), str) else None,
+        description=" ".join(str(description).split()) if isinstance(description, str) else None,
+        author=str(author) if isinstance(author, str) else None, base_url=base_url,
+        language=_language_tag(str(lang)) if isinstance(lang, str) else None,
+        timezone=str(config["timezone"]) if isinstance(config.get("timezone"), str) else None,
+        heading_ids="github", heading_ids_reason=why, taxonomies=taxonomies)
+
+
+def _language_tag(lang: str) -> str:
+    parts = lang.replace("_", "-").split("-")
+    return "-".join([parts[0].lower(), *(p.upper() if len(p) == 2 else p for p in parts[1:])])
+
+
+def main_sections(config: Mapping[str, Any], docs: list[OldDoc]) -> frozenset[str]:
+    """The sections whose pages are the blog's posts: ``params.mainSections``, else the biggest section."""
+    named = table(config, "params").get("mainsections")
+    if isinstance(named, list) and named:
+        return frozenset(str(n) for n in named)
+    if isinstance(named, str) and named:
+        return frozenset({named})
+    counts: dict[str, int] = {}
+    for doc in docs:
+        top = doc.group.split("/", 1)[0]
+        if top:
+            counts[top] = counts.get(top, 0) + 1
+    return frozenset({max(counts, key=lambda k: (counts[k], k))}) if counts else frozenset()
+
+
+def find_site(tree: SourceTree) -> OldSite:
+    """Everything the Hugo site at ``tree`` published, sorted into what becomes what (see the module's note)."""
+    config = read_config(tree)
+    if config is None:
+        raise BlogenError.one(tree.shown, None, "no hugo.toml, config.toml (or .yaml/.json) or config/_default/ here: "
+                                                "pass the Hugo site's folder")
+    reader = _Reader(tree, config)
+    reader.content_tree()
+    reader.statics()
+    reader.assets(_doc_texts(tree, reader.docs))
+    reader.others()
+    mains = main_sections(config, reader.docs)
+    return OldSite("hugo", tree.root, tuple(reader.docs), tuple(reader.static), tuple(reader.left), settings_of(config),
+                   {"config": config, "content": reader.content, "main_sections": mains})
+
+
+def is_hugo_site(tree: SourceTree) -> bool:
+    try:
+        return read_config(tree) is not None
+    except BlogenError:
+        return True
+

@@ -1,302 +1,290 @@
-"""Convert a Jekyll blog's posts: front matter mapped to blogen's, ``{% highlight %}`` to fences, ``{% raw %}`` unwrapped.
+"""A Jekyll site read the way Jekyll reads it: what it published, and why the rest is not brought over.
 
-Everything else that only Jekyll (Liquid, kramdown) understands is left in the text, where the
-reader will see it, and reported at its source line, so nothing is lost silently.
+Jekyll publishes posts (``_posts/``, also below a category folder), the documents of collections
+with ``output: true``, every other file with front matter as a page, and every other file that
+is not ``_``-prefixed, a dotfile or excluded in ``_config.yml`` as it is (images, downloads,
+``CNAME``, the favicon). So does the import: posts and collection documents become posts (or
+pages, for a collection without dates), pages become pages, the other files go to
+``content/static/`` at the same URLs. Templates, data, Sass and plugins are listed as not
+brought over, with the reason; so is a page Jekyll made from site data (the home page, a tag
+index, a feed), because blogen makes its own.
 """
 
 from __future__ import annotations
 
-import bisect
-import os
+import fnmatch
 import re
-from datetime import date, datetime
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
 
-from blogen.core.urls import slugify
-from blogen.importers.common import (
-    IMPORT_SUFFIXES,
-    Converted,
-    Finding,
-    ImportOptions,
-    Source,
-    as_text_list,
-    close_post,
-    fenced_lines,
-    open_post,
-    parse_date_value,
-    plain,
-    snippet,
-    strip_code_spans,
-    walk_files,
-)
+import yaml
 
-_TAG = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.S)
-_ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
-_ENDHIGHLIGHT = re.compile(r"\{%-?\s*endhighlight\s*-?%\}")
-_OUTPUT = re.compile(r"\{\{(?:(?!\}\}).){1,300}?\}\}", re.S)
-_STRING_OUTPUT = re.compile(r"""\{\{-?\s*(?:"([^"]*)"|'([^']*)')\s*-?\}\}""")
-_ANY_OUTPUT = re.compile(f"(?:{_STRING_OUTPUT.pattern})|(?:{_OUTPUT.pattern})", re.S)
-_KRAMDOWN_EXT = re.compile(r"\{::(?!/)[^}\n]*\}")
-_KRAMDOWN_ATTR = re.compile(r"\{:(?![:/])[^}\n]*\}")
-_HL_OPTION = re.compile(r"""(\w+)(?:=("[^"]*"|'[^']*'|\S+))?""")
+from blogen.core.errors import BlogenError
+from blogen.importers.fields import split_front
+from blogen.importers.sourcefs import Listed, SourceTree, read_head, read_text
+from blogen.importers.values import Finding, Format, OldDoc, OldSite, SiteSettings, StaticFile
 
-# Jekyll's named permalink styles, as its documentation lists them.
-PERMALINK_STYLES = {
-    "date": "/:categories/:year/:month/:day/:title:output_ext",
-    "pretty": "/:categories/:year/:month/:day/:title/",
-    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
-    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
-    "none": "/:categories/:title:output_ext",
+MARKDOWN_EXTS = frozenset({"md", "markdown", "mkd", "mkdn", "mdown", "mdwn", "mkdown", "ron"})
+HTML_EXTS = frozenset({"html", "htm"})
+_DATED = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-(.+)$")
+_DEFAULT_EXCLUDE = (".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
+                    "vendor/bundle", "vendor/cache", "vendor/gems", "vendor/ruby")
+_LISTING = re.compile(r"\{%-?\s*(?:for|tablerow)\b")
+_FOLDER_REASONS = {
+    "_layouts": "layouts of the old theme (blogen's theme, or yours in theme/templates/, replaces them)",
+    "_includes": "template snippets of the old theme (an include a post uses becomes a shortcode; see the list of templates to make)",
+    "_sass": "Sass sources of the old theme's styles",
+    "_data": "data files the old templates read (blogen's templates cannot read them)",
+    "_plugins": "Ruby plugins (blogen does not run them; what they did in posts is listed per post)",
+    "_site": "Jekyll's own output folder",
+    "_drafts": "",
 }
-PERMALINK_TOKENS = ("year", "month", "day", "i_month", "i_day", "short_year", "y_day", "hour", "minute", "second",
-                    "title", "slug", "categories", "output_ext")
-_TOKEN = re.compile(r":([a-z_]+)")
 
 
-# --- finding posts --------------------------------------------------------------------------------
+def _load_yaml(tree: SourceTree, rel: str) -> dict[str, Any]:
+    listed = tree.file(rel)
+    if listed is None:
+        return {}
+    text = read_text(listed.path, tree.show(rel), tree.root)
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise BlogenError.one(tree.show(rel), mark.line + 1 if mark else None, f"cannot read the Jekyll config: {exc}") from None
+    return data if isinstance(data, dict) else {}
 
 
-def find_sources(src: Path, shown: str) -> tuple[list[Source], list[Finding]]:
-    """Posts in ``src/_posts`` (and drafts in ``src/_drafts``), or in ``src`` itself when it is the posts folder."""
-    tops = [(src / "_posts", False), (src / "_drafts", True)] if (src / "_posts").is_dir() else [(src, False)]
-    sources: list[Source] = []
-    skipped: list[Finding] = []
-    for top, draft in tops:
-        if not top.is_dir():
+def read_config(tree: SourceTree) -> dict[str, Any]:
+    """``_config.yml`` (or ``_config.yaml``) of the site, or an empty config."""
+    for name in ("_config.yml", "_config.yaml"):
+        if tree.file(name) is not None:
+            return _load_yaml(tree, name)
+    return {}
+
+
+def is_jekyll_site(tree: SourceTree) -> bool:
+    return any(tree.file(n) is not None for n in ("_config.yml", "_config.yaml")) or tree.is_dir("_posts")
+
+
+def collections_of(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The configured collections (label -> metadata), as a map whether the config wrote a list or a map."""
+    raw = config.get("collections")
+    if isinstance(raw, list):
+        return {str(label): {} for label in raw}
+    if isinstance(raw, dict):
+        return {str(k): (v if isinstance(v, dict) else {}) for k, v in raw.items()}
+    return {}
+
+
+def _patterns(value: Any) -> list[str]:
+    """A config list of paths (``exclude``, ``include``); a single string is one path."""
+    if isinstance(value, str):
+        return [value]
+    return [str(e) for e in value] if isinstance(value, list) else []
+
+
+def _excluded(rel: str, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        p = pattern.strip("/")
+        if not p:
             continue
-        for f in walk_files(top):
-            where = os.path.join(shown, f.relative_to(src).as_posix())
-            if f.suffix.lower() not in IMPORT_SUFFIXES:
-                skipped.append(Finding(where, None, "skipped", "not a Markdown file; convert it by hand"))
-                continue
-            folders = f.parent.relative_to(top).parts
-            sources.append(Source(f, where, f.name.rsplit(".", 1)[0], folders, None, draft, f.stat().st_mtime))
-    return sources, skipped
+        if rel == p or rel.startswith(p + "/") or fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p + "/*"):
+            return True
+    return False
 
 
-# --- permalinks -----------------------------------------------------------------------------------
+def _has_front_matter(tree: SourceTree, listed: Listed) -> bool:
+    """Whether Jekyll would process the file (it opens with ``---``) rather than copy it."""
+    try:
+        head = read_head(listed.path, tree.show(listed.rel), tree.root, 64)
+    except BlogenError:
+        return False
+    return re.match(rb"---[ \t]*\r?\n", head) is not None
 
 
-def check_permalink_pattern(pattern: str) -> str | None:
-    """Why a ``--jekyll-permalink`` pattern cannot be used, or None."""
-    pattern = PERMALINK_STYLES.get(pattern, pattern)
-    unknown = sorted({t for t in _TOKEN.findall(pattern) if t not in PERMALINK_TOKENS})
-    if unknown:
-        return f"unknown token {', '.join(':' + t for t in unknown)} (known: {', '.join(':' + t for t in PERMALINK_TOKENS)})"
-    return None
+def _ext(rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[1].lower() if "." in name.lstrip(".") else ""
 
 
-def _pretty(text: str) -> str:
-    """Jekyll's ``:title``: the name with its case kept and only URL-unsafe characters made dashes."""
-    return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._~!$&'()+,;=@]+", "-", text)).strip("-")
+class _Reader:
+    """One pass over the site's files, sorting each into posts, documents, pages, static files or not brought over."""
 
+    def __init__(self, tree: SourceTree, config: Mapping[str, Any]) -> None:
+        self.tree = tree
+        self.config = config
+        self.collections = collections_of(config)
+        self.cdir = str(config.get("collections_dir") or "").strip("/")
+        self.exclude = _patterns(config.get("exclude")) + list(_DEFAULT_EXCLUDE)
+        self.include = _patterns(config.get("include"))
+        self.docs: list[OldDoc] = []
+        self.static: list[StaticFile] = []
+        self.left: dict[str, list[str]] = {}  # reason -> files not brought over
 
-def jekyll_url(pattern: str, *, when: date, title: str, slug: str | None, categories: list[str]) -> str:
-    """The URL Jekyll gave a post under ``pattern`` (a style name or a pattern of ``:tokens``)."""
-    pattern = PERMALINK_STYLES.get(pattern, pattern)
-    moment = when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
-    values = {
-        "year": f"{moment.year:04d}", "month": f"{moment.month:02d}", "day": f"{moment.day:02d}",
-        "i_month": str(moment.month), "i_day": str(moment.day), "short_year": f"{moment.year % 100:02d}",
-        "y_day": f"{moment.timetuple().tm_yday:03d}", "hour": f"{moment.hour:02d}", "minute": f"{moment.minute:02d}",
-        "second": f"{moment.second:02d}",
-        "title": _pretty(slug or title), "slug": slugify(slug or title),
-        "categories": "/".join(c.lower().replace(" ", "-") for c in categories), "output_ext": ".html",
-    }
-    url = _TOKEN.sub(lambda m: values.get(m.group(1), m.group(0)), pattern)
-    url = re.sub(r"/{2,}", "/", "/" + url)
-    return url
+    def leave(self, rel: str, reason: str) -> None:
+        self.left.setdefault(reason, []).append(rel)
 
+    def doc(self, listed: Listed, kind: str, group: str, within: str, *, draft: bool = False,
+            categories: tuple[str, ...] = ()) -> None:
+        name = listed.rel.rsplit("/", 1)[-1]
+        stem = name.rsplit(".", 1)[0] if "." in name else name
+        folders = tuple(p for p in within.split("/")[:-1] if p)
+        fmt: Format = "html" if _ext(listed.rel) in HTML_EXTS else "markdown"
+        self.docs.append(OldDoc("post" if kind == "post" else "page", listed.path, listed.rel, self.tree.show(listed.rel),
+                                stem, folders, fmt, draft=draft, mtime=listed.mtime, group=group, categories=categories))
 
-# --- the body -------------------------------------------------------------------------------------
+    def place(self, listed: Listed) -> None:
+        rel = listed.rel
+        parts = rel.split("/")
+        special = next((i for i, p in enumerate(parts[:-1]) if p in ("_posts", "_drafts")), None)
+        if special is not None and not any(p.startswith(("_", ".")) for p in parts[:special]):
+            self.post(listed, parts, special)
+            return
+        inner = rel[len(self.cdir) + 1:] if self.cdir and rel.startswith(self.cdir + "/") else rel
+        top = inner.split("/", 1)[0]
+        if top.startswith("_") and top[1:] in self.collections and "/" in inner:
+            self.collection_file(listed, top[1:], inner.split("/", 1)[1])
+            return
+        hidden = any(p.startswith(("_", ".", "#")) or p.endswith("~") for p in parts)
+        if hidden and not _excluded(rel, self.include):
+            self.hidden(rel, parts)
+            return
+        if any(p.startswith(".") for p in parts):
+            self.leave(rel, "a dotfile: blogen does not publish files whose names start with '.'")
+            return
+        if _excluded(rel, self.exclude) and not _excluded(rel, self.include):
+            self.leave(rel, "excluded in _config.yml (Jekyll did not publish it)")
+            return
+        self.page_or_static(listed)
 
-
-class _Lines:
-    """Offset -> source line, for warnings that must name the line in the original file."""
-
-    def __init__(self, text: str, first_line: int) -> None:
-        self.starts = [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
-        self.first = first_line
-
-    def at(self, offset: int) -> int:
-        return self.first + bisect.bisect_right(self.starts, offset) - 1
-
-
-def _alone(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """If ``text[start:end]`` is alone on its line, the span of that whole line with its newline."""
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", end)
-    le = len(text) if le < 0 else le
-    if text[ls:start].strip() or text[end:le].strip():
-        return None
-    return ls, min(le + 1, len(text))
-
-
-def _fence(code: str, lang: str, options: str, where: str, line: int, findings: list[Finding]) -> str:
-    """A fenced block for a ``{% highlight %}`` tag's code and options (``linenos``, ``mark_lines``)."""
-    info: list[str] = []
-    for m in _HL_OPTION.finditer(options):
-        key, value = m.group(1), (m.group(2) or "").strip("\"'")
-        if key == "linenos":
-            info.append("linenos")
-        elif key == "mark_lines" and re.fullmatch(r"[\d\s]+", value):
-            info.append(f"hl_lines={','.join(value.split())}")
+    def post(self, listed: Listed, parts: list[str], special: int) -> None:
+        ext = _ext(listed.rel)
+        draft = parts[special] == "_drafts"
+        if ext in MARKDOWN_EXTS or ext in HTML_EXTS:
+            within = "/".join(parts[special + 1:])
+            self.doc(listed, "post", "posts", within, draft=draft, categories=tuple(parts[:special]))
+        elif _DATED.match(parts[-1]) and _has_front_matter(self.tree, listed):
+            self.leave(listed.rel, f"a post in a format blogen cannot read (.{ext})")
         else:
-            findings.append(Finding(where, line, "highlight-option", f"option '{m.group(0)}' has no equivalent; dropped"))
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    marker = "`" * max(3, longest + 1)
-    head = " ".join(part for part in [lang, *info] if part)
-    return f"{marker}{head}\n{code}\n{marker}"
+            self.static.append(StaticFile(listed.path, self.tree.show(listed.rel), listed.rel, listed.rel))
 
-
-def _literals(text: str) -> str:
-    """``{{ "{{x" }}`` (Liquid printing a quoted string, a way to escape it) becomes the string itself."""
-    return _STRING_OUTPUT.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
-
-
-def convert_body(text: str, first_line: int, where: str) -> tuple[str, list[Finding]]:
-    """Turn highlight blocks into fences, unwrap raw blocks and quoted-string outputs; report other Liquid and kramdown."""
-    lines = _Lines(text, first_line)
-    findings: list[Finding] = []
-    raw_spans: list[tuple[int, int]] = []
-    out: list[str] = []
-    i = 0
-    while True:
-        m = _TAG.search(text, i)
-        if m is None:
-            out.append(_literals(text[i:]))
-            break
-        name = m.group(1)
-        if name == "raw":
-            end = _ENDRAW.search(text, m.end())
-            stop = end.start() if end else len(text)
-            open_span = _alone(text, m.start(), m.end()) or (m.start(), m.end())
-            out.append(_literals(text[i:max(open_span[0], i)]))
-            raw_spans.append((m.start(), stop))
-            if end is None:
-                findings.append(Finding(where, lines.at(m.start()), "liquid-tag", "{% raw %} is never closed; unwrapped to the end"))
-                out.append(text[open_span[1]:])
-                break
-            close_span = _alone(text, end.start(), end.end()) or (end.start(), end.end())
-            out.append(text[open_span[1]:max(close_span[0], open_span[1])])
-            i = close_span[1]
-        elif name == "highlight":
-            end = _ENDHIGHLIGHT.search(text, m.end())
-            if end is None:
-                findings.append(Finding(where, lines.at(m.start()), "liquid-tag", snippet(m.group(0)) + " (never closed)"))
-                out.append(_literals(text[i:m.start()]) + m.group(0))
-                i = m.end()
-                continue
-            parts = m.group(2).split(None, 1)
-            lang = parts[0] if parts else ""
-            options = parts[1] if len(parts) > 1 else ""
-            hl_span = _alone(text, m.start(), m.end())
-            before = text[i:m.start()] if hl_span is None else text[i:max(hl_span[0], i)]
-            if hl_span is None and before and not before.endswith("\n"):
-                before += "\n"
-            out.append(_literals(before))
-            code = text[m.end():end.start()]
-            code = re.sub(r"\A[ \t]*\n", "", code)
-            code = re.sub(r"\n[ \t]*\Z", "", code)
-            out.append(_fence(_literals(code), lang, options, where, lines.at(m.start()), findings))
-            le = text.find("\n", end.end())
-            le = len(text) if le < 0 else le
-            if text[end.end():le].strip():
-                out.append("\n")
-                i = end.end()
-            else:
-                i = le
+    def collection_file(self, listed: Listed, label: str, within: str) -> None:
+        meta = self.collections[label]
+        if not meta.get("output"):
+            self.leave(listed.rel, f"in collection '{label}', which Jekyll does not publish (no 'output: true')")
+            return
+        ext = _ext(listed.rel)
+        if (ext in MARKDOWN_EXTS or ext in HTML_EXTS) and _has_front_matter(self.tree, listed):
+            self.doc(listed, "doc", label, within)
         else:
-            if not name.startswith("end"):
-                findings.append(Finding(where, lines.at(m.start()), "liquid-tag", snippet(m.group(0))))
-            out.append(_literals(text[i:m.start()]) + m.group(0))
-            i = m.end()
+            self.static.append(StaticFile(listed.path, self.tree.show(listed.rel), f"{label}/{within}", listed.rel))
 
-    def in_raw(pos: int) -> bool:
-        return any(a <= pos < b for a, b in raw_spans)
-
-    for m in _ANY_OUTPUT.finditer(text):
-        if not in_raw(m.start()) and not _STRING_OUTPUT.fullmatch(m.group(0)):
-            findings.append(Finding(where, lines.at(m.start()), "liquid-output", snippet(m.group(0))))
-    offset = 0
-    source_lines = text.split("\n")
-    for n, (line, fenced) in enumerate(zip(source_lines, fenced_lines(source_lines), strict=True)):
-        if not fenced and "{:" in line and not in_raw(offset):
-            plain_line = strip_code_spans(line)
-            for pattern, kind in ((_KRAMDOWN_EXT, "kramdown-extension"), (_KRAMDOWN_ATTR, "kramdown-attribute")):
-                for k in pattern.finditer(plain_line):
-                    findings.append(Finding(where, first_line + n, kind, k.group(0)))
-        offset += len(line) + 1
-    findings.sort(key=lambda f: (f.line or 0, f.kind, f.snippet))
-    return "".join(out), findings
-
-
-# --- front matter ---------------------------------------------------------------------------------
-
-_MAPPED = {"title", "date", "updated", "last_modified_at", "modified", "tags", "tag", "categories", "category",
-           "published", "draft", "slug", "summary", "excerpt", "description", "permalink", "redirect_from", "aliases",
-           "image", "toc", "extra"}
-
-
-def convert(source: Source, text: str, options: ImportOptions) -> Converted:
-    """One Jekyll post as blogen front matter and body; raises BlogenError if its front matter cannot be read."""
-    post = open_post(source, text, convert_body, _MAPPED)
-    values, lines, findings, front, extra = post.values, post.lines, post.findings, post.front, post.extra
-    name, name_date = post.name, post.name_date
-    when: date | None = name_date
-    if values.get("date") is not None:
-        parsed = parse_date_value(values["date"])
-        if parsed is None:
-            findings.append(Finding(source.shown, lines.get("date"), "bad-date",
-                                    f"date {values['date']!r} is not a date; kept as extra.original_date"))
-            extra["original_date"] = plain(values["date"])
+    def hidden(self, rel: str, parts: list[str]) -> None:
+        top = parts[0]
+        if rel in ("_config.yml", "_config.yaml", "_config.toml"):
+            self.leave(rel, "the Jekyll config (what maps was carried into blogen.toml)")
+        elif _FOLDER_REASONS.get(top):
+            self.leave(rel, _FOLDER_REASONS[top])
+        elif top.startswith("_"):
+            self.leave(rel, "a '_' file or folder, which Jekyll does not publish")
         else:
-            when = parsed
-    if when is not None:
-        front["date"] = when
-    for key in ("updated", "last_modified_at", "modified"):
-        parsed = parse_date_value(values.get(key))
-        if parsed is not None:
-            front["updated"] = parsed
-            break
-        if values.get(key) is not None:
-            extra[key] = plain(values[key])
-    tags = as_text_list(values.get("tags"), split_spaces=True) + as_text_list(values.get("tag"), split_spaces=True)
-    categories = as_text_list(values.get("categories"), split_spaces=True) + as_text_list(values.get("category"), split_spaces=True)
-    if options.categories == "tags":
-        tags += categories
-    elif categories:
-        extra["categories"] = categories
-    front["tags"] = list(dict.fromkeys(tags))
-    if source.draft or values.get("published") is False or values.get("draft") is True:
-        front["draft"] = True
-    slug = values.get("slug")
-    if isinstance(slug, str) and slug.strip():
-        front["slug"] = slug.strip()
-    for key in ("summary", "excerpt", "description"):
-        if isinstance(values.get(key), str) and "summary" not in front:
-            front["summary"] = values[key]
-        elif values.get(key) is not None:
-            extra[key] = plain(values[key])
-    aliases: list[str] = []
-    title_part = name
-    permalink = values.get("permalink")
-    if isinstance(permalink, str) and permalink.strip() and when is not None:
-        aliases.append(jekyll_url(permalink.strip(), when=when, title=title_part, slug=front.get("slug"), categories=categories))
-    elif isinstance(permalink, str) and permalink.strip():
-        aliases.append("/" + permalink.strip().lstrip("/"))
-    for key in ("redirect_from", "aliases"):
-        aliases += ["/" + a.lstrip("/") for a in as_text_list(values.get(key)) if "://" not in a]
-    if options.old_permalink and when is not None:
-        aliases.append(jekyll_url(options.old_permalink, when=when, title=title_part, slug=front.get("slug"), categories=categories))
-    front["aliases"] = list(dict.fromkeys(aliases))
-    if isinstance(values.get("image"), str):
-        front["image"] = values["image"]
-    elif values.get("image") is not None:
-        extra["image"] = plain(values["image"])
-    if isinstance(values.get("toc"), bool):
-        front["toc"] = values["toc"]
-    elif values.get("toc") is not None:
-        extra["toc"] = plain(values["toc"])
+            self.leave(rel, "a dotfile or editor backup, which Jekyll does not publish")
 
-    return close_post(source, post, options)
+    def page_or_static(self, listed: Listed) -> None:
+        rel = listed.rel
+        ext = _ext(rel)
+        if not _has_front_matter(self.tree, listed):
+            self.static.append(StaticFile(listed.path, self.tree.show(rel), rel, rel))
+            return
+        if ext in ("scss", "sass"):
+            self.leave(rel, "Sass source of the old theme's styles")
+        elif ext not in MARKDOWN_EXTS and ext not in HTML_EXTS:
+            self.leave(rel, "a file Jekyll filled in with Liquid (a feed, sitemap, stylesheet or script); blogen makes its own "
+                       "feeds and sitemap, and for anything else its output in the old _site/ can go into content/static/")
+        elif rel.rsplit("/", 1)[-1].rsplit(".", 1)[0] == "404":
+            self.leave(rel, "the old 404 page; blogen makes its own (override theme/templates/404.html)")
+        else:
+            self.page(listed)
+
+    def page(self, listed: Listed) -> None:
+        try:
+            text = read_text(listed.path, self.tree.show(listed.rel), self.tree.root)
+        except BlogenError:
+            self.doc(listed, "page", "pages", listed.rel)  # the read error is reported when it is converted
+            return
+        findings: list[Finding] = []
+        try:
+            split = split_front(text, self.tree.show(listed.rel), findings)
+        except BlogenError:
+            self.doc(listed, "page", "pages", listed.rel)
+            return
+        layout = split.values.get("layout")
+        if listed.rel in ("index.html", "index.md", "index.markdown") or _LISTING.search(split.body):
+            self.leave(listed.rel, "a page Jekyll made with a Liquid loop over site data (a post list, tag index, archive); "
+                       "blogen makes its own lists")
+        elif not split.body.strip():
+            self.leave(listed.rel, f"a page with no content of its own (its layout{f' {layout!r}' if isinstance(layout, str) else ''} "
+                       "made it from site data); blogen makes its own lists")
+        elif isinstance(split.values.get("redirect_to"), str):
+            self.leave(listed.rel, f"only a redirect to {split.values['redirect_to']}; blogen has no redirects to other sites")
+        else:
+            self.doc(listed, "page", "pages", listed.rel)
+
+
+def _findings(tree: SourceTree, left: dict[str, list[str]]) -> list[Finding]:
+    """One finding per reason and top folder (``_layouts/: 6 files``), so a big site's list stays readable."""
+    out: list[Finding] = []
+    for reason, files in sorted(left.items()):
+        by_top: dict[str, list[str]] = {}
+        for rel in files:
+            top = rel.split("/", 1)[0] + ("/" if "/" in rel else "")
+            by_top.setdefault(top, []).append(rel)
+        for top, inside in sorted(by_top.items()):
+            what = tree.show(inside[0]) if len(inside) == 1 else f"{tree.show(top)} ({len(inside)} files)"
+            out.append(Finding(what, None, "not-imported", reason))
+    return out
+
+
+def settings_of(config: Mapping[str, Any], cname: str | None = None) -> SiteSettings:
+    """What the Jekyll config says that blogen's config can carry (``url``, else the ``CNAME`` file GitHub Pages used)."""
+    url = str(config.get("url") or (f"https://{cname}" if cname else "")).rstrip("/")
+    baseurl = str(config.get("baseurl") or "").strip("/")
+    base = f"{url}/{baseurl}/" if url.startswith(("http://", "https://")) and baseurl else (url + "/" if url.startswith(("http://", "https://")) else None)
+    author = config.get("author")
+    if isinstance(author, dict):
+        author = author.get("name")
+    engine = str(config.get("markdown") or "kramdown").lower()
+    kramdown = config.get("kramdown") if isinstance(config.get("kramdown"), dict) else {}
+    if engine == "kramdown":
+        ids, why = "kramdown", "the Jekyll site used kramdown, whose heading ids old links use"
+    else:
+        ids, why = "github", f"the Jekyll site used {config.get('markdown')}, which makes GitHub-style heading ids"
+    if isinstance(kramdown, dict) and kramdown.get("auto_ids") is False:
+        why += " (auto_ids was off: only ids written by hand exist)"
+    lang = config.get("lang") or config.get("locale")
+    return SiteSettings(
+        title=str(config["title"]) if isinstance(config.get("title"), str) else None,
+        description=" ".join(str(config["description"]).split()) if isinstance(config.get("description"), str) else None,
+        author=str(author) if isinstance(author, str) else None,
+        base_url=base, language=str(lang).replace("_", "-") if isinstance(lang, str) else None,
+        timezone=str(config["timezone"]) if isinstance(config.get("timezone"), str) else None,
+        heading_ids=ids, heading_ids_reason=why,  # type: ignore[arg-type]
+    )
+
+
+def find_site(tree: SourceTree) -> OldSite:
+    """Everything the Jekyll site at ``tree`` published, sorted into what becomes what (see the module's note)."""
+    config = read_config(tree)
+    source = str(config.get("source") or "").strip("/")
+    if source and source != "." and tree.is_dir(source):
+        raise BlogenError.one(tree.show("_config.yml"), None, f"the site's source is '{source}/': import that folder instead")
+    reader = _Reader(tree, config)
+    for listed in tree.walk():
+        reader.place(listed)
+    findings = _findings(tree, reader.left)
+    cname_file = tree.file("CNAME")
+    cname = read_text(cname_file.path, tree.show("CNAME"), tree.root).strip() if cname_file is not None else None
+    if cname and not re.fullmatch(r"[A-Za-z0-9.-]+", cname):
+        cname = None
+    return OldSite("jekyll", tree.root, tuple(reader.docs), tuple(reader.static), tuple(findings), settings_of(config, cname),
+                   {"config": config, "collections": reader.collections})

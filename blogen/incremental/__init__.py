@@ -1,4 +1,5 @@
-"""What makes a build cheaper than the first: the caches, the record of the last build, the scan of the inputs."""
+"""What makes a build cheaper than the first: the plan (how a build starts, and why), the Markdown
+cache, the model snapshot, and the dev server's early walk of the inputs."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import TYPE_CHECKING
 from blogen.core.facade import public_face
 
 if TYPE_CHECKING:
-    from blogen.incremental.record import up_to_date
-    from blogen.incremental.scan import Scan, scan
+    from blogen.incremental.plan import Decision, Full, Patch, Plan, UpToDate, decide_build
 
-__all__ = ["Scan", "scan", "up_to_date"]
+__all__ = ["Decision", "Full", "Patch", "Plan", "UpToDate", "decide_build"]
 
 __getattr__ = public_face(__name__, {
-    "up_to_date": "record",
-    "Scan": "scan",
-    "scan": "scan",
+    "Decision": "plan",
+    "Full": "plan",
+    "Patch": "plan",
+    "Plan": "plan",
+    "UpToDate": "plan",
+    "decide_build": "plan",
 })

@@ -1,8 +1,14 @@
-"""The Markdown cache in ``.blogen-cache/markdown/``: one entry per document, keyed by content.
+"""The content-addressed cache in ``.blogen-cache/<kind>/``: each entry keyed by everything it is made from.
 
-An entry is keyed by the source's digest and everything besides it that decides the HTML (the
-Markdown options, the renderer's own code and its libraries' versions, whether the title is taken
-from the body), so it is never stale; a corrupt or foreign entry is ignored and rendered again.
+One rule for every kind (the Markdown of a document, the code-highlighting CSS): an entry's key is a
+digest of everything that decides it, so it is never stale, and the entry carries its kind, its key
+and a digest of its bytes, checked on every read. An entry that is damaged, was made for another key
+(two entries swapped), or whose fields have the wrong types, is ignored and made again: a cache
+only ever saves time.
+
+The Markdown entry of a document is keyed by the source's digest and everything besides it that
+decides the HTML (the Markdown options, the renderer's own code and its libraries' versions,
+whether the title is taken from the body).
 """
 
 from __future__ import annotations
@@ -10,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,17 +23,21 @@ from typing import Any
 from blogen import __version__
 from blogen.content.sources import Document
 from blogen.core.config import MarkdownOptions
+from blogen.core.errors import Problem
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import PACKAGE_DIR, installed_fingerprint
 from blogen.markdown.render import Heading, LinkRef, Rendered
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".blogen-cache"
-_CACHE_FORMAT = 1
-# The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (urls
-# makes heading ids; errors and config only word problems and carry the options, which the key has
-# anyway). tests/test_layers.py checks this list against the imports.
-RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py", "core/urls.py")
+_CACHE_FORMAT = 3  # 3: entries carry the document's warnings
+# The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (errors
+# and config only word problems and carry the options, which the key has anyway; the shortcode templates
+# are in the key by their digest). tests/test_layers.py checks this list against the imports.
+RENDERER_SOURCES = ("markdown/render.py", "markdown/parser.py", "markdown/analysis.py", "markdown/fences.py", "markdown/highlight.py",
+                    "markdown/guard.py", "markdown/anchors.py", "markdown/residue.py", "markdown/shortcodes.py",
+                    "markdown/shortcode_syntax.py", "markdown/shortcode_templates.py", "core/urls.py")
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +57,7 @@ def _renderer_fingerprint() -> str:
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
     for module in RENDERER_SOURCES:
         h.update((PACKAGE_DIR / module).read_bytes())
-    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments"):
+    for dist in ("markdown-it-py", "mdit-py-plugins", "Pygments", "Jinja2", "MarkupSafe"):  # Jinja draws shortcodes
         try:
             h.update(f"|{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
@@ -67,60 +76,99 @@ def cache_key(doc: Document, options: MarkdownOptions | str) -> str:
     return hashlib.sha256(parts.encode()).hexdigest()
 
 
-def _cache_path(root: Path, key: str) -> Path:
-    return root / CACHE_DIR / "markdown" / key[:2] / f"{key}.json"
+def _entry_path(root: Path, kind: str, key: str) -> Path:
+    return root / CACHE_DIR / kind / key[:2] / key
 
 
-def entry_text(r: Rendered) -> str:
-    # By hand rather than dataclasses.asdict, which deep-copies every field and cost half the cache's time.
-    def heading(h: Heading) -> dict[str, Any]:
-        return {"level": h.level, "id": h.id, "text": h.text, "line": h.line}
-
-    return json.dumps({
-        "html": r.html, "summary_html": r.summary_html, "toc": [heading(h) for h in r.toc],
-        "headings": [heading(h) for h in r.headings], "title": r.title, "words": r.words,
-        "links": [{"target": link.target, "line": link.line, "is_image": link.is_image} for link in r.links],
-        "first_image": r.first_image,
-    }, ensure_ascii=False, separators=(",", ":"))
+def _header(kind: str, key: str, data: bytes) -> bytes:
+    return f"blogen-cache 1 {kind} {key} {hashlib.sha256(data).hexdigest()}\n".encode()
 
 
-def entry_from_text(text: str) -> Rendered:
-    """Parse a cache entry; any mismatch raises, and the caller re-renders instead of trusting it."""
-    d: dict[str, Any] = json.loads(text)
-    headings = tuple(Heading(**h) for h in d["headings"])
-    # The table of contents is some of the headings: share their objects, as the renderer does (a few MB at 5,000 posts).
-    same = {h: h for h in headings}
-    return Rendered(
-        html=str(d["html"]),
-        summary_html=None if d["summary_html"] is None else str(d["summary_html"]),
-        toc=tuple(same.get(t, t) for t in (Heading(**h) for h in d["toc"])),
-        headings=headings,
-        title=None if d["title"] is None else str(d["title"]),
-        words=int(d["words"]),
-        links=tuple(LinkRef(**link) for link in d["links"]),
-        first_image=None if d["first_image"] is None else str(d["first_image"]),
-    )
-
-
-def read_cache(root: Path, key: str) -> Rendered | None:
-    try:
-        return entry_from_text(_cache_path(root, key).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError):
+def read_entry(root: Path, kind: str, key: str) -> bytes | None:
+    """The bytes stored for ``key``, if the entry is whole and was made for it."""
+    try:  # a regular file only: a FIFO planted in the cache must not block the build
+        data = read_regular(_entry_path(root, kind, key), inside=root)  # never from a cache folder linked elsewhere
+    except OSError:
         return None
+    head, _, body = data.partition(b"\n")
+    return body if head + b"\n" == _header(kind, key, body) else None
 
 
 _MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found), to skip a mkdir per entry
 
 
-def write_cache(root: Path, key: str, text: str) -> None:
-    """Store one entry (``entry_text``'s text)."""
-    path = _cache_path(root, key)
+def write_entry(root: Path, kind: str, key: str, data: bytes) -> None:
+    """Store an entry; a read-only or full disk only costs speed next time."""
+    path = _entry_path(root, kind, key)
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: never written
+        return
     try:
         if path.parent not in _MADE_DIRS:
             path.parent.mkdir(parents=True, exist_ok=True)
             _MADE_DIRS.add(path.parent)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only or full disk only costs speed next time
-        log.debug("cannot write Markdown cache %s: %s", path, exc)
+        write_atomic(path, _header(kind, key, data) + data, make_parents=False)
+    except OSError as exc:
+        log.debug("cannot write cache entry %s: %s", path, exc)
+
+
+def entry_text(r: Rendered) -> str:
+    """A document's Markdown results as text: what the cache stores, and what a worker process sends back."""
+    # By hand rather than dataclasses.asdict, which deep-copies every field and cost half the cache's time.
+    def heading(h: Heading) -> list[Any]:
+        return [h.level, h.id, h.text, h.line]
+
+    return json.dumps({
+        "html": r.html, "summary_html": r.summary_html, "toc": [heading(h) for h in r.toc],
+        "headings": [heading(h) for h in r.headings], "title": r.title, "words": r.words,
+        "links": [[link.target, link.line, link.is_image] for link in r.links], "first_image": r.first_image,
+        "warnings": [[w.path, w.line, w.message] for w in r.warnings],
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def _of(kind: type, value: Any, optional: bool = False) -> Any:
+    """``value`` if it is of ``kind`` (None too, if ``optional``); else TypeError: the entry is not trusted."""
+    if (value is None and optional) or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
+        return value
+    raise TypeError(f"expected {kind.__name__}, not {type(value).__name__}")
+
+
+def _heading(h: Any) -> Heading:
+    level, hid, text, line = _of(list, h)
+    return Heading(_of(int, level), _of(str, hid), _of(str, text), _of(int, line))
+
+
+def entry_from_text(text: str) -> Rendered:
+    """Parse ``entry_text``'s text; a field missing or of the wrong type raises, and the caller renders
+    the document again instead of trusting it."""
+    d: dict[str, Any] = _of(dict, json.loads(text))
+    headings = tuple(_heading(h) for h in _of(list, d["headings"]))
+    # The table of contents is some of the headings: share their objects, as the renderer does (a few MB at 5,000 posts).
+    same = {h: h for h in headings}
+    links = []
+    for link in _of(list, d["links"]):
+        target, line, is_image = _of(list, link)
+        links.append(LinkRef(_of(str, target), _of(int, line), _of(bool, is_image)))
+    warnings = []
+    for warning in _of(list, d["warnings"]):
+        path, line, message = _of(list, warning)
+        warnings.append(Problem(_of(str, path), _of(int, line, optional=True), _of(str, message), "warning"))
+    return Rendered(
+        html=_of(str, d["html"]), summary_html=_of(str, d["summary_html"], optional=True),
+        toc=tuple(same.get(t, t) for t in (_heading(h) for h in _of(list, d["toc"]))), headings=headings,
+        title=_of(str, d["title"], optional=True), words=_of(int, d["words"]), links=tuple(links),
+        first_image=_of(str, d["first_image"], optional=True), warnings=tuple(warnings),
+    )
+
+
+def read_cache(root: Path, key: str) -> Rendered | None:
+    """The Markdown results cached for ``key``, or None."""
+    data = read_entry(root, "markdown", key)
+    try:
+        return None if data is None else entry_from_text(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_cache(root: Path, key: str, text: str) -> None:
+    """Store one document's Markdown results (``entry_text``'s text)."""
+    write_entry(root, "markdown", key, text.encode("utf-8"))

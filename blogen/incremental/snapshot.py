@@ -1,27 +1,22 @@
-"""The last full build's model kept on disk, so that the next ``blogen build`` after an edit to a
-post's text can start from it, as the dev server's quick rebuild does (see ``blogen.incremental.scan``).
+"""The model snapshot: the last full build's model, kept so that a build after an edit to a post's
+text can start from it (a ``Patch``, see ``blogen.incremental.plan``) instead of from scratch.
 
-A new process would otherwise read and parse every source, load every cached Markdown result and
-make the whole model again (~0.6 s at 1,000 posts) to render the few pages one edit changes.
+The dev server keeps it in memory; the command line keeps it on disk in ``.blogen-cache/``, because a
+new process would otherwise read and parse every source, load every cached Markdown result and make
+the whole model again (~0.6 s at 1,000 posts) to render the few pages one edit changes.
 
-What is kept (``Base``): the scan of the inputs taken before that build read them, the model,
-what each document's links looked up, which pages counted which posts, and the posts' views and
-digests; not the sources' text.
-It is a pickle, and reading a pickle runs code, so the file is signed with a key that lives in the
-user's own cache folder, outside the site (``~/.cache/blogen/key``): a copy from anywhere else (an
-archive of the site, another user) fails the check and is not unpickled.
-
-It describes the output folder it was written with, so:
-- it is written only by a full build that wrote its output, inside the output lock;
-- every other full build removes it before it swaps its output in, so a build that changes the
-  output folder and then dies cannot leave one behind that describes an older output (one that
-  fails before that leaves it: the output is still the one it describes);
-- the output folder's notes carry the same build id, which the quick rebuild checks once it holds
-  the output lock.
+What is kept (``Snapshot``): the model, the documents (without their text), what each document's
+links looked up, which pages counted which posts, and the posts' views and digests. Its id is in the
+record the same build left beside the output folder; a patch starts from a snapshot only when the
+record names it, so the output folder and the snapshot always describe the same build.
+On disk it is a pickle, and reading a pickle runs code, so the file is signed with a key that lives
+in the user's own cache folder, outside the site (``~/.cache/blogen/key``): a copy from anywhere
+else (an archive of the site, another user) fails the check and is not unpickled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -29,32 +24,48 @@ import logging
 import os
 import pickle
 import secrets
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import user_cache_dir
-from blogen.incremental.scan import LastBuild
-from blogen.model.values import ModelMemo
-from blogen.render.pages import RenderMemo
+
+if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's id without loading the pipeline
+    from blogen.content.images import ImageInfo
+    from blogen.content.sources import Content
+    from blogen.core.config import Config
+    from blogen.model.values import ModelMemo, Site, ThemeAsset
+    from blogen.render.renderer import RenderMemo
 
 log = logging.getLogger(__name__)
 
-_FILE = Path(".blogen-cache") / "quick-base.pickle"
-_MAGIC = b"blogen quick base 2\n"
-# A quick rebuild redoes every post changed since the base; past this many a full build (which
-# writes a new base) costs about the same.
-QUICK_LIMIT = 32
+_FOLDER = Path(".blogen-cache") / "snapshots"
+# Snapshots kept at once: one per way the site is built (the command line's, the dev server's, a
+# --drafts build...); the oldest others go.
+_KEEP = 3
+
+
+def _path(root: Path, made_with: str) -> Path:
+    """Where the snapshot of builds made with ``made_with`` is kept: each set of options has its own."""
+    return root / _FOLDER / f"{made_with[:24]}.pickle"
+_MAGIC = b"blogen snapshot 3\n"
 
 
 @dataclass(frozen=True, slots=True)
-class Base:
-    build_id: str  # also in the output folder's notes, written in the same build
-    last: LastBuild
-    model: ModelMemo
+class Snapshot:
+    """A build's model and what a patch of it needs; ``id`` is named by the record of the build that kept it."""
+
+    id: str
+    config: Config
+    content: Content  # the documents, without their text
+    images: Mapping[str, ImageInfo]
+    assets: tuple[ThemeAsset, ...]
+    site: Site
+    template_lines: Mapping[str, int]
+    model: ModelMemo  # each document's resolved links, what they looked up
     render: RenderMemo  # which posts each page counted (the pages a changed post is on); post views and digests
 
 
@@ -63,28 +74,25 @@ def _key_file() -> Path:
 
 
 def _secret() -> bytes | None:
-    """This user's signing key, made on first use; None where it cannot be kept (then no base is kept)."""
+    """This user's signing key, made on first use; None where it cannot be kept (then no snapshot is kept on disk)."""
     path = _key_file()
-    try:
-        data = path.read_bytes()
+    try:  # only a regular file: a FIFO there would block the build, a device would be read forever
+        data = read_regular(path)
         if len(data) >= 32:
             return data
     except OSError:
         pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
-        return path.read_bytes()
-    except FileExistsError:  # made by another build a moment ago
+    try:  # made whole in one step, never written through a symlink; if two builds race, one key wins
+        write_atomic(path, secrets.token_bytes(32), mode=0o600, exclusive=True)
+        return read_regular(path)
+    except FileExistsError:  # made by another build a moment ago (or something else stands there)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError:
             return None
         return data if len(data) >= 32 else None
     except OSError as exc:
-        log.debug("no key for the quick-rebuild base (%s): every build is a full one", exc)
+        log.debug("no key for the model snapshot (%s): every command-line build is a full one", exc)
         return None
 
 
@@ -95,7 +103,7 @@ def _make_proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 class _Pickler(pickle.Pickler):
     """Dataclasses go as their class and field values, to be made again by calling the class: the
     default for frozen slotted dataclasses (``__setstate__`` looking up the fields for every
-    object) took two thirds of the time to read a base. Read-only mappings go as dicts."""
+    object) took two thirds of the time to read a snapshot. Read-only mappings go as dicts."""
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, MappingProxyType):
@@ -112,16 +120,11 @@ class _Pickler(pickle.Pickler):
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def fingerprint(code: str, options: tuple[Any, ...], root: Path) -> str:
-    """What a base must have been made with to be used: blogen's code, the options, the site folder, Python."""
-    return hashlib.sha256(repr((code, options, str(root), sys.version)).encode()).hexdigest()
+def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
+    """Keep ``snapshot`` for the next build; a failure only costs that build time.
 
-
-def save(root: Path, made_with: str, base: Base) -> None:
-    """Keep ``base`` for the next build; a failure only costs that build time.
-
-    The build that made it freed the sources' text as their Markdown came back (``build._model``),
-    so the documents in it carry none.
+    The build that made it freed the sources' text as their Markdown came back, so the documents in
+    it carry none. ``made_with`` (see ``plan.made_with``) must match for it to be used again.
 
     The pickle goes straight to the file, signed as it is written (the signature ends the file):
     at 5,000 posts it is ~100 MB, which a build need not also hold in memory.
@@ -129,7 +132,9 @@ def save(root: Path, made_with: str, base: Base) -> None:
     secret = _secret()
     if secret is None:
         return
-    path = root / _FILE
+    path = _path(root, made_with)
+    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: nothing is written there
+        return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     mac = hmac.new(secret, digestmod=hashlib.sha256)
     try:
@@ -137,13 +142,26 @@ def save(root: Path, made_with: str, base: Base) -> None:
         with open(tmp, "wb") as fh:
             fh.write(_MAGIC)
             signed = _Signed(fh, mac)
-            signed.write(made_with.encode() + b"\n")
-            _Pickler(signed, protocol=5).dump(base)
+            signed.write(f"{made_with}\n{snapshot.id}\n".encode())
+            _Pickler(signed, protocol=5).dump(snapshot)
             fh.write(b"\n" + mac.hexdigest().encode())
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a disk error, or an extra pickle cannot take
-        log.debug("quick-rebuild base not kept: %s", exc)
-        tmp.unlink(missing_ok=True)
+        log.debug("model snapshot not kept: %s", exc)
+        with contextlib.suppress(OSError):  # a cache folder that cannot be written has none to remove
+            tmp.unlink(missing_ok=True)
+        return
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest few snapshots."""
+    try:
+        found = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in found[_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("cannot prune model snapshots: %s", exc)
 
 
 class _Signed:
@@ -157,13 +175,25 @@ class _Signed:
         return self._fh.write(data)
 
 
-def load(root: Path, made_with: str) -> Base | None:
-    """The base the last full build kept, if it was made by this user with ``made_with``; else None."""
+def stored_id(root: Path, made_with: str) -> str | None:
+    """The id of the snapshot on disk if it was made with ``made_with`` (not yet checked: ``load`` does)."""
+    try:
+        head = read_regular(_path(root, made_with), inside=root, limit=len(_MAGIC) + 200)
+    except OSError:
+        return None
+    lines = head[len(_MAGIC):].split(b"\n", 2) if head.startswith(_MAGIC) else []
+    if len(lines) < 3 or lines[0] != made_with.encode():
+        return None
+    return lines[1].decode("ascii", "replace")
+
+
+def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
+    """The snapshot on disk if this user signed it, it was made with ``made_with`` and its id is ``wanted``."""
     secret = _secret()
     if secret is None:
         return None
     try:
-        data = (root / _FILE).read_bytes()
+        data = read_regular(_path(root, made_with), inside=root)
     except OSError:
         return None
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 65 or data[-65:-64] != b"\n":
@@ -171,31 +201,26 @@ def load(root: Path, made_with: str) -> Base | None:
     body, signature = memoryview(data)[len(_MAGIC):-65], data[-64:]
     if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
         return None  # not ours: never unpickled
-    mine = made_with.encode() + b"\n"
+    mine = f"{made_with}\n{wanted}\n".encode()
     if bytes(body[:len(mine)]) != mine:
-        return None  # another blogen, other options or another folder: its classes may not even match
+        return None  # another blogen, other options, another folder or another build: its classes may not even match
     # Unpickling makes ~100,000 objects at 1,000 posts; collections triggered on the way would walk
     # them again and again (a third of the time), and none of them is garbage.
     gc.disable()
     try:
-        base = pickle.loads(body[len(mine):])
+        snapshot = pickle.loads(body[len(mine):])
     except Exception as exc:  # signed by this user, yet unreadable: a last guard, a full build replaces it
-        log.debug("quick-rebuild base unreadable: %s", exc)
+        log.debug("model snapshot unreadable: %s", exc)
         return None
     finally:
         gc.enable()
     gc.freeze()  # and the rest of this short-lived process need not walk them either
-    return base if isinstance(base, Base) else None
+    return snapshot if isinstance(snapshot, Snapshot) and snapshot.id == wanted else None
 
 
-def forget(root: Path) -> None:
-    """Remove the base before a build that may change the output folder in another way."""
+def forget(root: Path, made_with: str) -> None:
+    """Remove the snapshot of builds made with ``made_with`` (one that keeps none: it would only take up space)."""
     try:
-        (root / _FILE).unlink(missing_ok=True)
+        _path(root, made_with).unlink(missing_ok=True)
     except OSError as exc:
-        log.debug("cannot remove the quick-rebuild base: %s", exc)
-
-
-def same_output(notes: Mapping[str, Any], base: Base) -> bool:
-    """Whether the output folder's notes say it was last written from ``base`` (or quick rebuilds of it)."""
-    return notes.get("base") == base.build_id
+        log.debug("cannot remove the model snapshot: %s", exc)

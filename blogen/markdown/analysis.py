@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from html import unescape as htmlunescape
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from blogen.core.config import MarkdownOptions
-from blogen.core.errors import BlogenError, Problem
+from blogen.core.errors import Problem
+from blogen.markdown.anchors import FALLBACK, SLUGGERS, blogen_slug, unique_ids
 from blogen.markdown.fences import CodeOptions, parse_info
+from blogen.markdown.residue import has_template_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,9 @@ def _count_words(children: Sequence[Token]) -> int:
     return _count_prose("".join(parts))
 
 
-_PROSE_WORD_RE = re.compile(r"\S*[^\W_]\S*")  # a run of non-space with at least one letter or digit
+# A run of non-space with at least one letter or digit, matched from its first one: a leading \S* would
+# make findall quadratic on a long run without any (100,000 "[" took minutes).
+_PROSE_WORD_RE = re.compile(r"[^\W_]\S*")
 
 
 def _count_prose(text: str) -> int:
@@ -104,31 +109,71 @@ def _is_figure(tokens: Sequence[Token], i: int) -> bool:
     return len(children) == 1 and children[0].type == "image" and bool(children[0].attrGet("title"))
 
 
+_HTML_LINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?\s(href|src)=(?:\"([^\"]*)\"|'([^']*)')", re.DOTALL)
+_HTML_UNREAD_RE = re.compile(r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_SHORTCODE_TOKENS = frozenset({"shortcode", "shortcode_open", "shortcode_inline_open"})
+
+
 @dataclass(slots=True)
 class _Walk:
     """What one pass over a document's tokens has gathered so far; mutable, but local to one call."""
 
     md: MarkdownIt
+    path: str
     words: int = 0
     first_image: str | None = None
+    first_image_line: int = 0
     links: list[LinkRef] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    shortcodes: bool = False  # the document uses one: they are drawn once ids are assigned
 
     def inline(self, token: Token, line: int) -> None:
         children = token.children or []
         self.words += _count_words(children)
         for child in children:
-            if child.type == "link_open":
-                self.links.append(LinkRef(self.target(child, "href"), line, False))
-            elif child.type == "image":
+            kind = child.type
+            if kind == "link_open":
+                self.link(self.target(child, "href"), line, False)
+            elif kind == "image":
                 src = self.target(child, "src")
-                self.links.append(LinkRef(src, line, True))
-                if self.first_image is None:
-                    self.first_image = src
+                if self.link(src, line, True) and self.first_image is None:
+                    self.first_image, self.first_image_line = src, line
                 line += _count_breaks(child.children)
-            elif child.type in ("softbreak", "hardbreak"):
+            elif kind in ("softbreak", "hardbreak"):
                 line += 1
-            elif child.type == "html_inline":
+            elif kind == "html_inline":
+                self.html(child.content, line)
                 line += child.content.count("\n")
+            elif kind in _SHORTCODE_TOKENS:
+                self.shortcode(child, line)
+                line += int(child.meta.get("newlines", 0))
+
+    def link(self, target: str, line: int, is_image: bool) -> bool:
+        """Note a link or image; one whose target holds template code is residue (reported as such), not a link."""
+        if has_template_code(target):
+            return False
+        self.links.append(LinkRef(target, line, is_image))
+        return True
+
+    def html(self, html: str, line: int) -> None:
+        """The links of raw HTML, so a broken one is reported at its file line like any other (not those
+        in comments, scripts or style sheets, which no reader follows)."""
+        if "=" not in html:
+            return
+        if "<!--" in html or "<s" in html or "<S" in html:
+            html = _HTML_UNREAD_RE.sub(lambda m: "\n" * m.group(0).count("\n"), html)
+        for match in _HTML_LINK_RE.finditer(html):
+            value = match.group(3) if match.group(3) is not None else match.group(4)
+            if value:
+                target = self.md.normalizeLinkText(htmlunescape(value))
+                self.link(target, line + html.count("\n", 0, match.start()), match.group(1).lower() == "img")
+
+    def shortcode(self, token: Token, line: int) -> None:
+        self.shortcodes = True
+        token.meta["line"] = line
+        problem = token.meta.get("problem")
+        if isinstance(problem, str):
+            self.problems.append(Problem(self.path, line, problem))
 
     def target(self, token: Token, attr: str) -> str:
         # markdown-it percent-encodes destinations; undo that so targets read as written.
@@ -143,9 +188,8 @@ def analyse(
     path: str,
     first_line: int,
 ) -> tuple[list[Token], _Walk, list[tuple[Token, Token, Token]], int | None]:
-    """One pass that validates fences, rewrites figures and task items, and gathers facts."""
-    walk = _Walk(md)
-    problems: list[Problem] = []
+    """One pass that reads fences, rewrites figures and task items, and gathers facts and problems (``walk.problems``)."""
+    walk = _Walk(md, path)
     headings: list[tuple[Token, Token, Token]] = []
     out: list[Token] = []
     more_at: int | None = None
@@ -162,11 +206,16 @@ def analyse(
             headings.append((token, tokens[i + 1], tokens[i + 2]))
         elif kind == "fence":
             info = unescapeAll(token.info).strip() if token.info else ""
-            code, errors = parse_info(info, token.content, options.line_numbers)
-            problems.extend(Problem(path, block_line, message) for message in errors)
-            token.meta["code"] = code
+            fence = parse_info(info, token.content, options.line_numbers)
+            walk.problems.extend(Problem(path, block_line, message) for message in fence.errors)
+            walk.problems.extend(Problem(path, block_line, message, "warning") for message in fence.warnings)
+            token.meta["code"] = replace(fence.options, inline=False) if fence.options.inline else fence.options  # a block
         elif kind == "code_block":
             token.meta["code"] = CodeOptions(lang="", linenos=options.line_numbers)
+        elif kind == "html_block":
+            walk.html(token.content, block_line)
+        elif kind in _SHORTCODE_TOKENS:
+            walk.shortcode(token, block_line)
         elif kind == "list_item_open" and "checked" in token.meta:
             checked = bool(token.meta.pop("checked"))
             box = Token("task_checkbox", "input", 0, meta={"checked": checked})
@@ -205,23 +254,18 @@ def analyse(
             more_at = len(out)
         out.append(token)
         i += 1
-    if problems:
-        raise BlogenError(problems)
     return out, walk, headings, more_at
 
 
 # --------------------------------------------------------------------------- heading ids
 
-_SLUG_WORD_RE = re.compile(r"[^\W_]+")  # runs of characters for which str.isalnum() is true
-
-
 def slugify(text: str) -> str:
-    """The id a heading with this text gets: lower-case alphanumeric runs joined by ``-``, or ``section``.
+    """The id a heading with this text gets in blogen's own style: lower-case alphanumeric runs joined by ``-``, or ``section``.
 
     Non-ASCII letters are kept (browsers handle them in fragments and they keep
     non-English headings readable); everything else separates words.
     """
-    return "-".join(_SLUG_WORD_RE.findall(text.lower())) or "section"
+    return blogen_slug(text) or FALLBACK
 
 
 # Inline content that may sit inside a link: a heading made of only these is its own self-link.
@@ -232,25 +276,12 @@ _LINKABLE = frozenset({
 })
 
 
-def assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], first_line: int) -> list[Heading]:
-    """Give every heading a unique id; explicit ``{#id}``s are claimed first so they never get a suffix
-    because of an earlier automatic id."""
-    used = set(reserved)
-    next_suffix: dict[str, int] = {}
-
-    def unique(base: str) -> str:
-        if base not in used:
-            used.add(base)
-            return base
-        n = next_suffix.get(base, 0)
-        while True:
-            n += 1
-            candidate = f"{base}-{n}"
-            if candidate not in used:
-                break
-        next_suffix[base] = n
-        used.add(candidate)
-        return candidate
+def assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], first_line: int,
+               style: str = "blogen") -> list[Heading]:
+    """Give every heading a unique id in the site's style (``markdown.heading_ids``); explicit ``{#id}``s
+    are claimed first so they never get a suffix because of an earlier automatic id."""
+    unique = unique_ids(set(reserved))
+    slug = SLUGGERS.get(style, blogen_slug)
 
     texts = [plain_text(inline.children) for _, inline, _ in headings]
     ids: list[str | None] = [None] * len(headings)
@@ -260,7 +291,7 @@ def assign_ids(headings: list[tuple[Token, Token, Token]], reserved: set[str], f
             ids[k] = unique(custom)
     result: list[Heading] = []
     for k, (opener, inline, closer) in enumerate(headings):
-        ident = ids[k] or unique(slugify(texts[k]))
+        ident = ids[k] or unique(slug(texts[k]) or FALLBACK)
         level = int(opener.tag[1:]) if opener.tag[1:].isdigit() else 1
         opener.attrSet("id", ident)
         if level >= 2 and texts[k] and all(c.type in _LINKABLE for c in inline.children or ()):

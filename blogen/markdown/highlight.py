@@ -310,27 +310,37 @@ def highlight_lines(code: str, lang: str, light: str, dark: str) -> Highlighted 
 # --------------------------------------------------------------------------- CSS
 
 
+# The theme's colour-scheme choice: ``<html data-scheme="light|dark">`` overrides the system's
+# preference (a toggle sets it); without the attribute the system decides.
+SCHEME_ATTR = "data-scheme"
+
+
 def highlight_css(light: str, dark: str) -> str:
-    """CSS for highlighted code: the light style by default, the dark one under ``prefers-color-scheme: dark``.
+    """CSS for highlighted code: the light style by default, the dark one for a dark colour scheme.
 
     One rule per look and scheme, listing every class that has it. In the dark scheme a class
     that the light style draws and the dark one leaves alone is set back (``color:inherit``
-    and so on), so it never keeps a light colour on a dark background. Screen only: a page
-    printed from a dark-mode browser keeps light code blocks on paper. No comment is shipped: every
-    page downloads this.
+    and so on), so it never keeps a light colour on a dark background. The dark rules apply
+    under ``prefers-color-scheme: dark`` unless the page says ``data-scheme="light"``, and
+    whenever it says ``data-scheme="dark"`` (a theme's toggle): they are written twice, which
+    gzip all but erases. Screen only: a page printed from a dark screen keeps light code on paper.
+    ``.highlight`` also gets ``--code-bg``, its background, for a theme's scroll shadows. No
+    comment is shipped: every page downloads this.
     """
     colours = palette(light, dark)
-    out = _block_rules(colours.light.block, ())
-    out.extend(_grouped((name, lt) for name, (lt, _) in colours.rules.items()))
-    out.append("@media screen and (prefers-color-scheme:dark){")
-    out.extend(_block_rules(colours.dark.block, colours.light.block))
+    out = _block_rules(colours.light.block, (), "")
+    out.extend(_grouped(((name, lt) for name, (lt, _) in colours.rules.items()), ""))
     dark_rules = []
     for name, (lt, dk) in colours.rules.items():
         set_here = {prop for prop, _ in dk}
         resets = tuple((prop, _RESET[prop]) for prop, _ in lt if prop not in set_here)
         dark_rules.append((name, dk + resets))
-    out.extend(_grouped(dark_rules))
-    out.append("}")
+    for prefix, wrap in ((f":root:not([{SCHEME_ATTR}=light]) ", "@media screen and (prefers-color-scheme:dark){"),
+                         (f"[{SCHEME_ATTR}=dark] ", "@media screen{")):
+        out.append(wrap)
+        out.extend(_block_rules(colours.dark.block, colours.light.block, prefix))
+        out.extend(_grouped(dark_rules, prefix))
+        out.append("}")
     # Let the style's colours reach the code even when a theme styles pre/code.
     out.append(f"{SCOPE} pre,{SCOPE} code{{background:none;color:inherit}}")
     # Line numbers are for reading only: never copied with the code.
@@ -339,18 +349,20 @@ def highlight_css(light: str, dark: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _block_rules(block: Decls, light: Decls) -> list[str]:
-    """The block's background and colour; in the dark scheme also a reset of a light text colour it does not set."""
+def _block_rules(block: Decls, light: Decls, prefix: str) -> list[str]:
+    """The block's background (also as ``--code-bg``) and colour; in the dark scheme also a reset of a
+    light text colour it does not set."""
     decls = list(block)
+    decls.extend(("--code-bg", value) for prop, value in block if prop == "background")
     if any(p == "color" for p, _ in light) and not any(p == "color" for p, _ in block):
         decls.append(("color", "inherit"))
-    return [f"{SCOPE}{{{_css(decls)}}}"] if decls else []
+    return [f"{prefix}{SCOPE}{{{_css(decls)}}}"] if decls else []
 
 
-def _grouped(rules: Iterable[tuple[str, Decls]]) -> list[str]:
+def _grouped(rules: Iterable[tuple[str, Decls]], prefix: str) -> list[str]:
     """Classes with identical declarations share one rule; classes with none get none."""
     grouped: dict[str, list[str]] = {}
     for name, decls in rules:
         if decls:
-            grouped.setdefault(_css(decls), []).append(f".{name}")
+            grouped.setdefault(_css(decls), []).append(f"{prefix}.{name}")
     return [f"{','.join(selectors)}{{{decls}}}" for decls, selectors in grouped.items()]

@@ -25,6 +25,8 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from blogen.core.config import MarkdownOptions
 from blogen.markdown.fences import CodeOptions, code_html, escape_text
+from blogen.markdown.residue import residue_rule
+from blogen.markdown.shortcodes import shortcodes_plugin
 
 if TYPE_CHECKING:
     from markdown_it.renderer import RendererHTML
@@ -254,7 +256,9 @@ def parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     """One configured parser per distinct option set; building one costs far more than a small post."""
     md = MarkdownIt(
         "commonmark",
-        {"html": raw_html, "typographer": smart_punctuation, "xhtmlOut": False, "tasklists": True},
+        # GFM's strikethrough: ~one~ as well as ~~two~~ tildes, three or more are text.
+        {"html": raw_html, "typographer": smart_punctuation, "xhtmlOut": False, "tasklists": True,
+         "strikethrough_single_tilde": True},
     )
     md.enable(["table", "strikethrough"])
     if smart_punctuation:
@@ -262,6 +266,8 @@ def parser(raw_html: bool, smart_punctuation: bool) -> MarkdownIt:
     md.use(gfm_autolink_plugin)
     md.use(footnote_plugin, inline=False)
     md.use(alerts_plugin)
+    md.use(shortcodes_plugin)
+    md.core.ruler.before("text_join", "blogen_residue", residue_rule)
     md.core.ruler.after("inline", "blogen_custom_id", _custom_id_rule)
     md.block.ruler.before("html_block", "blogen_more", _more_rule, {"alt": ["paragraph", "reference", "blockquote"]})
     md.add_render_rule("more_marker", _render_nothing)

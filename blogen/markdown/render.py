@@ -2,29 +2,32 @@
 
 The dialect is CommonMark with GitHub's extensions (tables, strikethrough, autolinks,
 task lists, footnotes, alerts) and a few of our own: heading ids with ``{#custom-id}``
-and self-links, ``<!-- more -->`` summaries, captioned figures and Pygments highlighting.
+and self-links, ``<!-- more -->`` summaries, captioned figures, Pygments highlighting and
+Hugo-style shortcodes (``blogen.markdown.shortcodes``); template residue from other generators
+is reported as warnings (``blogen.markdown.residue``).
 This module is the public API (``render_markdown``, ``Rendered``). The parser and its render
 rules are in ``blogen.markdown.parser``; the pass over the tokens (ids, links, words) is in
 ``blogen.markdown.analysis``, which defines ``Heading`` and ``LinkRef`` (re-exported here).
 
 Fenced code info strings
 ------------------------
-``LANG`` comes first (it may be omitted), then options separated by spaces or commas,
-optionally wrapped in one pair of braces::
+``LANG`` comes first (it may be omitted), then options separated by spaces or commas, bare
+or in braces, in the forms other generators write them::
 
     ```python linenos hl_lines=2,4-6
     ```python {linenostart=10 hl_lines="2 4-6"}
-    ```js {hl_lines=[2,4], linenos=false}
-    ```{linenos}
+    ```go {linenos=true,hl_lines=[2,"4-6"],linenostart=5}
+    ```js title="app.js" {2,4-6}
+    ```text {.wide #listing-1}
 
-``linenos`` (alone, or ``=true/false/yes/no/on/off/1/0``) turns line numbers on or off;
-the default is ``MarkdownOptions.line_numbers``. ``linenostart=N`` numbers from N and
-implies ``linenos`` unless ``linenos=false`` is given too. ``hl_lines`` takes line
-numbers and ranges (``N`` or ``N-M``) separated by commas or spaces, bare, quoted or in
-square brackets; they count from the first line of the block whatever ``linenostart``
-is, and must lie within the block. Any other option, or a malformed value, is an error
-(a misspelt option that silently did nothing would be worse than a failed build).
-An unknown or missing language is shown as escaped plain text; Pygments never guesses.
+``linenos`` (alone, or ``=true/false/yes/no/on/off/1/0``, Hugo's ``table``/``inline``) turns
+line numbers on or off; the default is ``MarkdownOptions.line_numbers``. ``linenostart=N``
+numbers from N and implies ``linenos`` unless ``linenos=false`` is given too. ``hl_lines`` (or a
+bare range) takes line numbers and ranges; they count from the first line of the block whatever
+``linenostart`` is, and must lie within the block. ``title`` wraps the block in a figure with
+that caption; ``.class`` and ``#id`` go on the block. A known option with a malformed value is an
+error; any other option is a warning (``Rendered.warnings``) and is ignored. An unknown or
+missing language is shown as escaped plain text; Pygments never guesses.
 
 ``Rendered.links``: ``target`` is the destination as the author wrote it, after Markdown
 has resolved entities, backslash escapes and reference definitions; markdown-it's
@@ -33,24 +36,33 @@ percent-encoding is undone, so ``[a](café.md)``, ``[a](caf%C3%A9.md)`` and ``<a
 Refused destinations (``javascript:`` and the like) are not links at all. ``line`` is the
 exact file line of the link, counted from the line breaks before it in its paragraph; it
 can be too small only when an earlier code span, link title or destination in the same
-paragraph spans several lines. Links inside raw HTML are not reported.
+paragraph spans several lines. Links in raw HTML (``href``, ``src``) and those a shortcode's
+template writes are reported too, at the line of their HTML block or shortcode.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from blogen.core.config import MarkdownOptions
-from blogen.core.errors import BlogenError
+from blogen.core.errors import BlogenError, Problem
+from blogen.markdown import guard
 from blogen.markdown.analysis import Heading, LinkRef, analyse, assign_ids, plain_text, slugify
+from blogen.markdown.fences import code_html, parse_info
 from blogen.markdown.parser import alerts_plugin, parser
+from blogen.markdown.shortcode_templates import ShortcodeSet, Tools, builtin_shortcodes
+from blogen.markdown.shortcodes import ENV_KEY, Expansion
 
 __all__ = [
     "Heading",
     "LinkRef",
     "Rendered",
+    "ShortcodeSet",
     "alerts_plugin",
     "highlight_css",
     "render_markdown",
@@ -72,6 +84,7 @@ class Rendered:
     words: int
     links: tuple[LinkRef, ...]
     first_image: str | None
+    warnings: tuple[Problem, ...] = ()  # residue, unknown fence options: reported, never fatal
 
 
 # --------------------------------------------------------------------------- public API
@@ -84,16 +97,18 @@ def render_markdown(
     path: str,
     first_line: int = 1,
     take_title: bool = False,
+    shortcodes: ShortcodeSet | None = None,
 ) -> Rendered:
     """Render one document body; line numbers reported are file lines (``first_line`` is the body's first).
 
     Raises BlogenError listing every bad fence option; Markdown itself never fails, and
     any unexpected internal failure is also reported as a BlogenError rather than a crash.
     With ``take_title`` a leading level-1 heading is removed from the HTML and returned
-    as ``title``; it then counts for nothing else (words, links, headings).
+    as ``title``; it then counts for nothing else (words, links, headings). ``shortcodes``: the
+    templates shortcodes are drawn with (the built-in ones when not given).
     """
     try:
-        return _render(text, options, path=path, first_line=first_line, take_title=take_title)
+        return _render(text, options, path=path, first_line=first_line, take_title=take_title, shortcodes=shortcodes)
     except BlogenError:
         raise
     except Exception as exc:  # a bug of ours or of a plugin must not take the whole build down
@@ -101,10 +116,12 @@ def render_markdown(
         raise BlogenError.one(path, None, f"could not render Markdown (internal error: {exc!r})") from exc
 
 
-def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, take_title: bool) -> Rendered:
+def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, take_title: bool,
+            shortcodes: ShortcodeSet | None) -> Rendered:
     md = parser(options.raw_html, options.smart_punctuation)
-    env: dict[str, Any] = {"blogen_styles": (options.highlight_light, options.highlight_dark)}
-    tokens = md.parse(text, env)
+    styles = (options.highlight_light, options.highlight_dark)
+    env: dict[str, Any] = {"blogen_styles": styles, ENV_KEY: shortcodes if shortcodes is not None else builtin_shortcodes()}
+    tokens = guard.parse(md, text, env, path=path, first_line=first_line)
 
     title: str | None = None
     if take_title and len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
@@ -112,11 +129,26 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
         tokens = tokens[3:]
 
     tokens, walk, heading_tokens, more_at = analyse(md, tokens, options, path, first_line)
+    problems = walk.problems
+    problems.extend(Problem(path, first_line + offset, message, "warning") for offset, message in env.get("blogen_residue", ()))
 
     # Footnotes use fn<N>/fnref<N>; keep headings off those ids.
     footnote_count = len(env.get("footnotes", {}).get("list", {}))
     reserved = {f"{prefix}{n}" for n in range(1, footnote_count + 1) for prefix in ("fn", "fnref")}
-    headings = assign_ids(heading_tokens, reserved, first_line)
+    headings = assign_ids(heading_tokens, reserved, first_line, options.heading_ids)
+
+    links, first_image = walk.links, walk.first_image
+    if walk.shortcodes and not any(p.severity == "error" for p in problems):
+        marker = tokens[more_at] if more_at is not None else None
+        expansion = Expansion(md, env, env[ENV_KEY], path, _tools(md, env, options, path, problems), md.normalizeLinkText)
+        tokens = expansion.expand(tokens)
+        problems.extend(expansion.problems)
+        if marker is not None:
+            more_at = next(k for k, t in enumerate(tokens) if t is marker)
+        links, first_image = _with_shortcode_links(walk.links, walk.first_image, walk.first_image_line, expansion.links)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise BlogenError(errors)
 
     summary_html: str | None = None
     if more_at is None:
@@ -132,9 +164,40 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
         headings=tuple(headings),
         title=title,
         words=walk.words,
-        links=tuple(walk.links),
-        first_image=walk.first_image,
+        links=tuple(links),
+        first_image=first_image,
+        warnings=tuple(sorted(set(problems), key=Problem.sort_key)),
     )
+
+
+def _with_shortcode_links(own: list[LinkRef], first: str | None, first_line: int,
+                          found: list[tuple[str, int, bool]]) -> tuple[list[LinkRef], str | None]:
+    """The document's links with those its shortcodes wrote, in line order, and its first image
+    (``first``, the first Markdown image, at ``first_line``, unless a shortcode drew one before it)."""
+    extra = [LinkRef(target, line, is_image) for target, line, is_image in found]
+    links = list(heapq.merge(own, extra, key=lambda link: link.line))
+    drawn = next((link for link in extra if link.is_image), None)
+    if drawn is not None and (first is None or drawn.line < first_line):
+        first = drawn.target
+    return links, first
+
+
+def _tools(md: MarkdownIt, env: dict[str, Any], options: MarkdownOptions, path: str, problems: list[Problem]) -> Tools:
+    """What shortcode templates may ask for: highlighted code (its option problems reported as a fence's are) and inline Markdown."""
+    light, dark = options.highlight_light, options.highlight_dark
+
+    def highlight(code: str, lang: str, extra: str) -> str:
+        fence = parse_info(f"{lang} {extra}".strip(), code, options.line_numbers)
+        line = int(env.get("blogen_shortcode_line", 0))
+        problems.extend(Problem(path, line or None, m) for m in fence.errors)
+        problems.extend(Problem(path, line or None, m, "warning") for m in fence.warnings)
+        return code_html(code.strip("\n") + "\n", fence.options, light, dark)
+
+    def markdownify(text: str) -> str:
+        # Inline only, and without shortcodes (a caption holding one shows it as text).
+        return str(md.renderer.render(md.parseInline(text, {"blogen_styles": (light, dark)}), md.options, {}))
+
+    return Tools(highlight, markdownify)
 
 
 def highlight_css(light: str, dark: str) -> str:
@@ -156,3 +219,9 @@ def decode_href(value: str) -> str:
     import html
 
     return parser(True, False).normalizeLinkText(html.unescape(value))
+
+
+def encode_href(target: str) -> str:
+    """A link target as written, as the renderer writes it into ``href``/``src`` (percent-encoded, before
+    HTML escaping): the inverse of ``decode_href``."""
+    return parser(True, False).normalizeLink(target)

@@ -1,4 +1,4 @@
-"""The site as values: posts, pages, tags, routes and resolved links, made from documents (pure)."""
+"""The site as values: posts, pages, taxonomies and their terms, routes and resolved links, made from documents (pure)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from blogen.core.facade import public_face
 
 if TYPE_CHECKING:
     from blogen.model.make import make_site
-    from blogen.model.values import Page, Post, Route, Site, Tag
+    from blogen.model.values import Page, Post, Route, Site, Tag, Taxonomy, Term
 
-__all__ = ["Page", "Post", "Route", "Site", "Tag", "make_site"]
+__all__ = ["Page", "Post", "Route", "Site", "Tag", "Taxonomy", "Term", "make_site"]
 
 __getattr__ = public_face(__name__, {
     "make_site": "make",
@@ -19,4 +19,6 @@ __getattr__ = public_face(__name__, {
     "Route": "values",
     "Site": "values",
     "Tag": "values",
+    "Taxonomy": "values",
+    "Term": "values",
 })

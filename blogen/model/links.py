@@ -9,21 +9,19 @@ whose lookups would now give something else.
 from __future__ import annotations
 
 import posixpath
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from urllib.parse import unquote
 
 from blogen.content.images import ImageInfo
 from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import join_url
-from blogen.markdown.render import LinkRef, Rendered, decode_href
+from blogen.markdown.render import LinkRef, Rendered, decode_href, encode_href
 from blogen.model.pictures import Picture, enhance_images, folder_of, make_picture, url_attr
 from blogen.model.resolve import LinkIndex, Resolved, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.model.values import Linked, ModelMemo, Page, Post, Route, forget_others
-
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class _Recording(Mapping[str, "Target"]):
@@ -60,7 +58,7 @@ def target_keys(item: Post | Page) -> tuple[str, ...]:
 
 def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered) -> None:
     target = Target(item.source, item.url, item.html, tuple(h.id for h in rendered.headings), item.bundle,
-                    frozenset(item.assets))
+                    frozenset(item.assets), tuple(h.text for h in rendered.headings))
     for key in target_keys(item):
         targets[key] = target
 
@@ -68,9 +66,14 @@ def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered
 def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post], pages: list[Page],
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
                        unpublished: set[str], images: Mapping[str, ImageInfo],
-                       memo: ModelMemo | None = None) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], frozenset[str]]:
-    """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``);
-    also gives the bundle files nothing refers to, the tolerated broken links and the images pages show.
+                       memo: ModelMemo | None = None, loose: frozenset[str] = frozenset()
+                       ) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], dict[str, frozenset[str]],
+                                  frozenset[str]]:
+    """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``).
+
+    Returns the posts and pages with their links resolved, the bundle files nothing uses, the
+    broken links tolerated, the documents each document's links point at (for backlinks), and the
+    local images pages show (those that get resized copies).
 
     With ``memo``, a document's previous resolution is reused when the document is the same
     object, everything the index holds besides documents is equal, and every document its links
@@ -85,18 +88,21 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     index = LinkIndex(
         documents=targets, unpublished=unpublished_keys, static=static_map,
         urls=frozenset(r.url for r in routes), base_path=config.base_path,
-        static_urls={url: source for source, url in static_map.items()},
+        static_urls={url: source for source, url in static_map.items()}, loose=loose,
+        aliases={r.url: r.item for r in routes if r.kind == "alias" and r.item is not None},
     )
     same_index = False
     if memo is not None:
-        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, config.images)
-        same_index = memo.link_globals.get("") == rest
-        memo.link_globals[""] = rest
+        rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, index.loose,
+                index.aliases, config.images)
+        same_index = memo.link_globals == rest
+        memo.link_globals = rest
     unreferenced: list[str] = []
     tolerated: set[str] = set()
-    shown: set[str] = set()
     fixed_posts: dict[str, Post] = {}
     fixed_pages: dict[str, Page] = {}
+    targets_of: dict[str, frozenset[str]] = {}
+    shown: set[str] = set()
     for item in items:
         done = memo.links.get(item.source) if memo is not None and same_index else None
         if done is None or done.item is not item or any(targets.get(k) != t for k, t in done.lookups) \
@@ -107,6 +113,7 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
         problems.extend(done.problems)
         tolerated.update(done.broken)
         unreferenced.extend(done.unused)
+        targets_of[item.source] = done.targets
         shown.update(done.shown)
         if isinstance(done.fixed, Post):
             fixed_posts[item.source] = done.fixed
@@ -114,9 +121,9 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
             fixed_pages[item.source] = done.fixed
     if memo is not None:
         forget_others(memo.links, {i.source: i for i in items})
-        memo.index[""] = (targets, index)
+        memo.index = (targets, index)
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
-            tuple(sorted(unreferenced)), frozenset(tolerated), frozenset(shown))
+            tuple(sorted(unreferenced)), frozenset(tolerated), targets_of, frozenset(shown))
 
 
 def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets: Mapping[str, Target], index: LinkIndex,
@@ -128,15 +135,16 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
     broken: tuple[str, ...] = ()
     if config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
         problems = tuple(replace(p, severity="warning") for p in resolved.problems)
-        broken = tuple(root_relative_url(link, item.url) for link in resolved.broken)
+        # As written and as the HTML has it (percent-encoded), so the pages that show the link know it is told already.
+        broken = tuple(sorted({root_relative_url(form, item.url) for link in resolved.broken
+                               for form in (link, encode_href(link))}))
     else:
         problems = resolved.problems
     card = _card_link(item, rendered)
     if card:
-        # Front matter's image only makes the social card: one that is not there is said, and left out.
+        # The front-matter image is resolved like an image in the text, for its URL; one that names no
+        # file of the site is reported by ``blogen.model.cover`` (and the card then has no image).
         found = resolve_links(targets[item.source], card, looked_up)
-        problems += tuple(replace(p, severity="warning", message=f"{p.message}: no social-card image (og:image) is given")
-                          for p in found.problems)
         resolved = replace(resolved, files={**found.files, **resolved.files}, rewrites={**found.rewrites, **resolved.rewrites},
                            used_assets=resolved.used_assets | found.used_assets)
     unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets
@@ -154,34 +162,42 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
         # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
         summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites, item.url, shown), item.url)
         html = _fix_html(item.html, pictures, resolved.rewrites, item.url, shown)
-        image = _card_url(item.image, pictures, resolved, card)
+        image = _card_url(item.image, pictures, resolved, card, lambda source: _file_url(source, recording, index))
         if html != item.html or summary != item.summary_html or image != item.image:  # a post has two dozen fields to copy
             fixed = replace(item, html=html, summary_html=summary, image=image)
     elif resolved.rewrites or pictures:
         fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites, item.url, shown))
-    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed, tuple(sorted(shown)))
+    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed, resolved.documents,
+                  tuple(sorted(shown)))
 
 
 def _card_link(item: Post | Page, rendered: Rendered) -> tuple[LinkRef, ...]:
-    """The social-card image named in the front matter, checked like an image in the text."""
+    """The social-card image named in the front matter, resolved like an image in the text."""
     if not isinstance(item, Post) or not item.image or item.image == rendered.first_image:
         return ()
-    return (LinkRef(item.image, item.image_line or 1, True),)
+    return (LinkRef(unquote(item.image), item.image_line or 1, True),)
 
 
-def _card_url(image: str | None, pictures: Mapping[str, Picture], resolved: Resolved,
-              card: tuple[LinkRef, ...]) -> str | None:
-    """The social-card image's URL (root-relative, made absolute by the page): the same one its ``<img>`` gets;
-    None for a front-matter image that is not there."""
+def _card_url(image: str | None, pictures: Mapping[str, Picture], resolved: Resolved, card: tuple[LinkRef, ...],
+              file_url: Callable[[str], str | None]) -> str | None:
+    """The social-card image's URL: the one its file is published at (root-relative, made absolute by the
+    page), whatever path the author wrote; an http(s) URL as it is. None for an image that names no
+    file of the site (reported with the links, or by ``blogen.model.cover``) and for one that no site
+    showing the card could fetch (``data:`` and other schemes)."""
     if image is None:
         return None
-    picture = pictures.get(image)
+    key = card[0].target if card else image
+    picture = pictures.get(key)
     if picture is not None:
         return url_attr(picture.url)
-    if card and image not in resolved.files and image not in resolved.rewrites and not _SCHEME.match(image) \
-            and not image.startswith("//"):
-        return None
-    return resolved.rewrites.get(image, image)
+    if key in resolved.files:
+        url = file_url(resolved.files[key])
+        return url_attr(url) if url is not None else resolved.rewrites.get(key)
+    if key in resolved.rewrites:
+        return resolved.rewrites[key]
+    if image.startswith("//") or image.lower().startswith(("http:", "https:")):
+        return image
+    return None
 
 
 def _file_url(source: str, documents: Mapping[str, Target], index: LinkIndex) -> str | None:

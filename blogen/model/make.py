@@ -1,8 +1,9 @@
-"""Making the model: posts and pages from documents, tags folded by slug, related posts, and the whole ``Site``.
+"""Making the model: posts and pages from documents, related posts, and the whole ``Site``.
 
 ``make_site`` is the pipeline's model stage: it turns every document and its rendered Markdown
-into the immutable ``Site`` (the values are in ``blogen.model.values``), asking ``routes`` for every file
-the site has and ``sitelinks`` to resolve the documents' links, and reports all problems at once.
+into the immutable ``Site`` (the values are in ``blogen.model.values``), asking ``terms`` for the
+taxonomies, ``routes`` for every file the site has and ``links`` to resolve the documents' links
+(and so their backlinks), and reports all problems at once.
 """
 
 from __future__ import annotations
@@ -22,15 +23,20 @@ from blogen.content.images import ImageInfo
 from blogen.content.sources import Document, StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem, Severity
+from blogen.core.integrations import check_front_matter
+from blogen.core.limits import name_too_long
 from blogen.core.urls import check_slug, expand_permalink, join_url, slugify
 from blogen.markdown.render import Rendered
+from blogen.model.cover import check_cover_images
 from blogen.model.links import resolve_site_links
 from blogen.model.pictures import shown_image_problems
 from blogen.model.routes import check_collisions, make_routes, variant_routes
-from blogen.model.values import ModelMemo, Page, Post, Site, Tag, ThemeAsset, forget_others
+from blogen.model.terms import backlinks, fold_terms, written_terms
+from blogen.model.values import ModelMemo, Page, Post, Route, Site, ThemeAsset, forget_others
 
 WORDS_PER_MINUTE = 220
 RELATED_LIMIT = 5
+PAIRWISE_TAGS = 8  # up to this many tags on a post, related posts are found by intersecting its tags pairwise
 SUMMARY_CHARS = 280
 
 
@@ -82,11 +88,17 @@ class Builder:
 
     def slug(self, doc: Document) -> str | None:
         slug = doc.meta.slug or slugify(doc.name)
-        why = check_slug(slug)
+        why = check_slug(slug) or name_too_long(slug, f"slug '{slug[:32]}…'")
         if why:
             self.err(doc.source, doc.meta.lines.get("slug", 1), f"{why} (from {'front matter' if doc.meta.slug else 'the file name'})")
             return None
         return slug
+
+    def check_extras(self, doc: Document) -> None:
+        """The front-matter keys that search and comments read (``search``, ``comments``, ``mastodon``)."""
+        if doc.meta.extra:
+            for line, message in check_front_matter(doc.meta.extra, doc.meta.lines):
+                self.err(doc.source, line, message)
 
     def make_post(self, doc: Document, rendered: Rendered) -> Post | None:
         title, slug = self.title(doc, rendered), self.slug(doc)
@@ -97,11 +109,12 @@ class Builder:
             self.err(doc.source, 1, "post has no date: add 'date: 2021-03-14' to the front matter (or name the file 2021-03-14-slug.md)")
         if title is None or slug is None or when is None:
             return None
+        self.check_extras(doc)
         summary, summary_html = _summary(doc, rendered)
         return Post(
             source=doc.source, slug=slug, title=title,
             url=join_url(self.config.base_path, expand_permalink(self.config.permalink, slug, when)),
-            date=when, updated=doc.meta.updated, tags=doc.meta.tags, summary=summary, summary_html=summary_html,
+            date=when, updated=doc.meta.updated, terms=written_terms(self.config, doc), summary=summary, summary_html=summary_html,
             html=rendered.html, toc=rendered.toc, show_toc=doc.meta.toc, words=rendered.words,
             reading_minutes=max(1, math.ceil(rendered.words / WORDS_PER_MINUTE)),
             image=doc.meta.image or rendered.first_image, draft=doc.meta.draft,
@@ -115,6 +128,7 @@ class Builder:
         title, slug = self.title(doc, rendered), self.slug(doc)
         if title is None or slug is None:
             return None
+        self.check_extras(doc)
         summary, _ = _summary(doc, rendered)
         return Page(
             source=doc.source, slug=slug, title=title, url=join_url(self.config.base_path, f"/{slug}/"),
@@ -122,55 +136,6 @@ class Builder:
             template=doc.meta.template or "page.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
             bundle=doc.bundle, assets=doc.assets,
         )
-
-    def tags(self, posts: list[Post], docs: Mapping[str, Document],
-             memo: ModelMemo | None = None) -> tuple[list[Post], list[Tag], dict[str, tuple[int, ...]]]:
-        """Fold tag spellings into one tag per slug; report merges the config does not name."""
-        aliases = {slugify(k, keep_symbols=True): slugify(v, keep_symbols=True) for k, v in self.config.tag_aliases.items()}
-        declared = {slugify(k, keep_symbols=True): v for k, v in self.config.tag_names.items()}
-        spellings: dict[str, Counter[str]] = {}
-        first_seen: dict[tuple[str, str], str] = {}
-        fixed: list[Post] = []
-        for post in posts:
-            slugs: list[str] = []
-            for name in post.tags:
-                slug = slugify(name, keep_symbols=True)
-                if not slug:
-                    self.err(post.source, docs[post.source].meta.lines.get("tags"), f"tag '{name}' has no letters or digits")
-                    continue
-                slug = aliases.get(slug, slug)
-                spellings.setdefault(slug, Counter())[name] += 1
-                first_seen.setdefault((slug, name), post.source)
-                if slug not in slugs:
-                    slugs.append(slug)
-            tagged = memo.tagged.get(post.source) if memo is not None else None
-            if tagged is not None and tagged[0] is post and tagged[1] == tuple(slugs):
-                fixed.append(tagged[2])
-            else:
-                fixed.append(replace(post, tags=tuple(slugs)))
-                if memo is not None:
-                    memo.tagged[post.source] = (post, tuple(slugs), fixed[-1])
-        if memo is not None:
-            forget_others(memo.tagged, docs)
-        tag_posts: dict[str, list[int]] = {}
-        for i, post in enumerate(fixed):
-            for slug in post.tags:
-                tag_posts.setdefault(slug, []).append(i)
-        tags: list[Tag] = []
-        for slug, counts in spellings.items():
-            if slug in declared:
-                name = declared[slug]
-            else:
-                name = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-                if len(counts) > 1:
-                    others = ", ".join(f"'{s}' ({first_seen[(slug, s)]})" for s in sorted(counts) if s != name)
-                    where = first_seen[(slug, name)]
-                    self.err(where, docs[where].meta.lines.get("tags"),
-                             f"tag '{name}' is also written as {others}; they are one tag, shown as '{name}' "
-                             f"(set tag_names.\"{name}\" in the config to choose the spelling and silence this)", "warning")
-            tags.append(Tag(slug, name, join_url(self.config.base_path, f"/tags/{slug}/"), len(tag_posts[slug])))
-        tags.sort(key=lambda t: (t.name.casefold(), t.slug))
-        return fixed, tags, {k: tuple(v) for k, v in tag_posts.items()}
 
 
 def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
@@ -184,17 +149,23 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
     """
     key = tuple(p.tags for p in posts)
     if memo is not None:
-        hit = memo.related.get("")
+        hit = memo.related
         if hit is not None and hit[0] == key:
             return hit[1]
     members = {slug: frozenset(found) for slug, found in tag_posts.items()}
     out: list[tuple[int, ...]] = []
     for i, post in enumerate(posts):
         lists = [tag_posts[slug] for slug in post.tags]
-        # A post in c of these tags is in c(c-1)/2 of their pairwise intersections: more pairs, more tags shared.
         pairs: Counter[int] = Counter()
-        for a, b in combinations(post.tags, 2):
-            pairs.update(members[a] & members[b])
+        if len(post.tags) <= PAIRWISE_TAGS:
+            # A post in c of these tags is in c(c-1)/2 of their pairwise intersections: more pairs, more tags shared.
+            for a, b in combinations(post.tags, 2):
+                pairs.update(members[a] & members[b])
+        else:
+            # Pairs grow with the square of the post's tags; past a few, counting the posts of each tag costs less.
+            for found in lists:
+                pairs.update(found)
+            pairs = Counter({j: c for j, c in pairs.items() if c >= 2})
         del pairs[i]
         best = sorted(pairs, key=lambda j: (-pairs[j], j))[:RELATED_LIMIT]
         if len(best) < RELATED_LIMIT:
@@ -207,14 +178,24 @@ def _related(posts: Sequence[Post], tag_posts: Mapping[str, tuple[int, ...]],
                         break
         out.append(tuple(best))
     if memo is not None:
-        memo.related[""] = (key, tuple(out))
+        memo.related = (key, tuple(out))
     return tuple(out)
+
+
+def _claim_line(route: Route, docs: Mapping[str, Document]) -> int | None:
+    """The front-matter line that made a post or page claim ``route``: its alias or its slug."""
+    doc = docs.get(route.owner.split(" ", 1)[0])
+    if doc is None:
+        return None
+    if route.kind == "alias":
+        return doc.meta.lines.get("aliases")
+    return doc.meta.lines.get("slug") if route.kind in ("post", "page") else None
 
 
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
               include_drafts: bool, images: Mapping[str, ImageInfo] | None = None,
-              memo: ModelMemo | None = None) -> Site:
+              memo: ModelMemo | None = None, loose: Sequence[str] = ()) -> Site:
     """Build the immutable model and every route; raise BlogenError listing every problem.
 
     ``memo`` (kept by the dev server) lets unchanged posts and pages, their tags, the related
@@ -226,7 +207,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     posts: list[Post] = []
     pages: list[Page] = []
     scheduled: list[tuple[datetime, str]] = []
-    settings = (config.base_path, config.permalink, config.timezone)
+    settings = model_settings(config)
     for doc in documents:
         if doc.kind == "page" and doc.meta.draft and not include_drafts:
             continue  # a draft page is not even checked until it is published
@@ -247,34 +228,46 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
                     memo.made[doc.source] = (doc, r, settings, item)
             if not include_drafts and item.draft:
                 continue
-            if item.date > now and not include_drafts:
+            if item.date > now and not item.draft:
+                # The clock alone changes the site when it passes this date, drafts shown or not (with
+                # drafts the post is on its pages already, and reaches the feeds and sitemap then).
                 scheduled.append((item.date, item.source))
-                continue
+                if not include_drafts:
+                    continue
             posts.append(item)
+            b.problems.extend(r.warnings)  # template residue, unknown fence options: said once per build
         elif isinstance(item, Page):
             pages.append(item)
+            b.problems.extend(r.warnings)
     if memo is not None:
         forget_others(memo.made, docs)
     posts.sort(key=lambda p: (p.date, p.source), reverse=True)
     pages.sort(key=lambda p: (p.title.casefold(), p.source))
-    posts, tags, tag_posts = b.tags(posts, docs, memo)
-    related = _related(posts, tag_posts, memo)
+    posts, taxonomies = fold_terms(config, b.problems, posts, docs, memo)
+    tags = next((t for t in taxonomies if t.key == "tags"), None)
+    related = _related(posts, tags.posts if tags is not None else {}, memo)
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
-    routes = make_routes(config, posts, pages, tags, tag_posts, static, theme_assets)
+    routes = make_routes(config, posts, pages, taxonomies, static, theme_assets)
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
-    posts, pages, unreferenced, tolerated, shown = resolve_site_links(config, b.problems, posts, pages, rendered, static,
-                                                                      routes, unpublished, images, memo)
+    posts, pages, unreferenced, tolerated, targets_of, shown = resolve_site_links(
+        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose))
+    b.problems.extend(check_cover_images(config, posts, pages, docs, rendered, static, routes, unpublished, frozenset(loose)))
     # Resized copies only for the images pages show; their names are checked with every other URL.
     routes += variant_routes(config, shown, images, routes)
-    b.problems.extend(check_collisions(routes))
+    b.problems.extend(check_collisions(routes, str(config.output_dir), lambda route: _claim_line(route, docs)))
     b.problems.extend(shown_image_problems(shown, images))
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
-        config=config, posts=tuple(posts), pages=tuple(pages), tags=tuple(tags),
-        tag_posts=MappingProxyType(tag_posts), related=related, routes=tuple(routes),
+        config=config, posts=tuple(posts), pages=tuple(pages), taxonomies=taxonomies, related=related, routes=tuple(routes),
         assets=MappingProxyType(assets), warnings=tuple(sorted(b.problems, key=Problem.sort_key)),
         next_scheduled=min(scheduled) if scheduled else None, unreferenced=unreferenced, tolerated=tolerated,
+        backlinks=MappingProxyType(backlinks(posts, targets_of) if config.backlinks else {}),
         shown_images=tuple(sorted(shown)),
     )
+
+
+def model_settings(config: Config) -> tuple[object, ...]:
+    """The config a post or page is made from (besides its document and Markdown): the memo's key."""
+    return (config.base_path, config.permalink, config.timezone, tuple(t.key for t in config.taxonomies))

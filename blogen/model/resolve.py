@@ -11,9 +11,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from blogen.core.errors import Problem, did_you_mean
+from blogen.markdown.anchors import heading_aliases
 from blogen.markdown.render import LinkRef, decode_href
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -39,6 +40,7 @@ class Target:
     headings: tuple[str, ...]  # heading ids, for "did you mean"
     bundle: str | None
     assets: frozenset[str]
+    heading_texts: tuple[str, ...] = ()  # aligned with ``headings``: a fragment written in another id style finds them
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class LinkIndex:
     urls: frozenset[str]  # every URL the site serves
     base_path: str
     static_urls: Mapping[str, str]  # the reverse of ``static``: URL -> source path
+    loose: frozenset[str] = frozenset()  # files in content/posts|pages outside any bundle: there, but not published
+    aliases: Mapping[str, str] = field(default_factory=dict)  # an alias URL -> the URL of the page it redirects to
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class Resolved:
     used_assets: frozenset[str]  # bundle-relative paths of this document's own files that it links
     files: Mapping[str, str]  # target as written -> the local file it names (relative to the site root)
     broken: tuple[str, ...] = ()  # the targets (as written) that point at nothing
+    documents: frozenset[str] = frozenset()  # the other documents (sources) its links point at: their backlinks
 
 
 def _split(target: str) -> tuple[str, str | None]:
@@ -77,6 +82,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
     used: set[str] = set()
     files: dict[str, str] = {}
     dead: list[str] = []
+    linked: set[str] = set()
     folder = doc.bundle or posixpath.dirname(doc.source)
 
     def broken(link: LinkRef, why: str) -> None:
@@ -86,15 +92,15 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
 
     def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str) -> None:
         if frag and frag not in target.headings and frag not in ids_in(target.html):
-            same = _same_anchor(frag, target.headings)
-            if same is not None:  # written for GitHub or Hugo, which keep doubled dashes ("a & b" -> "a--b")
+            same = _same_anchor(frag, target)
+            if same is not None:  # written the way GitHub, Hugo or kramdown make ids ("a & b" -> "a--b")
                 rewrites[link.target] = (url if target is not doc else "") + f"#{same}"
                 return
             where = "this page" if target is doc else f"'{target.source.removeprefix('content/')}'"
             hint = did_you_mean(frag, target.headings).replace(" (did you mean", "; did you mean").rstrip(")")
             broken(link, f"no heading '{frag}' in {where}{hint}")
             return
-        if target is not doc:
+        if target is not doc or not link.target.startswith("#"):  # (a page naming its own file links to itself)
             rewrites[link.target] = url + (f"#{frag}" if frag else "")
 
     for link in links:
@@ -112,6 +118,8 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         found = index.documents.get(candidate.rstrip("/"))
         if found is not None and (candidate.endswith(SOURCE_SUFFIXES) or found.bundle == candidate.rstrip("/")):
             check_fragment(link, found, frag, found.url)
+            if not link.is_image:
+                linked.add(found.source)
             continue
         if candidate.rstrip("/") in index.unpublished:
             broken(link, f"'{candidate.removeprefix('content/')}' is a draft or scheduled post, so it is not published")
@@ -131,29 +139,96 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
             rewrites[target] = base + rel
             files[target] = candidate
             continue
+        if candidate in index.loose:
+            broken(link, _not_published(candidate, doc))
+            continue
         if candidate.endswith(SOURCE_SUFFIXES):
-            broken(link, f"no such file {candidate}")
+            broken(link, f"no such file {candidate}{_moved(candidate, path, folder, doc, index)}")
             continue
         # Not a file: maybe a site URL, written root-relative (/tags/x/) or relative to the page.
         url = _site_url(path, doc.url, index.base_path)
         if url in index.static_urls:
             files[target] = index.static_urls[url]
-        if url in index.urls or url.rstrip("/") + "/" in index.urls:
-            page = index.documents.get(url)  # documents are also indexed by URL for fragment checks
-            if page is not None and frag:
-                check_fragment(link, page, frag, url)
-            elif path.startswith("/") and url != path:
-                rewrites[target] = url + (f"#{frag}" if frag else "")
+        served = url if url in index.urls else url.rstrip("/") + "/" if url.rstrip("/") + "/" in index.urls else None
+        if served is None:
+            if "." in posixpath.basename(path):
+                broken(link, f"no such file {candidate}{_moved(candidate, path, folder, doc, index)}")
+            else:
+                broken(link, f"no page at {url}")
             continue
-        broken(link, f"no such file {candidate}" if "." in posixpath.basename(path) else f"no page at {url}")
-    return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead))
+        served = index.aliases.get(served, served)  # an old URL of a page: link the page itself
+        # /some-post for /some-post/: written the way the site serves it, which also works from disk
+        respell = served != url or (path.startswith("/") and url != path)
+        page = index.documents.get(served)  # documents are also indexed by URL for fragment checks
+        if page is not None and not link.is_image:
+            linked.add(page.source)
+        if page is not None and frag:
+            check_fragment(link, page, frag, served)
+        elif respell:
+            rewrites[target] = served + (f"#{frag}" if frag else "")
+    linked.discard(doc.source)
+    return Resolved(rewrites, tuple(problems), frozenset(used), files, tuple(dead), frozenset(linked))
 
 
-def _same_anchor(frag: str, headings: tuple[str, ...]) -> str | None:
-    """The heading id that ``frag`` names once runs of dashes count as one, if exactly one does."""
-    key = re.sub(r"-{2,}", "-", frag.lower()).strip("-")
-    found = [h for h in headings if re.sub(r"-{2,}", "-", h).strip("-") == key]
-    return found[0] if len(found) == 1 else None
+def _not_published(candidate: str, doc: Target) -> str:
+    """Why a file that is there is not published, and the two ways to publish it."""
+    name = posixpath.basename(candidate)
+    static = f"content/static/{name}"
+    if doc.bundle is None:
+        stem = posixpath.basename(doc.source).rsplit(".", 1)[0]
+        bundle = f"{posixpath.dirname(doc.source)}/{stem}/"
+        return (f"{candidate} is there but is not published: only a bundle publishes the files beside it; move it to "
+                f"{static} and write '/static/{name}', or make this post a bundle, {bundle}index.md with {name} beside it")
+    return (f"{candidate} is there but is not published: only the files in a post's own bundle folder or in content/static/ "
+            f"are; move it into {doc.bundle}/ or to {static} (and write '/static/{name}')")
+
+
+def _exists(candidate: str, index: LinkIndex) -> bool:
+    """Whether a link to the site file ``candidate`` would resolve: a document, its bundle, a static file or a bundle's file."""
+    found = index.documents.get(candidate.rstrip("/"))
+    if found is not None and (candidate.endswith(SOURCE_SUFFIXES) or found.bundle == candidate.rstrip("/")):
+        return True
+    return candidate in index.static or _bundle_of(candidate, index) is not None
+
+
+def _moved(candidate: str, path: str, folder: str, doc: Target, index: LinkIndex) -> str:
+    """A "did you mean" for a link that broke when a post became a bundle (or stopped being one).
+
+    ``b.md`` may now be ``b/index.md`` (and the reverse); and the links in a post that became
+    ``a/index.md`` are now read from one folder deeper, so ``b.md`` would be ``../b.md``.
+    """
+    tries: list[str] = []
+    stem, dot, suffix = candidate.rpartition(".")
+    if dot and f".{suffix}" in SOURCE_SUFFIXES:
+        if posixpath.basename(stem) == "index":
+            tries.append(posixpath.dirname(stem) + ".md")
+        else:
+            tries.append(f"{stem}/index.md")
+    if doc.bundle is not None and not path.startswith("/"):
+        tries.append(posixpath.normpath(posixpath.join(posixpath.dirname(doc.bundle), path)))
+    for alt in tries:
+        if _exists(alt, index):
+            return f"; did you mean '{posixpath.relpath(alt, folder)}'?"
+    return ""
+
+
+def _same_anchor(frag: str, target: Target) -> str | None:
+    """The id of the heading ``frag`` names in another id style (GitHub's, kramdown's, blogen's), or
+    once runs of dashes count as one, if exactly one heading matches."""
+    aliases = heading_aliases(target.heading_texts)
+    found = aliases.get(frag, set())
+    if not found:
+        key = _dashes(frag.lower())
+        found = {k for alias, ks in aliases.items() if _dashes(alias) == key for k in ks}
+        found |= {k for k, h in enumerate(target.headings) if _dashes(h) == key}
+    if len(found) != 1:
+        return None
+    k = found.pop()
+    return target.headings[k] if k < len(target.headings) else None
+
+
+def _dashes(ident: str) -> str:
+    return re.sub(r"-{2,}", "-", ident).strip("-")
 
 
 def _bundle_of(candidate: str, index: LinkIndex) -> Target | None:

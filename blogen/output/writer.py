@@ -10,9 +10,10 @@ is handed over file by file as it is made (``staged_output``), so a build never 
 in memory: only files that changed are written into the spare, a few MB at a time, and nothing
 touches ``output/`` before the swap.
 
-Both folders have a manifest of their files' digests and inode facts, kept beside them in
-``.output.blogen-state`` (so the published files themselves stay byte-for-byte stable; see
-``blogen.output.state``).
+Both folders have a manifest of their files' digests and identities, kept beside them in the build
+record (so the published files themselves stay byte-for-byte stable; see ``blogen.output.record``);
+each is checked against its folder before it is used, so whatever was done to either folder since
+(a stray file, a hand edit, a deletion) is undone by the next build.
 Files whose bytes did not change are hard links to the live ones, so they keep their inode and
 mtime (rsync and browsers see them as unchanged); files are never modified in place, only
 replaced, so sharing inodes between the two copies is safe. A build that changes nothing touches
@@ -21,21 +22,19 @@ nothing.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import hashlib
 import logging
-import os
-import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from blogen.core.errors import BlogenError
-from blogen.output.state import MARKER, Manifest, State, file_digest, folder_files, live_manifest, spare_path
+from blogen.output import folders
+from blogen.output.record import MARKER, Manifest, Record, file_digest, on_disk, verify
 
 log = logging.getLogger(__name__)
 
@@ -59,43 +58,6 @@ class WriteReport:
     written: tuple[str, ...]  # new or changed files
     removed: tuple[str, ...]  # files the site no longer produces
     unchanged: int
-    # every file of the output folder now (the marker too) -> (size, mtime_ns), as the writer left it
-    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-
-
-def _old(out: Path) -> Path:
-    return out.parent / f".{out.name}.blogen-old"
-
-
-def check_output(out: Path) -> None:
-    """Refuse to take over a folder blogen did not create: it would delete the user's files."""
-    if out.is_symlink():
-        raise BlogenError.one(str(out), None, "output folder is a symlink; give the real folder with --output")
-    if out.exists() and not out.is_dir():
-        raise BlogenError.one(str(out), None, "output path exists and is not a folder")
-    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
-        raise BlogenError.one(str(out), None, f"output folder is not empty and was not made by blogen (no {MARKER} file); "
-                              "move its contents away or choose another folder with --output")
-
-
-def recover(out: Path) -> None:
-    """Undo a fallback swap that a killed build left half done, and drop leftovers of older versions."""
-    old = _old(out)
-    if old.is_dir():
-        if not out.exists():
-            os.rename(old, out)  # the kill fell between the renames: the old site comes back
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    legacy = out.parent / f".{out.name}.blogen-new"
-    if legacy.exists():
-        shutil.rmtree(legacy, ignore_errors=True)
-
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-# Above this many files to write, the writes are spread over threads.
-_PARALLEL_FILES = 32
-_WRITER_THREADS = 8
 
 
 def _digest(data: Data) -> str:
@@ -104,54 +66,6 @@ def _digest(data: Data) -> str:
     if isinstance(data, Path):
         return file_digest(data)
     return hashlib.sha256(data).hexdigest()[:32]
-
-
-def _ensure_marker(folder: Path) -> None:
-    if not (folder / MARKER).is_file():
-        (folder / MARKER).write_bytes(_MARKER_TEXT)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with renameat2; False where the system cannot."""
-    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # the libc already loaded
-    if fn is None:
-        return False
-    res = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if res == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(a))
-
-
-@contextmanager
-def output_lock(out: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``out`` so two builds never interleave their updates and swaps.
-
-    The lock file lives beside the output folder (which is itself replaced by the swap); the
-    kernel drops the lock if the process dies, so a killed build never leaves it held.
-    """
-    import fcntl
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out.parent / f".{out.name}.blogen-lock"
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            raise BlogenError.one(str(out), None, f"another blogen process (pid {holder}) is writing this output folder; "
-                                  "nothing was written: run the build again when it has finished") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _check_rel(rel: str) -> None:
@@ -178,7 +92,7 @@ def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]
     A failure while writing (a full disk, a vanished source file) leaves ``out`` as it was and is
     reported as a BlogenError.
     """
-    check_output(out)
+    folders.check_output(out)
     for rel in files:
         _check_rel(rel)
     with staged_output(out, private) as staging:
@@ -194,10 +108,10 @@ def staged_output(out: Path, private: bool = False) -> Iterator[Staging]:
     If the block raises, ``out`` is left as it was: whatever was already written went into the
     spare folder only, which is never swapped in unless ``finish`` completes.
     """
-    check_output(out)
-    with output_lock(out):
+    folders.check_output(out)
+    with folders.output_lock(out):
         try:
-            recover(out)
+            folders.recover(out)
             staging = Staging(out, private)
         except OSError as exc:
             raise _cannot_write(out, exc) from None
@@ -223,18 +137,24 @@ class Staging:
     equal the live copy's is not written now (``finish`` hard-links the live file, so it keeps its
     inode and mtime); one that differs is written into the spare folder with the next few MB of
     changed files. So a build never holds every page's bytes at the same time. The spare is
-    brought up to date from the live folder on the first changed file and marked dirty before
-    anything is written into it; ``output/`` itself is only touched by the swap at the end of
-    ``finish``.
+    brought up to date from the live folder on the first changed file; ``output/`` itself is only
+    touched by the swap at the end of ``finish``.
+
+    Each folder's manifest is checked against the folder first (``record.verify``): a file that is
+    not as recorded counts as unknown, so it is written again if the site has it and removed if not.
     """
 
     def __init__(self, out: Path, private: bool) -> None:
         self.out = out
         self._private = private
-        self._state = State(out, private)
-        self._live = live_manifest(out, self._state, private)
-        # What the caller may build on: the live folder's intact files and the notes left with them.
+        self._state = Record(out, private)
+        manifest = self._state.manifest(out)
+        self._live, self._live_other = (manifest, frozenset[str]()) if private or not out.is_dir() else \
+            verify(out, manifest, on_disk(out))
+        # What the caller may build on: the live folder's intact files and the notes left with them, and
+        # whether the folder is exactly as recorded (nothing changed, missing or added since).
         self.live: dict[str, str] = {rel: str(m[0]) for rel, m in self._live.items()}
+        self.intact = bool(manifest) and not self._live_other and len(self._live) == len(manifest)
         self.notes: dict[str, Any] = self._state.notes(out)
         self._desired: dict[str, str] = {}  # rel -> digest of every file handed over
         self._changed: list[str] = []
@@ -276,6 +196,11 @@ class Staging:
             self._failed = True
             raise _cannot_write(self.out, exc) from None
 
+    @property
+    def taken(self) -> frozenset[str]:
+        """The files handed over so far."""
+        return frozenset(self._desired)
+
     def keep(self, rels: Iterable[str]) -> None:
         """Take files known to be unchanged that are in the live folder as it was left: the pages a quick
         rebuild did not look at again. Their paths were checked when they were first written."""
@@ -293,10 +218,8 @@ class Staging:
 
     def _open_spare(self) -> Path:
         if self._spare is None:
-            spare = _prepare_spare(self.out, self._live, self._state)
-            self._spare_files = self._state.manifest(spare) or {}
-            self._state.mark_dirty(spare)  # from here until its new manifest is written, the spare is untrusted
-            _ensure_marker(spare)
+            spare, self._spare_files = folders.prepare_spare(self.out, self._live, self._state, self._private)
+            folders.ensure_marker(spare)
             self._spare = spare
         return self._spare
 
@@ -311,15 +234,15 @@ class Staging:
         if new and target.parent not in self._made:  # a file the spare already has has its folder too
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        _replace_with_data(target, data)
-        return _facts(digest, target)
+        folders.replace_with_data(target, data)
+        return folders.facts_of(digest, target)
 
     def _flush(self) -> None:
         """Write the changed files waiting their turn; the first failure is raised."""
         batch, self._batch, self._batch_bytes = self._batch, [], 0
-        if self._pool is None and len(batch) > _PARALLEL_FILES:
-            self._pool = ThreadPoolExecutor(max_workers=_WRITER_THREADS, thread_name_prefix="blogen-write")
-        for item, fact in zip(batch, _each(self._write_one, batch, self._pool), strict=True):
+        if self._pool is None and len(batch) > folders.PARALLEL_FILES:
+            self._pool = ThreadPoolExecutor(max_workers=folders.WRITER_THREADS, thread_name_prefix="blogen-write")
+        for item, fact in zip(batch, folders.each(self._write_one, batch, self._pool), strict=True):
             self._result[item[0]] = fact
 
     def finish(self, notes: Mapping[str, Any]) -> WriteReport:
@@ -337,12 +260,11 @@ class Staging:
         out, live, desired, state = self.out, self._live, self._desired, self._state
         self._flush()
         changed = sorted(self._changed)
-        removed = sorted(set(live) - desired.keys())
-        if (self._spare is None and not removed and (out / MARKER).is_file()
-                and (self._private or not (folder_files(out) - desired.keys()))):
-            if state.notes(out) != notes:
-                state.put(out, live, notes)
-            return WriteReport((), (), len(desired), _sizes_and_times(out, live))
+        removed = sorted((set(live) | self._live_other) - desired.keys())
+        if self._spare is None and not removed and (out / MARKER).is_file():
+            if state.notes(out) != notes or state.manifest(out).keys() != live.keys():
+                state.put({out: (live, notes)})
+            return WriteReport((), (), len(desired))
         spare = self._open_spare()
         spare_files, result, made = self._spare_files, self._result, self._made
         work: list[tuple[str, str, list[object] | None]] = []
@@ -350,7 +272,7 @@ class Staging:
             if rel in result:
                 continue
             mine, now = spare_files.get(rel), live[rel]  # every file not in result is unchanged
-            if mine is not None and mine[3] == now[3]:
+            if mine is not None and mine[4] == now[4]:
                 result[rel] = now  # the spare already holds the live file itself: the usual case, no path work
             else:
                 work.append((rel, digest, mine))
@@ -363,20 +285,21 @@ class Staging:
             if mine is None and target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            if not _replace_with_link(out / rel, target):
-                _replace_with_data(target, out / rel)
-                return _facts(digest, target)
-            return live[rel]
+            if not folders.replace_with_link(out / rel, target):
+                folders.replace_with_data(target, out / rel)
+            return folders.facts_of(digest, target)  # a new link changes the file's ctime: its facts are taken anew
 
-        for (rel, _d, _mine), fact in zip(work, _each(bring, work, self._pool), strict=True):
+        for (rel, _d, _mine), fact in zip(work, folders.each(bring, work, self._pool), strict=True):
             result[rel] = fact
+            if fact[4] == live[rel][4]:
+                live[rel] = fact  # the live name is the same file
         for rel in sorted(set(spare_files) - desired.keys()):
             with suppress(FileNotFoundError):
                 (spare / rel).unlink()
-            _prune_empty(spare, (spare / rel).parent)
-        state.put(spare, result, notes)
-        _swap(out, spare)
-        return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed), _sizes_and_times(out, result))
+            folders.prune_empty(spare, (spare / rel).parent)
+        state.put({out: (live, state.notes(out)), spare: (result, notes)})
+        folders.swap(out, spare)
+        return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
 
     def abandon(self, clean: bool) -> None:
         """Stop taking files; those still waiting their turn are never written, and writes under way
@@ -395,102 +318,6 @@ class Staging:
             self._pool = None
         if clean and known and not self._finishing and self._spare is not None:
             with suppress(OSError):  # then the spare stays marked dirty, which is safe
-                self._state.put(self._spare, {**self._spare_files, **self._result}, {})
+                self._state.put({self._spare: ({**self._spare_files, **self._result}, {})})
 
 
-def _sizes_and_times(out: Path, manifest: Manifest) -> dict[str, tuple[int, int]]:
-    """What the no-op check (``record.output_manifest``) will find in ``out``, from what the writer
-    knows of each file rather than from another walk of the folder."""
-    files = {rel: (cast(int, facts[1]), cast(int, facts[2])) for rel, facts in manifest.items()}
-    try:
-        st = os.stat(out / MARKER)
-        files[MARKER] = (st.st_size, st.st_mtime_ns)
-    except OSError:
-        pass
-    return files
-
-
-def _prepare_spare(out: Path, live: Manifest, state: State) -> Path:
-    """The spare folder, made from the live one by hard links when there is none (the first swap)."""
-    spare = spare_path(out)
-    if spare.is_dir() and state.manifest(spare) is not None:
-        return spare
-    if spare.exists():  # left untrusted by a build that died while updating it, or by hand
-        shutil.rmtree(spare)
-    spare.mkdir(parents=True)
-    state.put(spare, None)  # a new folder may reuse the inode of a deleted one: forget that one
-    if out.is_dir():
-        def link(rel: str) -> None:
-            target = spare / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(out / rel, target)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                shutil.copy2(out / rel, target)
-
-        _each(link, [*live, MARKER])
-        state.put(spare, {rel: list(v) for rel, v in live.items()})
-    return spare
-
-
-def _each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor | None = None) -> list[_R]:
-    """``work`` applied to every item, in order; many items are spread over threads (``pool``'s, if given).
-
-    Creating a file or folder waits on the disk's journal (~0.2 ms each on a VM disk), and the
-    GIL is released meanwhile: a few threads overlap those waits. The first error is raised here.
-    """
-    if len(items) <= _PARALLEL_FILES:
-        return [work(item) for item in items]
-    if pool is not None:
-        return list(pool.map(work, items))
-    with ThreadPoolExecutor(max_workers=_WRITER_THREADS) as pool:
-        return list(pool.map(work, items))
-
-
-def _facts(digest: str, path: Path) -> list[object]:
-    st = path.stat()
-    return [digest, st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-def _replace_with_link(source: Path, target: Path) -> bool:
-    """Make ``target`` a hard link of ``source``; False where hard links are not possible."""
-    tmp = target.with_name(f".{target.name}.blogen-tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        return False
-    os.replace(tmp, target)
-    return True
-
-
-def _replace_with_data(target: Path, data: bytes | Path) -> None:
-    tmp = target.with_name(f".{target.name}.blogen-tmp")
-    if isinstance(data, Path):
-        shutil.copyfile(data, tmp)
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, target)
-
-
-def _prune_empty(root: Path, folder: Path) -> None:
-    while folder != root and folder.is_relative_to(root):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
-
-
-def _swap(out: Path, spare: Path) -> None:
-    if not out.exists():
-        os.rename(spare, out)
-        return
-    if _exchange(spare, out):
-        return
-    old = _old(out)
-    os.rename(out, old)
-    os.rename(spare, out)
-    os.rename(old, spare)

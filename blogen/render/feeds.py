@@ -1,5 +1,7 @@
 """Atom feeds, the sitemap and robots.txt, written by code (not templates) and checked before they are written.
 
+(The JSON Feed beside each Atom feed is in ``jsonfeed``, from the same entries and helpers.)
+
 Generating XML from code rather than templates makes escaping impossible to forget; the build then
 parses every feed it wrote and fails if one is malformed, so a broken feed never reaches readers.
 """
@@ -8,14 +10,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from blogen import __version__
 from blogen.core.config import Config
 from blogen.core.errors import Problem
-from blogen.model.values import Post, Tag
+from blogen.core.urls import url_problem
+from blogen.model.values import Post, Term
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 # XML 1.0 forbids these characters anywhere, even escaped; a stray one would make the whole feed invalid.
@@ -25,7 +28,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _URL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\sposter=")))([^"]*)"')
 _SRCSET = re.compile(r'(srcset="(?<=\ssrcset="))([^"]*)"')
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_RELATIVE_IN_CONTENT = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc="))(?![A-Za-z][A-Za-z0-9+.-]*:)([^"]*)"')
+RELATIVE_IN_CONTENT = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc="))(?![A-Za-z][A-Za-z0-9+.-]*:)([^"]*)"')
 # Heading self-links help on the page; in a feed reader a "#" link is a stray character and a linked
 # heading just looks like a link: the first is dropped, the second unwrapped.
 _ANCHOR = re.compile(r' ?<a class="anchor" href="#[^"]*"[^>]*>#</a>')
@@ -99,13 +102,23 @@ def absolute_links(html: str, page_url: str) -> str:
     return _SRCSET.sub(fix_set, _URL_ATTR.sub(fix, html))
 
 
-def feed_content(post: Post, url: str) -> str:
-    """The entry content of a post: its HTML without heading self-links, every URL absolute, XML-escaped."""
+def feed_html(post: Post, url: str) -> str:
+    """A post's HTML as feeds carry it: without heading self-links, every URL absolute."""
     html = post.html
     if '<a class="anchor"' in html:  # a plain search first: the pattern's optional space makes it slow to scan
         html = _ANCHOR.sub("", html)
     html = _SELF_LINK.sub(r"\1\4\5", html)
-    return xml_text(absolute_links(html, url))
+    return absolute_links(html, url)
+
+
+def feed_content(post: Post, url: str) -> str:
+    """The Atom entry content of a post: ``feed_html``, XML-escaped."""
+    return xml_text(feed_html(post, url))
+
+
+def post_terms(post: Post, terms: Mapping[str, Mapping[str, Term]]) -> list[Term]:
+    """Every term of a post, taxonomy by taxonomy in the site's order, as the feeds list them."""
+    return [terms[key][slug] for key, slugs in post.terms for slug in slugs]
 
 
 def _unescape(value: str) -> str:
@@ -117,21 +130,39 @@ def _stamp(when: datetime) -> str:
 
 
 def entry_id(config: Config, post: Post) -> str:
-    """A tag: URI from the host, the publication day and the file name: unchanged by retitling or re-slugging."""
+    """A tag: URI from the host, the publication day and the file name: unchanged by retitling or re-slugging.
+
+    Characters a URI may not hold (a space or '#' in a file name) are percent-encoded; letters
+    beyond ASCII stay as they are, as IRIs allow."""
     host = urlsplit(config.base_url).hostname or "localhost"
-    return f"tag:{host},{post.date.strftime('%Y-%m-%d')}:{post.name}"
+    return f"tag:{host},{post.date.strftime('%Y-%m-%d')}:{_uri_text(post.name)}"
 
 
-def atom_feed(config: Config, posts: Sequence[Post], tags: dict[str, Tag], *, feed_url: str, page_url: str,
-              title: str, stylesheet: str | None, contents: dict[str, str] | None = None) -> str:
+_TAG_URI_ASCII = frozenset("-._~!$&'()*+,;=:@/?")
+
+
+def _uri_text(text: str) -> str:
+    return "".join(ch if (ch.isalnum() if ch.isascii() else ch.isprintable() and not ch.isspace()) or ch in _TAG_URI_ASCII
+                   else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")) for ch in text)
+
+
+def feed_entries(config: Config, posts: Sequence[Post]) -> list[Post]:
+    """The posts a feed shows: the public ones, newest first, up to ``feed.entries``."""
+    entries = [p for p in posts if p.public]
+    return entries[: config.feed.entries] if config.feed.entries else entries
+
+
+def atom_feed(config: Config, posts: Sequence[Post], terms: Mapping[str, Mapping[str, Term]], *, feed_url: str,
+              page_url: str, title: str, stylesheet: str | None, contents: dict[str, str] | None = None,
+              html: dict[str, str] | None = None) -> str:
     """The Atom document for ``posts`` (newest first); ``feed_url`` and ``page_url`` are site paths.
 
-    ``contents`` caches each post's entry content across the site feed and the tag feeds of one build.
+    ``terms`` are the site's terms by taxonomy and slug: each entry lists its own as categories.
+    ``contents`` caches each post's entry content across the site feed and the term feeds of one
+    build, ``html`` its ``feed_html``, which the JSON feeds share.
     """
     contents = {} if contents is None else contents
-    entries = [p for p in posts if p.public]
-    if config.feed.entries:
-        entries = entries[: config.feed.entries]
+    entries = feed_entries(config, posts)
     updated = max((p.updated or p.date for p in entries), default=None)
     self_url, home_url = absolute_url(config, feed_url), absolute_url(config, page_url)
     out = ['<?xml version="1.0" encoding="utf-8"?>\n']
@@ -157,14 +188,18 @@ def atom_feed(config: Config, posts: Sequence[Post], tags: dict[str, Tag], *, fe
         out.append(f"<published>{_stamp(post.date)}</published>\n")
         out.append(f"<updated>{_stamp(post.updated or post.date)}</updated>\n")
         out.append(f"<author><name>{xml_text(config.author or config.title)}</name></author>\n")
-        for slug in post.tags:
-            tag = tags[slug]
-            out.append(f"<category term={xml_attr(tag.slug)} label={xml_attr(tag.name)} "
-                       f"scheme={xml_attr(absolute_url(config, tag.url))}/>\n")
+        for term in post_terms(post, terms):
+            out.append(f"<category term={xml_attr(term.slug)} label={xml_attr(term.name)} "
+                       f"scheme={xml_attr(absolute_url(config, term.url))}/>\n")
         out.append(f"<summary>{xml_text(post.summary)}</summary>\n")
         if config.feed.full_content:
             if post.source not in contents:
-                contents[post.source] = feed_content(post, url)
+                if html is None:
+                    contents[post.source] = feed_content(post, url)
+                else:
+                    if post.source not in html:
+                        html[post.source] = feed_html(post, url)
+                    contents[post.source] = xml_text(html[post.source])
             out.append(f'<content type="html" xml:base={xml_attr(url)}>{contents[post.source]}</content>\n')
         out.append("</entry>\n")
     out.append("</feed>\n")
@@ -203,13 +238,28 @@ def check_feed(path: str, data: bytes) -> list[Problem]:
         if entry.find(a + "author") is None and root.find(a + "author") is None:
             problems.append(Problem(path, None, f"feed {where} has no author"))
         content = entry.findtext(a + "content") or ""
-        urls = [m.group(1) for m in _RELATIVE_IN_CONTENT.finditer(content)]
+        urls = [m.group(1) for m in RELATIVE_IN_CONTENT.finditer(content)]
         urls += [h for link in entry.findall(a + "link") if not _HAS_SCHEME.match(h := link.get("href", ""))]
         for url in urls:
             problems.append(Problem(path, None, f"feed {where} has a relative URL '{url}' that readers cannot follow"))
     for link in root.findall(a + "link"):
         if not urlsplit(link.get("href", "")).scheme:
             problems.append(Problem(path, None, f"feed link '{link.get('href')}' is not absolute"))
+    problems.extend(_malformed_urls(path, root))
+    return problems
+
+
+def _malformed_urls(path: str, root: ET.Element) -> list[Problem]:
+    """Every id and link of the feed must be a well-formed absolute URL (a space in one makes the feed
+    invalid, and readers then drop entries or the whole feed)."""
+    a = f"{{{ATOM_NS}}}"
+    found: list[tuple[str, str]] = [("id", (root.findtext(a + "id") or "").strip())]
+    found += [("link", link.get("href", "")) for link in root.iter(a + "link")]
+    found += [("id", (entry.findtext(a + "id") or "").strip()) for entry in root.iter(a + "entry")]
+    problems = []
+    for kind, url in dict.fromkeys(found):
+        if url and _HAS_SCHEME.match(url) and (why := url_problem(url)) is not None:
+            problems.append(Problem(path, None, f"feed {kind} '{url}' is not a well-formed URL: {why}"))
     return problems
 
 

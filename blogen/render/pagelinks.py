@@ -12,13 +12,16 @@ _LOCAL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=
 _SRCSET = re.compile(r'(srcset="(?<=\ssrcset="))([^"]*)"')
 
 
-def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None) -> str:
+def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None,
+                   index_files: bool = False) -> str:
     """Rewrite root-relative ``href``/``src`` values (and ``srcset`` candidates) into page-relative ones.
 
     Relative links keep working wherever the folder is put: opened from disk, served under another
     path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
     With ``found``, every root-relative link is appended to it, so links written in templates can
-    be checked against the site's pages.
+    be checked against the site's pages. With ``index_files`` a link to a folder names its
+    ``index.html`` (``../posts/a/index.html#x``): a browser reading the site from disk (``file://``)
+    shows a folder as a directory listing, not as its index page.
     """
     depth = page_url.count("/") - base_path.count("/")
     up = "../" * depth if depth > 0 else "./"
@@ -29,6 +32,8 @@ def relative_links(html: str, page_url: str, base_path: str = "/", found: list[s
         if not target.startswith(base_path):
             return target
         rel = up + target[len(base_path):]
+        if index_files:
+            rel = with_index_file(rel)
         return rel[2:] if rel.startswith("./") and len(rel) > 2 else rel
 
     def fix(m: re.Match[str]) -> str:
@@ -46,6 +51,13 @@ def relative_links(html: str, page_url: str, base_path: str = "/", found: list[s
 
     html = _LOCAL_ATTR.sub(fix, html)
     return _SRCSET.sub(fix_set, html) if "srcset=" in html else html
+
+
+def with_index_file(url: str) -> str:
+    """``url`` with ``index.html`` after a path that ends in ``/`` (before any ``?query`` or ``#fragment``)."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    path = url[:cut]
+    return path + "index.html" + url[cut:] if path.endswith("/") else url
 
 
 def redirect_page(target: str) -> str:

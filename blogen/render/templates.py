@@ -4,6 +4,7 @@ where in them an error happened, each reported once."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Any
 
 import jinja2
 
-from blogen.content.theme import theme_dirs
+from blogen.content.inputs import ThemeFile, theme_files, walk_theme
 from blogen.core.errors import Problem, Severity
+from blogen.core.files import read_regular
 from blogen.render.views import BODY_FIELDS, PostView, note_body_read
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -21,14 +23,47 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 def templates_digest(root: Path) -> bytes:
-    """A digest of every template the site can use (its own and the built-in ones)."""
+    """A digest of every template the site can use (its own, and the built-in ones it does not override).
+
+    Only the templates the input walk vets are read (``blogen.content.inputs``): a template that is a
+    symlink out of the site or a FIFO is never opened; the walk reports it.
+    """
     h = hashlib.sha256()
-    for theme in theme_dirs(root):
-        folder = theme / "templates"
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-            if path.is_file():
-                h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for name, file in theme_files(walk_theme(root), "templates").items():
+        h.update(f"{name}\0{file.path}\0".encode())
+        try:
+            h.update(read_regular(file.path, inside=file.bound, where=_where(file, root)))
+        except OSError as exc:  # the walk or the render reports it
+            h.update(f"\0unreadable: {exc}".encode())
     return h.digest()
+
+
+def _where(file: ThemeFile, root: Path) -> str:
+    return "the site" if file.bound == str(root) else "the built-in theme"
+
+
+class _ThemeLoader(jinja2.BaseLoader):
+    """Templates by name from the files the input walk vetted, each read by the boundary rule; Jinja's
+    own file loader would open any path under its folders, symlinks leading out and FIFOs included."""
+
+    def __init__(self, files: Mapping[str, ThemeFile], root: Path) -> None:
+        self.files = files
+        self.root = root
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        file = self.files.get(template)
+        if file is None:
+            raise jinja2.TemplateNotFound(template)
+        try:
+            text = read_regular(file.path, inside=file.bound, where=_where(file, self.root)).decode("utf-8")
+        except OSError as exc:
+            raise jinja2.TemplateError(f"template '{template}' cannot be read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise jinja2.TemplateError(f"template '{template}' is not valid UTF-8 ({exc.reason})") from None
+        return text, file.path, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.files)
 
 
 def format_date(value: datetime) -> str:
@@ -57,7 +92,7 @@ class _Environment(jinja2.Environment):
 
 def make_environment(root: Path) -> jinja2.Environment:
     """A strict environment: autoescape on, and an undefined variable is an error, not an empty string."""
-    loader = jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(root)])
+    loader = _ThemeLoader(theme_files(walk_theme(root), "templates"), root)
     env = _Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
+from markupsafe import Markup
+
+from blogen.core.integrations import AnalyticsOptions, CommentsOptions
 from blogen.markdown.render import Heading
-from blogen.model.values import Page, Post, Tag
+from blogen.model.values import Page, Post, Taxonomy, Term
 
 
 class SafeHTML:
@@ -44,12 +49,29 @@ class SafeHTML:
 
 
 @dataclass(frozen=True, slots=True)
-class TagView:
+class TermView:
+    """A term (tag, category, series) as templates see it."""
+
     name: str
     slug: str
     url: str
     count: int
-    feed_url: str | None
+    feed_url: str | None  # its Atom feed, when it has one
+    json_feed_url: str | None = None  # its JSON Feed, when it has one
+    taxonomy: str = "tags"  # the taxonomy's key
+
+
+TagView = TermView  # a tag's view is a term's
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyView:
+    """A taxonomy as templates see it: ``url`` is its list of terms (none when it has no such page)."""
+
+    key: str
+    title: str
+    singular: str
+    url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +120,8 @@ class PostView:
     slug: str
     date: datetime
     updated: datetime | None
-    tags: tuple[TagView, ...]
+    tags: tuple[TermView, ...]
+    terms: Mapping[str, tuple[TermView, ...]]  # every taxonomy of the site (tags included) -> the post's terms in it
     html: SafeHTML
     summary_html: SafeHTML
     summary: str
@@ -139,10 +162,15 @@ class SiteView:
     base_url: str
     extra: Mapping[str, Any]
     home_url: str
-    tags_url: str
+    tags_url: str | None  # none when the site turned tags off
     archive_url: str
     feed_url: str | None
     pages: tuple[PageView, ...]
+    search_url: str | None = None  # the search page, when the site has search
+    comments: CommentsOptions = field(default_factory=CommentsOptions)  # the [comments] table: off unless configured
+    analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)  # the [analytics] table: off unless configured
+    json_feed_url: str | None = None
+    taxonomies: tuple[TaxonomyView, ...] = ()  # those with a list of terms, for the menu
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,19 +187,66 @@ class YearView:
     posts: tuple[PostView, ...]
 
 
-def tag_view(tag: Tag, feeds: set[str]) -> TagView:
-    feed = f"{tag.url}feed.xml"
-    return TagView(tag.name, tag.slug, tag.url, tag.count, feed if feed in feeds else None)
+@dataclass(frozen=True, slots=True)
+class SeriesView:
+    """A series a post is in: this post is part ``number`` of ``total``; ``parts`` oldest first."""
+
+    term: TermView
+    number: int
+    total: int
+    parts: tuple[PostView, ...]
 
 
-def post_view(post: Post, tags: Mapping[str, TagView]) -> PostView:
+def term_view(term: Term, feeds: set[str]) -> TermView:
+    feed, json_feed = f"{term.url}feed.xml", f"{term.url}feed.json"
+    return TermView(term.name, term.slug, term.url, term.count, feed if feed in feeds else None,
+                    json_feed if json_feed in feeds else None, term.taxonomy)
+
+
+def taxonomy_view(taxonomy: Taxonomy) -> TaxonomyView:
+    options = taxonomy.options
+    return TaxonomyView(options.key, options.title, options.singular, taxonomy.url if taxonomy.listed else None)
+
+
+def post_terms(post: Post, terms: Mapping[str, Mapping[str, TermView]]) -> dict[str, tuple[TermView, ...]]:
+    """A post's term views in every taxonomy of the site (an empty tuple where it has none)."""
+    return {key: tuple(views[slug] for slug in post.terms_of(key)) for key, views in terms.items()}
+
+
+def post_view(post: Post, terms: Mapping[str, Mapping[str, TermView]]) -> PostView:
+    mine = post_terms(post, terms)
     return PostView(
         title=post.title, url=post.url, slug=post.slug, date=post.date, updated=post.updated,
-        tags=tuple(tags[t] for t in post.tags), html=SafeHTML(post.html), summary_html=SafeHTML(post.summary_html),
+        tags=mine.get("tags", ()), terms=MappingProxyType(mine), html=SafeHTML(post.html),
+        summary_html=SafeHTML(post.summary_html),
         summary=post.summary, has_more=post.has_more, toc=post.toc, show_toc=post.show_toc,
         reading_minutes=post.reading_minutes, words=post.words, image=post.image, draft=post.draft,
         extra=post.extra, source=post.source,
     )
+
+
+def json_ld(post: PostView, url: str, image: str | None, author: str) -> Markup:
+    """schema.org BlogPosting as JSON that is safe inside a <script> element.
+
+    Only what the page's meta tags do not already say for everyone: the summary is the meta
+    and Open Graph description, ``url`` the canonical link (so no ``mainEntityOfPage`` too),
+    and ``dateModified`` is left out until the post has an ``updated`` date.
+    """
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
+        "datePublished": post.date.isoformat(), "url": url,
+    }
+    if post.updated:
+        data["dateModified"] = post.updated.isoformat()
+    if post.tags:
+        data["keywords"] = [t.name for t in post.tags]
+    if author:
+        data["author"] = {"@type": "Person", "name": author}
+    if image:
+        data["image"] = image
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # "</script>" or "<!--" in a title must not end or confuse the script element.
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def page_view(page: Page) -> PageView:

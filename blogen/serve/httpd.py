@@ -12,6 +12,7 @@ import ipaddress
 import json
 import logging
 import mimetypes
+import os
 import queue
 import re
 import shutil
@@ -33,6 +34,7 @@ PING_EVERY = 15.0  # SSE comment lines, so dead connections are noticed
 _ENCODED = re.compile(r"%[0-9a-fA-F]{2}")
 _HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(?P<port>[0-9]{1,5}))?$")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+NAME_MAX = 255  # bytes in one file name, on every common file system
 # Files in the served folder that are bookkeeping, not site.
 HIDDEN_FILES = frozenset({".blogen-output"})
 
@@ -96,6 +98,8 @@ def resolve_path(served: Path, raw: str) -> Target:
     names = [s for s in segments if s]
     if any(n in HIDDEN_FILES for n in names):
         return Target("missing")
+    if any(len(os.fsencode(n)) > NAME_MAX for n in names):
+        return Target("missing")  # no file can have such a name; the file system would refuse to look
     base = served.resolve()
     candidate = base.joinpath(*names) if names else base
     try:
@@ -104,10 +108,16 @@ def resolve_path(served: Path, raw: str) -> Target:
         return Target("forbidden")
     if real != base and base not in real.parents:
         return Target("forbidden")
+    try:
+        return _file_or_folder(base, real, path_raw, parts.query)
+    except (OSError, ValueError):  # a path too long, or otherwise one the file system will not look up
+        return Target("missing")
+
+
+def _file_or_folder(base: Path, real: Path, path_raw: str, query: str) -> Target:
     if real.is_dir():
         if not path_raw.endswith("/"):
-            query = f"?{parts.query}" if parts.query else ""
-            return Target("redirect", location=f"{path_raw}/{query}")
+            return Target("redirect", location=f"{path_raw}/{'?' + query if query else ''}")
         index = (real / "index.html").resolve()
         if base not in index.parents:
             return Target("forbidden")
@@ -128,15 +138,27 @@ def is_loopback(host: str) -> bool:
 
 
 def host_allowed(header: str | None) -> bool:
-    """A Host header naming this machine (``localhost``, ``127.0.0.1``, ``[::1]``, any port).
+    """A Host header naming this machine: ``localhost`` or any loopback address written as such
+    (``127.0.0.1``, ``[::1]``, or ``127.0.0.2`` when the server was told to bind that), any port.
 
     Refusing other names while bound to loopback defeats DNS rebinding: a page on evil.example whose
-    name is made to resolve to 127.0.0.1 sends ``Host: evil.example``.
+    name is made to resolve to 127.0.0.1 sends ``Host: evil.example``. An address written as such
+    cannot be rebound, so every loopback address is as safe as the one bound.
     """
     if header is None:
         return False
     m = _HOST.match(header.strip().lower())
-    return m is not None and m.group("name").rstrip(".") in LOOPBACK_NAMES
+    if m is None:
+        return False
+    name = m.group("name").rstrip(".")
+    if name in LOOPBACK_NAMES:
+        return True
+    if not (name.startswith("[") or name.replace(".", "").isdigit()):
+        return False  # only an address written in full, never a name
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def origin_allowed(origin: str | None, host_header: str | None, *, loopback: bool) -> bool:
@@ -192,8 +214,9 @@ class DevHTTPServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, OSError):
             log.debug("connection from %s ended: %s", client_address, exc)
-        else:
-            log.exception("error while answering %s", client_address)
+        else:  # one line, as the command line reports a bug; the traceback only with -v
+            log.error("error while answering %s: %s: %s", client_address[0], type(exc).__name__, exc,
+                      exc_info=log.isEnabledFor(logging.DEBUG))
 
 
 class DevHTTPServer6(DevHTTPServer):
@@ -211,6 +234,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server: DevHTTPServer
     server_version = "blogen-serve"
+    answered = False  # a status line went out for the current request
     timeout = 60  # drop connections that never send a request; event streams only write after that
     protocol_version = "HTTP/1.0"
 
@@ -227,13 +251,50 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.answered = True
+        super().send_response(code, message)
+
+    def handle_one_request(self) -> None:
+        """As http.server does, but a TLS handshake (someone opened https://) gets a plain-HTTP 400 at
+        once, where it would otherwise wait a minute for a request line that never comes."""
+        peek = getattr(self.rfile, "peek", None)  # a buffered socket file has it
+        try:
+            first = peek(1)[:1] if peek is not None else b""
+        except OSError:
+            first = b""
+        if first == b"\x16":  # the first byte of a TLS record: a handshake
+            self.close_connection = True
+            self.request_version, self.requestline, self.command = "HTTP/1.0", "", ""
+            self._refuse(400, "Bad Request: this dev server speaks plain HTTP; open http://, not https://")
+            return
+        super().handle_one_request()
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
     def do_GET(self) -> None:
+        """Answer the request; a bug while answering still gets an answer (500), never a dropped connection."""
+        self.answered = False
+        try:
+            self._answer()
+        except OSError:
+            raise  # the client went away: nobody to answer
+        except Exception:
+            if not self.answered:
+                self._refuse(500, "Internal Server Error")
+            raise
+
+    def _answer(self) -> None:
         dev = self.server.site
-        if dev.loopback and not host_allowed(self.headers.get("Host")):
-            self._refuse(403, "Forbidden: this dev server only answers to localhost, 127.0.0.1 or [::1]")
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:  # which one is meant? (RFC 9112 says: refuse)
+            self._refuse(400, "Bad Request: more than one Host header")
+            return
+        # A request target in absolute form names its host itself, which then counts as the Host.
+        named = urlsplit(self.path).netloc if not self.path.startswith("/") else ""
+        if dev.loopback and not (host_allowed(self.headers.get("Host")) and (not named or host_allowed(named))):
+            self._refuse(403, "Forbidden: this dev server only answers to localhost and loopback addresses (127.0.0.1, [::1])")
             return
         if urlsplit(self.path).path == EVENTS_PATH:
             self._events(dev)

@@ -118,23 +118,37 @@ _SCRIPT = """\
     var old = document.getElementById("%(overlay)s");
     if (old) { old.remove(); }
     if (!problems.length) { return; }
-    var box = document.createElement("div");
+    if (!document.getElementById("%(overlay)s-style")) {
+      var style = document.createElement("style");
+      style.id = "%(overlay)s-style";
+      style.textContent = %(css)s;
+      (document.head || document.documentElement).appendChild(style);
+    }
+    var box = document.createElement("section");
     box.id = "%(overlay)s";
     box.setAttribute("role", "alert");
-    box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:2rem;" +
-      "background:rgba(20,20,20,.92);color:#fff;font:14px/1.5 ui-monospace,monospace;";
+    box.setAttribute("aria-label", "Build problems");
     var title = document.createElement("p");
-    title.style.cssText = "margin:0 0 1rem;font-weight:bold;color:#ff8a80;font-size:16px;";
+    title.className = "__blogen-title";
     title.textContent = "blogen: the site could not be built (" + problems.length +
-      (problems.length === 1 ? " problem" : " problems") + "); showing the last good build";
+      (problems.length === 1 ? " problem" : " problems") + ")." +
+      (document.documentElement.hasAttribute("data-blogen-no-build") ? "" : " The page below is the last good build.");
+    var hide = document.createElement("button");
+    hide.type = "button";
+    hide.textContent = "Hide";
+    hide.addEventListener("click", function () { box.remove(); });
+    box.appendChild(hide);
     box.appendChild(title);
     problems.forEach(function (p) {
       var line = document.createElement("pre");
       line.className = "__blogen-problem";
-      line.style.cssText = "margin:0 0 .5rem;white-space:pre-wrap;";
       line.textContent = p.text;
       box.appendChild(line);
     });
+    var hint = document.createElement("p");
+    hint.className = "__blogen-hint";
+    hint.textContent = "Fix the file and save: this page updates by itself.";
+    box.appendChild(hint);
     (document.body || document.documentElement).appendChild(box);
   }
   function swapStyles(sheets, bust) {
@@ -188,10 +202,40 @@ _SCRIPT = """\
 """
 
 
+# The overlay's look. Every rule is scoped by the overlay's id and starts from `all: revert`, so a
+# theme's rules for pre, p or button (colours, borders, fonts) cannot reach into it; its colours
+# follow the page's scheme (the theme's data-scheme choice, else the system's), each pair
+# above 7:1 contrast. A panel at the top, not a full-screen cover, so the last good page shows below.
+_OVERLAY_CSS = (
+    "#{id}{{--o-bg:#fff;--o-fg:#1b1b1f;--o-mu:#45474d;--o-code:#f4f4f5;--o-red:#b0181f;--o-bd:#d4d4d8;"
+    "position:fixed;top:0;left:0;right:0;z-index:2147483647;max-height:100vh;overflow:auto;box-sizing:border-box;"
+    "margin:0;padding:1rem clamp(.75rem,4vw,2rem);background:var(--o-bg);color:var(--o-fg);"
+    "border-bottom:4px solid var(--o-red);box-shadow:0 4px 24px rgba(0,0,0,.35);text-align:left;"
+    "font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif}}"
+    "#{id} *{{all:revert;box-sizing:border-box}}"
+    "#{id} .__blogen-title{{margin:0 0 .75rem;font-weight:700;color:var(--o-red)}}"
+    "#{id} .__blogen-hint{{margin:.75rem 0 0;color:var(--o-mu);font-size:14px}}"
+    "#{id} pre{{margin:0 0 .5rem;padding:.5rem .75rem;white-space:pre-wrap;overflow-wrap:anywhere;"
+    "background:var(--o-code);color:var(--o-fg);border-left:4px solid var(--o-red);border-radius:4px;"
+    "font:14px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}}"
+    "#{id} button{{float:right;margin:0 0 .5rem 1rem;padding:.3rem .9rem;font:inherit;font-size:14px;cursor:pointer;"
+    "color:var(--o-fg);background:var(--o-code);border:1px solid var(--o-bd);border-radius:6px}}"
+    "#{id} button:focus-visible{{outline:3px solid var(--o-red);outline-offset:2px}}"
+    "@media (prefers-color-scheme:dark){{:root:not([data-scheme=light]) #{id}{{{dark}}}}}"
+    "[data-scheme=dark] #{id}{{{dark}}}"
+)
+_OVERLAY_DARK = "--o-bg:#1c1d21;--o-fg:#ececef;--o-mu:#b4b6bd;--o-code:#2a2b31;--o-red:#ff8f87;--o-bd:#4a4c55"
+
+
+def overlay_css() -> str:
+    """The overlay's stylesheet (see ``_OVERLAY_CSS``)."""
+    return _OVERLAY_CSS.format(id=OVERLAY_ID, dark=_OVERLAY_DARK)
+
+
 def reload_script(page: str, version: str, problems: Sequence[Problem]) -> bytes:
     """The ``<script>`` element for a page served at ``page`` whose body has digest ``version``."""
     cfg = {"events": EVENTS_PATH, "page": page, "v": version, "problems": problems_json(problems)}
-    body = _SCRIPT % {"cfg": _script_json(cfg), "overlay": OVERLAY_ID}
+    body = _SCRIPT % {"cfg": _script_json(cfg), "overlay": OVERLAY_ID, "css": _script_json(overlay_css())}
     return f'<script data-blogen-live-reload="">\n{body}</script>\n'.encode()
 
 
@@ -207,5 +251,7 @@ def inject(page: bytes, script: bytes) -> bytes:
 
 def error_page(title: str, text: str) -> bytes:
     """A minimal page the server shows when there is no good build to show (the script adds the overlay)."""
-    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"</head>\n<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>\n").encode()
+    return (f"<!doctype html>\n<html lang=\"en\" data-blogen-no-build=\"\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<meta name=\"color-scheme\" content=\"light dark\">"
+            f"</head>\n<body><main><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></main></body></html>\n").encode()

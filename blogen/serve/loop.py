@@ -162,8 +162,9 @@ class DevBuilder:
                         self.good = outcome
                 try:
                     self._on_built(outcome)
-                except Exception:
-                    log.exception("publishing a build failed")
+                except Exception as exc:
+                    log.error("publishing a build failed: %s: %s", type(exc).__name__, exc,
+                              exc_info=log.isEnabledFor(logging.DEBUG))
             finally:
                 with self._cond:
                     self._building = False
@@ -180,7 +181,8 @@ class DevBuilder:
         except BlogenError as exc:
             problems = exc.problems or (Problem("(blogen)", None, "the build failed without saying why"),)
         except Exception as exc:  # the server must outlive any bug in the build
-            log.exception("build crashed")
+            # One line, as the command line reports a bug; the traceback only with -v.
+            log.error("build crashed: %s: %s", type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             problems = (internal_error(exc),)
         end = time.monotonic()
         return BuildOutcome(self._generation, report, problems, changes, end - start,
@@ -210,5 +212,5 @@ def describe(outcome: BuildOutcome, *, first: bool, had_good: bool) -> list[str]
         detail = f"{changed} file{'s' * (changed != 1)} changed"
         if report.rendered:
             detail += f" ({report.rendered} Markdown file{'s' * (report.rendered != 1)} rendered)"
-        lines.append(f"rebuilt in {ms} ms: {detail}")
+        lines.append(f"rebuilt in {ms} ms: {detail}; {report.plan.reason}")
     return lines

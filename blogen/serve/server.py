@@ -1,7 +1,7 @@
-"""``blogen serve``: build into a private folder, serve it over HTTP, and keep open tabs in step.
+"""``blogen serve``: build into a folder of its own, serve it over HTTP, and keep open tabs in step.
 
 The pieces: a watcher (``watch``) hands debounced change sets to the build loop (``devbuild``), which
-builds into a temporary folder and, once the new site is complete, tells every open tab what it must
+builds into its folder (``persist``) and, once the new site is complete, tells every open tab what it must
 do (``livereload``: nothing, swap stylesheets, reload, show or clear errors) over Server-Sent Events.
 Requests go through one resolver (``httpd``) and wait while a build runs, so nothing half-built or
 stale is ever served.
@@ -15,7 +15,6 @@ import gc
 import logging
 import shutil
 import signal
-import tempfile
 import threading
 import time
 import webbrowser
@@ -26,14 +25,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from blogen.build.patch import Memo
 from blogen.build.pipeline import BuildReport, build_site
-from blogen.build.start import Memo
-from blogen.content.theme import theme_dirs
 from blogen.core.errors import Problem
 from blogen.incremental.scan import Prescan
 from blogen.serve.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.serve.livereload import digest, error_page, page_update, problems_json
 from blogen.serve.loop import BuildOutcome, DevBuilder, describe
+from blogen.serve.persist import Keeper, serve_folder
 from blogen.serve.watch import ChangeSet, Watcher
 
 log = logging.getLogger(__name__)
@@ -74,13 +73,15 @@ class DevServer:
         self.request_wait = request_wait
         self.loopback = is_loopback(host)
         self._build_function = build_function
-        self._memo = Memo(private_output=True)  # it builds into its own temporary folder
-        self.tempdir = Path(tempfile.mkdtemp(prefix="blogen-serve-"))
-        self.served = self.tempdir / "site"
+        # Its first build checks the folder an earlier server left (see ``persist``); after that, the
+        # folder is this process's own and taken at its record's word.
+        self._memo = Memo(private_output=False)
+        self._keeper = Keeper(self.root)
+        self.served = self.root / ".blogen-cache" / "serve" / "unbound"  # chosen once the address is known
         self.builder = DevBuilder(self._build, self._publish)
         self.watcher = Watcher(self.root, self._changed, poll=poll, on_activity=self._activity)
         # The next build's scan of the inputs, begun at the first event of a burst, and the files
-        # named by the change sets since: the build looks at those again (see quick.Prescan).
+        # named by the change sets since: the build looks at those again (see ``incremental.scan.Prescan``).
         self._prescan: Prescan | None = None
         self._named: set[str] = set()
         self._prescan_lock = threading.Lock()
@@ -108,6 +109,7 @@ class DevServer:
         try:
             self._httpd = self._bind()
             self.port = int(self._httpd.server_address[1])
+            self.served = serve_folder(self.root, self.url)
             if not self.loopback:
                 self.echo(f"warning: serving on {self.host} makes this site, drafts included, reachable from the network")
             self.watcher.start()
@@ -144,7 +146,8 @@ class DevServer:
         return self._first_build.wait(timeout)
 
     def close(self, timeout: float = 1.5) -> None:
-        """Stop watcher, server and build loop, end every live-reload connection, delete the temp folder."""
+        """Stop watcher, server and build loop, end every live-reload connection, and leave the built
+        site and its record for the next server (see ``persist``)."""
         deadline = time.monotonic() + timeout
         self._closing = True
         self.watcher.stop(timeout=0.5)
@@ -156,7 +159,9 @@ class DevServer:
             for tab in self._tabs:
                 tab.end()
         self.builder.stop(max(0.0, deadline - time.monotonic()))
-        shutil.rmtree(self.tempdir, ignore_errors=True)
+        self._keeper.leave(self.served, max(0.0, deadline - time.monotonic()))
+        if not self.served.is_relative_to(self.root):  # a temporary folder (the cache could not be written)
+            shutil.rmtree(self.served.parent, ignore_errors=True)
         gc.unfreeze()  # the process may go on (tests do): let what the server kept be collected
 
     def __enter__(self) -> DevServer:
@@ -173,23 +178,26 @@ class DevServer:
             prescan, named = self._prescan, self._named
             self._prescan, self._named = None, set()
         try:
-            return self._build_function(self.root, drafts=self.drafts, output=str(self.served), base_url=self.url,
-                                        memo=self._memo, inputs=prescan.take(named) if prescan is not None else None)
+            report = self._build_function(self.root, drafts=self.drafts, output=str(self.served), base_url=self.url,
+                                          memo=self._memo, inputs=prescan.take(named) if prescan is not None else None)
+            self._memo.private_output = True
+            self._keeper.built(report, self._memo.snapshot)
+            return report
         finally:
             self._builds += 1
             if self._builds % FULL_GC_EVERY == 0:
                 gc.unfreeze()
                 gc.collect()
             gc.freeze()
-            if self._closing:  # a build that outlived close() may have re-created the temp folder
-                shutil.rmtree(self.tempdir, ignore_errors=True)
+            if self._closing and not self.served.is_relative_to(self.root):  # it may have re-made the temporary folder
+                shutil.rmtree(self.served.parent, ignore_errors=True)
 
     def _activity(self) -> None:
         """The first event of a burst: hold requests, and start scanning the inputs while it goes quiet."""
         self.builder.note_activity()
         with self._prescan_lock:
             if self._prescan is None:
-                self._prescan = Prescan(self.root, theme_dirs(self.root))
+                self._prescan = Prescan(self.root)
 
     def _changed(self, changes: ChangeSet) -> None:
         log.debug("changed: %s", sorted(changes.paths))

@@ -24,12 +24,10 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from blogen.content.sources import is_editor_noise
+from blogen.content.inputs import CONFIG_FILES, INPUT_FOLDERS, input_path
 
 log = logging.getLogger(__name__)
 
-CONFIG_FILES = ("blogen.toml", "pyproject.toml")
-WATCHED_DIRS = ("content", "theme")
 # Quiet time after the last event of a burst before the change set is handed on: short while one
 # file has changed (an editor's save, even an atomic one, is a few events within a millisecond or
 # two), longer once several have (a checkout, a formatter, a sync), so such a burst is one build.
@@ -52,26 +50,6 @@ class ChangeSet:
 
 class ObserverFactory(Protocol):
     def __call__(self) -> BaseObserver: ...
-
-
-def site_path(root: Path, path: str) -> str | None:
-    """The site-relative path of an event path if it is a site input, else ``None``.
-
-    Inputs are the config files at the top of the site and anything under ``content/`` and
-    ``theme/`` whose every path component is not editor noise (so ``content/.git/x`` is ignored too).
-    """
-    try:
-        rel = Path(path).relative_to(root)
-    except ValueError:
-        return None
-    parts = rel.parts
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0] if parts[0] in CONFIG_FILES or parts[0] in WATCHED_DIRS else None
-    if parts[0] not in WATCHED_DIRS or any(is_editor_noise(p) for p in parts):
-        return None
-    return rel.as_posix()
 
 
 class _Handler(FileSystemEventHandler):
@@ -134,7 +112,7 @@ class Watcher:
         observer = PollingObserver(timeout=self._poll_interval) if polling else self._factory()
         self._watched = {}
         observer.schedule(self._handler, str(self.root), recursive=False)
-        for name in WATCHED_DIRS:
+        for name in INPUT_FOLDERS:
             if (self.root / name).is_dir():
                 self._watched[name] = observer.schedule(self._handler, str(self.root / name), recursive=True)
         try:
@@ -167,10 +145,10 @@ class Watcher:
             paths.append(os.fsdecode(dest))
         found: list[str] = []
         for p in paths:
-            rel = site_path(self.root, p)
+            rel = input_path(self.root, p)
             if rel is None:
                 continue
-            if rel in WATCHED_DIRS:
+            if rel in INPUT_FOLDERS:
                 if not event.is_directory:
                     continue
                 # content/ or theme/ itself came or went: its old watch (if any) is dead, so start anew.

@@ -1,0 +1,296 @@
+"""The build record beside the output folder: what each of its two folders holds, and the notes of
+the build that made it.
+
+``output/`` and the spare copy the next build is made in (see ``blogen.output.writer``) each have
+a manifest: every file's digest and its identity on disk (size, mtime, ctime, inode). The build
+that made a folder leaves its notes with it (what it was made from, page fingerprints; see
+``blogen.incremental.plan``). All of it is one file, ``.output.blogen-record``, beside the folders
+(so the published files stay the same bytes from build to build), written in one step under the
+output lock: by the writer just before it swaps a new site in, keyed by the folders' own identity
+(device and inode, which a rename or an exchange does not change), so a build that dies between the
+two steps leaves a record that is still true of both folders.
+
+Nothing in it is trusted as it stands: a damaged or foreign file (its checksum, its shape) counts as
+missing, and a manifest stands for a folder only as far as the folder itself agrees (``verify``):
+a file edited, replaced, chmod-ed or deleted by hand, or one nobody recorded, is known as such, so
+the writer rewrites or removes it and the output holds exactly what the site produces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import stat
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from blogen.core.fileid import SETTLED_NS, Identity, identity, settled
+from blogen.core.files import write_atomic
+
+MARKER = ".blogen-output"
+# marshal: a tenth of JSON's cost for this many small lists, and the record is rewritten on every
+# build. Another Python may not read it; then it counts as missing.
+_MAGIC = f"blogen record 3 marshal {sys.version_info[0]}.{sys.version_info[1]}\n".encode()
+
+# A file's facts in a manifest: [digest, size, mtime_ns, ctime_ns, inode, mode].
+Facts = list[object]
+Manifest = dict[str, Facts]
+# A file as a folder holds it now: (size, mtime_ns, ctime_ns, inode, mode); compared with a manifest's facts[1:].
+OnDisk = tuple[int, int, int, int, int]
+
+
+def spare_path(out: Path) -> Path:
+    """The spare copy of ``out`` that the next build is made in (see ``blogen.output.writer``)."""
+    return out.parent / f".{out.name}.blogen-spare"
+
+
+def record_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.blogen-record"
+
+
+def legacy_paths(out: Path) -> tuple[Path, ...]:
+    """Files older blogens kept beside the output folder, removed when a build finds them."""
+    return (out.parent / f".{out.name}.blogen-state", out.parent / f".{out.name}.blogen-dirty")
+
+
+# Digests of copied files (images, static files) by their identity on disk, for a long-running
+# process, trusted only for files that have been still for a while (see blogen.core.fileid).
+_FILE_DIGESTS: dict[tuple[str, Identity], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """The digest of a file's bytes (as the manifests hold them), remembered by its identity on disk."""
+    st = os.stat(path)
+    key = (str(path), identity(st))
+    known = _FILE_DIGESTS.get(key)
+    if known is None:
+        known = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+        if settled(st):
+            if len(_FILE_DIGESTS) > 100_000:
+                _FILE_DIGESTS.clear()
+            _FILE_DIGESTS[key] = known
+    return known
+
+
+def remember_digests(known: Iterable[tuple[str, Identity, str]]) -> None:
+    """Digests of files worked out elsewhere (the inputs' walk, the cache of resized images), each with
+    the file's identity when it was read: the writer then does not read a copied file again to learn
+    what is already known (gigabytes, for a photo blog). Only files that had been still for a while
+    count, as in ``file_digest``."""
+    now = time.time_ns()
+    for path, ident, digest in known:
+        if now - max(ident[2], ident[3]) > SETTLED_NS:
+            _FILE_DIGESTS[(path, ident)] = digest
+
+
+def facts(digest: str, st: os.stat_result) -> Facts:
+    return [digest, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode]
+
+
+def on_disk(folder: Path) -> dict[str, OnDisk]:
+    """Every entry in ``folder`` but folders and the marker, as it is now: files, and anything else
+    (a symlink, a FIFO) a manifest never holds, so it shows up as unknown and is removed."""
+    found: dict[str, OnDisk] = {}
+    stack = [(str(folder), "")]
+    while stack:  # plain strings and DirEntry stats: this walk is most of a no-op build's time
+        path, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            rel = f"{prefix}{entry.name}"
+            if rel != MARKER or not stat.S_ISREG(st.st_mode):
+                found[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)
+    return found
+
+
+def verify(folder: Path, manifest: Mapping[str, Facts], disk: Mapping[str, OnDisk]) -> tuple[Manifest, frozenset[str]]:
+    """The part of ``manifest`` the folder agrees with, and the folder's other entries: files changed
+    since, and anything never recorded (a stray file, a symlink).
+
+    A file whose every fact is as recorded is taken at its record's word: any write, rename or chmod
+    changes ctime, which no tool can set back. One whose ctime alone moved (adding or removing a
+    hard link to it does that: the writer shares files between the two folders) is read again, and
+    stands if its bytes are still the recorded ones.
+    """
+    good: Manifest = {}
+    top = str(folder) + os.sep
+    for rel, known in manifest.items():
+        now = disk.get(rel)
+        if now is None:
+            continue
+        if tuple(known[1:]) == now:
+            good[rel] = known
+        elif (known[1], known[2], known[4], known[5]) == (now[0], now[1], now[3], now[4]) and stat.S_ISREG(now[4]):
+            try:
+                with open(top + rel, "rb") as fh:
+                    same = hashlib.sha256(fh.read()).hexdigest()[:32] == known[0]
+            except OSError:
+                continue
+            if same:
+                good[rel] = [known[0], *now]
+    return good, frozenset(rel for rel in disk if rel not in good)
+
+
+def _folder_key(folder: Path) -> str | None:
+    """Folders are known by device and inode, which a rename or an exchange does not change."""
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _checked(doc: object) -> dict[str, dict[str, Any]]:
+    """The folders of a record as read, keeping only entries of the right shape."""
+    folders: dict[str, dict[str, Any]] = {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("folders"), dict):
+        return folders
+    for key, entry in doc["folders"].items():
+        if not (isinstance(key, str) and isinstance(entry, dict) and isinstance(entry.get("files"), dict)):
+            continue
+        files = {rel: f for rel, f in entry["files"].items() if isinstance(rel, str) and _good_facts(f)}
+        notes = entry.get("notes")
+        folders[key] = {"files": files, "notes": notes if isinstance(notes, dict) else {}}
+    return folders
+
+
+def _good_facts(f: object) -> bool:
+    return (isinstance(f, list) and len(f) == 6 and isinstance(f[0], str)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in f[1:]))
+
+
+def _read(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        with open(path, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return {}
+            data = fh.read()
+    except OSError:
+        return {}
+    head = len(_MAGIC)
+    if not data.startswith(_MAGIC) or data[head + 64:head + 65] != b"\n":
+        return {}
+    body = memoryview(data)[head + 65:]
+    if hashlib.sha256(body).hexdigest().encode() != data[head:head + 64]:
+        return {}  # damaged (a disk error, a hand edit): as if there were none
+    try:
+        return _checked(marshal.loads(body))
+    except (ValueError, EOFError, TypeError):
+        return {}
+
+
+# The record as last read or written by this process, by path: (the file's identity, its folders).
+# A long-running process (the dev server) then parses it only when someone else has replaced it.
+_LOADED: dict[str, tuple[Identity, dict[str, dict[str, Any]]]] = {}
+# A private output folder's record (see ``Record``) is only ever kept here, never written: nobody
+# else reads it, and the folder goes with the process.
+_PRIVATE: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+class Record:
+    """The record beside ``out``: read once per build, written through on every change.
+
+    A ``private`` output folder is this process's own while it runs (the dev server's): its files are
+    as the last write left them, and its record is kept in memory, read from the disk the first
+    time and written back by ``flush`` (when the server stops).
+    """
+
+    def __init__(self, out: Path, private: bool = False) -> None:
+        self.out = out
+        self.path = record_path(out)
+        self.private = private
+        self.folders: dict[str, dict[str, Any]] = {}
+        if private:
+            if not out.is_dir():  # made afresh: nothing this process knew of an earlier folder there holds
+                _PRIVATE.pop(str(self.path), None)
+            known = _PRIVATE.get(str(self.path))
+            if known is not None:
+                self.folders = dict(known)
+                return
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            known = identity(os.stat(self.path))
+        except OSError:
+            return
+        loaded = _LOADED.get(str(self.path))
+        if loaded is not None and loaded[0] == known:
+            self.folders = dict(loaded[1])  # entries are replaced, never changed in place, so sharing them is safe
+        else:
+            self.folders = _read(self.path)
+
+    def flush(self, notes: Mapping[str, Any] | None = None) -> None:
+        """Write a private folder's record to the disk, for the next process to find (``notes``, if
+        given, replace the live folder's notes first: what that process should know)."""
+        if notes is not None:
+            key = _folder_key(self.out)
+            if key in self.folders:
+                self.folders[key] = {"files": self.folders[key]["files"], "notes": dict(notes)}
+        self._write()
+
+    def manifest(self, folder: Path) -> Manifest:
+        """The manifest recorded for ``folder`` (not yet checked against it: see ``verify``)."""
+        entry = self.folders.get(_folder_key(folder) or "")
+        return dict(entry["files"]) if entry else {}
+
+    def notes(self, folder: Path) -> dict[str, Any]:
+        """The notes the build that made ``folder`` left with it."""
+        entry = self.folders.get(_folder_key(folder) or "")
+        return dict(entry["notes"]) if entry else {}
+
+    def put(self, entries: Mapping[Path, tuple[Manifest, Mapping[str, Any]] | None]) -> None:
+        """Record, in one write, folders' manifests and the notes of the builds that made them (None
+        forgets a folder)."""
+        keep = {k for k in (_folder_key(self.out), _folder_key(spare_path(self.out))) if k}
+        self.folders = {k: v for k, v in self.folders.items() if k in keep}
+        for folder, entry in entries.items():
+            key = _folder_key(folder)
+            if key is None:
+                continue
+            if entry is None:
+                self.folders.pop(key, None)
+            else:
+                self.folders[key] = {"files": entry[0], "notes": dict(entry[1])}
+        if self.private:
+            _PRIVATE[str(self.path)] = dict(self.folders)
+            return
+        self._write()
+
+    def _write(self) -> None:
+        body = marshal.dumps({"folders": self.folders})
+        write_atomic(self.path, _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+        with contextlib.suppress(OSError):
+            _LOADED[str(self.path)] = (identity(os.stat(self.path)), dict(self.folders))
+
+
+def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[str, Any], bool]:
+    """What the live folder holds as far as its record and the disk agree: the digests of its intact
+    files, the notes the last build left with it, and whether the folder is exactly as recorded (no
+    file changed, missing or added since).
+
+    A ``private`` folder (see ``Record``) is taken at its record's word.
+    """
+    if not out.is_dir():
+        return {}, {}, False
+    record = Record(out, private)
+    manifest = record.manifest(out)
+    if private:
+        return {rel: str(f[0]) for rel, f in manifest.items()}, record.notes(out), bool(manifest)
+    good, other = verify(out, manifest, on_disk(out))
+    intact = bool(manifest) and not other and len(good) == len(manifest) and (out / MARKER).is_file()
+    return {rel: str(f[0]) for rel, f in good.items()}, record.notes(out), intact

@@ -1,0 +1,110 @@
+"""Caches verify what they return: an entry that parses but is not what its key asks for (swapped,
+overwritten, wrong-typed) is made again, never trusted, and never an internal error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import assert_like_fresh_build, write_site
+
+Cli = Callable[..., tuple[int, str, str]]
+
+SITE = """\
+-- content/posts/alpha.md --
+---
+title: Alpha
+date: 2024-01-01
+---
+The alpha text.
+
+```python
+print("alpha")
+```
+-- content/posts/beta.md --
+---
+title: Beta
+date: 2024-01-02
+---
+The beta text.
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path, cli: Cli) -> Path:
+    site = write_site(tmp_path / "site", SITE)
+    assert cli("build", "--root", str(site), "-q")[0] == 0
+    return site
+
+
+def _entries(root: Path, kind: str) -> list[Path]:
+    return sorted(p for p in (root / ".blogen-cache" / kind).rglob("*") if p.is_file())
+
+
+def _rebuild_from_the_cache(root: Path, cli: Cli) -> None:
+    """A build that must take every document's Markdown from the cache (the output is gone)."""
+    import shutil
+
+    for name in ("output", ".output.blogen-spare"):
+        shutil.rmtree(root / name, ignore_errors=True)
+    (root / ".output.blogen-record").unlink(missing_ok=True)
+    code, _out, err = cli("build", "--root", str(root), "-q")
+    assert code == 0, err
+    assert "Traceback" not in err
+
+
+def test_two_swapped_markdown_entries_do_not_swap_the_posts(root: Path, cli: Cli, tmp_path: Path) -> None:
+    a, b = _entries(root, "markdown")
+    data_a, data_b = a.read_bytes(), b.read_bytes()
+    a.write_bytes(data_b)
+    b.write_bytes(data_a)
+    _rebuild_from_the_cache(root, cli)
+    assert "The alpha text." in (root / "output/posts/alpha/index.html").read_text()
+    assert "The beta text." in (root / "output/posts/beta/index.html").read_text()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_an_entry_whose_fields_have_the_wrong_types_is_made_again(root: Path, cli: Cli, tmp_path: Path) -> None:
+    import hashlib
+
+    for path in _entries(root, "markdown"):
+        head, _, body = path.read_bytes().partition(b"\n")
+        entry = json.loads(body)
+        entry["words"] = "many"
+        entry["html"] = ["not", "text"]
+        body = json.dumps(entry).encode()
+        parts = head.split(b" ")
+        parts[-1] = hashlib.sha256(body).hexdigest().encode()  # a well-formed entry of the wrong shape
+        path.write_bytes(b" ".join(parts) + b"\n" + body)
+    _rebuild_from_the_cache(root, cli)
+    assert "The alpha text." in (root / "output/posts/alpha/index.html").read_text()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_an_overwritten_code_stylesheet_is_not_published(root: Path, cli: Cli, tmp_path: Path) -> None:
+    (css,) = _entries(root, "css")
+    css.write_bytes(css.read_bytes() + b"body { display: none }\n")
+    _rebuild_from_the_cache(root, cli)
+    published = next((root / "output").glob("style.*.css")).read_text()
+    assert "display: none" not in published
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_a_read_only_cache_only_costs_speed(root: Path, cli: Cli, tmp_path: Path) -> None:
+    import os
+
+    cache = root / ".blogen-cache"
+    for folder in [cache, *[p for p in cache.rglob("*") if p.is_dir()]]:
+        folder.chmod(0o555)
+    try:
+        post = root / "content/posts/beta.md"
+        post.write_text(post.read_text() + "\nMore beta.\n")
+        code, _out, err = cli("build", "--root", str(root), "-q")
+        assert code == 0, err
+        assert "More beta." in (root / "output/posts/beta/index.html").read_text()
+    finally:
+        for folder in [cache, *[p for p in cache.rglob("*") if p.is_dir()]]:
+            os.chmod(folder, 0o755)
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)

@@ -1,0 +1,135 @@
+"""The output tells the truth: after every build, output/ holds exactly what a from-scratch build
+writes, whatever was done to output/ or the spare beside it in between."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import assert_like_fresh_build, snapshot, write_site
+
+Cli = Callable[..., tuple[int, str, str]]
+
+SITE = """\
+-- content/posts/alpha.md --
+---
+title: Alpha
+date: 2024-01-01
+tags: [one]
+---
+Alpha body.
+-- content/posts/beta.md --
+---
+title: Beta
+date: 2024-01-02
+tags: [one]
+---
+Beta body.
+-- content/pages/about.md --
+---
+title: About
+---
+About me.
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path, cli: Cli) -> Path:
+    site = write_site(tmp_path / "site", SITE)
+    assert cli("build", "--root", str(site), "-q")[0] == 0
+    post = site / "content/posts/alpha.md"
+    post.write_text(post.read_text() + "\nA second paragraph.\n")
+    assert cli("build", "--root", str(site), "-q")[0] == 0  # a change: the spare now holds the first site
+    return site
+
+
+def _build(root: Path, cli: Cli) -> str:
+    code, out, err = cli("build", "--root", str(root), "-v")
+    assert code == 0, err
+    assert "Traceback" not in err
+    return out
+
+
+def test_a_stray_file_in_output_is_removed_counted_and_never_comes_back(root: Path, cli: Cli, tmp_path: Path) -> None:
+    (root / "output/stray.txt").write_text("not from the site")
+    (root / "output/posts/old").mkdir()
+    (root / "output/posts/old/index.html").write_text("an old page")
+    out = _build(root, cli)
+    assert "2 removed" in out
+    assert not (root / "output/stray.txt").exists() and not (root / "output/posts/old").exists()
+    for n in range(3):  # the stray must not shuttle between output/ and the spare
+        _build(root, cli)
+        assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
+
+
+def test_a_file_deleted_from_output_is_written_again(root: Path, cli: Cli, tmp_path: Path) -> None:
+    (root / "output/posts/alpha/index.html").unlink()
+    out = _build(root, cli)
+    assert "wrote posts/alpha/index.html" in out
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+@pytest.mark.parametrize("keep_time", [False, True], ids=["edited", "edited-with-mtime-put-back"])
+def test_a_hand_edit_of_an_output_file_is_undone(root: Path, cli: Cli, tmp_path: Path, keep_time: bool) -> None:
+    page = root / "output/about/index.html"
+    st = page.stat()
+    original = page.read_bytes()
+    with open(page, "r+b") as fh:  # in place: the spare's hard link to it sees the edit too
+        fh.write(b"HACKED"[: len(original)])
+    if keep_time:
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert page.stat().st_size == st.st_size
+    out = _build(root, cli)
+    assert "wrote about/index.html" in out
+    assert page.read_bytes() == original
+    _build(root, cli)  # and the spare's copy, edited through the shared file, never comes back
+    assert page.read_bytes() == original
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_a_changed_mode_is_put_right(root: Path, cli: Cli, tmp_path: Path) -> None:
+    page = root / "output/posts/beta/index.html"
+    mode = page.stat().st_mode
+    page.chmod(0o000)
+    _build(root, cli)
+    assert page.stat().st_mode == mode
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_files_put_into_the_spare_are_never_published(root: Path, cli: Cli, tmp_path: Path) -> None:
+    spare = root / ".output.blogen-spare"
+    assert spare.is_dir()
+    (spare / "planted.html").write_text("planted")
+    (spare / "posts/alpha/index.html").write_text("replaced in the spare")
+    (spare / "link").symlink_to("/etc/passwd")
+    (root / "content/posts/beta.md").write_text((root / "content/posts/beta.md").read_text() + "\nMore.\n")
+    _build(root, cli)
+    assert not (root / "output/planted.html").exists() and not (root / "output/link").exists()
+    assert "Alpha body." in (root / "output/posts/alpha/index.html").read_text()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", None], ids=["empty", "garbage", "truncated"])
+def test_a_damaged_record_is_ignored_not_an_error(root: Path, cli: Cli, tmp_path: Path, damage: bytes | None) -> None:
+    record = root / ".output.blogen-record"
+    data = record.read_bytes()
+    record.write_bytes(data[: len(data) // 2] if damage is None else damage)
+    before = snapshot(root / "output")
+    _build(root, cli)
+    after = snapshot(root / "output")
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+    assert "nothing changed" in _build(root, cli)  # and the next build trusts the record it wrote
+
+
+def test_the_no_op_check_sees_a_hand_edit_that_put_the_time_back(root: Path, cli: Cli) -> None:
+    page = root / "output/index.html"
+    st = page.stat()
+    data = page.read_bytes()
+    page.write_bytes(data.replace(b"Alpha", b"Alphx"))
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    out = _build(root, cli)
+    assert "nothing changed" not in out
+    assert page.read_bytes() == data
