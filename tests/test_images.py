@@ -260,6 +260,51 @@ Text.
     assert 'property="og:image" content="https://user.github.io/blog/cards/a.png"' in read(root, "posts/a/index.html")
 
 
+def test_relative_front_matter_image_of_a_single_file_post_gets_its_published_url(site: Site, build: Build) -> None:
+    """``image: ../static/c.svg`` in ``content/posts/a.md`` names content/static/c.svg, published at /c.svg:
+    the card, JSON-LD and JSON Feed give that file's absolute URL under the sub-path, not the path as written."""
+    root = site("""\
+-- blogen.toml --
+title = "Sub"
+base_url = "https://user.github.io/blog/"
+-- content/posts/a.md --
+---
+title: A
+date: 2024-01-01
+image: ../static/c.svg
+---
+Text.
+-- content/static/c.svg --
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1200 630"/>
+""")
+    build(root)
+    html = read(root, "posts/a/index.html")
+    assert '<meta property="og:image" content="https://user.github.io/blog/c.svg">' in html
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert ld["image"] == "https://user.github.io/blog/c.svg"
+    feed = json.loads(read(root, "feed.json"))
+    assert feed["items"][0]["image"] == "https://user.github.io/blog/c.svg"
+    assert (root / "output/c.svg").is_file()
+
+
+def test_an_image_written_into_the_page_is_never_the_social_card(site: Site, build: Build) -> None:
+    """A first image given as a ``data:`` URI shows on the page, but no site showing the card could fetch it."""
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+    root = site(f"""\
+-- content/posts/a.md --
+---
+title: A
+date: 2024-01-01
+---
+![dot](data:image/png;base64,{pixel})
+""")
+    build(root)
+    html = read(root, "posts/a/index.html")
+    assert f'src="data:image/png;base64,{pixel}"' in html
+    assert "og:image" not in html and "twitter:image" not in html and '"image"' not in html
+    assert "image" not in json.loads(read(root, "feed.json"))["items"][0]
+
+
 def test_missing_front_matter_image_is_an_error_or_with_tolerated_broken_links_no_card(site: Site, cli: Cli) -> None:
     """A card image that is not there is a broken image; where broken links are tolerated (half-way
     through a migration) it is a warning, and the card has no image rather than a link to a 404."""
