@@ -257,9 +257,10 @@ def probe_images(root: Path, files: Iterable[str], options: ImageOptions) -> dic
         except OSError:
             continue  # gone since the walk: the build reports the missing file where it copies it
         ident = list(identity(st))
-        idents[rel] = ident if settled(st, now) else None
+        still = settled(st, now)  # a file changed within a tick of the clock may keep its identity: read it
+        idents[rel] = ident if still else None
         cached = entries.get(rel)
-        info = _from_entry(cached) if isinstance(cached, dict) and cached.get("id") == ident else None
+        info = _from_entry(cached) if still and isinstance(cached, dict) and cached.get("id") == ident else None
         infos[rel] = info if info is not None else _probe(root / rel)
     todo = [rel for rel, info in infos.items() if _wants_digest(info, options)]
     if todo:
