@@ -11,7 +11,7 @@ import pytest
 
 from blogen.cli.commands import cli
 from blogen.content.frontmatter import KNOWN_KEYS
-from blogen.core.config import _FEED_KEYS, _HIGHLIGHT_KEYS, _MARKDOWN_KEYS, _TOP_KEYS
+from blogen.core.config import _FEED_KEYS, _HIGHLIGHT_KEYS, _IMAGE_KEYS, _MARKDOWN_KEYS, _TOP_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -22,8 +22,9 @@ def _read(name: str) -> str:
 
 
 def _config_keys() -> list[str]:
-    keys = [k for k in _TOP_KEYS if k not in {"markdown", "highlight", "feed"}]
-    for table, known in (("markdown", _MARKDOWN_KEYS), ("highlight", _HIGHLIGHT_KEYS), ("feed", _FEED_KEYS)):
+    keys = [k for k in _TOP_KEYS if k not in {"markdown", "highlight", "feed", "images"}]
+    for table, known in (("markdown", _MARKDOWN_KEYS), ("highlight", _HIGHLIGHT_KEYS), ("feed", _FEED_KEYS),
+                         ("images", _IMAGE_KEYS)):
         keys += [f"{table}.{k}" for k in known]
     return keys
 

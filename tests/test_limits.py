@@ -153,7 +153,7 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_speed(site: Callable[.
         code, _out, err = cli("build", "--root", str(root), "-q")
         assert code == 0, err
     assert cli("check", "--root", str(root))[0] == 0
-    assert (root / "output/posts/pic/wide.800w.webp").is_file()
+    assert (root / "output/posts/pic/wide.png.800w.webp").is_file()
     fresh = copy_sources(root, tmp_path / "fresh")
     (fresh / ".blogen-cache").unlink(missing_ok=True)
     assert cli("build", "--root", str(fresh), "-q")[0] == 0

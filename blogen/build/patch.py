@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from blogen.build.images import variants_missing
 from blogen.build.markdown import (
     Progress,
     document_key,
@@ -89,6 +90,8 @@ def patch_model(root: Path, snapshot: Snapshot, sources: tuple[str, ...], *, mar
     if patched is None:
         return "an edit changes more than its own post's text"
     site, _positions, relinked = patched
+    if variants_missing(config, site, snapshot.images):
+        return "resized copies of images were deleted from the cache"
     # Forget the replaced versions, as a full build's pruning would.
     options_repr = markdown_key_options(config, site_shortcodes(config))
     diagrams = Diagrams(find_diagram_tools())

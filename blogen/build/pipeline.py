@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from blogen.build.images import remember_known_digests
 from blogen.build.markdown import Progress, cold_and_big
 from blogen.build.patch import Memo, Patched, patch_model
 from blogen.build.stages import Modelled, copied_files, make_model, with_warnings
@@ -98,6 +99,7 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         decision = decide_build(root, config.output_dir, options, when, private=memo is not None and memo.private_output,
                                 snapshot=lambda made: kept or snapshots.stored_id(root, made), inputs=inputs)
     job = _Job(root, config, drafts, jobs, strict, when, progress, memo, decision)
+    remember_known_digests(root, decision.facts, decision.inputs.recent)
     plan = decision.plan
     if isinstance(plan, UpToDate):  # asked to build anyway: a patch of nothing reports the site as it is
         plan = Patch(decision.last.patched if decision.last else ())
@@ -131,7 +133,7 @@ def _full_model(job: _Job) -> tuple[Modelled, ModelMemo | None, RenderMemo | Non
     render = (last.render.copy() if last is not None else RenderMemo()) if model is not None else None
     m, _rendered = make_model(job.config, job.decision.inputs, drafts=job.drafts, jobs=job.jobs, now=job.when,
                               progress=job.progress, markdown=memo.markdown if memo is not None else None,
-                              documents=memo.documents if memo is not None else None, model=model, keep_rendered=False)
+                              documents=memo.documents if memo is not None else None, model=model)
     return m, model, render
 
 
@@ -265,7 +267,8 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     root = root.resolve()
     config = load_config(root, base_url=base_url, output=output)
     walk = inputs or walk_inputs(root)
-    m, rendered = make_model(config, walk, drafts=drafts, jobs=jobs, now=now or datetime.now(UTC), progress=progress)
+    m, rendered = make_model(config, walk, drafts=drafts, jobs=jobs, now=now or datetime.now(UTC), progress=progress,
+                             resize=keep_pages)
     live, notes, _intact = read_live(config.output_dir) if reuse else ({}, {}, False)
     pages = notes.get("pages", {})
     sink: Callable[[str, bytes], None] | None = None if keep_pages else (lambda _rel, _data: None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from blogen.build.images import resize_shown, with_copies_folder
 from blogen.build.markdown import Progress, cold_and_big, ready, render_documents, worker_count
 from blogen.content.images import ImageInfo, probe_images
 from blogen.content.inputs import Inputs, theme_files
@@ -83,17 +84,16 @@ def collect_theme_assets(config: Config, inputs: Inputs) -> list[ThemeAsset]:
 def make_model(config: Config, inputs: Inputs, *, drafts: bool, jobs: int | None, now: datetime,
                progress: Progress | None, markdown: dict[str, Rendered] | None = None,
                documents: DocumentMemo | None = None, model: ModelMemo | None = None,
-               keep_rendered: bool = True) -> tuple[Modelled, Mapping[str, Rendered]]:
+               resize: bool = True) -> tuple[Modelled, Mapping[str, Rendered]]:
     """Content, Markdown and the model: the part of a full build that reads but never writes output/.
+    With ``resize``, the resized copies of the images pages show are made (into the cache) too.
 
     ``markdown``, ``documents`` and ``model`` are what a long-running process keeps between builds
     (the dev server's memo), or what a build that keeps a snapshot fills (``model``). The sources'
     text is freed as each document's Markdown comes back, except where the dev server's document
     memo keeps the documents as they are (it compares them by identity). Returns the model and the
     documents' Markdown results, which a build drops at once (for a post with images or rewritten
-    links they are a second copy of its HTML) and ``check`` reads the links of. Without
-    ``keep_rendered`` (and without memos), they are let go while the model is made, so the HTML of a
-    big site is never held twice, and what is returned is empty.
+    links they are a second copy of its HTML) and ``check`` reads the links of.
     """
     if documents is not None:
         content = load_content(config, documents, inputs)
@@ -117,15 +117,18 @@ def make_model(config: Config, inputs: Inputs, *, drafts: bool, jobs: int | None
             content = replace(content, documents=tuple(docs))
     image_files = [f"{d.bundle}/{a}" for d in content.documents if d.bundle for a in d.assets]
     image_files += [f.source for f in content.static]
-    images, image_problems = probe_images(config.root, image_files)
-    if any(p.severity == "error" for p in image_problems):
-        raise BlogenError(image_problems)
+    if resize:
+        config = with_copies_folder(config)
+    images = probe_images(config.root, image_files, config.images)
     assets = collect_theme_assets(config, inputs)
     site = make_site(config, content.documents, rendered, content.static, assets, now=now, include_drafts=drafts,
-                     images=images, memo=model, loose=content.loose,
-                     release=not keep_rendered and model is None)
-    if content.warnings or image_problems:
-        site = with_warnings(site, [*content.warnings, *image_problems])
+                     images=images, memo=model, loose=content.loose)
+    if resize and (marked := resize_shown(config, site, images, jobs, progress)) is not None:
+        images = marked  # some images could not be resized: their pages show the originals
+        site = make_site(config, content.documents, rendered, content.static, assets, now=now, include_drafts=drafts,
+                         images=images, memo=model, loose=content.loose)
+    if content.warnings:
+        site = with_warnings(site, content.warnings)
     template_lines = {d.source: d.meta.lines["template"] for d in content.documents if "template" in d.meta.lines}
     _give_back_freed_memory()
     return Modelled(config, site, fresh, len(content.documents) - fresh, tuple(assets), template_lines, content, images), rendered
@@ -147,10 +150,10 @@ def copied_files(m: Modelled) -> Iterator[tuple[str, Path | bytes]]:
 
 
 def _give_back_freed_memory() -> None:
-    """Hand the memory freed while the model was made (each document's HTML as rendered, once its links
-    and images are rewritten) back to the system, so the pages rendered next do not stack on top of it.
+    """Hand the memory freed while the model was made (the sources' text, let go as each document's
+    Markdown came back) back to the system, so the pages rendered next do not stack on top of it.
 
-    glibc keeps freed blocks for reuse, and a big site's HTML leaves the heap full of holes that later,
+    glibc keeps freed blocks for reuse, and a big site's text leaves the heap full of holes that later,
     differently sized strings do not fit; ``malloc_trim`` returns what it can. Elsewhere: nothing.
     """
     import ctypes

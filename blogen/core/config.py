@@ -60,6 +60,18 @@ class FeedOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageOptions:
+    """Resized copies of the large raster images pages show: on by default, WebP plus the source's own format."""
+
+    resize: bool = True
+    widths: tuple[int, ...] = (400, 800, 1200, 1600)  # for a ~46rem column at 1x and 2x
+    quality: int = 80  # JPEG and WebP
+    # Where copies are made, relative to the site (absolute: a temporary folder, when the site's cache
+    # cannot be written); set by the build, not by the config file.
+    cache: str = ".blogen-cache/images"
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The validated site configuration. ``root`` is the site folder everything is relative to."""
 
@@ -78,6 +90,7 @@ class Config:
     broken_links: str = "error"  # or "warning": while migrating a blog whose old links point at files not yet here
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     feed: FeedOptions = field(default_factory=FeedOptions)
+    images: ImageOptions = field(default_factory=ImageOptions)
     tag_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tag_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -132,6 +145,7 @@ _TOP_KEYS: dict[str, tuple[_Check, str]] = {
     "markdown": (lambda v: isinstance(v, dict), "a table"),
     "highlight": (lambda v: isinstance(v, dict), "a table"),
     "feed": (lambda v: isinstance(v, dict), "a table"),
+    "images": (lambda v: isinstance(v, dict), "a table"),
     "tag_names": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "tag_aliases": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a table of strings"),
     "extra": (lambda v: isinstance(v, dict), "a table"),
@@ -155,6 +169,14 @@ _HIGHLIGHT_KEYS = {"light": _STR, "dark": _STR, "line_numbers": _BOOL}
 _FEED_KEYS: dict[str, tuple[_Check, str]] = {
     "enabled": _BOOL, "full_content": _BOOL, "tags": _BOOL, "json": _BOOL,
     "entries": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0 for all entries)"),
+}
+
+_IMAGE_KEYS: dict[str, tuple[_Check, str]] = {
+    "resize": _BOOL,
+    "widths": (lambda v: isinstance(v, list) and 0 < len(v) <= 12 and all(
+        isinstance(w, int) and not isinstance(w, bool) and 16 <= w <= 8192 for w in v),
+        "a list of 1 to 12 widths in pixels, each from 16 to 8192"),
+    "quality": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100, "a whole number from 1 to 100"),
 }
 
 
@@ -316,6 +338,9 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
     md = check_table("markdown.", top.pop("markdown", {}), _MARKDOWN_KEYS)
     hl = check_table("highlight.", top.pop("highlight", {}), _HIGHLIGHT_KEYS)
     feed = FeedOptions(**check_table("feed.", top.pop("feed", {}), _FEED_KEYS))
+    images = check_table("images.", top.pop("images", {}), _IMAGE_KEYS)
+    if "widths" in images:
+        images["widths"] = tuple(sorted(set(images["widths"])))
     search = parse_search(top.pop("search", {}), check_table)
     comments = parse_comments(top.pop("comments", {}), check_table, bad)
     analytics = parse_analytics(top.pop("analytics", {}), check_table, bad, top.get("base_url", ""))
@@ -370,6 +395,7 @@ def _validate(root: Path, rel: str, text: str, table: dict[str, Any], where: str
         source=rel,
         markdown=markdown,
         feed=feed,
+        images=ImageOptions(**images),
         search=search,
         comments=comments,
         analytics=analytics,

@@ -8,16 +8,19 @@ whose lookups would now give something else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import posixpath
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from urllib.parse import unquote
 
-from blogen.content.images import ImageInfo, enhance_images
+from blogen.content.images import ImageInfo
 from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
 from blogen.core.urls import join_url
-from blogen.markdown.render import Rendered, decode_href, encode_href
-from blogen.model.resolve import LinkIndex, Target, resolve_links, rewrite_html, root_relative, root_relative_url
+from blogen.markdown.render import LinkRef, Rendered, decode_href, encode_href
+from blogen.model.pictures import Picture, enhance_images, folder_of, make_picture, url_attr
+from blogen.model.resolve import LinkIndex, Resolved, Target, resolve_links, rewrite_html, root_relative, root_relative_url
 from blogen.model.values import Linked, ModelMemo, Page, Post, Route, forget_others
 
 
@@ -63,20 +66,18 @@ def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered
 def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post], pages: list[Page],
                        rendered: Mapping[str, Rendered], static: Sequence[StaticFile], routes: Sequence[Route],
                        unpublished: set[str], images: Mapping[str, ImageInfo],
-                       memo: ModelMemo | None = None, loose: frozenset[str] = frozenset(), release: bool = False
-                       ) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], dict[str, frozenset[str]]]:
+                       memo: ModelMemo | None = None, loose: frozenset[str] = frozenset()
+                       ) -> tuple[list[Post], list[Page], tuple[str, ...], frozenset[str], dict[str, frozenset[str]],
+                                  frozenset[str]]:
     """Turn ``.md`` links into URLs and report every local link that points nowhere (into ``problems``).
 
     Returns the posts and pages with their links resolved, the bundle files nothing uses, the
-    broken links tolerated, and the documents each document's links point at (for backlinks).
+    broken links tolerated, the documents each document's links point at (for backlinks), and the
+    local images pages show (those that get resized copies).
 
     With ``memo``, a document's previous resolution is reused when the document is the same
     object, everything the index holds besides documents is equal, and every document its links
     looked up (found or not) is equal to what it was: together, all that ``resolve_links`` reads.
-
-    With ``release`` (``rendered`` is a dict the caller gives up, and ``posts`` and ``pages`` lists
-    it hands over), each document's Markdown results and its unresolved version are let go as soon
-    as it is resolved: its HTML is then never held twice.
     """
     items: list[Post | Page] = [*posts, *pages]
     targets: dict[str, Target] = {}
@@ -93,7 +94,7 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     same_index = False
     if memo is not None:
         rest = (index.unpublished, index.static, index.urls, index.base_path, config.broken_links, index.loose,
-                index.aliases)
+                index.aliases, config.images)
         same_index = memo.link_globals == rest
         memo.link_globals = rest
     unreferenced: list[str] = []
@@ -101,23 +102,19 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     fixed_posts: dict[str, Post] = {}
     fixed_pages: dict[str, Page] = {}
     targets_of: dict[str, frozenset[str]] = {}
-    if release:
-        posts.clear()
-        pages.clear()
-    for n, item in enumerate(items):
+    shown: set[str] = set()
+    for item in items:
         done = memo.links.get(item.source) if memo is not None and same_index else None
         if done is None or done.item is not item or any(targets.get(k) != t for k, t in done.lookups) \
                 or any(images.get(f) != info for f, info in done.pictured):
             done = resolve_item(config, item, rendered[item.source], targets, index, images)
             if memo is not None:
                 memo.links[item.source] = done
-        if release and isinstance(rendered, dict):
-            items[n] = done.fixed
-            del rendered[item.source]
         problems.extend(done.problems)
         tolerated.update(done.broken)
         unreferenced.extend(done.unused)
         targets_of[item.source] = done.targets
+        shown.update(done.shown)
         if isinstance(done.fixed, Post):
             fixed_posts[item.source] = done.fixed
         else:
@@ -125,18 +122,16 @@ def resolve_site_links(config: Config, problems: list[Problem], posts: list[Post
     if memo is not None:
         forget_others(memo.links, {i.source: i for i in items})
         memo.index = (targets, index)
-    if release:
-        return ([i for i in items if isinstance(i, Post)], [i for i in items if isinstance(i, Page)],
-                tuple(sorted(unreferenced)), frozenset(tolerated), targets_of)
     return ([fixed_posts.get(p.source, p) for p in posts], [fixed_pages.get(p.source, p) for p in pages],
-            tuple(sorted(unreferenced)), frozenset(tolerated), targets_of)
+            tuple(sorted(unreferenced)), frozenset(tolerated), targets_of, frozenset(shown))
 
 
 def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets: Mapping[str, Target], index: LinkIndex,
                  images: Mapping[str, ImageInfo]) -> Linked:
     """One document's links resolved, with the lookups and image facts the result depends on."""
     recording = _Recording(targets)
-    resolved = resolve_links(targets[item.source], rendered.links, replace(index, documents=recording))
+    looked_up = replace(index, documents=recording)
+    resolved = resolve_links(targets[item.source], rendered.links, looked_up)
     broken: tuple[str, ...] = ()
     if config.broken_links == "warning":  # chosen in the config, e.g. half-way through a migration
         problems = tuple(replace(p, severity="warning") for p in resolved.problems)
@@ -145,22 +140,81 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
                                for form in (link, encode_href(link))}))
     else:
         problems = resolved.problems
+    card = _card_link(item, rendered)
+    if card:
+        # The front-matter image is resolved like an image in the text, for its URL; one that names no
+        # file of the site is reported by ``blogen.model.cover`` (and the card then has no image).
+        found = resolve_links(targets[item.source], card, looked_up)
+        resolved = replace(resolved, files={**found.files, **resolved.files}, rewrites={**found.rewrites, **resolved.rewrites},
+                           used_assets=resolved.used_assets | found.used_assets)
     unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets
                    if asset not in resolved.used_assets and f'"{asset}"' not in item.html)
     pictured = tuple((f, images.get(f)) for f in sorted(set(resolved.files.values())))
-    pictures = {t: images[f] for t, f in resolved.files.items() if f in images}
+    pictures: dict[str, Picture] = {}
+    for target, source in resolved.files.items():
+        info = images.get(source)
+        url = _file_url(source, recording, index) if info is not None else None
+        if info is not None and url is not None:
+            pictures[target] = make_picture(source, url, info, config.images)
+    shown: set[str] = set()
     fixed: Post | Page = item
     if isinstance(item, Post):
         # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
-        summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites), item.url)
-        html = _fix_html(item.html, pictures, resolved.rewrites)
-        if html != item.html or summary != item.summary_html:  # a post has two dozen fields to copy
-            fixed = replace(item, html=html, summary_html=summary)
+        summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites, item.url, shown), item.url)
+        html = _fix_html(item.html, pictures, resolved.rewrites, item.url, shown)
+        image = _card_url(item.image, pictures, resolved, card, lambda source: _file_url(source, recording, index))
+        if html != item.html or summary != item.summary_html or image != item.image:  # a post has two dozen fields to copy
+            fixed = replace(item, html=html, summary_html=summary, image=image)
     elif resolved.rewrites or pictures:
-        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites))
-    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed, resolved.documents)
+        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites, item.url, shown))
+    return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed, resolved.documents,
+                  tuple(sorted(shown)))
 
 
-def _fix_html(html: str, pictures: Mapping[str, ImageInfo], rewrites: Mapping[str, str]) -> str:
-    # Sizes are looked up by the target as written, so images go first, then links are rewritten.
-    return rewrite_html(enhance_images(html, pictures, decode_href), rewrites)
+def _card_link(item: Post | Page, rendered: Rendered) -> tuple[LinkRef, ...]:
+    """The social-card image named in the front matter, resolved like an image in the text."""
+    if not isinstance(item, Post) or not item.image or item.image == rendered.first_image:
+        return ()
+    return (LinkRef(unquote(item.image), item.image_line or 1, True),)
+
+
+def _card_url(image: str | None, pictures: Mapping[str, Picture], resolved: Resolved, card: tuple[LinkRef, ...],
+              file_url: Callable[[str], str | None]) -> str | None:
+    """The social-card image's URL: the one its file is published at (root-relative, made absolute by the
+    page), whatever path the author wrote; an http(s) URL as it is. None for an image that names no
+    file of the site (reported with the links, or by ``blogen.model.cover``) and for one that no site
+    showing the card could fetch (``data:`` and other schemes)."""
+    if image is None:
+        return None
+    key = card[0].target if card else image
+    picture = pictures.get(key)
+    if picture is not None:
+        return url_attr(picture.url)
+    if key in resolved.files:
+        url = file_url(resolved.files[key])
+        return url_attr(url) if url is not None else resolved.rewrites.get(key)
+    if key in resolved.rewrites:
+        return resolved.rewrites[key]
+    if image.startswith("//") or image.lower().startswith(("http:", "https:")):
+        return image
+    return None
+
+
+def _file_url(source: str, documents: Mapping[str, Target], index: LinkIndex) -> str | None:
+    """Where a local file is published: a static file's URL, or its bundle's folder and its path in it."""
+    url = index.static.get(source)
+    if url is not None:
+        return url
+    folder = posixpath.dirname(source)
+    while folder and folder != "content":
+        owner = documents.get(folder)
+        if owner is not None and owner.bundle == folder:
+            return folder_of(owner.url) + source[len(folder) + 1:]
+        folder = posixpath.dirname(folder)
+    return None
+
+
+def _fix_html(html: str, pictures: Mapping[str, Picture], rewrites: Mapping[str, str], page_url: str,
+              shown: set[str]) -> str:
+    # Pictures are found by the target as written, so images go first, then links are rewritten.
+    return rewrite_html(enhance_images(html, pictures, page_url, decode_href, shown), rewrites)

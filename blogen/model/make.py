@@ -30,7 +30,8 @@ from blogen.markdown.mathml import readable_html
 from blogen.markdown.render import Rendered
 from blogen.model.cover import check_cover_images
 from blogen.model.links import resolve_site_links
-from blogen.model.routes import check_collisions, make_routes
+from blogen.model.pictures import shown_image_problems
+from blogen.model.routes import check_collisions, make_routes, variant_routes
 from blogen.model.terms import backlinks, fold_terms, written_terms
 from blogen.model.values import ModelMemo, Page, Post, Route, Site, ThemeAsset, forget_others
 
@@ -121,6 +122,7 @@ class Builder:
             template=doc.meta.template or "post.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
             bundle=doc.bundle, assets=doc.assets, name=doc.name,
             public=not doc.meta.draft and when <= self.now, has_more=summary_html != rendered.html,
+            image_line=doc.meta.lines.get("image") if doc.meta.image else None,
         )
 
     def make_page(self, doc: Document, rendered: Rendered) -> Page | None:
@@ -194,14 +196,11 @@ def _claim_line(route: Route, docs: Mapping[str, Document]) -> int | None:
 def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[str, Rendered],
               static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset], *, now: datetime,
               include_drafts: bool, images: Mapping[str, ImageInfo] | None = None,
-              memo: ModelMemo | None = None, loose: Sequence[str] = (), release: bool = False) -> Site:
+              memo: ModelMemo | None = None, loose: Sequence[str] = ()) -> Site:
     """Build the immutable model and every route; raise BlogenError listing every problem.
 
     ``memo`` (kept by the dev server) lets unchanged posts and pages, their tags, the related
     lists and their resolved links be reused; the model is the same with or without it.
-    ``release``: ``rendered`` is the caller's to give up (a dict): each document's entry is dropped
-    once its links are resolved, so a big site's pages never hold their HTML twice (as rendered, and
-    with its links and images rewritten).
     """
     b = Builder(config, now)
     images = images or {}
@@ -249,14 +248,16 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     tags = next((t for t in taxonomies if t.key == "tags"), None)
     related = _related(posts, tags.posts if tags is not None else {}, memo)
     assets = {a.name: join_url(config.base_path, "/" + a.target) for a in theme_assets}
-    routes = make_routes(config, posts, pages, taxonomies, static, theme_assets, images)
-    b.problems.extend(check_collisions(routes, str(config.output_dir), lambda route: _claim_line(route, docs)))
+    routes = make_routes(config, posts, pages, taxonomies, static, theme_assets)
     published = {p.source for p in posts} | {p.source for p in pages}
     unpublished = {d.source for d in documents if d.source not in published}
+    posts, pages, unreferenced, tolerated, targets_of, shown = resolve_site_links(
+        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose))
     b.problems.extend(check_cover_images(config, posts, pages, docs, rendered, static, routes, unpublished, frozenset(loose)))
-    posts, pages, unreferenced, tolerated, targets_of = resolve_site_links(
-        config, b.problems, posts, pages, rendered, static, routes, unpublished, images, memo, frozenset(loose),
-        release=release and memo is None)
+    # Resized copies only for the images pages show; their names are checked with every other URL.
+    routes += variant_routes(config, shown, images, routes)
+    b.problems.extend(check_collisions(routes, str(config.output_dir), lambda route: _claim_line(route, docs)))
+    b.problems.extend(shown_image_problems(shown, images))
     if any(p.severity == "error" for p in b.problems):
         raise BlogenError(b.problems)
     return Site(
@@ -264,6 +265,7 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
         assets=MappingProxyType(assets), warnings=tuple(sorted(b.problems, key=Problem.sort_key)),
         next_scheduled=min(scheduled) if scheduled else None, unreferenced=unreferenced, tolerated=tolerated,
         backlinks=MappingProxyType(backlinks(posts, targets_of) if config.backlinks else {}),
+        shown_images=tuple(sorted(shown)),
     )
 
 

@@ -74,8 +74,9 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
         item = pre.get(source, old_linked.item)
         r = rendered_of.get(source) or memo.made[source][1]
         done = resolve_item(site.config, item, r, new_targets, index, images)
-        if (done.problems, done.broken, done.unused) != (old_linked.problems, old_linked.broken, old_linked.unused):
-            return None  # a new or vanished problem: the whole site's warnings and checks must be made again
+        if (done.problems, done.broken, done.unused, done.shown) != \
+                (old_linked.problems, old_linked.broken, old_linked.unused, old_linked.shown):
+            return None  # a new or vanished problem, or another image shown (its resized copies are routes)
         if source not in pre and (done.fixed != old_linked.fixed or done.targets != old_linked.targets):
             return None
         relinked[source] = done

@@ -7,10 +7,10 @@ they are made apart from it; the model's links are then checked against the URLs
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from blogen.content.images import ImageInfo
+from blogen.content.images import ImageInfo, plan_variants
 from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
@@ -36,8 +36,7 @@ def _paginate(count: int, per_page: int) -> int:
 
 
 def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], taxonomies: Sequence[Taxonomy],
-                static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset],
-                images: Mapping[str, ImageInfo]) -> list[Route]:
+                static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset]) -> list[Route]:
     """Every file the site has; a URL no file can have is kept, marked in ``output``, for ``check_collisions`` to report."""
     base = config.base_path
     routes: list[Route] = []
@@ -63,8 +62,6 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
             for asset in item.assets:
                 source = f"{item.bundle}/{asset}"
                 add(folder + asset, "static", f"{item.source} (bundle file '{asset}')", copy_from=source)
-                for v in images[source].variants if source in images else ():
-                    add(folder + asset.rsplit(".", 1)[0] + v.suffix, "static", f"{item.source} (resized '{asset}')", copy_from=v.cache_file)
     for tax in taxonomies:
         kind, key = tax.options.singular, tax.key
         if tax.listed:
@@ -96,12 +93,30 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
         add(join_url(base, "/robots.txt"), "robots", "robots.txt")
     for f in static:
         add(join_url(base, "/" + f.target), "static", f.source, copy_from=f.source)
-        for v in images[f.source].variants if f.source in images else ():
-            add(join_url(base, "/" + f.target.rsplit(".", 1)[0] + v.suffix), "static", f"{f.source} (resized)", copy_from=v.cache_file)
     for a in theme_assets:
         if a.name not in _OPTIONAL_ASSETS or _OPTIONAL_ASSETS[a.name](config):
             add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
     return routes
+
+
+def variant_routes(config: Config, shown: Iterable[str], images: Mapping[str, ImageInfo],
+                   routes: Sequence[Route]) -> list[Route]:
+    """The resized copies of the images in ``shown``, each published beside its source (see ``plan_variants``)."""
+    published = {r.copy_from: r for r in routes if r.kind == "static" and r.copy_from is not None}
+    out: list[Route] = []
+    for source in sorted(shown):
+        route, info = published.get(source), images.get(source)
+        if route is None or info is None:
+            continue
+        folder = route.url.rsplit("/", 1)[0] + "/"
+        owner = route.owner.split(" (", 1)[0]
+        for v in plan_variants(source, info, config.images):
+            try:
+                out.append(Route(url=folder + v.name, output=output_file(folder + v.name, config.base_path), kind="static",
+                                 owner=f"{owner} (resized copy of '{source.rsplit('/', 1)[-1]}')", copy_from=v.cache_file))
+            except ValueError as exc:
+                out.append(Route(url=folder + v.name, output=f"\0invalid:{exc}", kind="static", owner=owner))
+    return out
 
 
 def _search_routes(config: Config, items: Sequence[Post | Page], add: Callable[..., None]) -> None:

@@ -49,6 +49,7 @@ class Post:
     name: str  # the file or bundle name: the part of the feed entry id that survives retitling and re-slugging
     public: bool  # neither a draft nor scheduled: only public posts reach feeds and the sitemap
     has_more: bool  # the page has more than the summary shows
+    image_line: int | None = None  # the front-matter line of ``image``, for messages about it
 
     def terms_of(self, key: str) -> tuple[str, ...]:
         """The post's terms in one taxonomy (``tags``, ``categories``, ...)."""
@@ -147,6 +148,7 @@ class Site:
     next_scheduled: tuple[datetime, str] | None  # when the next future-dated post goes live, and its source
     unreferenced: tuple[str, ...] = ()  # bundle files no link or image uses (still published; `check` lists them)
     tolerated: frozenset[str] = frozenset()  # broken links reported as warnings (broken_links = "warning"), root-relative
+    shown_images: tuple[str, ...] = ()  # the local image files pages show (sorted): those that get resized copies
     # source of a post or page -> the posts whose links point at it (indices into posts, newest first)
     backlinks: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -204,6 +206,7 @@ class Linked:
     unused: tuple[str, ...]  # its bundle files nothing refers to
     fixed: Post | Page  # after resolution
     targets: frozenset[str] = frozenset()  # the other documents its links point at (sources), for backlinks
+    shown: tuple[str, ...] = ()  # the local image files its pages show (sorted)
 
 
 def forget_others(entries: dict[str, Any], keep: Mapping[str, object]) -> None:

@@ -24,11 +24,12 @@ import marshal
 import os
 import stat
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from blogen.core.fileid import Identity, identity, settled
+from blogen.core.fileid import SETTLED_NS, Identity, identity, settled
 from blogen.core.files import write_atomic
 
 MARKER = ".blogen-output"
@@ -74,6 +75,17 @@ def file_digest(path: Path) -> str:
                 _FILE_DIGESTS.clear()
             _FILE_DIGESTS[key] = known
     return known
+
+
+def remember_digests(known: Iterable[tuple[str, Identity, str]]) -> None:
+    """Digests of files worked out elsewhere (the inputs' walk, the cache of resized images), each with
+    the file's identity when it was read: the writer then does not read a copied file again to learn
+    what is already known (gigabytes, for a photo blog). Only files that had been still for a while
+    count, as in ``file_digest``."""
+    now = time.time_ns()
+    for path, ident, digest in known:
+        if now - max(ident[2], ident[3]) > SETTLED_NS:
+            _FILE_DIGESTS[(path, ident)] = digest
 
 
 def facts(digest: str, st: os.stat_result) -> Facts:

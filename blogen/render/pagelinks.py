@@ -9,11 +9,12 @@ import re
 # These patterns start at the literal '="' and check the attribute name behind it: Python's re
 # finds a literal prefix quickly, while a leading \s is tried at every space of a 30 KB page.
 _LOCAL_ATTR = re.compile(r'(="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\saction=")|(?<=\sposter=")))(/(?!/)[^"]*)"')
+_SRCSET = re.compile(r'(srcset="(?<=\ssrcset="))([^"]*)"')
 
 
 def relative_links(html: str, page_url: str, base_path: str = "/", found: list[str] | None = None,
                    index_files: bool = False) -> str:
-    """Rewrite root-relative ``href``/``src`` values into page-relative ones.
+    """Rewrite root-relative ``href``/``src`` values (and ``srcset`` candidates) into page-relative ones.
 
     Relative links keep working wherever the folder is put: opened from disk, served under another
     path than base_url says, or copied to a mirror. Absolute URLs (canonical, feeds) are untouched.
@@ -25,20 +26,31 @@ def relative_links(html: str, page_url: str, base_path: str = "/", found: list[s
     depth = page_url.count("/") - base_path.count("/")
     up = "../" * depth if depth > 0 else "./"
 
-    def fix(m: re.Match[str]) -> str:
-        target = m.group(2)
-        if found is not None:
+    def relative(target: str, record: bool = True) -> str:
+        if found is not None and record:
             found.append(target)
         if not target.startswith(base_path):
-            return m.group(0)
+            return target
         rel = up + target[len(base_path):]
         if index_files:
             rel = with_index_file(rel)
-        if rel.startswith("./") and len(rel) > 2:
-            rel = rel[2:]
-        return f'{m.group(1)}{rel}"'
+        return rel[2:] if rel.startswith("./") and len(rel) > 2 else rel
 
-    return _LOCAL_ATTR.sub(fix, html)
+    def fix(m: re.Match[str]) -> str:
+        return f'{m.group(1)}{relative(m.group(2))}"'
+
+    def fix_set(m: re.Match[str]) -> str:
+        # Candidates are "URL width" pairs split by commas; the URLs blogen writes have no comma or space.
+        parts = []
+        for candidate in m.group(2).split(","):
+            bits = candidate.strip().split(None, 1)
+            if bits and bits[0].startswith("/") and not bits[0].startswith("//"):
+                bits[0] = relative(bits[0], False)  # resized copies: routes made with their image
+            parts.append(" ".join(bits))
+        return f'{m.group(1)}{", ".join(parts)}"'
+
+    html = _LOCAL_ATTR.sub(fix, html)
+    return _SRCSET.sub(fix_set, html) if "srcset=" in html else html
 
 
 def with_index_file(url: str) -> str:

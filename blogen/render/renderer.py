@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import jinja2
 
@@ -347,7 +347,9 @@ class Renderer:
         for target in links:
             known = self._link_known.get(target)
             if known is None:
-                known = self._link_known[target] = target.split("#", 1)[0].split("?", 1)[0] in self.known_urls
+                path = target.split("#", 1)[0].split("?", 1)[0]
+                # Content writes file names percent-encoded (an image "my photo.png"); routes hold them as they are.
+                known = self._link_known[target] = path in self.known_urls or unquote(path) in self.known_urls
             if known:
                 continue
             holder = text_holding(self.site, self.index, route, f'"{target}"')
