@@ -19,7 +19,6 @@ import click
 
 from blogen.cli.terminal import Command, person_watching, print_problems, root_option, shown
 from blogen.core.errors import BlogenError, Problem
-from blogen.importers.values import Finding
 
 T = TypeVar("T")
 
@@ -213,7 +212,7 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
     from blogen.core.config import load_config
     from blogen.importers.run import run_import
     from blogen.importers.summary import QUIET_KINDS, count_kinds, headline, next_steps
-    from blogen.importers.values import ImportOptions
+    from blogen.importers.values import Finding, ImportOptions
 
     _check_pattern(kind, "--jekyll-permalink", jekyll_permalink)
     _check_pattern(kind, "--hugo-permalink", hugo_permalink)
