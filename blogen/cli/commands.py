@@ -43,8 +43,9 @@ T = TypeVar("T")
 
 
 def _warning_summary(warnings: Sequence[Problem], counted: bool = False) -> str:
-    """``; 7 warnings (5 broken links, 2 liquid-tag)``: the warnings of a build by the kinds worth counting
-    (tolerated broken links, template residue by kind); "" without warnings. ``counted``: the total is said already."""
+    """``; 8 warnings (5 broken links, 2 liquid-tag, 1 other)``: the warnings of a build by the kinds worth
+    counting (tolerated broken links, template residue by kind), and how many others; "" without warnings.
+    ``counted``: the total is said already."""
     from blogen.markdown.residue import KINDS
 
     if not warnings:
@@ -57,8 +58,11 @@ def _warning_summary(warnings: Sequence[Problem], counted: bool = False) -> str:
         elif kind not in KINDS:
             continue
         kinds[kind] = kinds.get(kind, 0) + 1
-    detail = ", ".join(f"{n} {kind}{'s' * (kind == 'broken link' and n != 1)}"
-                       for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    parts = [f"{n} {kind}{'s' * (kind == 'broken link' and n != 1)}"
+             for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if parts and (others := len(warnings) - sum(kinds.values())):  # the parts add up to the total
+        parts.append(f"{others} other")
+    detail = ", ".join(parts)
     if counted:
         return f" ({detail})" if detail else ""
     total = f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}"
