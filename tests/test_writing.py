@@ -313,3 +313,15 @@ def test_a_mermaid_fence_becomes_an_inline_svg_and_its_mistake_names_the_line(si
     code, _out, err = cli("build", "--root", str(root))
     assert code == 1 and "Traceback" not in err
     assert "/content/posts/a.md:18: mermaid diagram: Parse error on line 3" in err
+
+
+def test_a_formula_cannot_carry_a_script_link(site: Site, build: Build) -> None:
+    # \href in TeX becomes a MathML link: only to the web or mail, so a formula cannot get a
+    # javascript: link past raw_html = false.
+    root = site(_post("$\\href{javascript:alert(1)}{x}$ and $\\href{https://example.org/}{y}$ and "
+                      "$\\href{ JaVaScRiPt:alert(2)}{z}$\n", "math: true\n"))
+    build(root)
+    page = read(root, "posts/a/index.html")
+    assert 'href="https://example.org/"' in page
+    assert 'href="javascript' not in page.lower() and 'href=" javascript' not in page.lower()
+    assert "<mi>x</mi>" in page and "<mi>z</mi>" in page  # the formulas are still drawn

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 _ARITY = {"mfrac": 2, "msub": 2, "msup": 2, "msubsup": 3, "mroot": 2, "munder": 2, "mover": 2, "munderover": 3}
@@ -109,11 +110,22 @@ def _check(element: Element) -> None:
 
 def _xml(element: Element) -> str:
     """One element as HTML: latex2mathml keeps characters as entity text (``&#x0222B;``), written here as UTF-8."""
-    attrs = "".join(f' {name}="{_escape(_text(value), quote=True)}"' for name, value in element.attrib.items())
+    attrs = "".join(f' {name}="{_escape(_text(value), quote=True)}"' for name, value in element.attrib.items()
+                    if _safe_attribute(name, _text(value)))
     inner = _escape(_text(element.text or "")) + "".join(_xml(child) + _escape(_text(child.tail or "")) for child in element)
     if not inner:
         return f"<{element.tag}{attrs}/>"
     return f"<{element.tag}{attrs}>{inner}</{element.tag}>"
+
+
+def _safe_attribute(name: str, value: str) -> bool:
+    """Whether an attribute may reach the page: ``\\href`` only to the web or mail (a ``javascript:`` link in a
+    formula would get past ``raw_html = false``), and no event handler."""
+    if name.lower().startswith("on"):
+        return False
+    if name.lower() == "href":
+        return urlsplit(value.strip()).scheme.lower() in ("", "http", "https", "mailto")
+    return True
 
 
 def _text(value: str) -> str:
