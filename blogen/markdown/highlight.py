@@ -234,9 +234,17 @@ def _pieces(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[tup
     Class None marks text whose look would not show: spaces and line ends (a colour, weight or
     slant is invisible on them), unless their own class draws a background, underline or border.
     """
+    classes: dict[Any, tuple[str | None, str | None]] = {}  # a block has a few dozen token types, repeated
     for ttype, value in tokens:
-        session = _session_class(ttype, colours)  # a prompt or output keeps its class even on spaces
-        cls = session or colours.class_of(ttype)
+        known = classes.get(ttype)
+        if known is None:
+            session = _session_class(ttype, colours)  # a prompt or output keeps its class even on spaces
+            known = classes[ttype] = (session, session or colours.class_of(ttype))
+        session, cls = known
+        if "\n" not in value:
+            if value:
+                yield (None if session is None and value.isspace() and cls not in colours.solid else cls), value
+            continue
         for k, piece in enumerate(value.split("\n")):
             if k:
                 yield None, "\n"
