@@ -124,6 +124,31 @@ def test_a_damaged_record_is_ignored_not_an_error(root: Path, cli: Cli, tmp_path
     assert "nothing changed" in _build(root, cli)  # and the next build trusts the record it wrote
 
 
+@pytest.mark.parametrize("bad", [lambda f: [None, *f[1:]], lambda f: f[:2], lambda f: {"digest": f[0]}],
+                         ids=["no-digest", "short", "not-a-list"])
+def test_a_record_whose_facts_have_the_wrong_shape_is_not_trusted(root: Path, cli: Cli, tmp_path: Path,
+                                                                   bad: Callable[[list[object]], object]) -> None:
+    # A record with a good checksum but facts of the wrong shape (written by something else than
+    # blogen) vouches for nothing and stops nothing: a hand edit of a page it lists is still undone.
+    import hashlib
+    import marshal
+
+    from blogen.output import record as rec
+
+    page = root / "output/posts/alpha/index.html"
+    path = root / ".output.blogen-record"
+    data = path.read_bytes()
+    doc = marshal.loads(data[len(rec._MAGIC) + 65:])
+    for entry in doc["folders"].values():
+        entry["files"] = {rel: bad(facts) for rel, facts in entry["files"].items()}
+    body = marshal.dumps(doc)
+    path.write_bytes(rec._MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    page.write_text("edited by hand")
+    _build(root, cli)
+    assert "Alpha body." in page.read_text()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
 def test_the_no_op_check_sees_a_hand_edit_that_put_the_time_back(root: Path, cli: Cli) -> None:
     page = root / "output/index.html"
     st = page.stat()
