@@ -19,7 +19,7 @@ from blogen.authoring.listing import leading_title
 from blogen.authoring.scaffold import readable_name
 from blogen.content.frontmatter import KNOWN_KEYS, Split, split_source, validate
 from blogen.core.errors import BlogenError
-from blogen.importers.values import Finding
+from blogen.importers.values import DocKind, Finding, ImportOptions
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LOOSE_DATE = re.compile(
@@ -103,6 +103,23 @@ def as_text_list(value: Any, *, split_spaces: bool = False) -> list[str]:
     else:
         parts = [str(value)]
     return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def put_taxonomies(tags: list[str], categories: list[str], series: Any, *, kind: DocKind, options: ImportOptions,
+                   front: dict[str, Any], extra: dict[str, Any]) -> None:
+    """The old site's tags, categories and series into the new front matter, as both importers carry them:
+    categories a taxonomy of their own (or folded into the tags with ``--categories tags``; a page's go
+    to ``extra``, since a page is in no taxonomy), and a series as one name, or a list of names when it
+    was written as several."""
+    if options.categories_as_tags:
+        tags = tags + categories
+    elif categories and kind == "post":
+        front["categories"] = categories
+    elif categories:
+        extra["categories"] = categories
+    front["tags"] = list(dict.fromkeys(tags))
+    if series:
+        front["series"] = series if isinstance(series, str) and "," not in series else as_text_list(series if isinstance(series, list) else [series])
 
 
 def plain(value: Any) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 from blogen.core.errors import BlogenError
 from blogen.core.urls import slugify
 from blogen.importers import hugourls
-from blogen.importers.fields import as_text_list, first_date, plain, split_front
+from blogen.importers.fields import as_text_list, first_date, plain, put_taxonomies, split_front
 from blogen.importers.values import DocKind, Entry, Finding, ImportOptions, OldDoc, OldSite
 
 _DATE_KEYS = ("date", "publishdate", "pubdate", "published")
@@ -101,22 +101,6 @@ def _headless(values: Mapping[str, Any]) -> bool:
     return isinstance(build, dict) and str(build.get("render", "")).lower() in ("never", "false")
 
 
-def _taxonomies(values: dict[str, Any], kind: DocKind, options: ImportOptions, front: dict[str, Any],
-                extra: dict[str, Any]) -> None:
-    tags = as_text_list(values.get("tags"))
-    categories = as_text_list(values.get("categories"))
-    if options.categories_as_tags:
-        tags += categories
-    elif categories and kind == "post":
-        front["categories"] = categories
-    elif categories:
-        extra["categories"] = categories  # a page is in no taxonomy
-    front["tags"] = list(dict.fromkeys(tags))
-    if values.get("series"):
-        series = values["series"]
-        front["series"] = series if isinstance(series, str) and "," not in series else as_text_list(series if isinstance(series, list) else [series])
-
-
 def _the_rest(values: dict[str, Any], front: dict[str, Any]) -> None:
     """Draft, slug, summary, image and toc into ``front``."""
     if values.get("draft") is True:
@@ -162,7 +146,8 @@ def describe(site: OldSite, doc: OldDoc, text: str, options: ImportOptions) -> E
         front["date"] = when
     if updated is not None and (when is None or updated != when):
         front["updated"] = updated
-    _taxonomies(values, kind, options, front, extra)
+    put_taxonomies(as_text_list(values.get("tags")), as_text_list(values.get("categories")), values.get("series"),
+                   kind=kind, options=options, front=front, extra=extra)
     for key in site.settings.taxonomies:  # the site's own taxonomies (authors) keep their keys: blogen.toml declares them
         if key in extra and kind == "post":
             front[key] = as_text_list(extra.pop(key))

@@ -70,8 +70,8 @@ def convert_body(site: OldSite, placed: Placed, links: Links, tree: SourceTree, 
             return links.relative(found)
         return links.static(path)
 
-    def include_relative(path: str) -> str | None:
-        rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
+    def source_text(rel: str) -> str | None:
+        """The text of a file of the old site (``rel`` normalised), or None: outside it, not there, unreadable."""
         listed = tree.file(rel) if not rel.startswith("..") else None
         if listed is None:
             return None
@@ -79,18 +79,14 @@ def convert_body(site: OldSite, placed: Placed, links: Links, tree: SourceTree, 
             return read_text(listed.path, tree.show(rel), tree.root)
         except BlogenError:
             return None
+
+    def include_relative(path: str) -> str | None:
+        return source_text(posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path)))
 
     includes = str(config.get("includes_dir", "_includes")).strip("/")
 
     def include_file(name: str) -> str | None:
-        rel = posixpath.normpath(f"{includes}/{name}" if includes else name)
-        listed = tree.file(rel) if not rel.startswith("..") else None
-        if listed is None:
-            return None
-        try:
-            return read_text(listed.path, tree.show(rel), tree.root)
-        except BlogenError:
-            return None
+        return source_text(posixpath.normpath(f"{includes}/{name}" if includes else name))
 
     scope = liquid.Scope(doc.shown, first_line, config, {**entry.values, "title": entry.values.get("title")},
                          entry.old_url, post_url, link, include_relative, include_file, html=html)

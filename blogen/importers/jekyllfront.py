@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.core.urls import slugify
 from blogen.importers import jekyllurls
-from blogen.importers.fields import as_text_list, first_date, plain, split_front
+from blogen.importers.fields import as_text_list, first_date, plain, put_taxonomies, split_front
 from blogen.importers.values import DocKind, Entry, Finding, ImportOptions, OldDoc, OldSite
 
 _DATED = re.compile(r"^(\d{4})-(\d\d?)-(\d\d?)-(.+)$")
@@ -112,16 +112,9 @@ def _taxonomies(values: dict[str, Any], doc: OldDoc, kind: DocKind, options: Imp
     tags = as_text_list(values.get("tags"), split_spaces=True) + as_text_list(values.get("tag"), split_spaces=True)
     categories = list(dict.fromkeys([*doc.categories, *as_text_list(values.get("categories"), split_spaces=True),
                                      *as_text_list(values.get("category"), split_spaces=True)]))
-    if options.categories_as_tags:
-        tags += categories
-    elif categories and kind == "post":
-        front["categories"] = categories
-    elif categories:
-        extra["categories"] = categories  # a page is in no taxonomy
-    front["tags"] = list(dict.fromkeys(tags))
     series = values.get("series")
-    if isinstance(series, str | list) and series:
-        front["series"] = series if isinstance(series, str) and "," not in series else as_text_list(series if isinstance(series, list) else [series])
+    put_taxonomies(tags, categories, series if isinstance(series, str | list) else None,
+                   kind=kind, options=options, front=front, extra=extra)
     return categories
 
 

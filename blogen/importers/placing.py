@@ -277,15 +277,22 @@ def reserved_file(rel: str, theme_files: Iterable[str] = ()) -> bool:
     return top in ("tags", "page", "categories", "series") and "/" in rel
 
 
-def settle_aliases(placed: Sequence[Placed], config: Config, urls: Mapping[str, str], theme_files: frozenset[str],
-                   old_urls: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], list[Finding]]:
-    """Each document's aliases: its old URLs that blogen can serve as redirects; the others reported."""
+def claimed_files(urls: Mapping[str, str], base_path: str) -> dict[str, str]:
+    """The output file each URL makes (case folded, as case-insensitive file systems see it) -> its owner;
+    a URL no file can serve is left out."""
     claimed: dict[str, str] = {}
     for url, owner in urls.items():
         try:
-            claimed[output_file(url, config.base_path).casefold()] = owner
+            claimed[output_file(url, base_path).casefold()] = owner
         except ValueError:
             continue
+    return claimed
+
+
+def settle_aliases(placed: Sequence[Placed], config: Config, urls: Mapping[str, str], theme_files: frozenset[str],
+                   old_urls: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], list[Finding]]:
+    """Each document's aliases: its old URLs that blogen can serve as redirects; the others reported."""
+    claimed = claimed_files(urls, config.base_path)
     out: dict[str, list[str]] = {}
     findings: list[Finding] = []
     for item in placed:

@@ -15,14 +15,16 @@ from typing import Any
 
 from blogen.authoring.scaffold import format_front_matter
 from blogen.core.errors import BlogenError, Problem
-from blogen.core.urls import join_url, output_file
+from blogen.core.urls import join_url
 from blogen.importers.deadlinks import SiteMap, existing_files, find_dead, make_map
 from blogen.importers.fenceinfo import clean_fences
 from blogen.importers.fields import finish_front
 from blogen.importers.links import LinkIndex, origins_of, resolve_target, rewrite_links, url_key
 from blogen.importers.placing import (
     NewSite,
+    alias_file,
     choose_permalink,
+    claimed_files,
     new_url,
     place,
     post_moment,
@@ -287,15 +289,8 @@ def replace_permalink(site: NewSite, permalink: str) -> Any:
 
 
 def _claimed_files(urls: Mapping[str, str], aliases: Mapping[str, list[str]], site: NewSite, permalink: str) -> dict[str, str]:
-    from blogen.importers.placing import alias_file
-
     config = replace_permalink(site, permalink)
-    claimed: dict[str, str] = {}
-    for url, owner in urls.items():
-        try:
-            claimed[output_file(url, config.base_path).casefold()] = owner
-        except ValueError:
-            continue
+    claimed = claimed_files(urls, config.base_path)
     for owner, kept in aliases.items():
         for alias in kept:
             out = alias_file(config, alias)
