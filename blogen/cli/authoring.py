@@ -70,7 +70,7 @@ def init(directory: Path, force: bool, title: str | None, author: str, timezone:
       blogen init --ci github .     add a GitHub Pages workflow to this site
     """
     from blogen.authoring.scaffold import init_site
-    from blogen.core.config import find_config_file
+    from blogen.core.sitefolder import find_config_file
 
     if ci is not None and directory.is_dir() and find_config_file(directory) is not None:
         _add_ci(directory, ci)
@@ -324,8 +324,8 @@ def eject(root: Path, force: bool) -> None:
       blogen theme eject --root ~/notes
     """
     from blogen.authoring.scaffold import eject_theme
-    from blogen.core.config import is_site_folder
     from blogen.core.install import builtin_theme_dir
+    from blogen.core.sitefolder import is_site_folder
 
     if not is_site_folder(root.resolve()):
         _fail([Problem(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this folder: is this "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from blogen import __version__
-from blogen.cli.terminal import Command, person_watching, print_problems, root_option, shown
+from blogen.cli.terminal import Command, end_progress, print_problems, progress_line, root_option, shown, warning_summary
 from blogen.core.errors import Problem
 
 if TYPE_CHECKING:
@@ -42,33 +42,6 @@ def _decide(root: Path, drafts: bool, base_url: str | None, output: str | None) 
 T = TypeVar("T")
 
 
-def _warning_summary(warnings: Sequence[Problem], counted: bool = False) -> str:
-    """``; 8 warnings (5 broken links, 2 liquid-tag, 1 other)``: the warnings of a build by the kinds worth
-    counting (tolerated broken links, template residue by kind), and how many others; "" without warnings.
-    ``counted``: the total is said already."""
-    from blogen.markdown.residue import KINDS
-
-    if not warnings:
-        return ""
-    kinds: dict[str, int] = {}
-    for w in warnings:
-        kind = w.message.split(":", 1)[0]
-        if w.message.startswith(("broken link", "broken image")):
-            kind = "broken link"
-        elif kind not in KINDS:
-            continue
-        kinds[kind] = kinds.get(kind, 0) + 1
-    parts = [f"{n} {kind}{'s' * (kind == 'broken link' and n != 1)}"
-             for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))]
-    if parts and (others := len(warnings) - sum(kinds.values())):  # the parts add up to the total
-        parts.append(f"{others} other")
-    detail = ", ".join(parts)
-    if counted:
-        return f" ({detail})" if detail else ""
-    total = f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}"
-    return f"{total} ({detail})" if detail else total
-
-
 def _guarded(root: Path, verbose: bool, what: str, consequence: str, action: Callable[[], T],
              settle: Callable[[], None] = lambda: None) -> T:
     """Run a command's work: site problems become ``path:line: message`` lines and exit code 1,
@@ -92,38 +65,6 @@ def _guarded(root: Path, verbose: bool, what: str, consequence: str, action: Cal
         raise SystemExit(1) from None
     settle()
     return result
-
-
-class _ProgressLine:
-    """A self-overwriting ``rendering pages 1234/5000`` line on a terminal, at most ten updates a second.
-
-    Only on an interactive terminal and outside CI: piped output and logs stay clean.
-    """
-
-    def __init__(self) -> None:
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, what: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        self.shown = True
-        click.echo(f"\r\033[K{what} {done}/{total}", nl=False, err=True)
-
-    def end(self) -> None:
-        if self.shown:
-            click.echo("\r\033[K", nl=False, err=True)
-
-
-def _progress_line() -> _ProgressLine | None:
-    return _ProgressLine() if person_watching() else None
-
-
-def _end_progress(progress: _ProgressLine | None) -> None:
-    if progress is not None:
-        progress.end()
 
 
 def _placeholder_warning(root: Path, base_url: str | None) -> Problem | None:
@@ -239,11 +180,11 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, fi
 
     if placeholder is not None:
         print_problems(root, [placeholder])
-    progress = _progress_line() if not quiet else None
+    progress = progress_line() if not quiet else None
     report = _guarded(root, verbose, "build", "; output left unchanged",
                       lambda: build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict,
                                          decision=decision, progress=progress),
-                      settle=lambda: _end_progress(progress))
+                      settle=lambda: end_progress(progress))
     print_problems(root, report.warnings)
     if quiet:
         return
@@ -255,7 +196,7 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, fi
         f"built {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)}, "
         f"{n_tags} tag{'s' * (n_tags != 1)} into {out}/ in {report.seconds:.2f} s: "
         f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
-        f"{_warning_summary(report.warnings)}"
+        f"{warning_summary(report.warnings)}"
     )
     if site.next_scheduled is not None:
         when, source = site.next_scheduled
@@ -310,7 +251,7 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
     click.echo(f"checked {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)} and {report.links} "
                f"link{'s' * (report.links != 1)}{ext}: "
                f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-               f"{_warning_summary([p for p in report.problems if p.severity == 'warning'], counted=True)}")
+               f"{warning_summary([p for p in report.problems if p.severity == 'warning'], counted=True)}")
     if errors:
         raise SystemExit(1)
 
@@ -344,7 +285,7 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, no_drafts: bool,
     from click.core import ParameterSource
 
     _setup_logging(verbose)
-    from blogen.core.config import is_site_folder
+    from blogen.core.sitefolder import is_site_folder
 
     if not is_site_folder(root.resolve()):  # --root names a folder that is no site: nothing to serve, so fail as build does
         print_problems(None, [Problem(str(root), None, "no blogen.toml, or pyproject.toml with a [tool.blogen] table, in this "

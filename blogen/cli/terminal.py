@@ -1,12 +1,14 @@
 """What every command shares with the terminal: the ``--root`` option, paths the user can open, and
-problem lines; with ``cli`` and ``authoring_cli`` the only modules that print."""
+problem lines, the build summary's warning counts and the progress line; with ``commands`` and
+``authoring`` the only modules that print."""
 
 from __future__ import annotations
 
 import difflib
 import os
 import sys
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +41,7 @@ def _site_root(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     """``--root`` as given, or else the nearest site at or above the current folder (as git finds its repository)."""
     if ctx.get_parameter_source(param.name or "root") is not ParameterSource.DEFAULT:
         return value
-    from blogen.core.config import find_site_root
+    from blogen.core.sitefolder import find_site_root
 
     here = Path.cwd()
     found = find_site_root(here)
@@ -87,3 +89,62 @@ def print_problems(root: Path | None, problems: Iterable[Problem]) -> None:
 def person_watching() -> bool:
     """Progress is for a person at a terminal: stderr is a TTY and this is not a CI job."""
     return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def warning_summary(warnings: Sequence[Problem], counted: bool = False) -> str:
+    """``; 8 warnings (5 broken links, 2 liquid-tag, 1 other)``: the warnings of a build by the kinds worth
+    counting (tolerated broken links, template residue by kind), and how many others; "" without warnings.
+    ``counted``: the total is said already."""
+    from blogen.markdown.residue import KINDS
+
+    if not warnings:
+        return ""
+    kinds: dict[str, int] = {}
+    for w in warnings:
+        kind = w.message.split(":", 1)[0]
+        if w.message.startswith(("broken link", "broken image")):
+            kind = "broken link"
+        elif kind not in KINDS:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+    parts = [f"{n} {kind}{'s' * (kind == 'broken link' and n != 1)}"
+             for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if parts and (others := len(warnings) - sum(kinds.values())):  # the parts add up to the total
+        parts.append(f"{others} other")
+    detail = ", ".join(parts)
+    if counted:
+        return f" ({detail})" if detail else ""
+    total = f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}"
+    return f"{total} ({detail})" if detail else total
+
+
+class ProgressLine:
+    """A self-overwriting ``rendering pages 1234/5000`` line on a terminal, at most ten updates a second.
+
+    Only on an interactive terminal and outside CI: piped output and logs stay clean.
+    """
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        click.echo(f"\r\033[K{what} {done}/{total}", nl=False, err=True)
+
+    def end(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+def progress_line() -> ProgressLine | None:
+    return ProgressLine() if person_watching() else None
+
+
+def end_progress(progress: ProgressLine | None) -> None:
+    if progress is not None:
+        progress.end()

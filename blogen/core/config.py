@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -27,6 +26,7 @@ from blogen.core.integrations import (
     parse_search,
 )
 from blogen.core.limits import MAX_NESTING, bracketiest_line, too_deep
+from blogen.core.sitefolder import find_config_file
 from blogen.core.taxonomies import TaxonomyOptions, read_taxonomies
 from blogen.core.urls import base_url_problem, check_permalink
 
@@ -180,25 +180,6 @@ _IMAGE_KEYS: dict[str, tuple[_Check, str]] = {
 }
 
 
-def is_site_folder(folder: Path) -> bool:
-    """Whether ``folder`` has a ``blogen.toml``, or a ``pyproject.toml`` with a ``[tool.blogen]`` table.
-
-    The table is looked for in the text, so a site whose TOML is broken still counts (and its error is shown).
-    """
-    if (folder / "blogen.toml").is_file():
-        return True
-    try:
-        text = (folder / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return re.search(r"^\s*\[\s*tool\s*\.\s*blogen\s*[\].]", text, re.MULTILINE) is not None
-
-
-def find_site_root(start: Path) -> Path | None:
-    """The nearest folder from ``start`` upwards that is a blogen site, as git finds its repository."""
-    return next((folder for folder in (start, *start.parents) if is_site_folder(folder)), None)
-
-
 # Names reserved for examples and tests (RFC 2606, RFC 6761): a site is never published there.
 _PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example", "test", "invalid", "localhost")
 
@@ -227,18 +208,6 @@ def placeholder_base_url(config: Config) -> Problem | None:
     return Problem(config.source, line, f"base_url '{config.base_url}' is a placeholder ({host} is not a public address): "
                    "set it to the address the site will be published at, since feeds, canonical links and the "
                    "sitemap use it (or pass --base-url for one build)", "warning")
-
-
-def find_config_file(root: Path) -> Path | None:
-    """``blogen.toml`` if present (it replaces the table), else ``pyproject.toml`` if it has ``[tool.blogen]``.
-
-    Present means anything at that name, so a ``blogen.toml`` that cannot be read (a FIFO, a symlink
-    leading out of the site) is reported as such, never passed over for the other file.
-    """
-    for name in ("blogen.toml", "pyproject.toml"):
-        if os.path.lexists(root / name):
-            return root / name
-    return None
 
 
 def _key_line(text: str, key: str) -> int | None:

@@ -22,7 +22,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogen.authoring.scaffold import readable_name
-from blogen.core.config import MarkdownOptions, find_config_file
+from blogen.core.config import MarkdownOptions
+from blogen.core.sitefolder import find_config_file
 from blogen.core.urls import check_permalink
 from blogen.importers.placing import NewSite
 from blogen.importers.values import OldSite
