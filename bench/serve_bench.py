@@ -35,6 +35,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from measure import tool_env
@@ -240,13 +241,18 @@ def _restart(blogen: str, site_root: Path, page_path: str, port: int) -> float:
             time.sleep(POLL)
         return float("nan")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[Any]) -> None:
+    """Stop a server started in its own process group: Ctrl-C as a user would, then a kill if it hangs."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def _session(blogen: str, site_root: Path, post_source: Path, page_path: str, posts: int, n: int, port: int,
@@ -333,10 +339,4 @@ def _session(blogen: str, site_root: Path, post_source: Path, page_path: str, po
         _measure_chromium(result, f"http://{host}:{port}{page_path}", post_source, n, log)
         return result
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        _stop(proc)
