@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -153,6 +153,7 @@ class Palette:
     rules: dict[str, tuple[Decls, Decls]]  # class -> (light looks, dark looks)
     solid: frozenset[str]  # classes whose look shows on spaces (background, underline, border)
     _lookup: dict[Any, str] = field(default_factory=dict)
+    _looks: dict[Any, tuple[str, str | None]] = field(default_factory=dict)
 
     def class_of(self, ttype: Any) -> str:
         found = self._lookup.get(ttype)
@@ -161,6 +162,21 @@ class Palette:
             while known not in self.classes:
                 known = known.parent
             found = self._lookup[ttype] = self.classes[known]
+        return found
+
+    def looks_of(self, ttype: Any) -> tuple[str, str | None]:
+        """The class of a token of this type in a block, and of one that is only spaces: None when its look
+        would not show there (a colour, weight or slant is invisible on spaces; a background, underline or
+        border is not, and a console session's prompt or output keeps its class whatever it holds).
+
+        Kept for the life of the palette (one per pair of styles, so per build): a token type's class is
+        worked out once, not once per block.
+        """
+        found = self._looks.get(ttype)
+        if found is None:
+            session = _session_class(ttype, self)
+            cls = session or self.class_of(ttype)
+            found = self._looks[ttype] = (cls, cls if session is not None or cls in self.solid else None)
         return found
 
 
@@ -228,55 +244,16 @@ def _session_class(ttype: Any, colours: Palette) -> str | None:
     return None
 
 
-def _pieces(tokens: Iterable[tuple[Any, str]], colours: Palette) -> Iterator[tuple[str | None, str]]:
-    """(class, text) of every token, cut at line ends; each line end is a piece ``(None, "\\n")`` of its own.
-
-    Class None marks text whose look would not show: spaces and line ends (a colour, weight or
-    slant is invisible on them), unless their own class draws a background, underline or border.
-    """
-    classes: dict[Any, tuple[str | None, str | None]] = {}  # a block has a few dozen token types, repeated
-    for ttype, value in tokens:
-        known = classes.get(ttype)
-        if known is None:
-            session = _session_class(ttype, colours)  # a prompt or output keeps its class even on spaces
-            known = classes[ttype] = (session, session or colours.class_of(ttype))
-        session, cls = known
-        if "\n" not in value:
-            if value:
-                yield (None if session is None and value.isspace() and cls not in colours.solid else cls), value
-            continue
-        for k, piece in enumerate(value.split("\n")):
-            if k:
-                yield None, "\n"
-            if piece:
-                yield (None if session is None and piece.isspace() and cls not in colours.solid else cls), piece
+def _add_run(runs: list[tuple[str, list[str]]], cls: str, texts: list[str]) -> None:
+    if runs and runs[-1][0] == cls:
+        runs[-1][1].extend(texts)
+    else:
+        runs.append((cls, texts))
 
 
-def _merged(pieces: list[tuple[str | None, str]], solid: frozenset[str]) -> list[tuple[str, str]]:
-    """Runs with neighbours of one class joined; spaces between two runs of one class join them (``static int``)."""
-    after: list[str] = []  # the class of the next piece that is not spaces, for each piece
-    nxt = ""
-    for cls, _ in reversed(pieces):
-        after.append(nxt)
-        if cls is not None:
-            nxt = cls
-    after.reverse()
-    runs: list[tuple[str, list[str]]] = []
-    before = ""
-    for k, (cls, text) in enumerate(pieces):
-        if cls is None:
-            cls = before if before == after[k] and before not in solid else ""
-        else:
-            before = cls
-        if runs and runs[-1][0] == cls:
-            runs[-1][1].append(text)
-        else:
-            runs.append((cls, [text]))
-    return [(cls, "".join(parts)) for cls, parts in runs]
-
-
-def _html(runs: Iterable[tuple[str, str]]) -> str:
-    return "".join(f'<span class="{cls}">{_escape(text)}</span>' if cls else _escape(text) for cls, text in runs)
+def _html(runs: Iterable[tuple[str, list[str]]]) -> str:
+    return "".join(f'<span class="{cls}">{_escape("".join(texts))}</span>' if cls else _escape("".join(texts))
+                   for cls, texts in runs)
 
 
 def _tokens(code: str, lang: str) -> list[tuple[Any, str]] | None:
@@ -309,11 +286,30 @@ class Highlighted:
         before (a console session's output, a long comment). The caller cuts the block where line
         numbers or highlighted-line wrappers must go around single lines.
         """
-        pieces: list[tuple[str | None, str]] = []
+        # Runs with neighbours of one class joined. A piece of class None (spaces) waits in ``gap`` for the
+        # next piece that has a class: between two pieces of one class it joins them (``static int`` is one
+        # run), else it is plain text; a line end is such a piece too, so the last one is always plain.
+        solid = self.solid
+        runs: list[tuple[str, list[str]]] = []
+        gap: list[str] = []
+        before = ""  # the class of the last piece that has one
         for line in self.lines[start:stop]:
-            pieces.extend(line)
-            pieces.append((None, "\n"))  # joins a run only between two of one class, so the last one is plain
-        return _html(_merged(pieces, self.solid))
+            for cls, text in line:
+                if cls is None:
+                    gap.append(text)
+                    continue
+                if gap:
+                    _add_run(runs, before if before == cls and before not in solid else "", gap)
+                    gap = []
+                before = cls
+                if runs and runs[-1][0] == cls:
+                    runs[-1][1].append(text)
+                else:
+                    runs.append((cls, [text]))
+            gap.append("\n")
+        if gap:
+            _add_run(runs, "", gap)
+        return _html(runs)
 
 
 def highlight_lines(code: str, lang: str, light: str, dark: str) -> Highlighted | None:
@@ -322,14 +318,23 @@ def highlight_lines(code: str, lang: str, light: str, dark: str) -> Highlighted 
     if tokens is None:
         return None
     colours = palette(light, dark)
-    lines: list[list[tuple[str | None, str]]] = [[]]
-    for piece in _pieces(tokens, colours):
-        if piece == (None, "\n"):
-            lines.append([])
-        else:
-            lines[-1].append(piece)
-    if not lines[-1]:
-        lines.pop()  # the line end of the last line
+    looks = colours.looks_of
+    lines: list[list[tuple[str | None, str]]] = []
+    line: list[tuple[str | None, str]] = []
+    for ttype, value in tokens:  # each cut at its line ends
+        cls, blank = looks(ttype)
+        if "\n" not in value:
+            if value:
+                line.append((blank if value.isspace() else cls, value))
+            continue
+        for k, piece in enumerate(value.split("\n")):
+            if k:
+                lines.append(line)
+                line = []
+            if piece:
+                line.append((blank if piece.isspace() else cls, piece))
+    if line:
+        lines.append(line)  # (a line end at the very end starts no line of its own)
     return Highlighted(lines, colours.solid)
 
 
