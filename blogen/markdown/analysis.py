@@ -61,24 +61,9 @@ def plain_text(children: Sequence[Token] | None) -> str:
     return " ".join("".join(parts).split())
 
 
-def _count_words(children: Sequence[Token]) -> int:
-    """Words of prose: markup joins text (``foo*bar*`` is one word), code and breaks separate it."""
-    parts: list[str] = []
-    for child in children:
-        if child.type in ("text", "text_special"):
-            parts.append(child.content)
-        elif child.type not in (
-            "em_open",
-            "em_close",
-            "strong_open",
-            "strong_close",
-            "s_open",
-            "s_close",
-            "link_open",
-            "link_close",
-        ):
-            parts.append(" ")
-    return _count_prose("".join(parts))
+# Inline markup that joins the text around it into one word (``foo*bar*``); any other token that is not
+# text (code, a break, an image, raw HTML) separates words.
+_JOINING = frozenset({"em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close", "link_open", "link_close"})
 
 
 # A run of non-space with at least one letter or digit, matched from its first one: a leading \S* would
@@ -114,6 +99,9 @@ def _is_figure(tokens: Sequence[Token], i: int) -> bool:
 _HTML_LINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?\s(href|src)=(?:\"([^\"]*)\"|'([^']*)')", re.DOTALL)
 _HTML_UNREAD_RE = re.compile(r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _SHORTCODE_TOKENS = frozenset({"shortcode", "shortcode_open", "shortcode_inline_open"})
+# The block tokens ``analyse`` does something with; it passes every other one on as it is.
+_LOOKED_AT = frozenset({"inline", "heading_open", "fence", "code_block", "html_block", "list_item_open",
+                        "paragraph_open", "more_marker"} | _SHORTCODE_TOKENS)
 
 
 @dataclass(slots=True)
@@ -122,7 +110,7 @@ class _Walk:
 
     md: MarkdownIt
     path: str
-    words: int = 0
+    words: int = 0  # counted by ``count_words`` once the pass is over
     first_image: str | None = None
     first_image_line: int = 0
     links: list[LinkRef] = field(default_factory=list)
@@ -130,15 +118,25 @@ class _Walk:
     shortcodes: bool = False  # the document uses one: they are drawn once ids are assigned
     math: bool = False  # it has a ```math fence (its formulas are typeset after this pass)
     diagrams: list[Token] = field(default_factory=list)  # its diagram fences, drawn after this pass
+    # The prose of the document as the reader sees it, for the word count: the text of each inline block
+    # and caption, each after a space (a word never runs from one into the next), a space for each token
+    # that separates words. One count at the end instead of one per paragraph.
+    prose: list[str] = field(default_factory=list)
 
     def inline(self, token: Token, line: int) -> None:
-        children = token.children or []
-        self.words += _count_words(children)
-        for child in children:
+        prose = self.prose
+        prose.append(" ")
+        for child in token.children or ():
             kind = child.type
-            if kind == "link_open":
-                self.link(self.target(child, "href"), line, False)
-            elif kind == "image":
+            if kind == "text" or kind == "text_special":
+                prose.append(child.content)
+                continue
+            if kind in _JOINING:
+                if kind == "link_open":
+                    self.link(self.target(child, "href"), line, False)
+                continue
+            prose.append(" ")
+            if kind == "image":
                 src = self.target(child, "src")
                 if self.link(src, line, True) and self.first_image is None:
                     self.first_image, self.first_image_line = src, line
@@ -151,6 +149,14 @@ class _Walk:
             elif kind in _SHORTCODE_TOKENS:
                 self.shortcode(child, line)
                 line += int(child.meta.get("newlines", 0))
+
+    def caption(self, text: str) -> None:
+        self.prose.append(" ")
+        self.prose.append(text)
+
+    def count_words(self) -> None:
+        self.words = _count_prose("".join(self.prose))
+        self.prose.clear()
 
     def link(self, target: str, line: int, is_image: bool) -> bool:
         """Note a link or image; one whose target holds template code is residue (reported as such), not a link."""
@@ -204,6 +210,10 @@ def analyse(
         if token.map is not None:
             block_line = token.map[0] + first_line
         kind = token.type
+        if kind not in _LOOKED_AT:  # most tokens (closing tags, lists, quotes, tables): nothing to do
+            out.append(token)
+            i += 1
+            continue
         if kind == "inline":
             walk.inline(token, block_line)
         elif kind == "heading_open" and i + 2 < len(tokens):
@@ -255,7 +265,7 @@ def analyse(
             walk.inline(inline, block_line)
             image = (inline.children or [])[0]
             caption = str(image.attrGet("title"))
-            walk.words += _count_prose(caption)
+            walk.caption(caption)
             if image.attrs:
                 image.attrs.pop("title", None)
             out.append(
@@ -267,6 +277,7 @@ def analyse(
             more_at = len(out)
         out.append(token)
         i += 1
+    walk.count_words()
     return out, walk, headings, more_at
 
 
