@@ -509,6 +509,21 @@ def test_links_are_reported_with_file_lines_in_document_order() -> None:
     assert result.first_image == "img/p.png"
 
 
+def test_link_targets_read_as_written_whatever_their_form() -> None:
+    # Plain targets, and those markdown-it encodes (percent-encoding, an IDN host in punycode, a port, a
+    # user): each is reported as the author wrote it, whether in Markdown or in raw HTML.
+    targets = ["posts/a.md#setup", "/about/?tab=1", "https://example.org/x/y?q=1#f", "http://example.org",
+               "https://xn--caf-dma.example/menu", "https://example.org:8443/x", "mailto:me@example.org",
+               "caf%C3%A9.md", "https://example.org/a%2Fb", "//cdn.example.org/lib.js", "a:b/c"]
+    doc = "".join(f"[t{k}]({t})\n" for k, t in enumerate(targets)) + '\n<a href="https://xn--caf-dma.example/">x</a>\n'
+    found = [link.target for link in render(doc).links]
+    assert found == [
+        "posts/a.md#setup", "/about/?tab=1", "https://example.org/x/y?q=1#f", "http://example.org",
+        "https://café.example/menu", "https://example.org:8443/x", "mailto:me@example.org",
+        "café.md", "https://example.org/a%2Fb", "//cdn.example.org/lib.js", "a:b/c", "https://café.example/",
+    ]
+
+
 def test_first_image_is_none_without_images() -> None:
     assert render("[a](b)\n").first_image is None
 

@@ -175,7 +175,7 @@ class _Walk:
         for match in _HTML_LINK_RE.finditer(html):
             value = match.group(3) if match.group(3) is not None else match.group(4)
             if value:
-                target = self.md.normalizeLinkText(htmlunescape(value))
+                target = as_written(self.md, htmlunescape(value))
                 self.link(target, line + html.count("\n", 0, match.start()), match.group(1).lower() == "img")
 
     def shortcode(self, token: Token, line: int) -> None:
@@ -188,7 +188,25 @@ class _Walk:
     def target(self, token: Token, attr: str) -> str:
         # markdown-it percent-encodes destinations; undo that so targets read as written.
         value = str(token.attrGet(attr) or "")
-        return self.md.normalizeLinkText(value) if value else value
+        return as_written(self.md, value) if value else value
+
+
+# A destination that markdown-it's ``normalizeLinkText`` gives back unchanged, known without taking it
+# apart: no percent sign (nothing to decode), no "@" or space, and either no scheme (nothing before the
+# first "/", "?" or "#" holds a ":"; not "//host") or http(s) with a plain host name (letters, digits and
+# "-", so no port, user or punycode to touch). Most links of a blog are one or the other.
+_PLAIN_TARGET_RE = re.compile(r"(?:https?://([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*)|(?!//)[^:/?#%@\s]*)"
+                              r"(?:[/?#][^%@\s]*)?")
+
+
+def as_written(md: MarkdownIt, value: str) -> str:
+    """A destination as the author wrote it (``md.normalizeLinkText``), at once for the common plain ones."""
+    plain = _PLAIN_TARGET_RE.fullmatch(value)
+    if plain is not None:
+        host = plain.group(1)
+        if host is None or (len(host) <= 255 and "xn--" not in host.lower()):
+            return value
+    return md.normalizeLinkText(value)
 
 
 def analyse(
