@@ -277,12 +277,24 @@ def _stop_at_www_only(md: MarkdownIt) -> None:
 
 
 
-@lru_cache(maxsize=16)
-def parser(raw_html: bool, smart_punctuation: bool, math: bool = False) -> MarkdownIt:
+def parser_for(text: str, raw_html: bool, smart_punctuation: bool, math: bool = False) -> MarkdownIt:
+    """The parser for one document: without the rules for footnotes, shortcodes or the ``<!-- more -->``
+    marker when its text holds none of the characters each of them starts with (``[^``, ``{{``, ``<!--``).
+
+    Those rules could match nothing there, so the tokens are the same; but markdown-it asks each of them
+    at every line (and the footnote rule at every ``[``), which costs a tenth of a parse.
+    """
+    return parser(raw_html, smart_punctuation, math, "[^" in text, "{{" in text, "<!--" in text)
+
+
+@lru_cache(maxsize=64)
+def parser(raw_html: bool, smart_punctuation: bool, math: bool = False,
+           footnotes: bool = True, shortcodes: bool = True, more: bool = True) -> MarkdownIt:
     """One configured parser per distinct option set; building one costs far more than a small post.
 
     ``math``: with the rules for ``$…$`` and ``$$…$$`` (``blogen.markdown.math``), for the documents that
     may hold them; the others are parsed without, which is the same for a text without a dollar sign.
+    ``footnotes``, ``shortcodes``, ``more``: with those rules (see ``parser_for``).
     """
     md = MarkdownIt(
         "commonmark",
@@ -294,15 +306,18 @@ def parser(raw_html: bool, smart_punctuation: bool, math: bool = False) -> Markd
     if smart_punctuation:
         md.enable(["replacements", "smartquotes"])
     md.use(gfm_autolink_plugin)
-    md.use(footnote_plugin, inline=False)
+    if footnotes:
+        md.use(footnote_plugin, inline=False)
     md.use(alerts_plugin)
-    md.use(shortcodes_plugin)
+    if shortcodes:
+        md.use(shortcodes_plugin)
     md.use(math_render_plugin)
     if math:
         md.use(math_plugin)
     md.core.ruler.before("text_join", "blogen_residue", residue_rule)
     md.core.ruler.after("inline", "blogen_custom_id", _custom_id_rule)
-    md.block.ruler.before("html_block", "blogen_more", _more_rule, {"alt": ["paragraph", "reference", "blockquote"]})
+    if more:
+        md.block.ruler.before("html_block", "blogen_more", _more_rule, {"alt": ["paragraph", "reference", "blockquote"]})
     md.add_render_rule("more_marker", _render_nothing)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("code_inline", _render_code_inline)

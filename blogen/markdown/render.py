@@ -56,7 +56,7 @@ from blogen.markdown.analysis import Heading, LinkRef, analyse, assign_ids, plai
 from blogen.markdown.diagrams import Diagrams, draw_diagrams, find_diagram_tools
 from blogen.markdown.fences import code_html, parse_info
 from blogen.markdown.math import ENV_DISPLAY, ENV_INLINE, math_rules, typeset, uses_math
-from blogen.markdown.parser import alerts_plugin, parser
+from blogen.markdown.parser import alerts_plugin, parser, parser_for
 from blogen.markdown.shortcode_templates import ShortcodeSet, Tools, builtin_shortcodes
 from blogen.markdown.shortcodes import ENV_KEY, Expansion
 
@@ -129,11 +129,11 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
     styles = (options.highlight_light, options.highlight_dark)
     drawers = shortcodes if shortcodes is not None else builtin_shortcodes()
     rules = math_rules(options.math, text)
-    md = parser(options.raw_html, options.smart_punctuation, bool(rules))
+    md = parser_for(text, options.raw_html, options.smart_punctuation, bool(rules))
     env: dict[str, Any] = {"blogen_styles": styles, ENV_KEY: drawers}
     tokens = guard.parse(md, text, env, path=path, first_line=first_line)
     if rules == "maybe" and not uses_math(tokens, env):  # "auto": the sign of math was in code; $ is text here
-        md = parser(options.raw_html, options.smart_punctuation, False)
+        md = parser_for(text, options.raw_html, options.smart_punctuation, False)
         env = {"blogen_styles": styles, ENV_KEY: drawers}
         tokens = guard.parse(md, text, env, path=path, first_line=first_line)
 
