@@ -68,6 +68,8 @@ def alerts_plugin(md: MarkdownIt) -> None:
 
 
 def _alerts_rule(state: StateCore) -> None:
+    if "[!" not in state.src:  # no marker anywhere: no token to look at
+        return
     tokens = state.tokens
     i = 0
     while i < len(tokens) - 2:
@@ -115,6 +117,8 @@ def _custom_id_rule(state: StateCore) -> None:
     Only a literal ``{#...}`` in the final text of the heading counts, so ``\\{#id}``
     escapes it. The id is sanitised here; duplicates are resolved later with the rest.
     """
+    if "{#" not in state.src:  # no id written anywhere: no heading to look at
+        return
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type != "heading_open" or i + 1 >= len(tokens):
