@@ -33,7 +33,7 @@ from markdown_it.token import Token
 
 from blogen.core.errors import Problem
 from blogen.core.tools import Program, find_browser, find_program
-from blogen.markdown.fences import CodeOptions, escape_text
+from blogen.markdown.fences import CodeOptions, escape_text, has_fence
 from blogen.markdown.svg import SVGError, clean_svg
 
 if TYPE_CHECKING:
@@ -94,13 +94,13 @@ class Diagrams:
     store: DiagramStore | None = None
 
 
-_DIAGRAM_FENCE_RE = re.compile(r"^[ \t>*+\-0-9.]*(?:```|~~~)[ \t]*\{?[ \t]*\.?(?:dot|graphviz|mermaid)\b", re.MULTILINE | re.IGNORECASE)
+_DIAGRAM_INFO_RE = re.compile(r"[ \t]*\{?[ \t]*\.?(?:dot|graphviz|mermaid)\b", re.IGNORECASE)
 
 
 def has_diagram_fence(text: str) -> bool:
     """Whether a document's text may hold a diagram fence (cheaply, before parsing: the cache key of such a
     document names the diagram programs, so installing one draws what was shown as code)."""
-    return ("```" in text or "~~~" in text) and _DIAGRAM_FENCE_RE.search(text) is not None
+    return has_fence(text, _DIAGRAM_INFO_RE)
 
 
 @dataclass(frozen=True, slots=True)

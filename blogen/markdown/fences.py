@@ -257,6 +257,27 @@ def code_html(code: str, options: CodeOptions, light: str, dark: str) -> str:
     return f'<figure class="code"{ident}>{caption}<div class="{div_class}">{block}</figure>\n'
 
 
+# What may come before a fence on its line: indentation, and the markers of the quotes and list items it is in.
+_FENCE_LEAD_RE = re.compile(r"[ \t>*+\-0-9.]*")
+
+
+def has_fence(text: str, info: re.Pattern[str]) -> bool:
+    """Whether a line of ``text`` opens a fence (three backticks or tildes after nothing but indentation and
+    quote or list markers) whose info string ``info`` matches from its start: a cheap look before parsing.
+
+    The fence markers are found with ``str.find``, several times faster over a long text than a regular
+    expression tried at every line start; a marker that overlaps the one before it is passed over, since
+    its line then holds a backtick or tilde before it.
+    """
+    for marker in ("```", "~~~"):
+        at = text.find(marker)
+        while at >= 0:
+            if info.match(text, at + 3) and _FENCE_LEAD_RE.fullmatch(text, text.rfind("\n", 0, at) + 1, at):
+                return True
+            at = text.find(marker, at + 3)
+    return False
+
+
 def escape_text(text: str) -> str:
     """Text for element content: only ``&``, ``<`` and ``>`` need escaping there (quotes matter in attributes)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

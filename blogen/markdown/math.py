@@ -26,6 +26,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from blogen.core.errors import Problem
+from blogen.markdown.fences import has_fence
 from blogen.markdown.mathml import TeXError, tex_to_mathml
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 ENV_DISPLAY = "blogen_math_display"
 ENV_INLINE = "blogen_math_inline"
 MATH_TOKENS = frozenset({"math_inline", "math_inline_double", "math_block"})
-_FENCE_RE = re.compile(r"^[ \t>*+\-0-9.]*(?:```|~~~)[ \t]*\{?[ \t]*\.?math\b", re.MULTILINE)
+_MATH_INFO_RE = re.compile(r"[ \t]*\{?[ \t]*\.?math\b")  # after a fence's backticks: a ```math fence
 _DIGITS = frozenset("0123456789")
 
 
@@ -61,7 +62,7 @@ def math_rules(mode: str, text: str) -> str:
         return ""
     if mode == "on":
         return "all"
-    signs = "$$" in text or _FENCE_RE.search(text) is not None or _TEXY_SPAN_RE.search(text) is not None
+    signs = "$$" in text or has_fence(text, _MATH_INFO_RE) or _TEXY_SPAN_RE.search(text) is not None
     return "maybe" if signs else ""
 
 
