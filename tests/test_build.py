@@ -437,3 +437,20 @@ def test_progress_shows_on_a_terminal_only(site: Site) -> None:
     shown = b"".join(chunks).decode()
     assert proc.returncode == 0
     assert "rendering Markdown 1/1" in shown and re.search(r"rendering pages \d+/\d+", shown)
+
+
+def test_the_menu_leaves_out_pages_whose_front_matter_says_menu_false(site: Site, build: Build) -> None:
+    root = site(
+        "-- content/pages/about.md --\n---\ntitle: About\n---\nWho writes here.\n"
+        "-- content/pages/colophon.md --\n---\ntitle: Colophon\nmenu: true\n---\nHow it is made.\n"
+        "-- content/pages/imprint.md --\n---\ntitle: Imprint\nmenu: false\n---\nThe legal page.\n"
+        "-- content/pages/old.md --\n---\ntitle: Old notes\nextra:\n  menu: false\n---\nKept, not listed.\n"
+        "-- content/posts/a.md --\n---\ntitle: A post\ndate: 2024-01-01\n---\nText.\n"
+    )
+    build(root)
+    for page in ("index.html", "about/index.html", "imprint/index.html", "posts/a/index.html"):
+        nav = read(root, page).split('<nav aria-label="Main">')[1].split("</nav>")[0]
+        listed = re.findall(r">([^<]+)</a></li>", nav)
+        assert "About" in listed and "Colophon" in listed and "Archive" in listed
+        assert "Imprint" not in listed and "Old notes" not in listed
+    assert "The legal page." in read(root, "imprint/index.html")  # left out of the menu, still published
