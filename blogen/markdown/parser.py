@@ -280,7 +280,6 @@ def _stop_at_www_only(md: MarkdownIt) -> None:
     md.inline.terminator_re = re.compile("[" + re.escape("".join(sorted(chars))) + r"]|www\.")
 
 
-
 def parser_for(text: str, raw_html: bool, smart_punctuation: bool, math: bool = False) -> MarkdownIt:
     """The parser for one document: without the rules for footnotes, shortcodes or the ``<!-- more -->``
     marker when its text holds none of the characters each of them starts with (``[^``, ``{{``, ``<!--``).
