@@ -158,3 +158,50 @@ def test_the_no_op_check_sees_a_hand_edit_that_put_the_time_back(root: Path, cli
     out = _build(root, cli)
     assert "nothing changed" not in out
     assert page.read_bytes() == data
+
+
+def _edit_before_the_swap(monkeypatch: pytest.MonkeyPatch, page: Path) -> None:
+    """Edit ``page`` in place by hand once the build has looked at both folders and is about to swap them."""
+    from blogen.output.writer import Staging
+
+    real = Staging.finish
+
+    def edit_then_finish(self: Staging, notes: dict[str, object]) -> object:
+        with open(page, "r+b") as fh:
+            fh.write(b"HACKED")
+        return real(self, notes)
+
+    monkeypatch.setattr(Staging, "finish", edit_then_finish)
+
+
+def test_a_page_edited_while_a_build_runs_is_undone_by_the_next(root: Path, cli: Cli, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # The page is the same file in output/ and the spare: the build records it as it looked before
+    # the edit, so the next build sees that it is not.
+    page = root / "output/about/index.html"
+    original = page.read_bytes()
+    (root / "content/posts/beta.md").write_text((root / "content/posts/beta.md").read_text() + "\nMore.\n")
+    with monkeypatch.context() as patched:
+        _edit_before_the_swap(patched, page)
+        _build(root, cli)
+    assert "wrote about/index.html" in _build(root, cli)
+    assert page.read_bytes() == original
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_a_page_the_writer_links_again_after_a_hand_edit_stops_the_build(root: Path, cli: Cli, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The spare holds an older copy of this page, so the writer links the live file into it: edited
+    # meanwhile, it would be recorded with the digest of the bytes it had when it was looked at.
+    page = root / "output/posts/alpha/index.html"
+    (root / "content/posts/beta.md").write_text((root / "content/posts/beta.md").read_text() + "\nMore.\n")
+    with monkeypatch.context() as patched:
+        _edit_before_the_swap(patched, page)
+        before = snapshot(root / "output")
+        code, _, err = cli("build", "--root", str(root))
+    assert code == 1
+    assert "a file of the output folder changed while the site was being built (posts/alpha/index.html)" in err
+    assert snapshot(root / "output") == {**before, "posts/alpha/index.html": snapshot(root / "output")["posts/alpha/index.html"]}
+    _build(root, cli)
+    assert "Alpha body." in page.read_text() and "HACKED" not in page.read_text()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)

@@ -10,12 +10,24 @@ import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
 from blogen.core.errors import BlogenError
-from blogen.output.record import MARKER, Manifest, Record, facts, legacy_paths, on_disk, spare_path, verify
+from blogen.output.record import (
+    MARKER,
+    Live,
+    Manifest,
+    OnDisk,
+    Record,
+    facts,
+    legacy_paths,
+    look,
+    on_disk,
+    spare_path,
+    verify,
+)
 
 _MARKER_TEXT = b"This folder is written by blogen; it replaces the contents on every build.\n"
 _RENAME_EXCHANGE = 2
@@ -105,6 +117,54 @@ def output_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class OutputHold:
+    """The output folder held for a whole build, from before it is decided until it is written: the
+    lock taken, a swap that was cut short repaired, and the live folder looked at once under the lock
+    (``record.look``), so that the decision and the writer share one walk of it.
+
+    No other build can change the folder while it is held. A hand edit meanwhile is the next build's
+    to find, as one made while the writer works always was: the facts the writer records for a file
+    are the ones this look found (or taken after a check that they still hold; see ``Staging``).
+    """
+
+    def __init__(self, out: Path, private: bool, live: Live, stack: ExitStack) -> None:
+        self.out = out
+        self.private = private
+        self.live: Live | None = live  # the look, until the writer has used it
+        self.held = True
+        self._stack = stack
+
+    @classmethod
+    def take(cls, out: Path, private: bool = False) -> OutputHold | None:
+        """Hold ``out`` now, or None when it cannot be held (another build holds it, or it is not a folder
+        blogen may write): the writer then finds that out again and says so."""
+        stack = ExitStack()
+        try:
+            check_output(out)
+            stack.enter_context(output_lock(out))
+            recover(out)
+            live = look(out, private)
+        except (BlogenError, OSError):
+            stack.close()
+            return None
+        return cls(out, private, live, stack)
+
+    def spend(self) -> Live | None:
+        """The look, for the one writer that may build on it (the one after it looks again itself)."""
+        live, self.live = self.live, None
+        return live
+
+    def release(self) -> None:
+        self.live, self.held = None, False
+        self._stack.close()
+
+    def __enter__(self) -> OutputHold:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
 def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> tuple[Path, Manifest]:
     """The spare folder and its manifest, every entry of it the manifest does not vouch for removed
     (the site may still want such a file: it is then written anew); made from the live folder by hard
@@ -165,6 +225,15 @@ def each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor
 
 def facts_of(digest: str, path: Path) -> list[object]:
     return facts(digest, path.stat())
+
+
+def on_disk_now(path: Path) -> OnDisk | None:
+    """A file as ``record.on_disk`` sees it, now; None when it is not there."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)
 
 
 def replace_with_link(source: Path, target: Path) -> bool:

@@ -26,6 +26,7 @@ import stat
 import sys
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -281,19 +282,36 @@ class Record:
             _LOADED[str(self.path)] = (identity(os.stat(self.path)), dict(self.folders))
 
 
-def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[str, Any], bool]:
-    """What the live folder holds as far as its record and the disk agree: the digests of its intact
-    files, the notes the last build left with it, and whether the folder is exactly as recorded (no
-    file changed, missing or added since).
+@dataclass(frozen=True, slots=True)
+class Live:
+    """The live folder as one look at it found it (``look``): the part of its manifest it agrees with,
+    its other entries, the notes the last build left with it, and whether it is exactly as recorded."""
+
+    files: Manifest  # rel -> facts, for every file that is as recorded
+    other: frozenset[str]  # entries the manifest does not vouch for: changed since, or never recorded
+    notes: dict[str, Any]
+    intact: bool  # no file changed, missing or added since the record was written, and the marker is there
+
+
+def look(out: Path, private: bool = False) -> Live:
+    """The live folder ``out`` checked against its record, in one walk (see ``verify``).
 
     A ``private`` folder (see ``Record``) is taken at its record's word.
     """
     if not out.is_dir():
-        return {}, {}, False
+        return Live({}, frozenset(), {}, False)
     record = Record(out, private)
     manifest = record.manifest(out)
     if private:
-        return {rel: str(f[0]) for rel, f in manifest.items()}, record.notes(out), bool(manifest)
+        return Live(manifest, frozenset(), record.notes(out), bool(manifest))
     good, other = verify(out, manifest, on_disk(out))
     intact = bool(manifest) and not other and len(good) == len(manifest) and (out / MARKER).is_file()
-    return {rel: str(f[0]) for rel, f in good.items()}, record.notes(out), intact
+    return Live(good, other, record.notes(out), intact)
+
+
+def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[str, Any], bool]:
+    """What the live folder holds as far as its record and the disk agree: the digests of its intact
+    files, the notes the last build left with it, and whether the folder is exactly as recorded (no
+    file changed, missing or added since)."""
+    live = look(out, private)
+    return {rel: str(f[0]) for rel, f in live.files.items()}, live.notes, live.intact

@@ -27,14 +27,14 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from blogen.core.errors import BlogenError
 from blogen.output import folders
-from blogen.output.record import MARKER, Manifest, Record, file_digest, on_disk, verify
+from blogen.output.record import MARKER, Live, Manifest, Record, file_digest, look
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,10 @@ def _stale(rel: str) -> OSError:
     return OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel)
 
 
+def _changed(rel: str) -> OSError:
+    return OSError(errno.ESTALE, "a file of the output folder changed while the site was being built", rel)
+
+
 def _cannot_write(out: Path, exc: OSError) -> BlogenError:
     what = exc.strerror or str(exc)
     where = f" ({exc.filename})" if exc.filename else ""
@@ -102,17 +106,23 @@ def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]
 
 
 @contextmanager
-def staged_output(out: Path, private: bool = False) -> Iterator[Staging]:
+def staged_output(out: Path, private: bool = False, hold: folders.OutputHold | None = None) -> Iterator[Staging]:
     """Hold the output lock and take the new site's files one at a time (see ``Staging``).
+
+    ``hold``: the folder held already, since before the build was decided (see ``folders.OutputHold``);
+    the staging then starts from the look taken under it instead of walking the folder again.
 
     If the block raises, ``out`` is left as it was: whatever was already written went into the
     spare folder only, which is never swapped in unless ``finish`` completes.
     """
+    if hold is not None and not (hold.held and hold.out == out and hold.private == private):
+        raise RuntimeError(f"the output folder {out} is not held as it is asked for")
     folders.check_output(out)
-    with folders.output_lock(out):
+    with folders.output_lock(out) if hold is None else nullcontext():
         try:
-            folders.recover(out)
-            staging = Staging(out, private)
+            if hold is None:
+                folders.recover(out)
+            staging = Staging(out, private, hold.spend() if hold is not None else None)
         except OSError as exc:
             raise _cannot_write(out, exc) from None
         try:
@@ -144,18 +154,18 @@ class Staging:
     not as recorded counts as unknown, so it is written again if the site has it and removed if not.
     """
 
-    def __init__(self, out: Path, private: bool) -> None:
+    def __init__(self, out: Path, private: bool, seen: Live | None = None) -> None:
         self.out = out
         self._private = private
         self._state = Record(out, private)
-        manifest = self._state.manifest(out)
-        self._live, self._live_other = (manifest, frozenset[str]()) if private or not out.is_dir() else \
-            verify(out, manifest, on_disk(out))
+        live = seen if seen is not None else look(out, private)
+        self._live: Manifest = dict(live.files)
+        self._live_other = live.other
         # What the caller may build on: the live folder's intact files and the notes left with them, and
         # whether the folder is exactly as recorded (nothing changed, missing or added since).
         self.live: dict[str, str] = {rel: str(m[0]) for rel, m in self._live.items()}
-        self.intact = bool(manifest) and not self._live_other and len(self._live) == len(manifest)
-        self.notes: dict[str, Any] = self._state.notes(out)
+        self.intact = live.intact
+        self.notes: dict[str, Any] = dict(live.notes)
         self._desired: dict[str, str] = {}  # rel -> digest of every file handed over
         self._changed: list[str] = []
         self._spare: Path | None = None  # set once the spare is prepared and marked dirty
@@ -257,7 +267,7 @@ class Staging:
             raise _cannot_write(self.out, exc) from None
 
     def _finish(self, notes: Mapping[str, Any]) -> WriteReport:
-        out, live, desired, state = self.out, self._live, self._desired, self._state
+        out, live, desired, state, private = self.out, self._live, self._desired, self._state, self._private
         self._flush()
         changed = sorted(self._changed)
         removed = sorted((set(live) | self._live_other) - desired.keys())
@@ -285,6 +295,8 @@ class Staging:
             if mine is None and target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if not private and folders.on_disk_now(out / rel) != tuple(live[rel][1:]):
+                raise _changed(rel)  # its digest would be recorded with the facts of other bytes
             if not folders.replace_with_link(out / rel, target):
                 folders.replace_with_data(target, out / rel)
             return folders.facts_of(digest, target)  # a new link changes the file's ctime: its facts are taken anew
