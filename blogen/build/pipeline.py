@@ -9,7 +9,7 @@ exactly as it was.
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -163,12 +163,12 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
             site, result, pages = _render_patch(m, staging, snap.render, patched, job.progress)
             # The command line leaves its snapshot as it was (the record lists what was patched since);
             # the dev server keeps the patched model itself as its next snapshot.
-            snapshot_id = snap.id if job.memo is None else secrets.token_hex(8)
+            snapshot_id = snap.id if job.memo is None else _new_id()
         else:
             m, model, render = _full_model(job)
             site, result = _render(m, staging, render, job.progress, None)
             pages = {}
-            snapshot_id = secrets.token_hex(8) if model is not None else None
+            snapshot_id = _new_id() if model is not None else None
         pages.update(result.notes)
         if render is not None and job.memo is None:
             render.feeds.clear()  # entry contents only help a process that renders the feeds again (the dev server)
@@ -187,6 +187,11 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
         _keep_snapshot(job, m, site, model, render, snapshot_id, started is not None)
     return BuildReport(site, job.config.output_dir, written.written, written.removed, written.unchanged, m.fresh, m.cached,
                        0.0, len(result.kept), plan, job.decision.made_with)
+
+
+def _new_id() -> str:
+    """A new snapshot's id: random, as ``secrets.token_hex`` makes them (without importing it on every build)."""
+    return os.urandom(8).hex()
 
 
 def _same_output(staging: Staging, snap: Snapshot, last: Any) -> bool:

@@ -125,8 +125,27 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("blogen").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
+# The commands ``blogen.cli.authoring`` holds, by name: loaded when one of them is asked for (or
+# ``--help`` lists them), not for a build, which then does not import what they need.
+AUTHORING_COMMANDS = ("import", "init", "list", "new", "theme")
+
+
 class _Group(click.Group):
     command_class = Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *AUTHORING_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in AUTHORING_COMMANDS and cmd_name not in self.commands:
+            _register_authoring()
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.NoSuchCommand as exc:  # "did you mean" from every command, loaded or not
+            raise click.NoSuchCommand(exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -376,9 +395,6 @@ def _register_authoring() -> None:
 
     for command in COMMANDS:
         cli.add_command(command)
-
-
-_register_authoring()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,15 +4,13 @@ and the file operations the writer does in it (links, copies, removals)."""
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from blogen.core.errors import BlogenError
 from blogen.output.record import (
@@ -32,6 +30,9 @@ from blogen.output.record import (
 _MARKER_TEXT = b"This folder is written by blogen; it replaces the contents on every build.\n"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 # Above this many files to write, the writes are spread over threads.
@@ -76,6 +77,8 @@ def ensure_marker(folder: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with renameat2; False where the system cannot."""
+    import ctypes
+
     fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # the libc already loaded
     if fn is None:
         return False
@@ -219,6 +222,8 @@ def each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor
         return [work(item) for item in items]
     if pool is not None:
         return list(pool.map(work, items))
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
         return list(pool.map(work, items))
 

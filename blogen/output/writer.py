@@ -26,15 +26,17 @@ import errno
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blogen.core.errors import BlogenError
 from blogen.output import folders
 from blogen.output.record import MARKER, Live, Manifest, Record, file_digest, look
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +253,8 @@ class Staging:
         """Write the changed files waiting their turn; the first failure is raised."""
         batch, self._batch, self._batch_bytes = self._batch, [], 0
         if self._pool is None and len(batch) > folders.PARALLEL_FILES:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=folders.WRITER_THREADS, thread_name_prefix="blogen-write")
         for item, fact in zip(batch, folders.each(self._write_one, batch, self._pool), strict=True):
             self._result[item[0]] = fact
