@@ -150,12 +150,7 @@ def on_disk(folder: Path) -> dict[str, OnDisk]:
 
 def verify(folder: Path, manifest: Mapping[str, Facts], disk: Mapping[str, OnDisk]) -> tuple[Manifest, frozenset[str]]:
     """The part of ``manifest`` the folder agrees with, and the folder's other entries: files changed
-    since, and anything never recorded (a stray file, a symlink).
-
-    A file whose every fact is as recorded is taken at its record's word: any write, rename or chmod
-    changes ctime, which no tool can set back. One whose ctime alone moved (adding or removing a
-    hard link to it does that: the writer shares files between the two folders) is read again, and
-    stands if its bytes are still the recorded ones.
+    since, and anything never recorded (a stray file, a symlink). Each file stands as ``stands`` says.
     """
     good: Manifest = {}
     top = str(folder) + os.sep
@@ -163,17 +158,32 @@ def verify(folder: Path, manifest: Mapping[str, Facts], disk: Mapping[str, OnDis
         now = disk.get(rel)
         if now is None:
             continue
-        if tuple(known[1:]) == now:
+        if tuple(known[1:]) == now:  # the usual case, without a call
             good[rel] = known
-        elif (known[1], known[2], known[4], known[5]) == (now[0], now[1], now[3], now[4]) and stat.S_ISREG(now[4]):
-            try:
-                with open(top + rel, "rb") as fh:
-                    same = hashlib.sha256(fh.read()).hexdigest()[:32] == known[0]
-            except OSError:
-                continue
-            if same:
-                good[rel] = [known[0], *now]
+        elif stands(top + rel, known, now):
+            good[rel] = [known[0], *now]
     return good, frozenset(rel for rel in disk if rel not in good)
+
+
+def stands(path: str, known: Facts, now: OnDisk | None) -> bool:
+    """Whether the file at ``path``, as it is on disk ``now``, is the one ``known`` records.
+
+    A file whose every fact is as recorded is taken at its record's word: any write, rename or chmod
+    changes ctime, which no tool can set back. One whose ctime alone moved (adding or removing a
+    hard link to it does that: the writer shares files between the two folders) is read again, and
+    stands if its bytes are still the recorded ones.
+    """
+    if now is None:
+        return False
+    if tuple(known[1:]) == now:
+        return True
+    if (known[1], known[2], known[4], known[5]) != (now[0], now[1], now[3], now[4]) or not stat.S_ISREG(now[4]):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:32] == known[0]
+    except OSError:
+        return False
 
 
 def _folder_key(folder: Path) -> str | None:
@@ -265,8 +275,9 @@ class Record:
         loaded = _LOADED.get(str(self.path))
         if loaded is not None and loaded[0] == known:
             self.folders = dict(loaded[1])  # entries are replaced, never changed in place, so sharing them is safe
-        else:
+        else:  # (and a build reads it twice: for its decision, and for its writer)
             self.folders = _read(self.path)
+            _LOADED[str(self.path)] = (known, dict(self.folders))
 
     def flush(self, notes: Mapping[str, Any] | None = None) -> None:
         """Write a private folder's record to the disk, for the next process to find (``notes``, if

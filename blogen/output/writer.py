@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from blogen.core.errors import BlogenError
 from blogen.output import folders
-from blogen.output.record import MARKER, Live, Manifest, Record, file_digest, look
+from blogen.output.record import MARKER, Live, Manifest, Record, file_digest, look, stands
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -299,7 +299,7 @@ class Staging:
             if mine is None and target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            if not private and folders.on_disk_now(out / rel) != tuple(live[rel][1:]):
+            if not private and not stands(str(out / rel), live[rel], folders.on_disk_now(out / rel)):
                 raise _changed(rel)  # its digest would be recorded with the facts of other bytes
             if not folders.replace_with_link(out / rel, target):
                 folders.replace_with_data(target, out / rel)
