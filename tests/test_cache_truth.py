@@ -67,20 +67,37 @@ def test_two_swapped_markdown_entries_do_not_swap_the_posts(root: Path, cli: Cli
 
 
 def test_an_entry_whose_fields_have_the_wrong_types_is_made_again(root: Path, cli: Cli, tmp_path: Path) -> None:
-    import hashlib
-
     for path in _entries(root, "markdown"):
         head, _, body = path.read_bytes().partition(b"\n")
-        entry = json.loads(body)
+        fields, _, html = body.partition(b"\n")
+        entry = json.loads(fields)
         entry["words"] = "many"
-        entry["html"] = ["not", "text"]
-        body = json.dumps(entry).encode()
-        parts = head.split(b" ")
-        parts[-1] = hashlib.sha256(body).hexdigest().encode()  # a well-formed entry of the wrong shape
-        path.write_bytes(b" ".join(parts) + b"\n" + body)
+        entry["title"] = ["not", "text"]
+        _rewrite(path, head, json.dumps(entry).encode() + b"\n" + html)  # a well-formed entry of the wrong shape
     _rebuild_from_the_cache(root, cli)
     assert "The alpha text." in (root / "output/posts/alpha/index.html").read_text()
     assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_an_entry_whose_html_does_not_unpack_is_made_again(root: Path, cli: Cli, tmp_path: Path) -> None:
+    """The HTML is stored packed after the fields: a damaged block, signed anew so only unpacking
+    it can tell, is rendered again rather than failing the build when a page prints it."""
+    for path in _entries(root, "markdown"):
+        head, _, body = path.read_bytes().partition(b"\n")
+        fields, _, html = body.partition(b"\n")
+        _rewrite(path, head, fields + b"\n" + html[:4] + b"\xff" * (len(html) - 4))
+    _rebuild_from_the_cache(root, cli)
+    assert "The alpha text." in (root / "output/posts/alpha/index.html").read_text()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def _rewrite(path: Path, head: bytes, body: bytes) -> None:
+    """Replace a cache entry's body, with the digest its header carries made to match."""
+    import hashlib
+
+    parts = head.split(b" ")
+    parts[-1] = hashlib.sha256(body).hexdigest().encode()
+    path.write_bytes(b" ".join(parts) + b"\n" + body)
 
 
 def test_an_overwritten_code_stylesheet_is_not_published(root: Path, cli: Cli, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from blogen.content.frontmatter import split_source, validate
 from blogen.core.config import load_config
 from blogen.core.errors import BlogenError
+from blogen.core.packed import PackedText
 from blogen.core.urls import check_permalink, check_slug, expand_permalink, output_path, slugify
 from blogen.output.writer import MARKER, write_outputs
 from blogen.render.pagelinks import relative_links
@@ -26,6 +27,25 @@ from blogen.render.pagelinks import relative_links
 ])
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
+
+
+@pytest.mark.parametrize("text", ["", "<p>plain</p>\n", "<p>Crème brûlée, 日本語, emoji 🛠️ and a back-arrow ↩︎</p>\n" * 200])
+def test_packed_html_gives_back_exactly_its_text(text: str) -> None:
+    """Posts' HTML is held packed while a build runs: what a page prints must be the text, to the byte."""
+    import pickle
+
+    packed = PackedText.of(text)
+    assert packed.text == text
+    assert packed == PackedText.of(text) and hash(packed) == hash(PackedText.of(text))  # memos compare it without unpacking
+    assert packed != PackedText.of(text + " ")
+    assert pickle.loads(pickle.dumps(packed)).text == text  # the snapshot keeps it
+    if len(text) > 1000:
+        assert len(packed.data) < len(text.encode()) / 2
+
+
+def test_packed_html_that_was_damaged_is_an_error_not_garbage() -> None:
+    with pytest.raises(ValueError, match="not a packed text"):
+        _ = PackedText(PackedText.of("<p>hello</p>" * 50).data[:-5]).text
 
 
 def test_slugify_symbols_for_tags() -> None:

@@ -18,8 +18,8 @@ from blogen.core.errors import BlogenError, Problem
 from blogen.incremental.cache import (
     CACHE_DIR,
     cache_key,
-    entry_from_text,
-    entry_text,
+    entry_bytes,
+    entry_from_bytes,
     read_cache,
     read_entry,
     write_cache,
@@ -89,18 +89,18 @@ def markdown_key_options(config: Config, shortcodes: ShortcodeSet) -> str:
     return f"{config.markdown!r}|shortcodes={shortcodes.digest}"
 
 
-def _render_and_store(job: Job) -> tuple[Rendered, str] | BlogenError:
-    """Render one document and store it in the cache; returns it with its cache entry's text."""
+def _render_and_store(job: Job) -> tuple[Rendered, bytes] | BlogenError:
+    """Render one document and store it in the cache; returns it with its cache entry's bytes."""
     body, source, first_line, take_title, options, root, key, shortcodes, diagrams = job
     try:
         rendered = render_markdown(body, options, path=source, first_line=first_line, take_title=take_title,
                                    shortcodes=shortcodes, diagrams=diagrams)
     except BlogenError as exc:
         return exc
-    text = entry_text(rendered)
+    data = entry_bytes(rendered)
     if not rendered.volatile:  # a diagram program failed on its own: try again next build
-        write_cache(root, key, text)
-    return rendered, text
+        write_cache(root, key, data)
+    return rendered, data
 
 
 def _render_one(job: Job) -> Rendered | BlogenError:
@@ -109,13 +109,14 @@ def _render_one(job: Job) -> Rendered | BlogenError:
     return outcome if isinstance(outcome, BlogenError) else outcome[0]
 
 
-def _render_in_worker(job: Job) -> str | BlogenError:
-    """In a worker process: render one document, store it in the cache, and return the entry's text.
+def _render_in_worker(job: Job) -> bytes | BlogenError:
+    """In a worker process: render one document, store it in the cache, and return the entry's bytes.
 
-    Workers write the cache so that runs in parallel too. The result goes back as text for the
+    Workers write the cache so that runs in parallel too. The result goes back as the entry for the
     main thread to decode: unpickled into a Rendered, its strings would be allocated by the
     executor's result thread, from a malloc arena of that thread's own that never reuses the memory
-    the main thread frees meanwhile (each source's text, once its job is done).
+    the main thread frees meanwhile (each source's text, once its job is done). Its HTML is packed
+    already, and stays as it came.
     """
     outcome = _render_and_store(job)
     return outcome if isinstance(outcome, BlogenError) else outcome[1]
@@ -225,10 +226,10 @@ def _render_all(work: list[Job], jobs: int | None, pool: ProcessPoolExecutor | N
         from concurrent.futures import ProcessPoolExecutor  # multiprocessing costs 20 ms to import
 
         with pool or ProcessPoolExecutor(max_workers=workers) as executor:
-            texts = executor.map(_render_in_worker, work, chunksize=max(1, min(64, total // (workers * 8))))
+            entries = executor.map(_render_in_worker, work, chunksize=max(1, min(64, total // (workers * 8))))
             work.clear()  # every job is queued: the executor holds its text until its result is back
-            for text in texts:
-                outcomes.append(entry_from_text(text) if isinstance(text, str) else text)
+            for entry in entries:
+                outcomes.append(entry_from_bytes(entry, check=False) if isinstance(entry, bytes) else entry)
                 if progress is not None:
                     progress("rendering Markdown", len(outcomes), total)
     else:

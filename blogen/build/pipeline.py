@@ -30,7 +30,7 @@ from blogen.incremental.snapshot import Snapshot
 from blogen.markdown.render import Rendered
 from blogen.model.values import ModelMemo, Route, Site
 from blogen.output.folders import OutputHold
-from blogen.output.record import read_live
+from blogen.output.record import forget_records, read_live
 from blogen.output.writer import Data, Kept, Staging, WriteReport, staged_output
 from blogen.render.pages import RenderResult, render_routes
 from blogen.render.renderer import RenderMemo
@@ -184,9 +184,18 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
                           snapshot=snapshot_id, patched=patched_sources if job.memo is None else ())
         notes["pages"] = pages
         written: WriteReport = staging.finish(notes)
-        _keep_snapshot(job, m, site, model, render, snapshot_id, started is not None)
+        kept_pages = len(result.kept)
+        del result, pages, notes, staging  # in the record now
+    if job.hold is not None:
+        job.hold.release()  # held since the decision, let go where the writer's own lock would be
+    # The snapshot is kept once the lock is let go and the writer's state is freed: pickling it is the
+    # peak of a big site's build, and its passing objects reuse that memory. A build that starts in
+    # between finds no snapshot with the id the record names, and builds in full: as correct, if slower.
+    if job.memo is None:
+        forget_records()  # only the dev server reads the record again
+    _keep_snapshot(job, m, site, model, render, snapshot_id, started is not None)
     return BuildReport(site, job.config.output_dir, written.written, written.removed, written.unchanged, m.fresh, m.cached,
-                       0.0, len(result.kept), plan, job.decision.made_with)
+                       0.0, kept_pages, plan, job.decision.made_with)
 
 
 def _new_id() -> str:

@@ -26,12 +26,13 @@ from blogen.core.config import MarkdownOptions
 from blogen.core.errors import Problem
 from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import PACKAGE_DIR, installed_fingerprint
+from blogen.core.packed import PackedText
 from blogen.markdown.render import Heading, LinkRef, Rendered
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".blogen-cache"
-_CACHE_FORMAT = 3  # 3: entries carry the document's warnings
+_CACHE_FORMAT = 4  # 3: entries carry the document's warnings; 4: the HTML goes packed, after the fields
 # The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (errors
 # and config only word problems and carry the options, which the key has anyway; the shortcode templates
 # are in the key by their digest). tests/test_layers.py checks this list against the imports.
@@ -112,21 +113,27 @@ def write_entry(root: Path, kind: str, key: str, data: bytes) -> None:
         log.debug("cannot write cache entry %s: %s", path, exc)
 
 
-def entry_text(r: Rendered) -> str:
-    """A document's Markdown results as text: what the cache stores, and what a worker process sends back."""
+def entry_bytes(r: Rendered) -> bytes:
+    """A document's Markdown results as bytes: what the cache stores, and what a worker process sends back.
+
+    The fields as one line of JSON, then the HTML as the model keeps it (``blogen.core.packed``): a
+    build that reads the entry takes the packed HTML as it is, never decoding it as JSON nor packing
+    it again.
+    """
     # By hand rather than dataclasses.asdict, which deep-copies every field and cost half the cache's time.
     def heading(h: Heading) -> list[Any]:
         return [h.level, h.id, h.text, h.line]
 
     fields: dict[str, Any] = {
-        "html": r.html, "summary_html": r.summary_html, "toc": [heading(h) for h in r.toc],
+        "summary_html": r.summary_html, "toc": [heading(h) for h in r.toc],
         "headings": [heading(h) for h in r.headings], "title": r.title, "words": r.words,
         "links": [[link.target, link.line, link.is_image] for link in r.links], "first_image": r.first_image,
         "warnings": [[w.path, w.line, w.message] for w in r.warnings],
     }
     if r.volatile:  # never stored (see ``Rendered.volatile``), but a worker's result says it
         fields["volatile"] = True
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    # json.dumps writes no line break (those in strings are escaped), so the first one ends the fields.
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" + r.body.data
 
 
 def _of(kind: type, value: Any, optional: bool = False) -> Any:
@@ -141,10 +148,17 @@ def _heading(h: Any) -> Heading:
     return Heading(_of(int, level), _of(str, hid), _of(str, text), _of(int, line))
 
 
-def entry_from_text(text: str) -> Rendered:
-    """Parse ``entry_text``'s text; a field missing or of the wrong type raises, and the caller renders
-    the document again instead of trusting it."""
-    d: dict[str, Any] = _of(dict, json.loads(text))
+def entry_from_bytes(data: bytes, *, check: bool = True) -> Rendered:
+    """Parse ``entry_bytes``'s bytes; a field missing or of the wrong type, or HTML that does not unpack,
+    raises, and the caller renders the document again instead of trusting it. ``check=False`` skips
+    unpacking the HTML once to see that it can be: for a worker's own result, which nobody else wrote."""
+    head, newline, packed = data.partition(b"\n")
+    if not newline:
+        raise ValueError("no HTML after the fields")
+    body = PackedText(packed)
+    if check:
+        body.text  # noqa: B018  unpacks, or raises ValueError: a damaged block must fail here, not in a template
+    d: dict[str, Any] = _of(dict, json.loads(head))
     headings = tuple(_heading(h) for h in _of(list, d["headings"]))
     # The table of contents is some of the headings: share their objects, as the renderer does (a few MB at 5,000 posts).
     same = {h: h for h in headings}
@@ -157,7 +171,7 @@ def entry_from_text(text: str) -> Rendered:
         path, line, message = _of(list, warning)
         warnings.append(Problem(_of(str, path), _of(int, line, optional=True), _of(str, message), "warning"))
     return Rendered(
-        html=_of(str, d["html"]), summary_html=_of(str, d["summary_html"], optional=True),
+        body=body, summary_html=_of(str, d["summary_html"], optional=True),
         toc=tuple(same.get(t, t) for t in (_heading(h) for h in _of(list, d["toc"]))), headings=headings,
         title=_of(str, d["title"], optional=True), words=_of(int, d["words"]), links=tuple(links),
         first_image=_of(str, d["first_image"], optional=True), warnings=tuple(warnings),
@@ -169,11 +183,11 @@ def read_cache(root: Path, key: str) -> Rendered | None:
     """The Markdown results cached for ``key``, or None."""
     data = read_entry(root, "markdown", key)
     try:
-        return None if data is None else entry_from_text(data.decode("utf-8"))
+        return None if data is None else entry_from_bytes(data)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
         return None
 
 
-def write_cache(root: Path, key: str, text: str) -> None:
-    """Store one document's Markdown results (``entry_text``'s text)."""
-    write_entry(root, "markdown", key, text.encode("utf-8"))
+def write_cache(root: Path, key: str, data: bytes) -> None:
+    """Store one document's Markdown results (``entry_bytes``'s bytes)."""
+    write_entry(root, "markdown", key, data)

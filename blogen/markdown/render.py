@@ -51,6 +51,7 @@ from markdown_it import MarkdownIt
 
 from blogen.core.config import MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
+from blogen.core.packed import PackedText
 from blogen.markdown import guard
 from blogen.markdown.analysis import Heading, LinkRef, analyse, assign_ids, plain_text, slugify
 from blogen.markdown.diagrams import Diagrams, draw_diagrams, find_diagram_tools
@@ -78,7 +79,7 @@ logger = logging.getLogger(__name__)
 class Rendered:
     """The HTML of one document and everything about it that templates and checks need."""
 
-    html: str
+    body: PackedText  # the HTML, compressed (see ``blogen.core.packed``): ``html`` unpacks it
     summary_html: str | None
     toc: tuple[Heading, ...]
     headings: tuple[Heading, ...]
@@ -90,6 +91,10 @@ class Rendered:
     # Made while a diagram program failed for a reason of its own (its browser did not start): shown as
     # code this time, and not to be cached, so the next build tries again.
     volatile: bool = False
+
+    @property
+    def html(self) -> str:
+        return self.body.text
 
 
 # --------------------------------------------------------------------------- public API
@@ -178,7 +183,7 @@ def _render(text: str, options: MarkdownOptions, *, path: str, first_line: int, 
         html = summary_html + md.renderer.render(tokens[more_at + 1 :], md.options, env)
 
     return Rendered(
-        html=html,
+        body=PackedText.of(html),
         summary_html=summary_html,
         toc=tuple(h for h in headings if h.level in (2, 3)),
         headings=tuple(headings),

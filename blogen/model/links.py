@@ -17,6 +17,7 @@ from blogen.content.images import ImageInfo
 from blogen.content.sources import StaticFile
 from blogen.core.config import Config
 from blogen.core.errors import Problem
+from blogen.core.packed import PackedText
 from blogen.core.urls import join_url
 from blogen.markdown.render import LinkRef, Rendered, decode_href, encode_href
 from blogen.model.pictures import Picture, enhance_images, folder_of, make_picture, url_attr
@@ -57,7 +58,7 @@ def target_keys(item: Post | Page) -> tuple[str, ...]:
 
 
 def add_target(targets: dict[str, Target], item: Post | Page, rendered: Rendered) -> None:
-    target = Target(item.source, item.url, item.html, tuple(h.id for h in rendered.headings), item.bundle,
+    target = Target(item.source, item.url, item.body, tuple(h.id for h in rendered.headings), item.bundle,
                     frozenset(item.assets), tuple(h.text for h in rendered.headings))
     for key in target_keys(item):
         targets[key] = target
@@ -147,8 +148,9 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
         found = resolve_links(targets[item.source], card, looked_up)
         resolved = replace(resolved, files={**found.files, **resolved.files}, rewrites={**found.rewrites, **resolved.rewrites},
                            used_assets=resolved.used_assets | found.used_assets)
+    html = item.html if item.assets or resolved.rewrites or resolved.files else ""  # unpacked only when it is read
     unused = tuple(f"{item.bundle}/{asset}" for asset in item.assets
-                   if asset not in resolved.used_assets and f'"{asset}"' not in item.html)
+                   if asset not in resolved.used_assets and f'"{asset}"' not in html)
     pictured = tuple((f, images.get(f)) for f in sorted(set(resolved.files.values())))
     pictures: dict[str, Picture] = {}
     for target, source in resolved.files.items():
@@ -161,12 +163,13 @@ def resolve_item(config: Config, item: Post | Page, rendered: Rendered, targets:
     if isinstance(item, Post):
         # Summaries are shown on other pages (home, tags): their relative links must not depend on where.
         summary = root_relative(_fix_html(item.summary_html, pictures, resolved.rewrites, item.url, shown), item.url)
-        html = _fix_html(item.html, pictures, resolved.rewrites, item.url, shown)
+        fixed_html = _fix_html(html, pictures, resolved.rewrites, item.url, shown)
         image = _card_url(item.image, pictures, resolved, card, lambda source: _file_url(source, recording, index))
-        if html != item.html or summary != item.summary_html or image != item.image:  # a post has two dozen fields to copy
-            fixed = replace(item, html=html, summary_html=summary, image=image)
+        if fixed_html != html or summary != item.summary_html or image != item.image:  # a post has two dozen fields to copy
+            body = PackedText.of(fixed_html) if fixed_html != html else item.body
+            fixed = replace(item, body=body, summary_html=summary, image=image)
     elif resolved.rewrites or pictures:
-        fixed = replace(item, html=_fix_html(item.html, pictures, resolved.rewrites, item.url, shown))
+        fixed = replace(item, body=PackedText.of(_fix_html(html, pictures, resolved.rewrites, item.url, shown)))
     return Linked(item, tuple(recording.seen.items()), pictured, problems, broken, unused, fixed, resolved.documents,
                   tuple(sorted(shown)))
 

@@ -58,15 +58,16 @@ def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
     return cut + "…"
 
 
-def _summary(doc: Document, rendered: Rendered) -> tuple[str, str]:
-    """(plain summary, summary HTML): front matter wins, then ``<!-- more -->``, then the first paragraph."""
+def _summary(doc: Document, rendered: Rendered, html: str) -> tuple[str, str]:
+    """(plain summary, summary HTML): front matter wins, then ``<!-- more -->``, then the first paragraph
+    of ``html`` (the document's HTML, unpacked once by the caller)."""
     if doc.meta.summary:
         return doc.meta.summary, f"<p>{htmllib.escape(doc.meta.summary, quote=False)}</p>\n"
     if rendered.summary_html is not None:
         return shorten(html_to_text(rendered.summary_html)), rendered.summary_html
-    m = _FIRST_P.search(rendered.html)
+    m = _FIRST_P.search(html)
     if m is None:
-        return shorten(html_to_text(rendered.html)), rendered.html
+        return shorten(html_to_text(html)), html
     return shorten(html_to_text(m.group(0))), m.group(0) + "\n"
 
 
@@ -111,17 +112,18 @@ class Builder:
         if title is None or slug is None or when is None:
             return None
         self.check_extras(doc)
-        summary, summary_html = _summary(doc, rendered)
+        html = rendered.html
+        summary, summary_html = _summary(doc, rendered, html)
         return Post(
             source=doc.source, slug=slug, title=title,
             url=join_url(self.config.base_path, expand_permalink(self.config.permalink, slug, when)),
             date=when, updated=doc.meta.updated, terms=written_terms(self.config, doc), summary=summary, summary_html=summary_html,
-            html=rendered.html, toc=rendered.toc, show_toc=doc.meta.toc, words=rendered.words,
+            body=rendered.body, toc=rendered.toc, show_toc=doc.meta.toc, words=rendered.words,
             reading_minutes=max(1, math.ceil(rendered.words / WORDS_PER_MINUTE)),
             image=doc.meta.image or rendered.first_image, draft=doc.meta.draft,
             template=doc.meta.template or "post.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
             bundle=doc.bundle, assets=doc.assets, name=doc.name,
-            public=not doc.meta.draft and when <= self.now, has_more=summary_html != rendered.html,
+            public=not doc.meta.draft and when <= self.now, has_more=summary_html != html,
             image_line=doc.meta.lines.get("image") if doc.meta.image else None,
         )
 
@@ -130,10 +132,10 @@ class Builder:
         if title is None or slug is None:
             return None
         self.check_extras(doc)
-        summary, _ = _summary(doc, rendered)
+        summary, _ = _summary(doc, rendered, rendered.html)
         return Page(
             source=doc.source, slug=slug, title=title, url=join_url(self.config.base_path, f"/{slug}/"),
-            summary=summary, html=rendered.html, toc=rendered.toc, show_toc=doc.meta.toc,
+            summary=summary, body=rendered.body, toc=rendered.toc, show_toc=doc.meta.toc,
             template=doc.meta.template or "page.html", aliases=doc.meta.aliases, extra=doc.meta.extra,
             bundle=doc.bundle, assets=doc.assets,
         )

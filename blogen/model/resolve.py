@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from blogen.core.errors import Problem, did_you_mean
+from blogen.core.packed import PackedText
 from blogen.markdown.anchors import heading_aliases
 from blogen.markdown.render import LinkRef, decode_href
 
@@ -36,7 +37,7 @@ class Target:
 
     source: str  # content/posts/a.md
     url: str
-    html: str  # searched for other ids (footnotes, raw HTML) only when a fragment names no heading
+    body: PackedText  # its HTML, searched for other ids (footnotes, raw HTML) only when a fragment names no heading
     headings: tuple[str, ...]  # heading ids, for "did you mean"
     bundle: str | None
     assets: frozenset[str]
@@ -91,7 +92,7 @@ def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> 
         dead.append(link.target)
 
     def check_fragment(link: LinkRef, target: Target, frag: str | None, url: str) -> None:
-        if frag and frag not in target.headings and frag not in ids_in(target.html):
+        if frag and frag not in target.headings and frag not in ids_in(target.body.text):
             same = _same_anchor(frag, target)
             if same is not None:  # written the way GitHub, Hugo or kramdown make ids ("a & b" -> "a--b")
                 rewrites[link.target] = (url if target is not doc else "") + f"#{same}"

@@ -16,6 +16,7 @@ from blogen.content.images import ImageInfo
 from blogen.content.sources import Document
 from blogen.core.config import Config
 from blogen.core.errors import Problem
+from blogen.core.packed import PackedText
 from blogen.core.taxonomies import TaxonomyOptions
 from blogen.markdown.render import Heading, Rendered
 from blogen.model.resolve import LinkIndex, Target
@@ -34,7 +35,7 @@ class Post:
     terms: tuple[tuple[str, tuple[str, ...]], ...]
     summary: str  # plain text
     summary_html: str
-    html: str
+    body: PackedText  # the HTML, compressed while the build holds it (``blogen.core.packed``): ``html`` unpacks it
     toc: tuple[Heading, ...]
     show_toc: bool
     words: int
@@ -50,6 +51,10 @@ class Post:
     public: bool  # neither a draft nor scheduled: only public posts reach feeds and the sitemap
     has_more: bool  # the page has more than the summary shows
     image_line: int | None = None  # the front-matter line of ``image``, for messages about it
+
+    @property
+    def html(self) -> str:
+        return self.body.text
 
     def terms_of(self, key: str) -> tuple[str, ...]:
         """The post's terms in one taxonomy (``tags``, ``categories``, ...)."""
@@ -70,7 +75,7 @@ class Page:
     title: str
     url: str
     summary: str
-    html: str
+    body: PackedText  # the HTML, compressed (see ``Post.body``)
     toc: tuple[Heading, ...]
     show_toc: bool
     template: str
@@ -78,6 +83,10 @@ class Page:
     extra: Mapping[str, Any]
     bundle: str | None
     assets: tuple[str, ...]
+
+    @property
+    def html(self) -> str:
+        return self.body.text
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,6 +245,11 @@ _LOADED: dict[str, tuple[Identity, dict[str, dict[str, Any]]]] = {}
 _PRIVATE: dict[str, dict[str, dict[str, Any]]] = {}
 
 
+def forget_records() -> None:
+    """Let go of the records this process remembers (see ``_LOADED``)."""
+    _LOADED.clear()
+
+
 class Record:
     """The record beside ``out``: read once per build, written through on every change.
 

@@ -313,7 +313,10 @@ class Staging:
             with suppress(FileNotFoundError):
                 (spare / rel).unlink()
             folders.prune_empty(spare, (spare / rel).parent)
-        state.put({out: (live, state.notes(out)), spare: (result, notes)})
+        # The folder that becomes the spare keeps its manifest (the next build brings it up to date) but
+        # not its build's notes: nothing reads a spare's notes, and they were half the record (its
+        # size and the time to read it on every build, the no-op check's included).
+        state.put({out: (live, {}), spare: (result, notes)})
         folders.swap(out, spare)
         return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
 

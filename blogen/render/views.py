@@ -13,21 +13,29 @@ from typing import Any
 from markupsafe import Markup
 
 from blogen.core.integrations import AnalyticsOptions, CommentsOptions
+from blogen.core.packed import PackedText
 from blogen.markdown.render import Heading
 from blogen.model.values import Page, Post, Taxonomy, Term
 
 
 class SafeHTML:
-    """HTML that templates print as it is, without copying it.
+    """HTML that templates print as it is, without copying it; a post's body stays packed until printed.
 
     ``Markup(text)`` would copy every post body once more for the whole build; Jinja only needs
-    ``__html__``, and the copy it makes while rendering one page is freed with that page.
+    ``__html__``, and the copy it makes while rendering one page is freed with that page. A view is
+    made for every post before the first page is rendered, so its body is held as the model holds
+    it (``blogen.core.packed``) and unpacked by the page that prints it.
     """
 
-    __slots__ = ("text",)
+    __slots__ = ("_held",)
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, text: str | PackedText) -> None:
+        self._held = text
+
+    @property
+    def text(self) -> str:
+        held = self._held
+        return held if isinstance(held, str) else held.text
 
     def __html__(self) -> str:
         return self.text
@@ -39,7 +47,7 @@ class SafeHTML:
         return f"SafeHTML({self.text!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SafeHTML) and other.text == self.text
+        return isinstance(other, SafeHTML) and (other._held == self._held or other.text == self.text)
 
     def __hash__(self) -> int:
         return hash(self.text)
@@ -217,7 +225,7 @@ def post_view(post: Post, terms: Mapping[str, Mapping[str, TermView]]) -> PostVi
     mine = post_terms(post, terms)
     return PostView(
         title=post.title, url=post.url, slug=post.slug, date=post.date, updated=post.updated,
-        tags=mine.get("tags", ()), terms=MappingProxyType(mine), html=SafeHTML(post.html),
+        tags=mine.get("tags", ()), terms=MappingProxyType(mine), html=SafeHTML(post.body),
         summary_html=SafeHTML(post.summary_html),
         summary=post.summary, has_more=post.has_more, toc=post.toc, show_toc=post.show_toc,
         reading_minutes=post.reading_minutes, words=post.words, image=post.image, draft=post.draft,
@@ -250,5 +258,5 @@ def json_ld(post: PostView, url: str, image: str | None, author: str) -> Markup:
 
 
 def page_view(page: Page) -> PageView:
-    return PageView(page.title, page.url, page.slug, SafeHTML(page.html), page.summary, page.toc, page.show_toc,
+    return PageView(page.title, page.url, page.slug, SafeHTML(page.body), page.summary, page.toc, page.show_toc,
                     page.extra, page.source)
