@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_like_fresh_build, snapshot, write_site
 
+from blogen.core import fileid
+
 Cli = Callable[..., tuple[int, str, str]]
 
 SITE = """\
@@ -35,8 +37,12 @@ About me.
 """
 
 
-@pytest.fixture
-def root(tmp_path: Path, cli: Cli) -> Path:
+@pytest.fixture(params=["just-written", "settled"])
+def root(request: pytest.FixtureRequest, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if request.param == "settled":
+        # Files and folders as still as a site's usually are between builds: each check then lists only
+        # the folders whose identity moved, and looks at the files of the others one by one.
+        monkeypatch.setattr(fileid, "SETTLED_NS", 0)
     site = write_site(tmp_path / "site", SITE)
     assert cli("build", "--root", str(site), "-q")[0] == 0
     post = site / "content/posts/alpha.md"
@@ -60,6 +66,35 @@ def test_a_stray_file_in_output_is_removed_counted_and_never_comes_back(root: Pa
     assert "2 removed" in out
     assert not (root / "output/stray.txt").exists() and not (root / "output/posts/old").exists()
     for n in range(3):  # the stray must not shuttle between output/ and the spare
+        _build(root, cli)
+        assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
+
+
+@pytest.mark.parametrize("times_put_back", [False, True], ids=["", "folder-times-put-back"])
+def test_a_stray_file_deep_in_a_folder_is_removed(root: Path, cli: Cli, tmp_path: Path, times_put_back: bool) -> None:
+    for folder in (root / "output/posts/beta", root / ".output.blogen-spare/posts/beta"):
+        st = folder.stat()
+        (folder / "stray.html").write_text("not from the site")
+        if times_put_back:  # the folder's mtime as it was (its ctime cannot be put back)
+            os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
+    out = _build(root, cli)
+    assert "1 removed" in out  # the live folder's; the spare's is cleared without a word
+    assert not (root / "output/posts/beta/stray.html").exists()
+    for n in range(3):  # and neither copy ever comes back
+        _build(root, cli)
+        assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
+
+
+def test_a_folder_replaced_by_a_symlink_is_put_right(root: Path, cli: Cli, tmp_path: Path) -> None:
+    import shutil
+
+    folder = root / "output/posts/alpha"
+    shutil.copytree(folder, tmp_path / "elsewhere")
+    shutil.rmtree(folder)
+    folder.symlink_to(tmp_path / "elsewhere")
+    _build(root, cli)
+    assert not folder.is_symlink() and "Alpha body." in (folder / "index.html").read_text()
+    for n in range(2):
         _build(root, cli)
         assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
 

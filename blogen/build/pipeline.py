@@ -30,7 +30,8 @@ from blogen.incremental.snapshot import Snapshot
 from blogen.markdown.render import Rendered
 from blogen.model.values import ModelMemo, Route, Site
 from blogen.output.folders import OutputHold
-from blogen.output.record import forget_records, read_live
+from blogen.output.live import read_live
+from blogen.output.record import forget_records
 from blogen.output.writer import Data, Kept, Staging, WriteReport, staged_output
 from blogen.render.pages import RenderResult, render_routes
 from blogen.render.renderer import RenderMemo

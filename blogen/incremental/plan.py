@@ -32,7 +32,7 @@ from blogen.core.install import code_fingerprint
 from blogen.core.tools import diagram_tools_fingerprint
 
 if TYPE_CHECKING:
-    from blogen.output.record import Live
+    from blogen.output.live import Live
 
 # A patch redoes every post changed since the snapshot; past this many a full build (which keeps a
 # new snapshot) costs about the same.
@@ -232,7 +232,7 @@ def decide_build(root: Path, out: Path, options: Sequence[object], now: datetime
     ``live``: the output folder as a look at it under the output lock found it (which the writer then
     builds on: see ``blogen.output.folders.OutputHold``); else it is looked at here.
     """
-    from blogen.output.record import look
+    from blogen.output.live import look
 
     if inputs is None:
         inputs = walk_inputs(root)

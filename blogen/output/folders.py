@@ -13,19 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from blogen.core.errors import BlogenError
-from blogen.output.record import (
-    MARKER,
-    Live,
-    Manifest,
-    OnDisk,
-    Record,
-    facts,
-    legacy_paths,
-    look,
-    on_disk,
-    spare_path,
-    verify,
-)
+from blogen.output.live import Live, check, look
+from blogen.output.record import MARKER, DirFacts, Manifest, OnDisk, Record, facts, legacy_paths, on_disk, spare_path
 
 _MARKER_TEXT = b"This folder is written by blogen; it replaces the contents on every build.\n"
 _RENAME_EXCHANGE = 2
@@ -168,21 +157,22 @@ class OutputHold:
         self.release()
 
 
-def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> tuple[Path, Manifest]:
-    """The spare folder and its manifest, every entry of it the manifest does not vouch for removed
-    (the site may still want such a file: it is then written anew); made from the live folder by hard
-    links when there is none (the first swap), after which ``live`` holds the files' new facts."""
+def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> tuple[Path, Manifest, dict[str, DirFacts]]:
+    """The spare folder, its manifest and its folders as checked (see ``blogen.output.live``), every
+    entry of it the manifest does not vouch for removed (the site may still want such a file: it is
+    then written anew); made from the live folder by hard links when there is none (the first swap),
+    after which ``live`` holds the files' new facts."""
     spare = spare_path(out)
     if spare.is_dir() and not spare.is_symlink():
         manifest = record.manifest(spare)
         if private:
-            return spare, manifest
-        good, other = verify(spare, manifest, on_disk(spare))
+            return spare, manifest, {}
+        good, other, dirs = check(spare, manifest, record.folders_of(spare))
         for rel in other:
             with suppress(FileNotFoundError):
                 (spare / rel).unlink()
             prune_empty(spare, (spare / rel).parent)
-        return spare, good
+        return spare, good, dirs
     if spare.is_symlink() or spare.exists():  # left by hand: never written through
         if spare.is_dir() and not spare.is_symlink():
             shutil.rmtree(spare)
@@ -191,7 +181,7 @@ def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> t
     spare.mkdir(parents=True)
     record.put({spare: None})  # a new folder may reuse the inode of a deleted one: forget that one
     if not out.is_dir():
-        return spare, {}
+        return spare, {}, {}
 
     def link(rel: str) -> None:
         target = spare / rel
@@ -209,7 +199,7 @@ def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> t
     for rel, fresh in linked.items():
         if fresh[4] == live[rel][4]:
             live[rel] = fresh
-    return spare, linked
+    return spare, linked, {}
 
 
 def each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor | None = None) -> list[_R]:

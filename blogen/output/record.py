@@ -26,7 +26,6 @@ import stat
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,9 @@ Facts = list[object]
 Manifest = dict[str, Facts]
 # A file as a folder holds it now: (size, mtime_ns, ctime_ns, inode, mode); compared with a manifest's facts[1:].
 OnDisk = tuple[int, int, int, int, int]
+# A folder inside one of the two, as a check last saw it: [mtime_ns, ctime_ns, inode, vouches] (the last 1 when
+# its identity stands for what it holds; see ``blogen.output.live``).
+DirFacts = list[int]
 
 
 def spare_path(out: Path) -> Path:
@@ -205,7 +207,9 @@ def _checked(doc: object) -> dict[str, dict[str, Any]]:
             continue
         files = {rel: f for rel, f in entry["files"].items() if isinstance(rel, str) and _good_facts(f)}
         notes = entry.get("notes")
-        folders[key] = {"files": files, "notes": notes if isinstance(notes, dict) else {}}
+        dirs = entry.get("dirs")
+        dirs = {d: f for d, f in dirs.items() if type(d) is str and _good_dir(f)} if type(dirs) is dict else {}
+        folders[key] = {"files": files, "notes": notes if isinstance(notes, dict) else {}, "dirs": dirs}
     return folders
 
 
@@ -215,6 +219,12 @@ def _good_facts(f: object) -> bool:
     file of two folders, and this runs for each on every build."""
     return (type(f) is list and len(f) == 6 and type(f[0]) is str and type(f[1]) is int and type(f[2]) is int
             and type(f[3]) is int and type(f[4]) is int and type(f[5]) is int)
+
+
+def _good_dir(f: object) -> bool:
+    """A folder's facts as ``blogen.output.live`` records them: four integers."""
+    return (type(f) is list and len(f) == 4 and type(f[0]) is int and type(f[1]) is int and type(f[2]) is int
+            and type(f[3]) is int)
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]]:
@@ -290,7 +300,7 @@ class Record:
         if notes is not None:
             key = _folder_key(self.out)
             if key in self.folders:
-                self.folders[key] = {"files": self.folders[key]["files"], "notes": dict(notes)}
+                self.folders[key] = {**self.folders[key], "notes": dict(notes)}
         self._write()
 
     def manifest(self, folder: Path) -> Manifest:
@@ -303,9 +313,15 @@ class Record:
         entry = self.folders.get(_folder_key(folder) or "")
         return dict(entry["notes"]) if entry else {}
 
-    def put(self, entries: Mapping[Path, tuple[Manifest, Mapping[str, Any]] | None]) -> None:
-        """Record, in one write, folders' manifests and the notes of the builds that made them (None
-        forgets a folder)."""
+    def folders_of(self, folder: Path) -> dict[str, DirFacts]:
+        """The folders inside ``folder`` as the last check of it saw them (see ``blogen.output.live``)."""
+        entry = self.folders.get(_folder_key(folder) or "")
+        return entry.get("dirs", {}) if entry else {}
+
+    def put(self, entries: Mapping[Path, tuple[Manifest, Mapping[str, Any]] | tuple[Manifest, Mapping[str, Any],
+                                   Mapping[str, DirFacts]] | None]) -> None:
+        """Record, in one write, folders' manifests and the notes of the builds that made them, and
+        the folders inside them as checked (None forgets a folder)."""
         keep = {k for k in (_folder_key(self.out), _folder_key(spare_path(self.out))) if k}
         self.folders = {k: v for k, v in self.folders.items() if k in keep}
         for folder, entry in entries.items():
@@ -315,7 +331,8 @@ class Record:
             if entry is None:
                 self.folders.pop(key, None)
             else:
-                self.folders[key] = {"files": entry[0], "notes": dict(entry[1])}
+                dirs = dict(entry[2]) if len(entry) == 3 else {}
+                self.folders[key] = {"files": entry[0], "notes": dict(entry[1]), "dirs": dirs}
         if self.private:
             _PRIVATE[str(self.path)] = dict(self.folders)
             return
@@ -326,38 +343,3 @@ class Record:
         write_atomic(self.path, _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
         with contextlib.suppress(OSError):
             _LOADED[str(self.path)] = (identity(os.stat(self.path)), dict(self.folders))
-
-
-@dataclass(frozen=True, slots=True)
-class Live:
-    """The live folder as one look at it found it (``look``): the part of its manifest it agrees with,
-    its other entries, the notes the last build left with it, and whether it is exactly as recorded."""
-
-    files: Manifest  # rel -> facts, for every file that is as recorded
-    other: frozenset[str]  # entries the manifest does not vouch for: changed since, or never recorded
-    notes: dict[str, Any]
-    intact: bool  # no file changed, missing or added since the record was written, and the marker is there
-
-
-def look(out: Path, private: bool = False) -> Live:
-    """The live folder ``out`` checked against its record, in one walk (see ``verify``).
-
-    A ``private`` folder (see ``Record``) is taken at its record's word.
-    """
-    if not out.is_dir():
-        return Live({}, frozenset(), {}, False)
-    record = Record(out, private)
-    manifest = record.manifest(out)
-    if private:
-        return Live(manifest, frozenset(), record.notes(out), bool(manifest))
-    good, other = verify(out, manifest, on_disk(out))
-    intact = bool(manifest) and not other and len(good) == len(manifest) and (out / MARKER).is_file()
-    return Live(good, other, record.notes(out), intact)
-
-
-def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[str, Any], bool]:
-    """What the live folder holds as far as its record and the disk agree: the digests of its intact
-    files, the notes the last build left with it, and whether the folder is exactly as recorded (no
-    file changed, missing or added since)."""
-    live = look(out, private)
-    return {rel: str(f[0]) for rel, f in live.files.items()}, live.notes, live.intact

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from blogen.core.errors import BlogenError
 from blogen.output import folders
-from blogen.output.record import MARKER, Live, Manifest, Record, file_digest, look, stands
+from blogen.output.live import Live, look
+from blogen.output.record import MARKER, DirFacts, Manifest, Record, file_digest, stands
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -163,6 +164,7 @@ class Staging:
         live = seen if seen is not None else look(out, private)
         self._live: Manifest = dict(live.files)
         self._live_other = live.other
+        self._live_dirs = live.folders
         # What the caller may build on: the live folder's intact files and the notes left with them, and
         # whether the folder is exactly as recorded (nothing changed, missing or added since).
         self.live: dict[str, str] = {rel: str(m[0]) for rel, m in self._live.items()}
@@ -172,6 +174,7 @@ class Staging:
         self._changed: list[str] = []
         self._spare: Path | None = None  # set once the spare is prepared and marked dirty
         self._spare_files: Manifest = {}
+        self._spare_dirs: dict[str, DirFacts] = {}
         self._result: Manifest = {}  # the spare's new manifest, as far as it is settled
         self._made: set[Path] = set()
         self._batch: list[tuple[str, str, bytes | Path, Path, bool]] = []  # changed files waiting to be written
@@ -230,7 +233,8 @@ class Staging:
 
     def _open_spare(self) -> Path:
         if self._spare is None:
-            spare, self._spare_files = folders.prepare_spare(self.out, self._live, self._state, self._private)
+            spare, self._spare_files, self._spare_dirs = folders.prepare_spare(self.out, self._live, self._state,
+                                                                                self._private)
             folders.ensure_marker(spare)
             self._spare = spare
         return self._spare
@@ -277,7 +281,7 @@ class Staging:
         removed = sorted((set(live) | self._live_other) - desired.keys())
         if self._spare is None and not removed and (out / MARKER).is_file():
             if state.notes(out) != notes or state.manifest(out).keys() != live.keys():
-                state.put({out: (live, notes)})
+                state.put({out: (live, notes, self._live_dirs)})
             return WriteReport((), (), len(desired))
         spare = self._open_spare()
         spare_files, result, made = self._spare_files, self._result, self._made
@@ -316,7 +320,9 @@ class Staging:
         # The folder that becomes the spare keeps its manifest (the next build brings it up to date) but
         # not its build's notes: nothing reads a spare's notes, and they were half the record (its
         # size and the time to read it on every build, the no-op check's included).
-        state.put({out: (live, {}), spare: (result, notes)})
+        # Each folder's folders as checked before the writer worked in it: those it changed no longer
+        # match, and are listed again by the next check (see ``blogen.output.live``).
+        state.put({out: (live, {}, self._live_dirs), spare: (result, notes, self._spare_dirs)})
         folders.swap(out, spare)
         return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
 
@@ -337,6 +343,6 @@ class Staging:
             self._pool = None
         if clean and known and not self._finishing and self._spare is not None:
             with suppress(OSError):  # then the spare stays marked dirty, which is safe
-                self._state.put({self._spare: ({**self._spare_files, **self._result}, {})})
+                self._state.put({self._spare: ({**self._spare_files, **self._result}, {}, self._spare_dirs)})
 
 
