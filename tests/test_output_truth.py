@@ -85,6 +85,17 @@ def test_a_stray_file_deep_in_a_folder_is_removed(root: Path, cli: Cli, tmp_path
         assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
 
 
+def test_a_folder_dated_past_what_a_record_holds_is_still_checked(root: Path, cli: Cli, tmp_path: Path) -> None:
+    folder = root / "output/posts/beta"
+    year_3000 = 32_503_680_000 * 10**9  # nanoseconds: more than a signed 64-bit number holds
+    os.utime(folder, ns=(year_3000, year_3000))
+    _build(root, cli)
+    (folder / "stray.html").write_text("not from the site")
+    os.utime(folder, ns=(year_3000, year_3000))
+    assert "1 removed" in _build(root, cli)
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
 def test_a_folder_replaced_by_a_symlink_is_put_right(root: Path, cli: Cli, tmp_path: Path) -> None:
     import shutil
 

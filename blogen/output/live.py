@@ -27,6 +27,9 @@ from typing import Any
 from blogen.core.fileid import settled
 from blogen.output.record import MARKER, DirFacts, Facts, Manifest, OnDisk, Record, verify
 
+# The times a record holds (signed 64-bit nanoseconds).
+_LOW, _HIGH = -(1 << 63), (1 << 63) - 1
+
 
 @dataclass(frozen=True, slots=True)
 class Live:
@@ -72,7 +75,7 @@ def check(folder: Path, manifest: Mapping[str, Facts], recorded: Mapping[str, Di
     top = str(folder)
     now = time.time_ns()
     disk: dict[str, OnDisk] = {}
-    seen: dict[str, tuple[DirFacts, bool]] = {}  # folder -> identity now, and whether it is settled
+    seen: dict[str, tuple[tuple[int, int, int], bool]] = {}  # folder -> identity now, and whether it is settled
     if not recorded:
         _walk(top, "", disk, seen, now)
     else:
@@ -90,20 +93,28 @@ def check(folder: Path, manifest: Mapping[str, Facts], recorded: Mapping[str, Di
     return good, other, _vouching(seen, {rel.rpartition("/")[0] for rel in other})
 
 
-def _vouching(seen: Mapping[str, tuple[DirFacts, bool]], unsure: set[str]) -> dict[str, DirFacts]:
+def _vouching(seen: Mapping[str, tuple[tuple[int, int, int], bool]], unsure: set[str]) -> dict[str, DirFacts]:
     """Every folder seen, to record with whether its identity vouches for what it holds: only if it had
     been still for a while and held nothing the manifest does not vouch for (``unsure``: the folders of
     the entries it does not). The others are recorded too, to be listed by the next check: a folder
     the record does not name is found only by listing its parent."""
-    return {d: [*fact, int(still and d not in unsure)] for d, (fact, still) in seen.items() if d}
+    keep: dict[str, DirFacts] = {}
+    for d, ((mtime, ctime, ino), still) in seen.items():
+        if not d:
+            continue
+        if _LOW <= mtime <= _HIGH and _LOW <= ctime <= _HIGH:
+            keep[d] = (mtime, ctime, ino, int(still and d not in unsure))
+        else:  # a time the record cannot hold (past the year 2262): listed every time
+            keep[d] = (min(max(mtime, _LOW), _HIGH), min(max(ctime, _LOW), _HIGH), ino, 0)
+    return keep
 
 
-def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: dict[str, tuple[DirFacts, bool]], now: int) -> set[str]:
+def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: dict[str, tuple[tuple[int, int, int], bool]], now: int) -> set[str]:
     """The recorded folders that are still the real folders recorded and hold what they held (their
     files are looked at one by one); each real one is noted in ``seen``, so that the others are listed.
     The top folder is always listed: the swap that makes it live changes its ctime."""
     sound: set[str] = set()
-    seen[""] = ([0, 0, 0], False)
+    seen[""] = ((0, 0, 0), False)
     real = {""}  # folders known to be real folders, not symlinks: only paths through them are looked at
     lstat, is_dir, prefix = os.lstat, stat.S_ISDIR, top + "/"
     for d in sorted(recorded):  # a folder sorts before the folders in it
@@ -118,13 +129,13 @@ def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: dict[str, tuple
             continue  # another folder, or no folder: its parent's listing changed, and finds it
         real.add(d)
         mtime, ctime = st.st_mtime_ns, st.st_ctime_ns
-        seen[d] = ([mtime, ctime, was[2]], settled(st, now))
+        seen[d] = ((mtime, ctime, was[2]), settled(st, now))
         if was[3] and mtime == was[0] and ctime == was[1]:
             sound.add(d)
     return sound
 
 
-def _list(top: str, d: str, disk: dict[str, OnDisk], seen: dict[str, tuple[DirFacts, bool]], now: int) -> None:
+def _list(top: str, d: str, disk: dict[str, OnDisk], seen: dict[str, tuple[tuple[int, int, int], bool]], now: int) -> None:
     """Note every entry of the folder ``d``; a folder in it that is not a recorded one still as it was
     is walked whole."""
     prefix = f"{d}/" if d else ""
@@ -146,7 +157,7 @@ def _list(top: str, d: str, disk: dict[str, OnDisk], seen: dict[str, tuple[DirFa
             disk[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)
 
 
-def _walk(path: str, prefix: str, disk: dict[str, OnDisk], seen: dict[str, tuple[DirFacts, bool]], now: int) -> None:
+def _walk(path: str, prefix: str, disk: dict[str, OnDisk], seen: dict[str, tuple[tuple[int, int, int], bool]], now: int) -> None:
     """Every entry under the folder at ``path`` (as ``record.on_disk`` finds them), and each folder's identity."""
     stack = [(path, prefix)]
     while stack:
@@ -156,7 +167,7 @@ def _walk(path: str, prefix: str, disk: dict[str, OnDisk], seen: dict[str, tuple
             entries = list(os.scandir(path))
         except OSError:
             continue
-        seen[prefix.rstrip("/")] = ([st.st_mtime_ns, st.st_ctime_ns, st.st_ino], settled(st, now))
+        seen[prefix.rstrip("/")] = ((st.st_mtime_ns, st.st_ctime_ns, st.st_ino), settled(st, now))
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):

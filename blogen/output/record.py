@@ -23,9 +23,11 @@ import hashlib
 import marshal
 import os
 import stat
+import struct
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +44,11 @@ Facts = list[object]
 Manifest = dict[str, Facts]
 # A file as a folder holds it now: (size, mtime_ns, ctime_ns, inode, mode); compared with a manifest's facts[1:].
 OnDisk = tuple[int, int, int, int, int]
-# A folder inside one of the two, as a check last saw it: [mtime_ns, ctime_ns, inode, vouches] (the last 1 when
-# its identity stands for what it holds; see ``blogen.output.live``).
-DirFacts = list[int]
+# A folder inside one of the two, as a check last saw it: (mtime_ns, ctime_ns, inode, vouches), the last 1 when
+# its identity stands for what it holds (see ``blogen.output.live``). Kept packed in the record: a site has
+# about as many folders as files, and this is read on every build.
+DirFacts = tuple[int, int, int, int]
+_DIR = struct.Struct("<qqQB")
 
 
 def spare_path(out: Path) -> Path:
@@ -208,8 +212,8 @@ def _checked(doc: object) -> dict[str, dict[str, Any]]:
         files = {rel: f for rel, f in entry["files"].items() if isinstance(rel, str) and _good_facts(f)}
         notes = entry.get("notes")
         dirs = entry.get("dirs")
-        dirs = {d: f for d, f in dirs.items() if type(d) is str and _good_dir(f)} if type(dirs) is dict else {}
-        folders[key] = {"files": files, "notes": notes if isinstance(notes, dict) else {}, "dirs": dirs}
+        folders[key] = {"files": files, "notes": notes if isinstance(notes, dict) else {},
+                        "dirs": dirs if _good_dirs(dirs) else ([], b"")}
     return folders
 
 
@@ -221,10 +225,10 @@ def _good_facts(f: object) -> bool:
             and type(f[3]) is int and type(f[4]) is int and type(f[5]) is int)
 
 
-def _good_dir(f: object) -> bool:
-    """A folder's facts as ``blogen.output.live`` records them: four integers."""
-    return (type(f) is list and len(f) == 4 and type(f[0]) is int and type(f[1]) is int and type(f[2]) is int
-            and type(f[3]) is int)
+def _good_dirs(dirs: object) -> bool:
+    """Folders as ``put`` packs them: a list of names, and their facts packed in that order."""
+    return (type(dirs) is tuple and len(dirs) == 2 and type(dirs[0]) is list and type(dirs[1]) is bytes
+            and len(dirs[1]) == _DIR.size * len(dirs[0]) and set(map(type, dirs[0])) <= {str})
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]]:
@@ -316,7 +320,10 @@ class Record:
     def folders_of(self, folder: Path) -> dict[str, DirFacts]:
         """The folders inside ``folder`` as the last check of it saw them (see ``blogen.output.live``)."""
         entry = self.folders.get(_folder_key(folder) or "")
-        return entry.get("dirs", {}) if entry else {}
+        if not entry:
+            return {}
+        names, packed = entry.get("dirs", ([], b""))
+        return dict(zip(names, _DIR.iter_unpack(packed), strict=True))
 
     def put(self, entries: Mapping[Path, tuple[Manifest, Mapping[str, Any]] | tuple[Manifest, Mapping[str, Any],
                                    Mapping[str, DirFacts]] | None]) -> None:
@@ -331,8 +338,9 @@ class Record:
             if entry is None:
                 self.folders.pop(key, None)
             else:
-                dirs = dict(entry[2]) if len(entry) == 3 else {}
-                self.folders[key] = {"files": entry[0], "notes": dict(entry[1]), "dirs": dirs}
+                dirs = entry[2] if len(entry) == 3 else {}
+                packed = struct.pack("<" + "qqQB" * len(dirs), *chain.from_iterable(dirs.values()))
+                self.folders[key] = {"files": entry[0], "notes": dict(entry[1]), "dirs": (list(dirs), packed)}
         if self.private:
             _PRIVATE[str(self.path)] = dict(self.folders)
             return
