@@ -2,7 +2,8 @@
 the build that made it.
 
 ``output/`` and the spare copy the next build is made in (see ``blogen.output.writer``) each have
-a manifest: every file's digest and its identity on disk (size, mtime, ctime, inode). The build
+a manifest: every file's digest and its identity on disk (size, mtime, ctime, inode), and the
+identity of each folder in it as the last check saw it (see ``blogen.output.live``). The build
 that made a folder leaves its notes with it (what it was made from, page fingerprints; see
 ``blogen.incremental.plan``). All of it is one file, ``.output.blogen-record``, beside the folders
 (so the published files stay the same bytes from build to build), written in one step under the
