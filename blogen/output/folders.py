@@ -16,12 +16,12 @@ from blogen.core.errors import BlogenError
 from blogen.output.live import Live, check, look
 from blogen.output.record import MARKER, DirFacts, Manifest, OnDisk, Record, facts, legacy_paths, on_disk, spare_path
 
-_MARKER_TEXT = b"This folder is written by blogen; it replaces the contents on every build.\n"
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
+_MARKER_TEXT = b"This folder is written by blogen; it replaces the contents on every build.\n"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 # Above this many files to write, the writes are spread over threads.
@@ -112,7 +112,7 @@ def output_lock(out: Path) -> Iterator[None]:
 class OutputHold:
     """The output folder held for a whole build, from before it is decided until it is written: the
     lock taken, a swap that was cut short repaired, and the live folder looked at once under the lock
-    (``record.look``), so that the decision and the writer share one walk of it.
+    (``live.look``), so that the decision and the writer share one check of it.
 
     No other build can change the folder while it is held. A hand edit meanwhile is the next build's
     to find, as one made while the writer works always was: the facts the writer records for a file

@@ -109,7 +109,8 @@ def _vouching(seen: Mapping[str, tuple[tuple[int, int, int], bool]], unsure: set
     return keep
 
 
-def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: dict[str, tuple[tuple[int, int, int], bool]], now: int) -> set[str]:
+def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: dict[str, tuple[tuple[int, int, int], bool]],
+               now: int) -> set[str]:
     """The recorded folders that are still the real folders recorded and hold what they held (their
     files are looked at one by one); each real one is noted in ``seen``, so that the others are listed.
     The top folder is always listed: the swap that makes it live changes its ctime."""

@@ -50,6 +50,8 @@ OnDisk = tuple[int, int, int, int, int]
 # about as many folders as files, and this is read on every build.
 DirFacts = tuple[int, int, int, int]
 _DIR = struct.Struct("<qqQB")
+# What ``Record.put`` records of a folder: its manifest and its build's notes, and its folders as checked.
+Entry = tuple[Manifest, Mapping[str, Any]] | tuple[Manifest, Mapping[str, Any], Mapping[str, DirFacts]]
 
 
 def spare_path(out: Path) -> Path:
@@ -326,8 +328,7 @@ class Record:
         names, packed = entry.get("dirs", ([], b""))
         return dict(zip(names, _DIR.iter_unpack(packed), strict=True))
 
-    def put(self, entries: Mapping[Path, tuple[Manifest, Mapping[str, Any]] | tuple[Manifest, Mapping[str, Any],
-                                   Mapping[str, DirFacts]] | None]) -> None:
+    def put(self, entries: Mapping[Path, Entry | None]) -> None:
         """Record, in one write, folders' manifests and the notes of the builds that made them, and
         the folders inside them as checked (None forgets a folder)."""
         keep = {k for k in (_folder_key(self.out), _folder_key(spare_path(self.out))) if k}
