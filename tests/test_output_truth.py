@@ -247,7 +247,9 @@ def test_a_page_the_writer_links_again_after_a_hand_edit_stops_the_build(root: P
         code, _, err = cli("build", "--root", str(root))
     assert code == 1
     assert "a file of the output folder changed while the site was being built (posts/alpha/index.html)" in err
-    assert snapshot(root / "output") == {**before, "posts/alpha/index.html": snapshot(root / "output")["posts/alpha/index.html"]}
+    edited = "posts/alpha/index.html"
+    after = snapshot(root / "output")
+    assert {k: v for k, v in after.items() if k != edited} == {k: v for k, v in before.items() if k != edited}  # as it was
     _build(root, cli)
     assert "Alpha body." in page.read_text() and "HACKED" not in page.read_text()
     assert_like_fresh_build(root, tmp_path / "fresh", cli)
