@@ -167,7 +167,7 @@ def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> t
         manifest = record.manifest(spare)
         if private:
             return spare, manifest, {}
-        good, other, dirs = check(spare, manifest, record.folders_of(spare))
+        good, other, dirs = check(spare, manifest, record.folders_of(spare), live)
         for rel in other:
             with suppress(FileNotFoundError):
                 (spare / rel).unlink()

@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from blogen.core.fileid import settled
 from blogen.output.record import MARKER, DirFacts, Facts, Manifest, OnDisk, Record, verify
@@ -67,11 +67,16 @@ def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[st
     return {rel: str(f[0]) for rel, f in live.files.items()}, live.notes, live.intact
 
 
-def check(folder: Path, manifest: Mapping[str, Facts], recorded: Mapping[str, DirFacts]
-          ) -> tuple[Manifest, frozenset[str], dict[str, DirFacts]]:
+def check(folder: Path, manifest: Mapping[str, Facts], recorded: Mapping[str, DirFacts],
+          looked: Mapping[str, Facts] | None = None) -> tuple[Manifest, frozenset[str], dict[str, DirFacts]]:
     """``verify(folder, manifest, on_disk(folder))``, listing only the folders that may have changed
     since ``recorded`` (see the module docstring); and every folder it saw, to record with the
-    manifest of what the folder then holds (see ``_vouching``)."""
+    manifest of what the folder then holds (see ``_vouching``).
+
+    ``looked``: the files of the other folder as this build's look at it found them. A file that is
+    one of them (a hard link: the writer shares unchanged files between the folders), under the
+    same name in a folder that holds what it held, is that file as it was found: it is not looked at
+    again (at 5,000 posts, ~7,000 ``stat`` calls)."""
     top = str(folder)
     now = time.time_ns()
     disk: dict[str, OnDisk] = {}
@@ -82,8 +87,13 @@ def check(folder: Path, manifest: Mapping[str, Facts], recorded: Mapping[str, Di
         sound = _unchanged(top, recorded, seen, now)
         for d in [d for d in seen if d not in sound]:
             _list(top, d, disk, seen, now)
-        for rel in manifest:
+        found = {f[4]: cast(OnDisk, tuple(f[1:])) for f in looked.values()} if looked else {}
+        for rel, known in manifest.items():
             if rel not in disk and rel.rpartition("/")[0] in sound:
+                same = found.get(known[4])
+                if same is not None and same == tuple(known[1:]):
+                    disk[rel] = same
+                    continue
                 try:
                     st = os.lstat(f"{top}/{rel}")
                 except OSError:
