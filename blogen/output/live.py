@@ -29,6 +29,8 @@ from blogen.output.record import MARKER, DirFacts, Facts, Manifest, OnDisk, Reco
 
 # The times a record holds (signed 64-bit nanoseconds).
 _LOW, _HIGH = -(1 << 63), (1 << 63) - 1
+# The folders a check saw: each one's (mtime_ns, ctime_ns, inode) then, and whether it had been still for a while.
+Seen = dict[str, tuple[tuple[int, int, int], bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ def check(folder: Path, manifest: Mapping[str, Facts], recorded: Mapping[str, Di
     top = str(folder)
     now = time.time_ns()
     disk: dict[str, OnDisk] = {}
-    seen: dict[str, tuple[tuple[int, int, int], bool]] = {}  # folder -> identity now, and whether it is settled
+    seen: Seen = {}
     if not recorded:
         _walk(top, "", disk, seen, now)
     else:
@@ -103,7 +105,7 @@ def check(folder: Path, manifest: Mapping[str, Facts], recorded: Mapping[str, Di
     return good, other, _vouching(seen, {rel.rpartition("/")[0] for rel in other})
 
 
-def _vouching(seen: Mapping[str, tuple[tuple[int, int, int], bool]], unsure: set[str]) -> dict[str, DirFacts]:
+def _vouching(seen: Seen, unsure: set[str]) -> dict[str, DirFacts]:
     """Every folder seen, to record with whether its identity vouches for what it holds: only if it had
     been still for a while and held nothing the manifest does not vouch for (``unsure``: the folders of
     the entries it does not). The others are recorded too, to be listed by the next check: a folder
@@ -119,8 +121,7 @@ def _vouching(seen: Mapping[str, tuple[tuple[int, int, int], bool]], unsure: set
     return keep
 
 
-def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: dict[str, tuple[tuple[int, int, int], bool]],
-               now: int) -> set[str]:
+def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: Seen, now: int) -> set[str]:
     """The recorded folders that are still the real folders recorded and hold what they held (their
     files are looked at one by one); each real one is noted in ``seen``, so that the others are listed.
     The top folder is always listed: the swap that makes it live changes its ctime."""
@@ -146,7 +147,7 @@ def _unchanged(top: str, recorded: Mapping[str, DirFacts], seen: dict[str, tuple
     return sound
 
 
-def _list(top: str, d: str, disk: dict[str, OnDisk], seen: dict[str, tuple[tuple[int, int, int], bool]], now: int) -> None:
+def _list(top: str, d: str, disk: dict[str, OnDisk], seen: Seen, now: int) -> None:
     """Note every entry of the folder ``d``; a folder in it that is not a recorded one still as it was
     is walked whole."""
     prefix = f"{d}/" if d else ""
@@ -168,7 +169,7 @@ def _list(top: str, d: str, disk: dict[str, OnDisk], seen: dict[str, tuple[tuple
             disk[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)
 
 
-def _walk(path: str, prefix: str, disk: dict[str, OnDisk], seen: dict[str, tuple[tuple[int, int, int], bool]], now: int) -> None:
+def _walk(path: str, prefix: str, disk: dict[str, OnDisk], seen: Seen, now: int) -> None:
     """Every entry under the folder at ``path`` (as ``record.on_disk`` finds them), and each folder's identity."""
     stack = [(path, prefix)]
     while stack:
