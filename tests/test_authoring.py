@@ -304,3 +304,21 @@ def test_progress_is_quiet_when_piped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "1")
     assert terminal.person_watching() is False
     assert os.environ["CI"] == "1"
+
+
+def test_the_help_lists_every_command_and_each_one_loads() -> None:
+    """The commands of ``cli/authoring.py`` load only when asked for (a build does without them): in a
+    fresh process, ``blogen --help`` still lists every one, and each answers ``--help``."""
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-c", "import sys, blogen.cli; sys.exit(blogen.cli.main())"]
+    shown = subprocess.run([*run, "--help"], capture_output=True, text=True, timeout=60, check=True).stdout
+    listed = {line.split()[0] for line in shown.split("Commands:", 1)[1].splitlines() if line.strip()}
+    assert {command.name for command in COMMANDS} <= listed
+    assert {"build", "check", "serve", "deploy"} <= listed
+    for command in COMMANDS:
+        done = subprocess.run([*run, str(command.name), "--help"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "Usage: blogen" in done.stdout, done.stderr
+    mistyped = subprocess.run([*run, "inti"], capture_output=True, text=True, timeout=60)
+    assert mistyped.returncode == 2 and "Did you mean 'init'?" in mistyped.stderr

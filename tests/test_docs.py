@@ -37,7 +37,10 @@ def test_every_config_key_is_documented(key: str) -> None:
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     found: list[tuple[str, click.Command]] = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # as --help lists them (some are loaded only when asked for)
+        command = group.get_command(ctx, name)
+        assert command is not None, f"blogen {prefix}{name} is listed but cannot be loaded"
         if isinstance(command, click.Group):
             found += _commands(command, f"{prefix}{name} ")
         else:

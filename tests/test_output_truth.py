@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_like_fresh_build, snapshot, write_site
 
+from blogen.core import fileid
+
 Cli = Callable[..., tuple[int, str, str]]
 
 SITE = """\
@@ -35,8 +37,12 @@ About me.
 """
 
 
-@pytest.fixture
-def root(tmp_path: Path, cli: Cli) -> Path:
+@pytest.fixture(params=["just-written", "settled"])
+def root(request: pytest.FixtureRequest, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if request.param == "settled":
+        # Files and folders as still as a site's usually are between builds: each check then lists only
+        # the folders whose identity moved, and looks at the files of the others one by one.
+        monkeypatch.setattr(fileid, "SETTLED_NS", 0)
     site = write_site(tmp_path / "site", SITE)
     assert cli("build", "--root", str(site), "-q")[0] == 0
     post = site / "content/posts/alpha.md"
@@ -60,6 +66,46 @@ def test_a_stray_file_in_output_is_removed_counted_and_never_comes_back(root: Pa
     assert "2 removed" in out
     assert not (root / "output/stray.txt").exists() and not (root / "output/posts/old").exists()
     for n in range(3):  # the stray must not shuttle between output/ and the spare
+        _build(root, cli)
+        assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
+
+
+@pytest.mark.parametrize("times_put_back", [False, True], ids=["", "folder-times-put-back"])
+def test_a_stray_file_deep_in_a_folder_is_removed(root: Path, cli: Cli, tmp_path: Path, times_put_back: bool) -> None:
+    for folder in (root / "output/posts/beta", root / ".output.blogen-spare/posts/beta"):
+        st = folder.stat()
+        (folder / "stray.html").write_text("not from the site")
+        if times_put_back:  # the folder's mtime as it was (its ctime cannot be put back)
+            os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
+    out = _build(root, cli)
+    assert "1 removed" in out  # the live folder's; the spare's is cleared without a word
+    assert not (root / "output/posts/beta/stray.html").exists()
+    for n in range(3):  # and neither copy ever comes back
+        _build(root, cli)
+        assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
+
+
+def test_a_folder_dated_past_what_a_record_holds_is_still_checked(root: Path, cli: Cli, tmp_path: Path) -> None:
+    folder = root / "output/posts/beta"
+    year_3000 = 32_503_680_000 * 10**9  # nanoseconds: more than a signed 64-bit number holds
+    os.utime(folder, ns=(year_3000, year_3000))
+    _build(root, cli)
+    (folder / "stray.html").write_text("not from the site")
+    os.utime(folder, ns=(year_3000, year_3000))
+    assert "1 removed" in _build(root, cli)
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_a_folder_replaced_by_a_symlink_is_put_right(root: Path, cli: Cli, tmp_path: Path) -> None:
+    import shutil
+
+    folder = root / "output/posts/alpha"
+    shutil.copytree(folder, tmp_path / "elsewhere")
+    shutil.rmtree(folder)
+    folder.symlink_to(tmp_path / "elsewhere")
+    _build(root, cli)
+    assert not folder.is_symlink() and "Alpha body." in (folder / "index.html").read_text()
+    for n in range(2):
         _build(root, cli)
         assert_like_fresh_build(root, tmp_path / f"fresh{n}", cli)
 
@@ -158,3 +204,52 @@ def test_the_no_op_check_sees_a_hand_edit_that_put_the_time_back(root: Path, cli
     out = _build(root, cli)
     assert "nothing changed" not in out
     assert page.read_bytes() == data
+
+
+def _edit_before_the_swap(monkeypatch: pytest.MonkeyPatch, page: Path) -> None:
+    """Edit ``page`` in place by hand once the build has looked at both folders and is about to swap them."""
+    from blogen.output.writer import Staging
+
+    real = Staging.finish
+
+    def edit_then_finish(self: Staging, notes: dict[str, object]) -> object:
+        with open(page, "r+b") as fh:
+            fh.write(b"HACKED")
+        return real(self, notes)
+
+    monkeypatch.setattr(Staging, "finish", edit_then_finish)
+
+
+def test_a_page_edited_while_a_build_runs_is_undone_by_the_next(root: Path, cli: Cli, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # The page is the same file in output/ and the spare: the build records it as it looked before
+    # the edit, so the next build sees that it is not.
+    page = root / "output/about/index.html"
+    original = page.read_bytes()
+    (root / "content/posts/beta.md").write_text((root / "content/posts/beta.md").read_text() + "\nMore.\n")
+    with monkeypatch.context() as patched:
+        _edit_before_the_swap(patched, page)
+        _build(root, cli)
+    assert "wrote about/index.html" in _build(root, cli)
+    assert page.read_bytes() == original
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def test_a_page_the_writer_links_again_after_a_hand_edit_stops_the_build(root: Path, cli: Cli, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The spare holds an older copy of this page, so the writer links the live file into it: edited
+    # meanwhile, it would be recorded with the digest of the bytes it had when it was looked at.
+    page = root / "output/posts/alpha/index.html"
+    (root / "content/posts/beta.md").write_text((root / "content/posts/beta.md").read_text() + "\nMore.\n")
+    with monkeypatch.context() as patched:
+        _edit_before_the_swap(patched, page)
+        before = snapshot(root / "output")
+        code, _, err = cli("build", "--root", str(root))
+    assert code == 1
+    assert "a file of the output folder changed while the site was being built (posts/alpha/index.html)" in err
+    edited = "posts/alpha/index.html"
+    after = snapshot(root / "output")
+    assert {k: v for k, v in after.items() if k != edited} == {k: v for k, v in before.items() if k != edited}  # as it was
+    _build(root, cli)
+    assert "Alpha body." in page.read_text() and "HACKED" not in page.read_text()
+    assert_like_fresh_build(root, tmp_path / "fresh", cli)

@@ -230,8 +230,6 @@ def test_a_dot_mistake_names_the_file_and_line(site: Site, cli: Cli) -> None:
 @needs_dot
 def test_rebuilds_never_run_dot_again_for_an_unchanged_diagram(site: Site, build: Build,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import blogen.markdown.diagrams as diagrams
-
     runs: list[str] = []
     real = subprocess.run
 
@@ -239,7 +237,7 @@ def test_rebuilds_never_run_dot_again_for_an_unchanged_diagram(site: Site, build
         runs.append(Path(command[0]).name)
         return real(command, *args, **kw)
 
-    monkeypatch.setattr(diagrams.subprocess, "run", counting)
+    monkeypatch.setattr(subprocess, "run", counting)  # the module diagrams runs its programs with
     root = site(_post("One.\n\n" + DOT) + _post("Other.\n").replace("a.md", "b.md"))
     build(root)
     assert runs == ["dot"]

@@ -21,7 +21,7 @@ from blogen.content.images import ImageInfo, copies_folder, known_copies, note_c
 from blogen.content.resize import Job, make_variants, missing
 from blogen.core.config import Config
 from blogen.model.values import Site
-from blogen.output.record import remember_digests
+from blogen.output.record import know_inputs, remember_digests
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,4 @@ def remember_known_digests(root: Path, facts: Mapping[str, list[Any]], recent: I
     resized copies from when they were made. Without this, every build that writes anything reads
     each image and copy again (gigabytes for a photo blog)."""
     remember_digests(known_copies(root))
-    prefix = str(root) + os.sep  # as the writer names the files it copies: the site root is resolved
-    skip = set(recent)
-    remember_digests((prefix + key, (int(v[0]), int(v[1]), int(v[2]), int(v[3])), str(v[4])[:32])
-                     for key, v in facts.items()
-                     if key not in skip and not key.startswith(os.sep) and len(v) == 5 and str(v[4]) != "unreadable")
+    know_inputs(str(root), facts, recent)  # as the writer names the files it copies: the site root is resolved

@@ -9,7 +9,7 @@ exactly as it was.
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -29,7 +29,9 @@ from blogen.incremental.plan import Decision, Full, Patch, Plan, UpToDate, build
 from blogen.incremental.snapshot import Snapshot
 from blogen.markdown.render import Rendered
 from blogen.model.values import ModelMemo, Route, Site
-from blogen.output.record import forget_records, read_live
+from blogen.output.folders import OutputHold
+from blogen.output.live import read_live
+from blogen.output.record import forget_records
 from blogen.output.writer import Data, Kept, Staging, WriteReport, staged_output
 from blogen.render.pages import RenderResult, render_routes
 from blogen.render.renderer import RenderMemo
@@ -72,6 +74,7 @@ class _Job:
     progress: Progress | None
     memo: Memo | None  # the dev server's
     decision: Decision
+    hold: OutputHold | None  # the output folder, held since before the decision
 
     @property
     def private(self) -> bool:
@@ -81,13 +84,15 @@ class _Job:
 def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None, output: str | None = None,
                jobs: int | None = None, strict: bool = False, now: datetime | None = None,
                memo: Memo | None = None, decision: Decision | None = None,
-               progress: Progress | None = None, inputs: Inputs | None = None) -> BuildReport:
+               progress: Progress | None = None, inputs: Inputs | None = None, hold: OutputHold | None = None) -> BuildReport:
     """Build the site at ``root`` into its output folder; on any problem raise BlogenError and leave it as it was.
 
     ``memo``: what the dev server keeps between its builds (its snapshot in memory among them).
     ``decision``: the plan, when the caller has decided already (``blogen build`` does, to stop
     early when nothing changed); else it is decided here from ``inputs`` (a walk the caller took,
     e.g. the dev server's, begun while the editor's burst of events went quiet) or a walk of its own.
+    ``hold``: the output folder, held since before ``decision`` was taken (which then saw it as the
+    hold's look did: the writer starts from that look).
     """
     start = time.perf_counter()
     root = root.resolve()
@@ -97,8 +102,9 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
         options = build_options(drafts, base_url, output)
         kept = memo.snapshot.id if memo is not None and memo.snapshot is not None else None
         decision = decide_build(root, config.output_dir, options, when, private=memo is not None and memo.private_output,
-                                snapshot=lambda made: kept or snapshots.stored_id(root, made), inputs=inputs)
-    job = _Job(root, config, drafts, jobs, strict, when, progress, memo, decision)
+                                snapshot=lambda made: kept or snapshots.stored_id(root, made), inputs=inputs,
+                                live=hold.live if hold is not None else None)
+    job = _Job(root, config, drafts, jobs, strict, when, progress, memo, decision, hold)
     remember_known_digests(root, decision.facts, decision.inputs.recent)
     plan = decision.plan
     if isinstance(plan, UpToDate):  # asked to build anyway: a patch of nothing reports the site as it is
@@ -145,7 +151,7 @@ def _keeps_snapshot(job: _Job) -> bool:
 
 def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> BuildReport:
     """Render into the writer's staging and swap the new site in; the snapshot and record follow it."""
-    with staged_output(job.config.output_dir, private=job.private) as staging:
+    with staged_output(job.config.output_dir, private=job.private, hold=job.hold) as staging:
         last = job.decision.last
         if started is not None and not _same_output(staging, started[1], last):
             started, plan = None, Full("another build wrote the output folder since it was decided")
@@ -158,12 +164,12 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
             site, result, pages = _render_patch(m, staging, snap.render, patched, job.progress)
             # The command line leaves its snapshot as it was (the record lists what was patched since);
             # the dev server keeps the patched model itself as its next snapshot.
-            snapshot_id = snap.id if job.memo is None else secrets.token_hex(8)
+            snapshot_id = snap.id if job.memo is None else _new_id()
         else:
             m, model, render = _full_model(job)
             site, result = _render(m, staging, render, job.progress, None)
             pages = {}
-            snapshot_id = secrets.token_hex(8) if model is not None else None
+            snapshot_id = _new_id() if model is not None else None
         pages.update(result.notes)
         if render is not None and job.memo is None:
             render.feeds.clear()  # entry contents only help a process that renders the feeds again (the dev server)
@@ -181,6 +187,8 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
         written: WriteReport = staging.finish(notes)
         kept_pages = len(result.kept)
         del result, pages, notes, staging  # in the record now
+    if job.hold is not None:
+        job.hold.release()  # held since the decision, let go where the writer's own lock would be
     # The snapshot is kept once the lock is let go and the writer's state is freed: pickling it is the
     # peak of a big site's build, and its passing objects reuse that memory. A build that starts in
     # between finds no snapshot with the id the record names, and builds in full: as correct, if slower.
@@ -189,6 +197,11 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
     _keep_snapshot(job, m, site, model, render, snapshot_id, started is not None)
     return BuildReport(site, job.config.output_dir, written.written, written.removed, written.unchanged, m.fresh, m.cached,
                        0.0, kept_pages, plan, job.decision.made_with)
+
+
+def _new_id() -> str:
+    """A new snapshot's id: random, as ``secrets.token_hex`` makes them (without importing it on every build)."""
+    return os.urandom(8).hex()
 
 
 def _same_output(staging: Staging, snap: Snapshot, last: Any) -> bool:

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -18,25 +19,38 @@ from blogen.core.errors import Problem
 
 if TYPE_CHECKING:
     from blogen.incremental.plan import Decision
+    from blogen.output.folders import OutputHold
 
 
-def _decide(root: Path, drafts: bool, base_url: str | None, output: str | None) -> Decision | None:
-    """How this build starts (see ``blogen.incremental.plan``), decided before the pipeline is loaded;
-    None when the config itself has problems (the build then reports them)."""
+def _decide(root: Path, drafts: bool, base_url: str | None, output: str | None
+            ) -> tuple[Decision | None, OutputHold | None]:
+    """How this build starts (see ``blogen.incremental.plan``), decided before the pipeline is loaded,
+    with the output folder held from before the decision (so the writer builds on the decision's look
+    at it); None when the config itself has problems (the build then reports them). The folder is not
+    held when another build holds it: then the build says so, unless nothing changed."""
     from datetime import UTC, datetime
 
     from blogen.core.config import load_config
     from blogen.core.errors import BlogenError
     from blogen.incremental import snapshot
     from blogen.incremental.plan import build_options, decide_build
+    from blogen.output.folders import OutputHold
 
     site = root.resolve()
     try:
         config = load_config(site, base_url=base_url, output=output)
     except BlogenError:
-        return None
-    return decide_build(site, config.output_dir, build_options(drafts, base_url, output), datetime.now(UTC),
-                        snapshot=lambda made: snapshot.stored_id(site, made))
+        return None, None
+    hold = OutputHold.take(config.output_dir)
+    try:
+        decision = decide_build(site, config.output_dir, build_options(drafts, base_url, output), datetime.now(UTC),
+                                snapshot=lambda made: snapshot.stored_id(site, made),
+                                live=hold.live if hold is not None else None)
+    except BaseException:
+        if hold is not None:
+            hold.release()
+        raise
+    return decision, hold
 
 
 T = TypeVar("T")
@@ -111,8 +125,27 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("blogen").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
+# The commands ``blogen.cli.authoring`` holds, by name: loaded when one of them is asked for (or
+# ``--help`` lists them), not for a build, which then does not import what they need.
+AUTHORING_COMMANDS = ("import", "init", "list", "new", "theme")
+
+
 class _Group(click.Group):
     command_class = Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *AUTHORING_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in AUTHORING_COMMANDS and cmd_name not in self.commands:
+            _register_authoring()
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.NoSuchCommand as exc:  # "did you mean" from every command, loaded or not
+            raise click.NoSuchCommand(exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -165,26 +198,27 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, fi
     placeholder = _placeholder_warning(root, base_url)
     if placeholder is not None and strict:
         _strict_failure(root, "build", placeholder, "; output left unchanged")
-    decision = _decide(root, drafts, base_url, output)
-    from blogen.incremental.plan import UpToDate
+    decision, hold = _decide(root, drafts, base_url, output)
+    with hold if hold is not None else nullcontext():
+        from blogen.incremental.plan import UpToDate
 
-    if decision is not None and isinstance(decision.plan, UpToDate) and not (strict and decision.plan.warnings):
-        for line in decision.plan.warnings:
-            click.echo(shown(root, line), err=True)
+        if decision is not None and isinstance(decision.plan, UpToDate) and not (strict and decision.plan.warnings):
+            for line in decision.plan.warnings:
+                click.echo(shown(root, line), err=True)
+            if placeholder is not None:
+                print_problems(root, [placeholder])
+            if not quiet:
+                click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
+            return
+        from blogen.build.pipeline import build_site
+
         if placeholder is not None:
             print_problems(root, [placeholder])
-        if not quiet:
-            click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
-        return
-    from blogen.build.pipeline import build_site
-
-    if placeholder is not None:
-        print_problems(root, [placeholder])
-    progress = progress_line() if not quiet else None
-    report = _guarded(root, verbose, "build", "; output left unchanged",
-                      lambda: build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs, strict=strict,
-                                         decision=decision, progress=progress),
-                      settle=lambda: end_progress(progress))
+        progress = progress_line() if not quiet else None
+        report = _guarded(root, verbose, "build", "; output left unchanged",
+                          lambda: build_site(root, drafts=drafts, base_url=base_url, output=output, jobs=jobs,
+                                             strict=strict, decision=decision, progress=progress, hold=hold),
+                          settle=lambda: end_progress(progress))
     print_problems(root, report.warnings)
     if quiet:
         return
@@ -332,20 +366,21 @@ def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: b
     _guarded(root, verbose, "deploy", "; nothing built or sent", lambda: checked_target(config))
     from blogen.incremental.plan import UpToDate
 
-    decision = _decide(root, False, None, None)
-    same = decision is not None and isinstance(decision.plan, UpToDate)
-    if not same and no_build:
-        click.echo(f"{config.source}: the output folder is missing or older than the sources (or was built with other "
-                   "options, such as --drafts); run blogen build, or deploy without --no-build", err=True)
-        raise SystemExit(1)
-    if not same:
-        from blogen.build.pipeline import build_site
+    decision, hold = _decide(root, False, None, None)
+    with hold if hold is not None else nullcontext():
+        same = decision is not None and isinstance(decision.plan, UpToDate)
+        if not same and no_build:
+            click.echo(f"{config.source}: the output folder is missing or older than the sources (or was built with other "
+                       "options, such as --drafts); run blogen build, or deploy without --no-build", err=True)
+            raise SystemExit(1)
+        if not same:
+            from blogen.build.pipeline import build_site
 
-        report = _guarded(root, verbose, "build", "; nothing sent",
-                          lambda: build_site(root, jobs=jobs, decision=decision))
-        print_problems(root, report.warnings)
-        if not quiet:
-            click.echo(f"built: {len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged")
+            report = _guarded(root, verbose, "build", "; nothing sent",
+                              lambda: build_site(root, jobs=jobs, decision=decision, hold=hold))
+            print_problems(root, report.warnings)
+            if not quiet:
+                click.echo(f"built: {len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged")
     echo = (lambda line: click.echo(f"  {line}")) if verbose else None
     sent = _guarded(root, verbose, "deploy", "", lambda: send(config, dry_run=dry_run, echo=echo))
     if quiet:
@@ -360,9 +395,6 @@ def _register_authoring() -> None:
 
     for command in COMMANDS:
         cli.add_command(command)
-
-
-_register_authoring()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

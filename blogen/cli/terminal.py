@@ -4,7 +4,6 @@ problem lines, the build summary's warning counts and the progress line; with ``
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 import time
@@ -32,6 +31,8 @@ class Command(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
+            import difflib
+
             names = [o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts) if o.startswith("--")]
             close = difflib.get_close_matches(exc.option_name, names, n=3, cutoff=0.75)
             raise click.NoSuchOption(exc.option_name, possibilities=close, ctx=exc.ctx) from None

@@ -18,10 +18,8 @@ import os
 import posixpath
 import re
 import shutil
-import tempfile
 import time
 import warnings
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -133,6 +131,8 @@ def copies_folder(root: Path) -> str:
 @lru_cache(maxsize=1)
 def _unkept_folder() -> Path:
     """This process's folder for resized copies when the site's cache cannot be written; removed at exit."""
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="blogen-images-"))
     atexit.register(shutil.rmtree, folder, True)
     return folder
@@ -157,6 +157,8 @@ def decode_cost(info: ImageInfo, variants: Iterable[Variant]) -> int:
 
 
 def _svg_size(path: Path) -> tuple[int, int] | None:
+    import xml.etree.ElementTree as ET  # only for SVG images
+
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError):

@@ -16,7 +16,6 @@ import logging
 import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 from blogen.content.images import ImageInfo, Variant, decode_cost
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from multiprocessing.context import BaseContext
 
     from PIL import Image as PILImage
@@ -201,7 +201,7 @@ def _in_pool(root: Path, todo: list[Job], workers: int, done: list[Job], take: C
     """Resize in worker processes, largest images first, while the memory their decoding takes stays
     within ``MEMORY_BUDGET``; False when a worker died (its images, and those not yet started, are
     then reported as not resized this time)."""
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     pending = list(todo)

@@ -25,11 +25,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blogen.content.inputs import CONFIG_FILES, SOURCE_SUFFIXES, Inputs, walk_inputs
 from blogen.core.install import code_fingerprint
 from blogen.core.tools import diagram_tools_fingerprint
+
+if TYPE_CHECKING:
+    from blogen.output.live import Live
 
 # A patch redoes every post changed since the snapshot; past this many a full build (which keeps a
 # new snapshot) costs about the same.
@@ -221,20 +224,24 @@ class Decision:
 
 
 def decide_build(root: Path, out: Path, options: Sequence[object], now: datetime, *, private: bool = False,
-                 snapshot: Callable[[str], str | None] = lambda _made: None, inputs: Inputs | None = None) -> Decision:
+                 snapshot: Callable[[str], str | None] = lambda _made: None, inputs: Inputs | None = None,
+                 live: Live | None = None) -> Decision:
     """Read the record beside ``out``, walk the inputs (unless ``inputs`` is a walk already taken), and decide.
 
     ``snapshot`` tells the id of the model snapshot at hand (in memory, or on disk) made with what it is given.
+    ``live``: the output folder as a look at it under the output lock found it (which the writer then
+    builds on: see ``blogen.output.folders.OutputHold``); else it is looked at here.
     """
-    from blogen.output.record import read_live
+    from blogen.output.live import look
 
     if inputs is None:
         inputs = walk_inputs(root)
-    _live, notes, intact = read_live(out, private)
-    last = read_last(notes)
+    if live is None:
+        live = look(out, private)
+    last = read_last(live.notes)
     facts, changes = compare(inputs, last.inputs if last else {}, last.recent if last else frozenset())
     made = made_with(options, root)
-    plan = decide(last, changes, made=made, now=now, output_intact=intact, snapshot=snapshot(made), inputs=inputs)
+    plan = decide(last, changes, made=made, now=now, output_intact=live.intact, snapshot=snapshot(made), inputs=inputs)
     return Decision(plan, inputs, facts, made, last)
 
 

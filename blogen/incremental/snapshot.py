@@ -26,7 +26,6 @@ import itertools
 import logging
 import os
 import pickle
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
@@ -85,6 +84,8 @@ def _secret() -> bytes | None:
             return data
     except OSError:
         pass
+    import secrets
+
     try:  # made whole in one step, never written through a symlink; if two builds race, one key wins
         write_atomic(path, secrets.token_bytes(32), mode=0o600, exclusive=True)
         return read_regular(path)

@@ -23,8 +23,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -34,9 +32,10 @@ from markdown_it.token import Token
 from blogen.core.errors import Problem
 from blogen.core.tools import Program, find_browser, find_program
 from blogen.markdown.fences import CodeOptions, escape_text, has_fence
-from blogen.markdown.svg import SVGError, clean_svg
 
 if TYPE_CHECKING:
+    import subprocess
+
     from markdown_it.renderer import RendererHTML
     from markdown_it.utils import EnvType, OptionsDict
 
@@ -140,6 +139,8 @@ def draw_diagrams(fences: Sequence[Token], diagrams: Diagrams, path: str, text: 
                 problems.append(Problem(path, line, f"{kind} diagram shown as code: {outcome.message}", "warning"))
             continue
         problems.extend(Problem(path, line, f"{kind} diagram: {w}", "warning") for w in outcome.warnings)
+        from blogen.markdown.svg import SVGError, clean_svg  # only for a drawn diagram (XML parsing)
+
         try:
             svg = clean_svg(outcome.svg, prefix=f"{prefix}-{number}-", label=code.title, recolor=kind == "dot")
         except SVGError as exc:
@@ -182,6 +183,8 @@ def _drawn(kind: str, source: str, diagrams: Diagrams) -> _Drawn | _Failed:
 
 
 def _run(command: list[str], source: str, timeout: int, env: dict[str, str]) -> subprocess.CompletedProcess[bytes] | _Failed:
+    import subprocess
+
     name = os.path.basename(command[0])
     try:
         return subprocess.run(command, input=source.encode(), capture_output=True, timeout=timeout, env=env, check=False)
@@ -192,6 +195,8 @@ def _run(command: list[str], source: str, timeout: int, env: dict[str, str]) -> 
 
 
 def _run_dot(tools: DiagramTools, source: str) -> _Drawn | _Failed:
+    import tempfile
+
     assert tools.dot is not None
     with tempfile.TemporaryDirectory(prefix="blogen-dot-") as nowhere:
         # Server mode: Graphviz loads files (image=, shapefile=) only from GV_FILE_PATH, an empty folder.
@@ -210,6 +215,8 @@ def _run_dot(tools: DiagramTools, source: str) -> _Drawn | _Failed:
 
 
 def _run_mermaid(tools: DiagramTools, source: str) -> _Drawn | _Failed:
+    import tempfile
+
     assert tools.mmdc is not None
     with tempfile.TemporaryDirectory(prefix="blogen-mermaid-") as folder:
         config, browser = os.path.join(folder, "mermaid.json"), os.path.join(folder, "puppeteer.json")

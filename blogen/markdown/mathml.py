@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 _ARITY = {"mfrac": 2, "msub": 2, "msup": 2, "msubsup": 3, "mroot": 2, "munder": 2, "mover": 2, "munderover": 3}
 _TOKENS = frozenset({"mi", "mo", "mn", "mtext", "ms"})

@@ -28,10 +28,8 @@ from blogen.core.limits import name_too_long
 from blogen.core.urls import check_slug, expand_permalink, join_url, slugify
 from blogen.markdown.mathml import readable_html
 from blogen.markdown.render import Rendered
-from blogen.model.cover import check_cover_images
 from blogen.model.links import resolve_site_links
 from blogen.model.pictures import shown_image_problems
-from blogen.model.routes import check_collisions, make_routes, variant_routes
 from blogen.model.terms import backlinks, fold_terms, written_terms
 from blogen.model.values import ModelMemo, Page, Post, Route, Site, ThemeAsset, forget_others
 
@@ -204,6 +202,10 @@ def make_site(config: Config, documents: Sequence[Document], rendered: Mapping[s
     ``memo`` (kept by the dev server) lets unchanged posts and pages, their tags, the related
     lists and their resolved links be reused; the model is the same with or without it.
     """
+    # Only a whole model needs these (a patch of a snapshot's model does not load them).
+    from blogen.model.cover import check_cover_images
+    from blogen.model.routes import check_collisions, make_routes, variant_routes
+
     b = Builder(config, now)
     images = images or {}
     docs = {d.source: d for d in documents}

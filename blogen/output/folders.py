@@ -4,18 +4,20 @@ and the file operations the writer does in it (links, copies, removals)."""
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from blogen.core.errors import BlogenError
-from blogen.output.record import MARKER, Manifest, Record, facts, legacy_paths, on_disk, spare_path, verify
+from blogen.output.live import Live, check, look
+from blogen.output.record import MARKER, DirFacts, Manifest, OnDisk, Record, facts, legacy_paths, on_disk, spare_path
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 _MARKER_TEXT = b"This folder is written by blogen; it replaces the contents on every build.\n"
 _RENAME_EXCHANGE = 2
@@ -64,6 +66,8 @@ def ensure_marker(folder: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with renameat2; False where the system cannot."""
+    import ctypes
+
     fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # the libc already loaded
     if fn is None:
         return False
@@ -105,21 +109,70 @@ def output_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> tuple[Path, Manifest]:
-    """The spare folder and its manifest, every entry of it the manifest does not vouch for removed
-    (the site may still want such a file: it is then written anew); made from the live folder by hard
-    links when there is none (the first swap), after which ``live`` holds the files' new facts."""
+class OutputHold:
+    """The output folder held for a whole build, from before it is decided until it is written: the
+    lock taken, a swap that was cut short repaired, and the live folder looked at once under the lock
+    (``live.look``), so that the decision and the writer share one check of it.
+
+    No other build can change the folder while it is held. A hand edit meanwhile is the next build's
+    to find, as one made while the writer works always was: the facts the writer records for a file
+    are the ones this look found (or taken after a check that they still hold; see ``Staging``).
+    """
+
+    def __init__(self, out: Path, private: bool, live: Live, stack: ExitStack) -> None:
+        self.out = out
+        self.private = private
+        self.live: Live | None = live  # the look, until the writer has used it
+        self.held = True
+        self._stack = stack
+
+    @classmethod
+    def take(cls, out: Path, private: bool = False) -> OutputHold | None:
+        """Hold ``out`` now, or None when it cannot be held (another build holds it, or it is not a folder
+        blogen may write): the writer then finds that out again and says so."""
+        stack = ExitStack()
+        try:
+            check_output(out)
+            stack.enter_context(output_lock(out))
+            recover(out)
+            live = look(out, private)
+        except (BlogenError, OSError):
+            stack.close()
+            return None
+        return cls(out, private, live, stack)
+
+    def spend(self) -> Live | None:
+        """The look, for the one writer that may build on it (the one after it looks again itself)."""
+        live, self.live = self.live, None
+        return live
+
+    def release(self) -> None:
+        self.live, self.held = None, False
+        self._stack.close()
+
+    def __enter__(self) -> OutputHold:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> tuple[Path, Manifest, dict[str, DirFacts]]:
+    """The spare folder, its manifest and its folders as checked (see ``blogen.output.live``), every
+    entry of it the manifest does not vouch for removed (the site may still want such a file: it is
+    then written anew); made from the live folder by hard links when there is none (the first swap),
+    after which ``live`` holds the files' new facts."""
     spare = spare_path(out)
     if spare.is_dir() and not spare.is_symlink():
         manifest = record.manifest(spare)
         if private:
-            return spare, manifest
-        good, other = verify(spare, manifest, on_disk(spare))
+            return spare, manifest, {}
+        good, other, dirs = check(spare, manifest, record.folders_of(spare), live)
         for rel in other:
             with suppress(FileNotFoundError):
                 (spare / rel).unlink()
             prune_empty(spare, (spare / rel).parent)
-        return spare, good
+        return spare, good, dirs
     if spare.is_symlink() or spare.exists():  # left by hand: never written through
         if spare.is_dir() and not spare.is_symlink():
             shutil.rmtree(spare)
@@ -128,7 +181,7 @@ def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> t
     spare.mkdir(parents=True)
     record.put({spare: None})  # a new folder may reuse the inode of a deleted one: forget that one
     if not out.is_dir():
-        return spare, {}
+        return spare, {}, {}
 
     def link(rel: str) -> None:
         target = spare / rel
@@ -146,7 +199,7 @@ def prepare_spare(out: Path, live: Manifest, record: Record, private: bool) -> t
     for rel, fresh in linked.items():
         if fresh[4] == live[rel][4]:
             live[rel] = fresh
-    return spare, linked
+    return spare, linked, {}
 
 
 def each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor | None = None) -> list[_R]:
@@ -159,12 +212,23 @@ def each(work: Callable[[_T], _R], items: Sequence[_T], pool: ThreadPoolExecutor
         return [work(item) for item in items]
     if pool is not None:
         return list(pool.map(work, items))
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
         return list(pool.map(work, items))
 
 
 def facts_of(digest: str, path: Path) -> list[object]:
     return facts(digest, path.stat())
+
+
+def on_disk_now(path: Path) -> OnDisk | None:
+    """A file as ``record.on_disk`` sees it, now; None when it is not there."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode)
 
 
 def replace_with_link(source: Path, target: Path) -> bool:

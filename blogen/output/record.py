@@ -2,7 +2,8 @@
 the build that made it.
 
 ``output/`` and the spare copy the next build is made in (see ``blogen.output.writer``) each have
-a manifest: every file's digest and its identity on disk (size, mtime, ctime, inode). The build
+a manifest: every file's digest and its identity on disk (size, mtime, ctime, inode), and the
+identity of each folder in it as the last check saw it (see ``blogen.output.live``). The build
 that made a folder leaves its notes with it (what it was made from, page fingerprints; see
 ``blogen.incremental.plan``). All of it is one file, ``.output.blogen-record``, beside the folders
 (so the published files stay the same bytes from build to build), written in one step under the
@@ -23,9 +24,11 @@ import hashlib
 import marshal
 import os
 import stat
+import struct
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,13 @@ Facts = list[object]
 Manifest = dict[str, Facts]
 # A file as a folder holds it now: (size, mtime_ns, ctime_ns, inode, mode); compared with a manifest's facts[1:].
 OnDisk = tuple[int, int, int, int, int]
+# A folder inside one of the two, as a check last saw it: (mtime_ns, ctime_ns, inode, vouches), the last 1 when
+# its identity stands for what it holds (see ``blogen.output.live``). Kept packed in the record: a site has
+# about as many folders as files, and this is read on every build.
+DirFacts = tuple[int, int, int, int]
+_DIR = struct.Struct("<qqQB")
+# What ``Record.put`` records of a folder: its manifest and its build's notes, and its folders as checked.
+Entry = tuple[Manifest, Mapping[str, Any]] | tuple[Manifest, Mapping[str, Any], Mapping[str, DirFacts]]
 
 
 def spare_path(out: Path) -> Path:
@@ -63,11 +73,16 @@ def legacy_paths(out: Path) -> tuple[Path, ...]:
 _FILE_DIGESTS: dict[tuple[str, Identity], str] = {}
 
 
+# The digests the walk of the inputs knows, for the build under way (see ``know_inputs``): by the
+# folder its keys are relative to, the facts (key -> identity and SHA-256) and the keys too recent.
+_INPUTS: dict[str, tuple[Mapping[str, Sequence[object]], frozenset[str]]] = {}
+
+
 def file_digest(path: Path) -> str:
     """The digest of a file's bytes (as the manifests hold them), remembered by its identity on disk."""
     st = os.stat(path)
     key = (str(path), identity(st))
-    known = _FILE_DIGESTS.get(key)
+    known = _FILE_DIGESTS.get(key) or _known_input(*key)
     if known is None:
         known = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
         if settled(st):
@@ -86,6 +101,31 @@ def remember_digests(known: Iterable[tuple[str, Identity, str]]) -> None:
     for path, ident, digest in known:
         if now - max(ident[2], ident[3]) > SETTLED_NS:
             _FILE_DIGESTS[(path, ident)] = digest
+
+
+def know_inputs(folder: str, known: Mapping[str, Sequence[object]], recent: Iterable[str]) -> None:
+    """The digests the walk of the inputs worked out (``known``: key -> identity and SHA-256, see
+    ``blogen.incremental.plan``), for the files under ``folder`` (keys are relative to it), in place of
+    those an earlier build gave: ``file_digest`` looks a file up there before reading it. Nothing is
+    done for the thousands of files the writer never copies (a dev server's rebuild at 5,000 posts
+    spent ~5 ms handing each over)."""
+    _INPUTS.clear()
+    _INPUTS[folder.rstrip(os.sep) + os.sep] = (known, frozenset(recent))
+
+
+def _known_input(path: str, ident: Identity) -> str | None:
+    """The digest ``know_inputs`` holds for the file at ``path``, if the walk saw it as it is now and it
+    had been still for a while (as ``remember_digests`` asks)."""
+    for folder, (known, recent) in _INPUTS.items():
+        if not path.startswith(folder):
+            continue
+        key = path[len(folder):]
+        v = known.get(key)
+        if v is None or key in recent or len(v) != 5 or tuple(v[:4]) != ident or v[4] == "unreadable":
+            return None
+        if time.time_ns() - max(ident[2], ident[3]) > SETTLED_NS:
+            return str(v[4])[:32]
+    return None
 
 
 def facts(digest: str, st: os.stat_result) -> Facts:
@@ -119,12 +159,7 @@ def on_disk(folder: Path) -> dict[str, OnDisk]:
 
 def verify(folder: Path, manifest: Mapping[str, Facts], disk: Mapping[str, OnDisk]) -> tuple[Manifest, frozenset[str]]:
     """The part of ``manifest`` the folder agrees with, and the folder's other entries: files changed
-    since, and anything never recorded (a stray file, a symlink).
-
-    A file whose every fact is as recorded is taken at its record's word: any write, rename or chmod
-    changes ctime, which no tool can set back. One whose ctime alone moved (adding or removing a
-    hard link to it does that: the writer shares files between the two folders) is read again, and
-    stands if its bytes are still the recorded ones.
+    since, and anything never recorded (a stray file, a symlink). Each file stands as ``stands`` says.
     """
     good: Manifest = {}
     top = str(folder) + os.sep
@@ -132,17 +167,32 @@ def verify(folder: Path, manifest: Mapping[str, Facts], disk: Mapping[str, OnDis
         now = disk.get(rel)
         if now is None:
             continue
-        if tuple(known[1:]) == now:
+        if tuple(known[1:]) == now:  # the usual case, without a call
             good[rel] = known
-        elif (known[1], known[2], known[4], known[5]) == (now[0], now[1], now[3], now[4]) and stat.S_ISREG(now[4]):
-            try:
-                with open(top + rel, "rb") as fh:
-                    same = hashlib.sha256(fh.read()).hexdigest()[:32] == known[0]
-            except OSError:
-                continue
-            if same:
-                good[rel] = [known[0], *now]
+        elif stands(top + rel, known, now):
+            good[rel] = [known[0], *now]
     return good, frozenset(rel for rel in disk if rel not in good)
+
+
+def stands(path: str, known: Facts, now: OnDisk | None) -> bool:
+    """Whether the file at ``path``, as it is on disk ``now``, is the one ``known`` records.
+
+    A file whose every fact is as recorded is taken at its record's word: any write, rename or chmod
+    changes ctime, which no tool can set back. One whose ctime alone moved (adding or removing a
+    hard link to it does that: the writer shares files between the two folders) is read again, and
+    stands if its bytes are still the recorded ones.
+    """
+    if now is None:
+        return False
+    if tuple(known[1:]) == now:
+        return True
+    if (known[1], known[2], known[4], known[5]) != (now[0], now[1], now[3], now[4]) or not stat.S_ISREG(now[4]):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:32] == known[0]
+    except OSError:
+        return False
 
 
 def _folder_key(folder: Path) -> str | None:
@@ -164,7 +214,9 @@ def _checked(doc: object) -> dict[str, dict[str, Any]]:
             continue
         files = {rel: f for rel, f in entry["files"].items() if isinstance(rel, str) and _good_facts(f)}
         notes = entry.get("notes")
-        folders[key] = {"files": files, "notes": notes if isinstance(notes, dict) else {}}
+        dirs = entry.get("dirs")
+        folders[key] = {"files": files, "notes": notes if isinstance(notes, dict) else {},
+                        "dirs": dirs if _good_dirs(dirs) else ([], b"")}
     return folders
 
 
@@ -174,6 +226,12 @@ def _good_facts(f: object) -> bool:
     file of two folders, and this runs for each on every build."""
     return (type(f) is list and len(f) == 6 and type(f[0]) is str and type(f[1]) is int and type(f[2]) is int
             and type(f[3]) is int and type(f[4]) is int and type(f[5]) is int)
+
+
+def _good_dirs(dirs: object) -> bool:
+    """Folders as ``put`` packs them: a list of names, and their facts packed in that order."""
+    return (type(dirs) is tuple and len(dirs) == 2 and type(dirs[0]) is list and type(dirs[1]) is bytes
+            and len(dirs[1]) == _DIR.size * len(dirs[0]) and set(map(type, dirs[0])) <= {str})
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]]:
@@ -239,8 +297,9 @@ class Record:
         loaded = _LOADED.get(str(self.path))
         if loaded is not None and loaded[0] == known:
             self.folders = dict(loaded[1])  # entries are replaced, never changed in place, so sharing them is safe
-        else:
+        else:  # (and a build reads it twice: for its decision, and for its writer)
             self.folders = _read(self.path)
+            _LOADED[str(self.path)] = (known, dict(self.folders))
 
     def flush(self, notes: Mapping[str, Any] | None = None) -> None:
         """Write a private folder's record to the disk, for the next process to find (``notes``, if
@@ -248,7 +307,7 @@ class Record:
         if notes is not None:
             key = _folder_key(self.out)
             if key in self.folders:
-                self.folders[key] = {"files": self.folders[key]["files"], "notes": dict(notes)}
+                self.folders[key] = {**self.folders[key], "notes": dict(notes)}
         self._write()
 
     def manifest(self, folder: Path) -> Manifest:
@@ -261,9 +320,17 @@ class Record:
         entry = self.folders.get(_folder_key(folder) or "")
         return dict(entry["notes"]) if entry else {}
 
-    def put(self, entries: Mapping[Path, tuple[Manifest, Mapping[str, Any]] | None]) -> None:
-        """Record, in one write, folders' manifests and the notes of the builds that made them (None
-        forgets a folder)."""
+    def folders_of(self, folder: Path) -> dict[str, DirFacts]:
+        """The folders inside ``folder`` as the last check of it saw them (see ``blogen.output.live``)."""
+        entry = self.folders.get(_folder_key(folder) or "")
+        if not entry:
+            return {}
+        names, packed = entry.get("dirs", ([], b""))
+        return dict(zip(names, _DIR.iter_unpack(packed), strict=True))
+
+    def put(self, entries: Mapping[Path, Entry | None]) -> None:
+        """Record, in one write, folders' manifests and the notes of the builds that made them, and
+        the folders inside them as checked (None forgets a folder)."""
         keep = {k for k in (_folder_key(self.out), _folder_key(spare_path(self.out))) if k}
         self.folders = {k: v for k, v in self.folders.items() if k in keep}
         for folder, entry in entries.items():
@@ -273,7 +340,9 @@ class Record:
             if entry is None:
                 self.folders.pop(key, None)
             else:
-                self.folders[key] = {"files": entry[0], "notes": dict(entry[1])}
+                dirs = entry[2] if len(entry) == 3 else {}
+                packed = struct.pack("<" + "qqQB" * len(dirs), *chain.from_iterable(dirs.values()))
+                self.folders[key] = {"files": entry[0], "notes": dict(entry[1]), "dirs": (list(dirs), packed)}
         if self.private:
             _PRIVATE[str(self.path)] = dict(self.folders)
             return
@@ -284,21 +353,3 @@ class Record:
         write_atomic(self.path, _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
         with contextlib.suppress(OSError):
             _LOADED[str(self.path)] = (identity(os.stat(self.path)), dict(self.folders))
-
-
-def read_live(out: Path, private: bool = False) -> tuple[dict[str, str], dict[str, Any], bool]:
-    """What the live folder holds as far as its record and the disk agree: the digests of its intact
-    files, the notes the last build left with it, and whether the folder is exactly as recorded (no
-    file changed, missing or added since).
-
-    A ``private`` folder (see ``Record``) is taken at its record's word.
-    """
-    if not out.is_dir():
-        return {}, {}, False
-    record = Record(out, private)
-    manifest = record.manifest(out)
-    if private:
-        return {rel: str(f[0]) for rel, f in manifest.items()}, record.notes(out), bool(manifest)
-    good, other = verify(out, manifest, on_disk(out))
-    intact = bool(manifest) and not other and len(good) == len(manifest) and (out / MARKER).is_file()
-    return {rel: str(f[0]) for rel, f in good.items()}, record.notes(out), intact

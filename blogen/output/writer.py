@@ -26,15 +26,18 @@ import errno
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blogen.core.errors import BlogenError
 from blogen.output import folders
-from blogen.output.record import MARKER, Manifest, Record, file_digest, on_disk, verify
+from blogen.output.live import Live, look
+from blogen.output.record import MARKER, DirFacts, Manifest, Record, file_digest, stands
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,10 @@ def _stale(rel: str) -> OSError:
     return OSError(errno.ESTALE, "a file said to be unchanged is not in the output folder", rel)
 
 
+def _changed(rel: str) -> OSError:
+    return OSError(errno.ESTALE, "a file of the output folder changed while the site was being built", rel)
+
+
 def _cannot_write(out: Path, exc: OSError) -> BlogenError:
     what = exc.strerror or str(exc)
     where = f" ({exc.filename})" if exc.filename else ""
@@ -102,17 +109,23 @@ def write_outputs(out: Path, files: Mapping[str, Data], notes: Mapping[str, Any]
 
 
 @contextmanager
-def staged_output(out: Path, private: bool = False) -> Iterator[Staging]:
+def staged_output(out: Path, private: bool = False, hold: folders.OutputHold | None = None) -> Iterator[Staging]:
     """Hold the output lock and take the new site's files one at a time (see ``Staging``).
+
+    ``hold``: the folder held already, since before the build was decided (see ``folders.OutputHold``);
+    the staging then starts from the look taken under it instead of walking the folder again.
 
     If the block raises, ``out`` is left as it was: whatever was already written went into the
     spare folder only, which is never swapped in unless ``finish`` completes.
     """
+    if hold is not None and not (hold.held and hold.out == out and hold.private == private):
+        raise RuntimeError(f"the output folder {out} is not held as it is asked for")
     folders.check_output(out)
-    with folders.output_lock(out):
+    with folders.output_lock(out) if hold is None else nullcontext():
         try:
-            folders.recover(out)
-            staging = Staging(out, private)
+            if hold is None:
+                folders.recover(out)
+            staging = Staging(out, private, hold.spend() if hold is not None else None)
         except OSError as exc:
             raise _cannot_write(out, exc) from None
         try:
@@ -144,22 +157,24 @@ class Staging:
     not as recorded counts as unknown, so it is written again if the site has it and removed if not.
     """
 
-    def __init__(self, out: Path, private: bool) -> None:
+    def __init__(self, out: Path, private: bool, seen: Live | None = None) -> None:
         self.out = out
         self._private = private
         self._state = Record(out, private)
-        manifest = self._state.manifest(out)
-        self._live, self._live_other = (manifest, frozenset[str]()) if private or not out.is_dir() else \
-            verify(out, manifest, on_disk(out))
+        live = seen if seen is not None else look(out, private)
+        self._live: Manifest = dict(live.files)
+        self._live_other = live.other
+        self._live_dirs = live.folders
         # What the caller may build on: the live folder's intact files and the notes left with them, and
         # whether the folder is exactly as recorded (nothing changed, missing or added since).
         self.live: dict[str, str] = {rel: str(m[0]) for rel, m in self._live.items()}
-        self.intact = bool(manifest) and not self._live_other and len(self._live) == len(manifest)
-        self.notes: dict[str, Any] = self._state.notes(out)
+        self.intact = live.intact
+        self.notes: dict[str, Any] = dict(live.notes)
         self._desired: dict[str, str] = {}  # rel -> digest of every file handed over
         self._changed: list[str] = []
         self._spare: Path | None = None  # set once the spare is prepared and marked dirty
         self._spare_files: Manifest = {}
+        self._spare_dirs: dict[str, DirFacts] = {}
         self._result: Manifest = {}  # the spare's new manifest, as far as it is settled
         self._made: set[Path] = set()
         self._batch: list[tuple[str, str, bytes | Path, Path, bool]] = []  # changed files waiting to be written
@@ -218,7 +233,8 @@ class Staging:
 
     def _open_spare(self) -> Path:
         if self._spare is None:
-            spare, self._spare_files = folders.prepare_spare(self.out, self._live, self._state, self._private)
+            spare, self._spare_files, self._spare_dirs = folders.prepare_spare(self.out, self._live, self._state,
+                                                                                self._private)
             folders.ensure_marker(spare)
             self._spare = spare
         return self._spare
@@ -241,6 +257,8 @@ class Staging:
         """Write the changed files waiting their turn; the first failure is raised."""
         batch, self._batch, self._batch_bytes = self._batch, [], 0
         if self._pool is None and len(batch) > folders.PARALLEL_FILES:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=folders.WRITER_THREADS, thread_name_prefix="blogen-write")
         for item, fact in zip(batch, folders.each(self._write_one, batch, self._pool), strict=True):
             self._result[item[0]] = fact
@@ -257,13 +275,13 @@ class Staging:
             raise _cannot_write(self.out, exc) from None
 
     def _finish(self, notes: Mapping[str, Any]) -> WriteReport:
-        out, live, desired, state = self.out, self._live, self._desired, self._state
+        out, live, desired, state, private = self.out, self._live, self._desired, self._state, self._private
         self._flush()
         changed = sorted(self._changed)
         removed = sorted((set(live) | self._live_other) - desired.keys())
         if self._spare is None and not removed and (out / MARKER).is_file():
             if state.notes(out) != notes or state.manifest(out).keys() != live.keys():
-                state.put({out: (live, notes)})
+                state.put({out: (live, notes, self._live_dirs)})
             return WriteReport((), (), len(desired))
         spare = self._open_spare()
         spare_files, result, made = self._spare_files, self._result, self._made
@@ -285,6 +303,8 @@ class Staging:
             if mine is None and target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if not private and not stands(str(out / rel), live[rel], folders.on_disk_now(out / rel)):
+                raise _changed(rel)  # its digest would be recorded with the facts of other bytes
             if not folders.replace_with_link(out / rel, target):
                 folders.replace_with_data(target, out / rel)
             return folders.facts_of(digest, target)  # a new link changes the file's ctime: its facts are taken anew
@@ -300,7 +320,9 @@ class Staging:
         # The folder that becomes the spare keeps its manifest (the next build brings it up to date) but
         # not its build's notes: nothing reads a spare's notes, and they were half the record (its
         # size and the time to read it on every build, the no-op check's included).
-        state.put({out: (live, {}), spare: (result, notes)})
+        # Each folder's folders as checked before the writer worked in it: those it changed no longer
+        # match, and are listed again by the next check (see ``blogen.output.live``).
+        state.put({out: (live, {}, self._live_dirs), spare: (result, notes, self._spare_dirs)})
         folders.swap(out, spare)
         return WriteReport(tuple(changed), tuple(removed), len(desired) - len(changed))
 
@@ -321,6 +343,6 @@ class Staging:
             self._pool = None
         if clean and known and not self._finishing and self._spare is not None:
             with suppress(OSError):  # then the spare stays marked dirty, which is safe
-                self._state.put({self._spare: ({**self._spare_files, **self._result}, {})})
+                self._state.put({self._spare: ({**self._spare_files, **self._result}, {}, self._spare_dirs)})
 
 

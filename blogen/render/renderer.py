@@ -17,7 +17,6 @@ from blogen.content.theme import theme_dirs
 from blogen.core.errors import Severity
 from blogen.core.urls import join_url
 from blogen.model.values import Post, Route, Site, Term
-from blogen.render.brokenlinks import template_holding, text_holding
 from blogen.render.dependencies import FEED_KINDS, Fingerprints, series_parts, sitemap_pages
 from blogen.render.documents import DOCUMENT_KINDS, feed_posts, render_document, terms_by_slug
 from blogen.render.feeds import feed_entries
@@ -342,6 +341,8 @@ class Renderer:
         named by the template they come from, or by the post or page when its own text holds the link."""
         if self.known_urls.issuperset(links):  # the usual case, checked in one step
             return
+        from blogen.render.brokenlinks import template_holding, text_holding  # only once a link is not known
+
         page = route.item if route.kind in ("post", "page") and route.item else route.url
         severity: Severity = "warning" if self.config.broken_links == "warning" else "error"
         for target in links:
