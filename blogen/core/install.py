@@ -82,6 +82,12 @@ def _installation() -> str | None:
     return h.hexdigest()
 
 
+# Installations remembered at once: one per virtual environment, checkout or way of running blogen. A
+# developer with a dozen checkouts would otherwise push each one's entry out with the others' builds,
+# and pay the ~35 ms again on the next build of each; the file stays a few KB.
+_INSTALLATIONS_KEPT = 32
+
+
 def installed_fingerprint(name: str, compute: Callable[[], str]) -> str:
     """``compute()``, remembered in the user's cache while blogen and its libraries stay installed as
     they are: working out library versions imports ``importlib.metadata`` and reads every
@@ -102,7 +108,7 @@ def installed_fingerprint(name: str, compute: Callable[[], str]) -> str:
     value = compute()
     if installed is not None:
         mine = {**known.pop(installed, {}), name: value}
-        kept = dict(list(known.items())[-7:])  # the most recent others
+        kept = dict(list(known.items())[-(_INSTALLATIONS_KEPT - 1):])  # the most recent others
         with contextlib.suppress(OSError):  # not kept: only costs the next build the same work
             write_atomic(path, json.dumps({**kept, installed: mine}))
     return value
