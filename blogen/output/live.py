@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from blogen.core.fileid import settled
-from blogen.output.record import MARKER, DirFacts, Facts, Manifest, OnDisk, Record, verify
+from blogen.output.record import MARKER, DirFacts, Facts, Manifest, OnDisk, Record, on_disk, verify
 
 # The times a record holds (signed 64-bit nanoseconds).
 _LOW, _HIGH = -(1 << 63), (1 << 63) - 1
@@ -170,24 +170,8 @@ def _list(top: str, d: str, disk: dict[str, OnDisk], seen: Seen, now: int) -> No
 
 
 def _walk(path: str, prefix: str, disk: dict[str, OnDisk], seen: Seen, now: int) -> None:
-    """Every entry under the folder at ``path`` (as ``record.on_disk`` finds them), and each folder's identity."""
-    stack = [(path, prefix)]
-    while stack:
-        path, prefix = stack.pop()
-        try:
-            st = os.lstat(path)
-            entries = list(os.scandir(path))
-        except OSError:
-            continue
-        seen[prefix.rstrip("/")] = ((st.st_mtime_ns, st.st_ctime_ns, st.st_ino), settled(st, now))
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, f"{prefix}{entry.name}/"))
-                    continue
-                est = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            rel = prefix + entry.name
-            if rel != MARKER or not stat.S_ISREG(est.st_mode):
-                disk[rel] = (est.st_size, est.st_mtime_ns, est.st_ctime_ns, est.st_ino, est.st_mode)
+    """Every entry under the folder at ``path`` (``record.on_disk``), and each folder's identity."""
+    def note(d: str, st: os.stat_result) -> None:
+        seen[d] = ((st.st_mtime_ns, st.st_ctime_ns, st.st_ino), settled(st, now))
+
+    on_disk(path, into=disk, prefix=prefix, each_folder=note)

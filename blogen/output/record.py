@@ -27,7 +27,7 @@ import stat
 import struct
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -132,17 +132,26 @@ def facts(digest: str, st: os.stat_result) -> Facts:
     return [digest, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode]
 
 
-def on_disk(folder: Path) -> dict[str, OnDisk]:
+def on_disk(folder: str | Path, *, into: dict[str, OnDisk] | None = None, prefix: str = "",
+            each_folder: Callable[[str, os.stat_result], None] | None = None) -> dict[str, OnDisk]:
     """Every entry in ``folder`` but folders and the marker, as it is now: files, and anything else
-    (a symlink, a FIFO) a manifest never holds, so it shows up as unknown and is removed."""
-    found: dict[str, OnDisk] = {}
-    stack = [(str(folder), "")]
+    (a symlink, a FIFO) a manifest never holds, so it shows up as unknown and is removed.
+
+    ``into`` and ``prefix``: add them, named under ``prefix``, to a walk under way (a folder found
+    inside one being checked); ``each_folder`` is told every folder listed (its name under the top,
+    and its own ``lstat``), for a check that records the folders' identities.
+    """
+    found: dict[str, OnDisk] = {} if into is None else into
+    stack = [(str(folder), prefix)]
     while stack:  # plain strings and DirEntry stats: this walk is most of a no-op build's time
         path, prefix = stack.pop()
         try:
+            own = os.lstat(path) if each_folder is not None else None
             entries = list(os.scandir(path))
         except OSError:
             continue
+        if each_folder is not None and own is not None:
+            each_folder(prefix.rstrip("/"), own)
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
