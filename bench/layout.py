@@ -76,7 +76,10 @@ def write_blogen_config(root: Path, description: str = "") -> None:
 
 # --- Hugo -------------------------------------------------------------------------------------------
 
-HUGO_TOML = f"""\
+def _hugo_toml(outputs: str) -> str:
+    """The Hugo site's configuration; ``outputs`` is its ``[outputs]`` table, the one thing the two Hugo
+    setups configure differently."""
+    return f"""\
 baseURL = "{BASE_URL}"
 title = "{TITLE}"
 languageCode = "en"
@@ -89,16 +92,20 @@ enableRobotsTXT = true
 [pagination]
   pagerSize = 10
 
+{outputs}
+# Highlight with CSS classes, as blogen does (Pygments classes + one stylesheet).
+[markup.highlight]
+  noClasses = false
+"""
+
+
+HUGO_TOML = _hugo_toml("""\
 [outputs]
   home = ["html", "rss"]
   section = ["html", "rss"]
   taxonomy = ["html"]
   term = ["html", "rss"]
-
-# Highlight with CSS classes, as blogen does (Pygments classes + one stylesheet).
-[markup.highlight]
-  noClasses = false
-"""
+""")
 
 HUGO_BASEOF = """\
 <!doctype html>
@@ -113,20 +120,17 @@ HUGO_BASEOF = """\
 </html>
 """
 
-HUGO_SINGLE = """\
-{{ define "main" }}<article>
+# What both Hugo setups show: a post, the list of a taxonomy's terms, and a page of a paginated list.
+_HUGO_POST = """\
 <h1>{{ .Title }}</h1>
 <time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
 <ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
 {{ .Content }}
-</article>{{ end }}
 """
-
-HUGO_LIST = """\
-{{ define "main" }}<h1>{{ .Title }}</h1>
-{{ $pages := .RegularPagesRecursive }}{{ if .IsHome }}{{ $pages = where site.RegularPages "Section" "posts" }}{{ end }}
-{{ if eq .Kind "taxonomy" }}<ul>{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>
-{{ else }}{{ $pager := .Paginate $pages }}
+_HUGO_PAGES = '{{ $pages := .RegularPagesRecursive }}{{ if .IsHome }}{{ $pages = where site.RegularPages "Section" "posts" }}{{ end }}\n'
+_HUGO_TERMS = ('{{ if eq .Kind "taxonomy" }}<ul>{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">'
+               "{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>\n")
+_HUGO_PAGER = """\
 {{ range $pager.Pages }}<article>
 <h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
 <time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
@@ -134,18 +138,24 @@ HUGO_LIST = """\
 <p>{{ .Summary }}</p>
 </article>{{ end }}
 <nav>{{ with $pager.Prev }}<a href="{{ .URL }}">Newer</a>{{ end }} {{ with $pager.Next }}<a href="{{ .URL }}">Older</a>{{ end }}</nav>
-{{ end }}{{ end }}
 """
 
+HUGO_SINGLE = '{{ define "main" }}<article>\n' + _HUGO_POST + "</article>{{ end }}\n"
 
-def layout_hugo(corpus: Path, root: Path) -> Site:
+HUGO_LIST = ('{{ define "main" }}<h1>{{ .Title }}</h1>\n' + _HUGO_PAGES + _HUGO_TERMS
+             + "{{ else }}{{ $pager := .Paginate $pages }}\n" + _HUGO_PAGER + "{{ end }}{{ end }}\n")
+
+
+def layout_hugo(corpus: Path, root: Path, *, light: bool = False) -> Site:
+    """The Hugo site; ``light``: the Hugo (light) one (see below)."""
     _copy_tree(corpus / "posts", root / "content" / "posts")
     _copy_tree(corpus / "images", root / "static" / "images")
-    _write(root / "hugo.toml", HUGO_TOML)
-    _write(root / "layouts" / "_default" / "baseof.html", HUGO_BASEOF)
-    _write(root / "layouts" / "_default" / "single.html", HUGO_SINGLE)
-    _write(root / "layouts" / "_default" / "list.html", HUGO_LIST)
-    return Site("hugo", root, root / "content" / "posts", root / "public", (root / "resources",))
+    _write(root / "hugo.toml", HUGO_LIGHT_TOML if light else HUGO_TOML)
+    if not light:
+        _write(root / "layouts" / "_default" / "baseof.html", HUGO_BASEOF)
+    _write(root / "layouts" / "_default" / "single.html", HUGO_LIGHT_SINGLE if light else HUGO_SINGLE)
+    _write(root / "layouts" / "_default" / "list.html", HUGO_LIGHT_LIST if light else HUGO_LIST)
+    return Site("hugo-light" if light else "hugo", root, root / "content" / "posts", root / "public", (root / "resources",))
 
 
 # --- Hugo (light) -----------------------------------------------------------------------------------
@@ -153,74 +163,22 @@ def layout_hugo(corpus: Path, root: Path) -> Site:
 # whole-page templates (no baseof, so no block lookup) and no feed of any kind, so the cold-build ratio
 # against Hugo is not carried by how much work the peer's layout happens to do.
 
-HUGO_LIGHT_TOML = f"""\
-baseURL = "{BASE_URL}"
-title = "{TITLE}"
-languageCode = "en"
-timeZone = "UTC"
-enableRobotsTXT = true
-
-[taxonomies]
-  tag = "tags"
-
-[pagination]
-  pagerSize = 10
-
+HUGO_LIGHT_TOML = _hugo_toml("""\
 # HTML only: no RSS for the home page, the section, the taxonomy or its terms.
 [outputs]
   home = ["html"]
   section = ["html"]
   taxonomy = ["html"]
   term = ["html"]
+""")
 
-[markup.highlight]
-  noClasses = false
-"""
+_HUGO_LIGHT_HEAD = '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{{ .Title }} | {{ site.Title }}</title></head>\n<body>\n'
+_HUGO_LIGHT_FOOT = "</body>\n</html>\n"
 
-HUGO_LIGHT_SINGLE = """\
-<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{{ .Title }} | {{ site.Title }}</title></head>
-<body>
-<article>
-<h1>{{ .Title }}</h1>
-<time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
-<ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
-{{ .Content }}
-</article>
-</body>
-</html>
-"""
+HUGO_LIGHT_SINGLE = _HUGO_LIGHT_HEAD + "<article>\n" + _HUGO_POST + "</article>\n" + _HUGO_LIGHT_FOOT
 
-HUGO_LIGHT_LIST = """\
-<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{{ .Title }} | {{ site.Title }}</title></head>
-<body>
-<h1>{{ .Title }}</h1>
-{{ if eq .Kind "taxonomy" }}<ul>{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>
-{{ else }}{{ $pages := .RegularPagesRecursive }}{{ if .IsHome }}{{ $pages = where site.RegularPages "Section" "posts" }}{{ end }}
-{{ $pager := .Paginate $pages }}
-{{ range $pager.Pages }}<article>
-<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
-<time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2 January 2006" }}</time>
-<ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
-<p>{{ .Summary }}</p>
-</article>{{ end }}
-<nav>{{ with $pager.Prev }}<a href="{{ .URL }}">Newer</a>{{ end }} {{ with $pager.Next }}<a href="{{ .URL }}">Older</a>{{ end }}</nav>
-{{ end }}
-</body>
-</html>
-"""
-
-
-def layout_hugo_light(corpus: Path, root: Path) -> Site:
-    _copy_tree(corpus / "posts", root / "content" / "posts")
-    _copy_tree(corpus / "images", root / "static" / "images")
-    _write(root / "hugo.toml", HUGO_LIGHT_TOML)
-    _write(root / "layouts" / "_default" / "single.html", HUGO_LIGHT_SINGLE)
-    _write(root / "layouts" / "_default" / "list.html", HUGO_LIGHT_LIST)
-    return Site("hugo-light", root, root / "content" / "posts", root / "public", (root / "resources",))
+HUGO_LIGHT_LIST = (_HUGO_LIGHT_HEAD + "<h1>{{ .Title }}</h1>\n" + _HUGO_TERMS + "{{ else }}" + _HUGO_PAGES
+                   + "{{ $pager := .Paginate $pages }}\n" + _HUGO_PAGER + "{{ end }}\n" + _HUGO_LIGHT_FOOT)
 
 
 # --- Pelican ----------------------------------------------------------------------------------------
@@ -441,7 +399,7 @@ def lay_out(tool: str, corpus: Path, root: Path, *, eleventy_highlight: Path | N
     if tool == "hugo":
         return layout_hugo(corpus, root)
     if tool == "hugo-light":
-        return layout_hugo_light(corpus, root)
+        return layout_hugo(corpus, root, light=True)
     if tool == "pelican":
         return layout_pelican(corpus, root)
     if tool == "eleventy":
