@@ -72,19 +72,23 @@ class Fingerprints:
         for name in sorted(shows):
             parts.append(name.encode() + b"\0")
             self._add(parts, shows[name])
-        shown = {self.posts[part].source for part in parts if isinstance(part, int)}
+        indices = {part for part in parts if type(part) is int}
+        posts = self.posts
+        shown = {posts[i].source for i in indices}
         reads = None if body_reads is None else frozenset(body_reads)
         if reads and not reads <= shown:
             reads = None  # a body from somewhere this page does not show: count everything whole
+        # Each post shown once as its digest (a page such as the archive shows thousands).
+        digests = self._post_digests
+        chosen: dict[int, bytes] = {}
+        for i in indices:
+            whole, listed = digests.get(i) or self._digests(i)
+            chosen[i] = b"P" + (whole if reads is None or posts[i].source in reads else listed)
         h = hashlib.sha256(self.base)
         h.update(repr((route.kind, route.url, route.output, route.template, route.item, route.number)).encode())
         h.update(b"partial" if reads is not None else b"whole")
-        h.update(b"".join(part if isinstance(part, bytes) else self._post_part(part, reads) for part in parts))
+        h.update(b"".join([chosen[part] if type(part) is int else part for part in parts]))  # type: ignore[misc]
         return h.hexdigest(), tuple(sorted(shown))
-
-    def _post_part(self, i: int, reads: frozenset[str] | None) -> bytes:
-        whole, listed = self._digests(i)
-        return b"P" + (whole if reads is None or self.posts[i].source in reads else listed)
 
     def _add(self, parts: list[bytes | int], value: Any) -> None:
         """One shown value, as parts of the digest: posts by index (their digests are taken later),
@@ -96,6 +100,10 @@ class Fingerprints:
             parts.append(self.index[value.source])
         elif kind is tuple or kind is list:
             parts.append(b"(%d" % len(value))
+            if all(type(item) is PostView for item in value):  # a list of posts (the archive's: thousands)
+                index = self.index
+                parts.extend([index[item.source] for item in value])
+                return
             for item in value:
                 self._add(parts, item)
         elif value is self._site_view or callable(value):

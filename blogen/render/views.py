@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -205,7 +205,7 @@ class SeriesView:
     parts: tuple[PostView, ...]
 
 
-def term_view(term: Term, feeds: set[str]) -> TermView:
+def term_view(term: Term, feeds: Set[str]) -> TermView:
     feed, json_feed = f"{term.url}feed.xml", f"{term.url}feed.json"
     return TermView(term.name, term.slug, term.url, term.count, feed if feed in feeds else None,
                     json_feed if json_feed in feeds else None, term.taxonomy)
