@@ -220,3 +220,31 @@ def test_activity_is_reported_before_the_debounced_change(tree: Path) -> None:
     finally:
         w.stop()
     assert order[:2] == ["activity", "change"]
+
+
+def test_a_save_whose_bytes_are_all_there_is_handed_on_soonest(tree: Path) -> None:
+    """One file closed after writing, or renamed into place, needs only the shortest quiet time; an
+    event after that (a chmod, a write), a file merely moved away, or a second file waits longer."""
+    from watchdog.events import FileAttribEvent, FileClosedEvent, FileModifiedEvent, FileMovedEvent
+
+    from blogen.serve.watch import DEBOUNCE, DEBOUNCE_ONE, DEBOUNCE_WRITTEN
+
+    posts = tree.resolve() / "content" / "posts"
+    w = Watcher(tree, lambda _c: None)  # not started: the events are handed to it by hand
+
+    def quiet_after(*events: object) -> float:
+        with w._cond:
+            w._pending.clear()
+        for event in events:
+            w._on_event(event)  # type: ignore[arg-type]
+        with w._cond:
+            return w._quiet_locked()
+
+    a, b = str(posts / "a.md"), str(posts / "b.md")
+    assert DEBOUNCE_WRITTEN < DEBOUNCE_ONE < DEBOUNCE
+    assert quiet_after(FileModifiedEvent(a)) == DEBOUNCE_ONE
+    assert quiet_after(FileModifiedEvent(a), FileClosedEvent(a)) == DEBOUNCE_WRITTEN
+    assert quiet_after(FileModifiedEvent(a), FileClosedEvent(a), FileAttribEvent(a)) == DEBOUNCE_ONE
+    assert quiet_after(FileMovedEvent(str(posts / ".a.md.swp"), a)) == DEBOUNCE_WRITTEN  # an atomic save
+    assert quiet_after(FileMovedEvent(a, str(posts / "a.md~"))) == DEBOUNCE_ONE  # vim's backup: a.md is gone for now
+    assert quiet_after(FileClosedEvent(a), FileClosedEvent(b)) == DEBOUNCE

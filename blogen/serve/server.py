@@ -27,8 +27,9 @@ from typing import Any
 
 from blogen.build.patch import Memo
 from blogen.build.pipeline import BuildReport, build_site
-from blogen.core.errors import Problem
-from blogen.incremental.scan import Prescan
+from blogen.content.inputs import Inputs
+from blogen.core.errors import BlogenError, Problem
+from blogen.incremental.scan import Prescan, WalkProcess, agrees, predict
 from blogen.serve.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.serve.livereload import digest, error_page, page_update, problems_json
 from blogen.serve.loop import BuildOutcome, DevBuilder, describe
@@ -85,6 +86,8 @@ class DevServer:
         self._prescan: Prescan | None = None
         self._named: set[str] = set()
         self._prescan_lock = threading.Lock()
+        self._walker: WalkProcess | None = None  # where the scans run, beside the builds (started by ``start``)
+        self._walked: Inputs | None = None  # the last scan a build was checked against: the next one starts from it
         self._tabs: set[Tab] = set()
         self._tabs_lock = threading.Lock()
         self._httpd: DevHTTPServer | None = None
@@ -110,6 +113,7 @@ class DevServer:
             self._httpd = self._bind()
             self.port = int(self._httpd.server_address[1])
             self.served = serve_folder(self.root, self.url)
+            self._walker = WalkProcess(self.root)
             if not self.loopback:
                 self.echo(f"warning: serving on {self.host} makes this site, drafts included, reachable from the network")
             self.watcher.start()
@@ -159,6 +163,8 @@ class DevServer:
             for tab in self._tabs:
                 tab.end()
         self.builder.stop(max(0.0, deadline - time.monotonic()))
+        if self._walker is not None:
+            self._walker.close()
         self._keeper.leave(self.served, max(0.0, deadline - time.monotonic()))
         if not self.served.is_relative_to(self.root):  # a temporary folder (the cache could not be written)
             shutil.rmtree(self.served.parent, ignore_errors=True)
@@ -178,11 +184,7 @@ class DevServer:
             prescan, named = self._prescan, self._named
             self._prescan, self._named = None, set()
         try:
-            report = self._build_function(self.root, drafts=self.drafts, output=str(self.served), base_url=self.url,
-                                          memo=self._memo, inputs=prescan.take(named) if prescan is not None else None)
-            self._memo.private_output = True
-            self._keeper.built(report, self._memo.snapshot)
-            return report
+            return self._build_after(prescan, named)
         finally:
             self._builds += 1
             if self._builds % FULL_GC_EVERY == 0:
@@ -192,12 +194,45 @@ class DevServer:
             if self._closing and not self.served.is_relative_to(self.root):  # it may have re-made the temporary folder
                 shutil.rmtree(self.served.parent, ignore_errors=True)
 
+    def _build_after(self, prescan: Prescan | None, named: set[str]) -> BuildReport:
+        """The build for the changes named since the last one.
+
+        When the scan begun at their first event runs in a process of its own, the build does not
+        wait for it: it starts from the last scan with the named files looked at again, and the scan
+        is waited for at its end. A scan that finds anything else changed (an event missed or
+        merged) has the build made again from it, before any request sees the first one's pages.
+        """
+        predicted = predict(self._walked, named) if prescan is not None and prescan.beside and self._walked else None
+        if prescan is None or predicted is None:
+            self._walked = prescan.take(named) if prescan is not None else None
+            return self._build_from(self._walked)
+        try:
+            report = self._build_from(predicted)
+        except BlogenError:
+            self._walked = prescan.take(named)
+            if self._walked is not None and agrees(self._walked, predicted):
+                raise
+            return self._build_from(self._walked)  # the scan saw more than the events said: its problems are the ones
+        self._walked = prescan.take(named)
+        if self._walked is not None and agrees(self._walked, predicted):
+            return report
+        log.debug("the scan found changes no event named: building again from it")
+        return self._build_from(self._walked)
+
+    def _build_from(self, inputs: Inputs | None) -> BuildReport:
+        report = self._build_function(self.root, drafts=self.drafts, output=str(self.served), base_url=self.url,
+                                      memo=self._memo, inputs=inputs)
+        self._memo.private_output = True
+        self._keeper.built(report, self._memo.snapshot)
+        return report
+
     def _activity(self) -> None:
         """The first event of a burst: hold requests, and start scanning the inputs while it goes quiet."""
         self.builder.note_activity()
         with self._prescan_lock:
             if self._prescan is None:
-                self._prescan = Prescan(self.root)
+                walker = self._walker
+                self._prescan = Prescan(self.root, walker if walker is not None and walker.alive else None)
 
     def _changed(self, changes: ChangeSet) -> None:
         log.debug("changed: %s", sorted(changes.paths))

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 # Quiet time after the last event of a burst before the change set is handed on: short while one
 # file has changed (an editor's save, even an atomic one, is a few events within a millisecond or
 # two), longer once several have (a checkout, a formatter, a sync), so such a burst is one build.
+# Shortest when the one file's last event says its new bytes are all there: closed after writing,
+# or renamed into place (an atomic save); an editor's trailing events (a chmod, its backup deleted)
+# come within a millisecond, and any event after that one waits the usual time again.
+DEBOUNCE_WRITTEN = 0.004
 DEBOUNCE_ONE = 0.02
 DEBOUNCE = 0.1
 # A stream of events that never goes quiet still yields a change set this often, so a process that
@@ -39,6 +43,8 @@ MAX_DELAY = 2.0
 POLL_INTERVAL = 0.5
 # Event kinds that cannot change a file's bytes.
 _IGNORED_KINDS = frozenset({"opened", "closed_no_write"})
+# Events after which a file's new bytes are all there: closed after writing, renamed into place.
+_WRITTEN_KINDS = frozenset({"closed", "moved"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,7 @@ class Watcher:
         self._pending: set[str] = set()
         self._first = 0.0
         self._last = 0.0
+        self._written = False  # the last event said the file it names is written (see DEBOUNCE_WRITTEN)
         self._stopping = False
         self._observer: BaseObserver | None = None
         self._watched: dict[str, ObservedWatch] = {}
@@ -157,7 +164,11 @@ class Watcher:
                 continue
             found.append(rel)
         if found:
-            self._add(found)
+            # Written: closed after a write, or renamed into place, and the file the event ends at is a site file
+            # (a save renames its temporary file into place; moving a site file away is no such end).
+            written = not event.is_directory and event.event_type in _WRITTEN_KINDS and found[-1] == input_path(
+                self.root, os.fsdecode(dest or event.src_path))
+            self._add(found, written)
 
     def _rewatch(self, name: str) -> None:
         observer = self._observer
@@ -173,7 +184,7 @@ class Watcher:
             except OSError as exc:
                 log.warning("cannot watch %s: %s", name, exc)
 
-    def _add(self, paths: list[str]) -> None:
+    def _add(self, paths: list[str], written: bool = False) -> None:
         now = time.monotonic()
         with self._cond:
             first = not self._pending
@@ -181,9 +192,16 @@ class Watcher:
                 self._first = now
             self._pending.update(paths)
             self._last = now
+            self._written = written
             self._cond.notify_all()
         if first and self._on_activity is not None:
             self._on_activity()
+
+    def _quiet_locked(self) -> float:
+        """How long the burst under way must stay quiet before it is handed on (see ``DEBOUNCE``)."""
+        if len(self._pending) != 1:
+            return self._debounce
+        return min(DEBOUNCE_WRITTEN if self._written else DEBOUNCE_ONE, self._debounce)
 
     def _debounce_loop(self) -> None:
         while True:
@@ -193,8 +211,7 @@ class Watcher:
                 if self._stopping:
                     return
                 now = time.monotonic()
-                quiet = min(DEBOUNCE_ONE, self._debounce) if len(self._pending) == 1 else self._debounce
-                due = min(self._last + quiet, self._first + MAX_DELAY)
+                due = min(self._last + self._quiet_locked(), self._first + MAX_DELAY)
                 if now < due:
                     self._cond.wait(due - now)
                     continue
