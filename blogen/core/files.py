@@ -61,7 +61,12 @@ def outside(link: str | Path, where: str) -> str:
 def hidden_part(path: str, top: str | Path) -> str | None:
     """The first hidden name (``.git``, ``.env``, ``.blogen-cache``) on the way from ``top`` down to
     ``path`` (both real paths), or None."""
-    base = os.path.realpath(top).rstrip(os.sep)
+    return _hidden_below(path, os.path.realpath(top))
+
+
+def _hidden_below(path: str, base: str) -> str | None:
+    """``hidden_part`` with ``top`` resolved already (``base``)."""
+    base = base.rstrip(os.sep)
     rel = path[len(base) + 1:] if path.startswith(base + os.sep) else ""
     return next((part for part in rel.split(os.sep) if part.startswith(".")), None)
 
@@ -102,11 +107,13 @@ def _open_regular(path: str | Path, inside: str | Path | None, where: str) -> Bi
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     target = os.fspath(path)
     if inside is not None:
-        real = os.path.realpath(target)
-        if not is_inside(real, inside):
+        # Each folder is resolved once (resolving a path looks at every folder on its way: the templates
+        # and shortcodes of a site are read on every build, each with this check).
+        real, base = os.path.realpath(target), os.path.realpath(inside)
+        if not _within(real, base):
             raise Refused(path, outside(path, where))
-        hidden = hidden_part(real, inside)
-        if hidden is not None and hidden_part(os.path.abspath(target), inside) is None:
+        hidden = _hidden_below(real, base)
+        if hidden is not None and _hidden_below(os.path.abspath(target), base) is None:
             raise Refused(path, into_hidden(path, hidden))
         target, flags = real, flags | getattr(os, "O_NOFOLLOW", 0)  # a link swapped in since is refused
     fh = os.fdopen(os.open(target, flags), "rb")
@@ -119,7 +126,11 @@ def _open_regular(path: str | Path, inside: str | Path | None, where: str) -> Bi
 
 def is_inside(path: str | Path, top: str | Path) -> bool:
     """Whether ``path`` (made absolute, with symlinks resolved) lies inside ``top`` (resolved too)."""
-    real, base = os.path.realpath(path), os.path.realpath(top)
+    return _within(os.path.realpath(path), os.path.realpath(top))
+
+
+def _within(real: str, base: str) -> bool:
+    """``is_inside`` for paths resolved already."""
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 

@@ -100,9 +100,12 @@ def output_lock(out: Path) -> Iterator[None]:
             raise BlogenError.one(str(out), None, f"another blogen process (pid {holder}) is writing this output folder; "
                                   "nothing was written: run the build again when it has finished") from None
         handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        pid = str(os.getpid())
+        if handle.read() != pid:  # a dev server holds it for each of its builds: written once, not each time
+            handle.seek(0)
+            handle.truncate()
+            handle.write(pid)
+            handle.flush()
         try:
             yield
         finally:

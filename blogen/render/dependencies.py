@@ -79,11 +79,12 @@ class Fingerprints:
         if reads and not reads <= shown:
             reads = None  # a body from somewhere this page does not show: count everything whole
         # Each post shown once as its digest (a page such as the archive shows thousands).
-        digests = self._post_digests
-        chosen: dict[int, bytes] = {}
-        for i in indices:
-            whole, listed = digests.get(i) or self._digests(i)
-            chosen[i] = b"P" + (whole if reads is None or posts[i].source in reads else listed)
+        digests, known = self._post_digests, self._digests
+        if not reads:  # every post whole (None), or as listed (no body read): the usual cases, in one step
+            half = 0 if reads is None else 1
+            chosen = {i: b"P" + (digests.get(i) or known(i))[half] for i in indices}
+        else:
+            chosen = {i: b"P" + (digests.get(i) or known(i))[0 if posts[i].source in reads else 1] for i in indices}
         h = hashlib.sha256(self.base)
         h.update(repr((route.kind, route.url, route.output, route.template, route.item, route.number)).encode())
         h.update(b"partial" if reads is not None else b"whole")
