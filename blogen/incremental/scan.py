@@ -56,6 +56,8 @@ class WalkProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         package_parent = str(Path(__file__).resolve().parents[2])  # this very blogen, wherever it is installed
         code = f"import sys; sys.path.insert(0, {package_parent!r}); from blogen.incremental.scan import serve_walks; serve_walks()"
+        if not sys.executable:  # an embedded interpreter: no program to start
+            return
         try:
             self._proc = subprocess.Popen([sys.executable, "-c", code, str(root)], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -87,9 +89,10 @@ class WalkProcess:
                 return None
 
     def close(self) -> None:
-        with self._lock:
-            if self._proc is not None:
-                self._end(self._proc)
+        """End the child; a walk under way (in another thread) then returns None."""
+        proc, self._proc = self._proc, None  # without the lock: a walk that hangs must not hold up the end
+        if proc is not None:
+            self._end(proc)
 
     def _end(self, proc: subprocess.Popen[bytes]) -> None:
         self._proc = None
