@@ -102,10 +102,10 @@ def patch_model(root: Path, snapshot: Snapshot, sources: tuple[str, ...], *, mar
             old_key = document_key(old, options_repr, options, diagrams, may_draw=drawn)
             if old_key != new_key:
                 markdown.pop(old_key, None)
-        if documents is not None:
-            for key in [k for k, (d, _) in documents.items() if d is before[rel] and d is not doc]:
+        if documents is not None and old is not doc:
+            for key in [k for k, found in documents.items() if found[0] is old]:  # every parsed source: no more per entry
                 del documents[key]
-    content = replace(snapshot.content, documents=tuple(new_docs.get(d.source, d) for d in snapshot.content.documents))
+    content = replace(snapshot.content, documents=tuple([new_docs.get(d.source, d) for d in snapshot.content.documents]))
     m = Modelled(config, site, fresh, len(content.documents) - fresh, snapshot.assets, snapshot.template_lines,
                  content, snapshot.images)
     return Patched(m, frozenset(new_docs), relinked)

@@ -63,7 +63,11 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
         updates.append((doc.source, doc, rendered, post, slugs, fixed))
     keys = {k for source, *_ in updates for k in target_keys(memo.made[source][3])}
     redo = {source for source, *_ in updates}
-    redo.update(source for source, linked in memo.links.items() if any(k in keys for k, _ in linked.lookups))
+    for source, linked in memo.links.items():  # every document's links: plain loops, no generator per document
+        for key, _found in linked.lookups:
+            if key in keys:
+                redo.add(source)
+                break
     pre = {source: fixed for source, *_, fixed in updates}
     rendered_of = {source: rendered for source, _, rendered, *_ in updates}
     relinked: dict[str, Linked] = {}

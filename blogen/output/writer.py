@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from blogen.core.errors import BlogenError
 from blogen.output import folders
@@ -167,7 +167,7 @@ class Staging:
         self._live_dirs = live.folders
         # What the caller may build on: the live folder's intact files and the notes left with them, and
         # whether the folder is exactly as recorded (nothing changed, missing or added since).
-        self.live: dict[str, str] = {rel: str(m[0]) for rel, m in self._live.items()}
+        self.live = cast(dict[str, str], {rel: m[0] for rel, m in self._live.items()})  # each fact's digest is a str
         self.intact = live.intact
         self.notes: dict[str, Any] = dict(live.notes)
         self._desired: dict[str, str] = {}  # rel -> digest of every file handed over
