@@ -1,10 +1,11 @@
 """``blogen serve``: build into a folder of its own, serve it over HTTP, and keep open tabs in step.
 
-The pieces: a watcher (``watch``) hands debounced change sets to the build loop (``devbuild``), which
+The pieces: a watcher (``watch``) hands debounced change sets to the build loop (``loop``), which
 builds into its folder (``persist``) and, once the new site is complete, tells every open tab what it must
 do (``livereload``: nothing, swap stylesheets, reload, show or clear errors) over Server-Sent Events.
-Requests go through one resolver (``httpd``) and wait while a build runs, so nothing half-built or
-stale is ever served.
+The walk of the inputs that decides each build runs in a process of its own beside it
+(``blogen.incremental.scan``). Requests go through one resolver (``httpd``) and wait while a build runs,
+so nothing half-built or stale is ever served.
 """
 
 from __future__ import annotations
