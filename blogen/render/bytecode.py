@@ -38,11 +38,12 @@ _PURPOSE = b"blogen compiled template"  # signed with the entry, so no other sig
 
 def compile_settings(env: jinja2.Environment) -> str:
     """What besides a template's source decides the code Jinja compiles it to, as one string: the
-    environment's class and syntax, whitespace and escaping settings, its undefined type, the names of
-    its filters and tests (a filter it does not know fails the compile), and the Jinja and Python
-    versions (marshalled code is only good for the Python that wrote it)."""
-    def name(value: Any) -> str:
-        return f"{value.__module__}.{value.__qualname__}" if isinstance(value, type) else repr(value)
+    environment's class and syntax, whitespace, escaping and finalize settings, its undefined type,
+    the names of its filters and tests (a filter it does not know fails the compile), and the Jinja
+    and Python versions (marshalled code is only good for the Python that wrote it)."""
+    def name(value: Any) -> str:  # a class or function by its name (its repr may hold an address)
+        qualname = getattr(value, "__qualname__", None)
+        return f"{getattr(value, '__module__', '?')}.{qualname}" if isinstance(qualname, str) else repr(value)
 
     autoescape = env.autoescape
     settings = [
@@ -51,6 +52,7 @@ def compile_settings(env: jinja2.Environment) -> str:
         f"autoescape={autoescape if isinstance(autoescape, bool) else name(autoescape)}",
         f"undefined={name(env.undefined)}", f"code_generator={name(env.code_generator_class)}",
         f"context={name(env.context_class)}", f"optimized={env.optimized}", f"async={env.is_async}",
+        f"finalize={name(env.finalize)}",
         f"extensions={sorted(env.extensions)}", f"filters={sorted(env.filters)}", f"tests={sorted(env.tests)}",
     ]
     for attribute in ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
@@ -85,12 +87,9 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: Bucket) -> None:
         key = self.entry_key(bucket)
         data = read_entry(self.root, KIND, key)
-        if data is None:
+        code = None if data is None else entry_code(self._secret, key, data)
+        if code is None:
             return
-        signature, code = data[:SIGNATURE_BYTES], data[SIGNATURE_BYTES:]
-        if not verify(self._secret, signature, _PURPOSE, key.encode(), code):
-            log.debug("compiled template %s: not signed by this user's key, compiled again", key)
-            return  # never unmarshalled, let alone run
         try:
             loaded = marshal.loads(code)
         except (EOFError, ValueError, TypeError) as exc:  # signed by this user, yet unreadable: a last guard
@@ -100,8 +99,22 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
             bucket.code = loaded
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        if bucket.code is None:
-            return
-        key = self.entry_key(bucket)
-        code = marshal.dumps(bucket.code)
-        write_entry(self.root, KIND, key, sign(self._secret, _PURPOSE, key.encode(), code) + code)
+        if bucket.code is not None:
+            key = self.entry_key(bucket)
+            write_entry(self.root, KIND, key, signed_entry(self._secret, key, marshal.dumps(bucket.code)))
+
+
+def signed_entry(secret: bytes, key: str, code: bytes) -> bytes:
+    """An entry's bytes: the signature of the marshalled ``code`` for ``key`` (so a signed entry moved
+    to another key does not verify), then the code."""
+    return sign(secret, _PURPOSE, key.encode(), code) + code
+
+
+def entry_code(secret: bytes, key: str, data: bytes) -> bytes | None:
+    """The marshalled code of an entry stored for ``key``, if ``secret`` signed it for that key; else None
+    (logged), and the bytes are never unmarshalled, let alone run."""
+    signature, code = data[:SIGNATURE_BYTES], data[SIGNATURE_BYTES:]
+    if len(signature) == SIGNATURE_BYTES and verify(secret, signature, _PURPOSE, key.encode(), code):
+        return code
+    log.debug("compiled template %s: not signed by this user's key, compiled again", key)
+    return None
