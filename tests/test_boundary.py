@@ -18,10 +18,10 @@ from conftest import snapshot
 
 from blogen.build.stages import collect_theme_assets
 from blogen.content.inputs import theme_files, walk_inputs, walk_theme
+from blogen.core import signing
 from blogen.core.config import load_config
 from blogen.core.errors import BlogenError
 from blogen.core.install import installed_fingerprint, user_cache_dir
-from blogen.core import signing
 from blogen.render.templates import make_environment
 from blogen.serve.server import DevServer
 
