@@ -144,12 +144,12 @@ def _tamper(how: str, path: Path, evil: bytes) -> None:
         _store(path, data[:-40] + bytes(b ^ 0xFF for b in data[-40:]))
     elif how == "truncated":
         _store(path, data[:len(data) // 2])
-    else:  # a signature alone, no code
+    else:  # shorter than a signature
         _store(path, data[:signing.SIGNATURE_BYTES - 3])
 
 
 @pytest.mark.parametrize("how", ["code replaced, signature kept", "signed with another key", "bytes flipped",
-                                 "truncated", "signature only"])
+                                 "truncated", "shorter than a signature"])
 def test_an_entry_not_signed_by_this_user_is_never_run(how: str, built: Path, cli: Cli, compiled: list[str],
                                                        tmp_path: Path) -> None:
     marker = tmp_path / "ran"
