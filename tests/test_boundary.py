@@ -18,10 +18,10 @@ from conftest import snapshot
 
 from blogen.build.stages import collect_theme_assets
 from blogen.content.inputs import theme_files, walk_inputs, walk_theme
+from blogen.core import signing
 from blogen.core.config import load_config
 from blogen.core.errors import BlogenError
 from blogen.core.install import installed_fingerprint, user_cache_dir
-from blogen.incremental import snapshot as base_file
 from blogen.render.templates import make_environment
 from blogen.serve.server import DevServer
 
@@ -227,14 +227,14 @@ def test_the_signing_key_is_made_private_and_never_through_a_symlink(tmp_path: P
     target = tmp_path / "planted-key"
     key.symlink_to(target)  # dangling: writing through it would create a key the planter can read
     try:
-        assert base_file._secret() is None  # no key: every build is a full one
+        assert signing.secret() is None  # no key: every build is a full one
         assert not target.exists()
         key.unlink()
-        made = base_file._secret()
+        made = signing.secret()
         assert made is not None and len(made) == 32
         assert stat.S_IMODE(key.lstat().st_mode) & 0o077 == 0
         assert stat.S_ISREG(key.lstat().st_mode)
-        assert base_file._secret() == made
+        assert signing.secret() == made
     finally:
         key.unlink(missing_ok=True)
 

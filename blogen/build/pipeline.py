@@ -167,7 +167,7 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
             snapshot_id = snap.id if job.memo is None else _new_id()
         else:
             m, model, render = _full_model(job)
-            site, result = _render(m, staging, render, job.progress, None)
+            site, result = _render(m, staging, render, job.progress, None, job.jobs)
             pages = {}
             snapshot_id = _new_id() if model is not None else None
         pages.update(result.notes)
@@ -225,12 +225,14 @@ def _keep_snapshot(job: _Job, m: Modelled, site: Site, model: ModelMemo | None, 
 
 
 def _render(m: Modelled, staging: Staging, memo: RenderMemo | None, progress: Progress | None,
-            routes: Sequence[Route] | None) -> tuple[Site, RenderResult]:
+            routes: Sequence[Route] | None, jobs: int | None = 1) -> tuple[Site, RenderResult]:
     """Render the pages into the staging (those whose inputs match the live folder's notes and whose
-    live file is intact are kept); all of the site's, or only ``routes``."""
+    live file is intact are kept); all of the site's, or only ``routes``; in ``jobs`` processes
+    when there are many and no memo to fill (see ``render_routes``)."""
     pages = staging.notes.get("pages", {})
     result = render_routes(m.site, m.site.routes if routes is None else routes, m.template_lines,
-                           pages if isinstance(pages, dict) else {}, frozenset(staging.live), progress, memo, staging.add)
+                           pages if isinstance(pages, dict) else {}, frozenset(staging.live), progress, memo, staging.add,
+                           jobs)
     return (with_warnings(m.site, result.warnings) if result.warnings else m.site), result
 
 
@@ -293,7 +295,7 @@ def prepare_site(root: Path, *, drafts: bool = False, base_url: str | None = Non
     pages = notes.get("pages", {})
     sink: Callable[[str, bytes], None] | None = None if keep_pages else (lambda _rel, _data: None)
     result = render_routes(m.site, m.site.routes, m.template_lines, pages if isinstance(pages, dict) else {},
-                           frozenset(live), progress, None, sink)
+                           frozenset(live), progress, None, sink, jobs)
     site = with_warnings(m.site, result.warnings) if result.warnings else m.site
     files: dict[str, Data] = dict(result.files)
     files.update((rel, Kept(live[rel])) for rel in result.kept)

@@ -1,37 +1,35 @@
-"""The content-addressed cache in ``.blogen-cache/<kind>/``: each entry keyed by everything it is made from.
-
-One rule for every kind (the Markdown of a document, the code-highlighting CSS): an entry's key is a
-digest of everything that decides it, so it is never stale, and the entry carries its kind, its key
-and a digest of its bytes, checked on every read. An entry that is damaged, was made for another key
-(two entries swapped), or whose fields have the wrong types, is ignored and made again: a cache
-only ever saves time.
+"""The Markdown entries of the content-addressed cache (``.blogen-cache/markdown/``; the entries'
+one rule is ``blogen.core.cachestore``): each keyed by everything it is made from, and an entry that is
+damaged, was made for another key (two entries swapped), or whose fields have the wrong types, is
+ignored and made again: a cache only ever saves time.
 
 The Markdown entry of a document is keyed by the source's digest and everything besides it that
 decides the HTML (the Markdown options, the renderer's own code and its libraries' versions,
 whether the title is taken from the body).
+
+``CACHE_DIR``, ``read_entry`` and ``write_entry`` are ``blogen.core.cachestore``'s, named here too for
+the build stages that store other kinds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from blogen import __version__
 from blogen.content.sources import Document
+from blogen.core.cachestore import CACHE_DIR as CACHE_DIR
+from blogen.core.cachestore import read_entry as read_entry
+from blogen.core.cachestore import write_entry as write_entry
 from blogen.core.config import MarkdownOptions
 from blogen.core.errors import Problem
-from blogen.core.files import check_inside, read_regular, write_atomic
 from blogen.core.install import PACKAGE_DIR, installed_fingerprint
 from blogen.core.packed import PackedText
 from blogen.markdown.render import Heading, LinkRef, Rendered
 
-log = logging.getLogger(__name__)
-
-CACHE_DIR = ".blogen-cache"
 _CACHE_FORMAT = 4  # 3: entries carry the document's warnings; 4: the HTML goes packed, after the fields
 # The renderer's own code: every module ``blogen.markdown.render`` imports that can change its HTML (errors
 # and config only word problems and carry the options, which the key has anyway; the shortcode templates
@@ -76,41 +74,6 @@ def cache_key(doc: Document, options: MarkdownOptions | str) -> str:
     take_title = doc.meta.title is None
     parts = f"{renderer_fingerprint()}|{options if isinstance(options, str) else repr(options)}|{take_title}|{doc.digest}"
     return hashlib.sha256(parts.encode()).hexdigest()
-
-
-def _entry_path(root: Path, kind: str, key: str) -> Path:
-    return root / CACHE_DIR / kind / key[:2] / key
-
-
-def _header(kind: str, key: str, data: bytes) -> bytes:
-    return f"blogen-cache 1 {kind} {key} {hashlib.sha256(data).hexdigest()}\n".encode()
-
-
-def read_entry(root: Path, kind: str, key: str) -> bytes | None:
-    """The bytes stored for ``key``, if the entry is whole and was made for it."""
-    try:  # a regular file only: a FIFO planted in the cache must not block the build
-        data = read_regular(_entry_path(root, kind, key), inside=root)  # never from a cache folder linked elsewhere
-    except OSError:
-        return None
-    head, _, body = data.partition(b"\n")
-    return body if head + b"\n" == _header(kind, key, body) else None
-
-
-_MADE_DIRS: set[Path] = set()  # cache folders this process has made (or found), to skip a mkdir per entry
-
-
-def write_entry(root: Path, kind: str, key: str, data: bytes) -> None:
-    """Store an entry; a read-only or full disk only costs speed next time."""
-    path = _entry_path(root, kind, key)
-    if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: never written
-        return
-    try:
-        if path.parent not in _MADE_DIRS:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _MADE_DIRS.add(path.parent)
-        write_atomic(path, _header(kind, key, data) + data, make_parents=False)
-    except OSError as exc:
-        log.debug("cannot write cache entry %s: %s", path, exc)
 
 
 def entry_bytes(r: Rendered) -> bytes:

@@ -10,7 +10,7 @@ links looked up, which pages counted which posts, and the posts' views and diges
 record the same build left beside the output folder; a patch starts from a snapshot only when the
 record names it, so the output folder and the snapshot always describe the same build.
 On disk it is a pickle, and reading a pickle runs code, so the file is signed with a key that lives
-in the user's own cache folder, outside the site (``~/.cache/blogen/key``): a copy from anywhere
+in the user's own cache folder, outside the site (``blogen.core.signing``): a copy from anywhere
 else (an archive of the site, another user) fails the check and is not unpickled.
 """
 
@@ -20,7 +20,6 @@ import bisect
 import collections
 import contextlib
 import gc
-import hashlib
 import hmac
 import itertools
 import logging
@@ -32,8 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from blogen.core.files import check_inside, read_regular, read_regular_chunks, write_atomic
-from blogen.core.install import user_cache_dir
+from blogen.core.files import check_inside, read_regular, read_regular_chunks
+from blogen.core.signing import new_mac, secret
 
 if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's id without loading the pipeline
     from blogen.content.images import ImageInfo
@@ -71,35 +70,6 @@ class Snapshot:
     render: RenderMemo  # which posts each page counted (the pages a changed post is on); post views and digests
 
 
-def _key_file() -> Path:
-    return user_cache_dir() / "key"
-
-
-def _secret() -> bytes | None:
-    """This user's signing key, made on first use; None where it cannot be kept (then no snapshot is kept on disk)."""
-    path = _key_file()
-    try:  # only a regular file: a FIFO there would block the build, a device would be read forever
-        data = read_regular(path)
-        if len(data) >= 32:
-            return data
-    except OSError:
-        pass
-    import secrets
-
-    try:  # made whole in one step, never written through a symlink; if two builds race, one key wins
-        write_atomic(path, secrets.token_bytes(32), mode=0o600, exclusive=True)
-        return read_regular(path)
-    except FileExistsError:  # made by another build a moment ago (or something else stands there)
-        try:
-            data = read_regular(path)
-        except OSError:
-            return None
-        return data if len(data) >= 32 else None
-    except OSError as exc:
-        log.debug("no key for the model snapshot (%s): every command-line build is a full one", exc)
-        return None
-
-
 def _make_proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(items)
 
@@ -133,14 +103,14 @@ def save(root: Path, made_with: str, snapshot: Snapshot) -> None:
     The pickle goes straight to the file, signed as it is written (the signature ends the file):
     at 5,000 posts it is ~100 MB, which a build need not also hold in memory.
     """
-    secret = _secret()
-    if secret is None:
+    key = secret()
+    if key is None:
         return
     path = _path(root, made_with)
     if check_inside(path, root) is not None:  # a cache folder symlinked out of the site: nothing is written there
         return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    mac = hmac.new(secret, digestmod=hashlib.sha256)
+    mac = new_mac(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
@@ -198,8 +168,8 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     read: the file's bytes and the objects made from them are never all held at once (at 5,000
     posts that is 57 MB less at the peak of a patch).
     """
-    secret = _secret()
-    if secret is None:
+    key = secret()
+    if key is None:
         return None
     try:
         pieces = _Pieces(read_regular_chunks(_path(root, made_with), inside=root))
@@ -208,7 +178,7 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     size, mine = pieces.size, f"{made_with}\n{wanted}\n".encode()
     if pieces.take(0, len(_MAGIC)) != _MAGIC or size < len(_MAGIC) + 65 or pieces.take(size - 65, size - 64) != b"\n":
         return None
-    signature, mac = pieces.take(size - 64, size), hmac.new(secret, digestmod=hashlib.sha256)
+    signature, mac = pieces.take(size - 64, size), new_mac(key)
     for view in pieces.views(len(_MAGIC), size - 65):
         mac.update(view)
     if not hmac.compare_digest(signature, mac.hexdigest().encode()):

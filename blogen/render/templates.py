@@ -16,6 +16,7 @@ import jinja2
 from blogen.content.inputs import ThemeFile, theme_files, walk_theme
 from blogen.core.errors import Problem, Severity
 from blogen.core.files import read_regular
+from blogen.render.bytecode import keep_compiled
 from blogen.render.views import BODY_FIELDS, PostView, note_body_read
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -102,7 +103,8 @@ class _Environment(jinja2.Environment):
 
 
 def make_environment(root: Path) -> jinja2.Environment:
-    """A strict environment: autoescape on, and an undefined variable is an error, not an empty string."""
+    """A strict environment: autoescape on, and an undefined variable is an error, not an empty string.
+    Templates compiled by an earlier process are loaded from the site's cache (``blogen.render.bytecode``)."""
     loader = _ThemeLoader(theme_files(walk_theme(root), "templates"), root)
     env = _Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -111,6 +113,7 @@ def make_environment(root: Path) -> jinja2.Environment:
     )
     env.filters["date"] = format_date
     env.filters["isodate"] = iso_date
+    keep_compiled(env, root)  # last: the compiled templates' key takes the settings and filters above
     return env
 
 
