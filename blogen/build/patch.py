@@ -26,7 +26,7 @@ from blogen.markdown.diagrams import Diagrams, find_diagram_tools
 from blogen.markdown.render import Rendered
 from blogen.model.patch import patch_posts
 from blogen.model.values import ModelMemo
-from blogen.render.renderer import RenderMemo
+from blogen.render.memo import RenderMemo
 
 
 @dataclass(slots=True)

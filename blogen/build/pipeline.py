@@ -33,8 +33,8 @@ from blogen.output.folders import OutputHold
 from blogen.output.live import read_live
 from blogen.output.record import forget_records
 from blogen.output.writer import Data, Kept, Staging, WriteReport, staged_output
+from blogen.render.memo import RenderMemo
 from blogen.render.pages import RenderResult, render_routes
-from blogen.render.renderer import RenderMemo
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's 
     from blogen.content.sources import Content
     from blogen.core.config import Config
     from blogen.model.values import ModelMemo, Site, ThemeAsset
-    from blogen.render.renderer import RenderMemo
+    from blogen.render.memo import RenderMemo
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from blogen.model.values import Route, Site
+from blogen.render.memo import RenderMemo
 from blogen.render.outcomes import Collector, Progress, RenderResult, render_route
-from blogen.render.renderer import Renderer, RenderMemo
+from blogen.render.renderer import Renderer
 
 __all__ = ["RenderResult", "render_routes"]
 
