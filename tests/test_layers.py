@@ -41,6 +41,44 @@ def test_every_module_sits_in_a_package() -> None:
     assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py"]
 
 
+# Small modules named for what they hold: past this a module holds more than one thing.
+MODULE_LINES = 400
+# The packages that orchestrate the stages, where ruff also holds every function to 15 branches and
+# 60 statements (pyproject.toml); here no function's body runs past this many lines either.
+ORCHESTRATION = ("build", "incremental", "output", "serve", "cli")
+FUNCTION_LINES = 60
+
+
+def test_no_module_is_over_400_lines() -> None:
+    modules = sorted(PACKAGE.rglob("*.py"))
+    assert len(modules) > 100, "the walk found too few modules to be blogen's"
+    lengths = {path.relative_to(PACKAGE).as_posix(): len(path.read_text(encoding="utf-8").splitlines()) for path in modules}
+    too_long = [f"blogen/{name}: {n} lines" for name, n in lengths.items() if n > MODULE_LINES]
+    assert not too_long, f"modules over {MODULE_LINES} lines (move a part with a reason of its own into a module named for it): " \
+        + "; ".join(too_long)
+
+
+def _body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function's body, its docstring left out (a command's docstring is its --help text)."""
+    body = function.body
+    if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return (function.end_lineno or function.lineno) - body[0].lineno + 1
+
+
+def test_no_function_in_the_orchestration_is_over_60_lines() -> None:
+    too_long = []
+    for package in ORCHESTRATION:
+        for path in sorted((PACKAGE / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _body_lines(node) > FUNCTION_LINES:
+                    too_long.append(f"blogen/{path.relative_to(PACKAGE).as_posix()}:{node.lineno}: {node.name} "
+                                    f"({_body_lines(node)} lines)")
+    assert not too_long, f"functions over {FUNCTION_LINES} lines in the orchestration (split them into named steps): " \
+        + "; ".join(too_long)
+
+
 def test_the_markdown_cache_is_keyed_by_all_of_the_renderers_code() -> None:
     """Cached HTML counts as fresh while the renderer's source files are the same: a module the
     renderer imports that is missing from that list could change the HTML and old entries would

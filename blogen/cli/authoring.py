@@ -12,13 +12,17 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Literal, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from blogen.cli.terminal import Command, person_watching, print_problems, root_option, shown
 from blogen.core.errors import BlogenError, Problem
+
+if TYPE_CHECKING:
+    from blogen.importers.run import Outcome
+    from blogen.importers.values import Plan
 
 T = TypeVar("T")
 
@@ -211,8 +215,7 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
     """
     from blogen.core.config import load_config
     from blogen.importers.run import run_import
-    from blogen.importers.summary import QUIET_KINDS, count_kinds, headline, next_steps
-    from blogen.importers.values import Finding, ImportOptions
+    from blogen.importers.values import ImportOptions
 
     _check_pattern(kind, "--jekyll-permalink", jekyll_permalink)
     _check_pattern(kind, "--hugo-permalink", hugo_permalink)
@@ -223,16 +226,35 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
         outcome = run_import(kind, src, root, config, options, dry_run=dry_run, keep_link_errors=keep_link_errors)
     except BlogenError as exc:
         _fail(exc.problems, root)
-    plan = outcome.plan
     if dry_run or verbose:
-        verb = "would write" if dry_run else "wrote"
-        for doc in plan.documents:
-            click.echo(f"{verb} {shown(root, doc.target)}  (from {doc.source})")
-            for _, target in doc.assets:
-                click.echo(f"{verb} {shown(root, target)}")
-        if verbose:
-            for _, source, target in plan.static:
-                click.echo(f"{verb} {shown(root, target)}  (from {source})")
+        _echo_import_files(root, outcome.plan, dry_run=dry_run, verbose=verbose)
+    _echo_import_problems(root, outcome, verbose=verbose)
+    _echo_import_summary(root, outcome, dry_run=dry_run)
+    warning = any(s.key == "broken_links" for s in outcome.settings) or config.broken_links == "warning"
+    _echo_next_steps(root, outcome.plan, dry_run=dry_run, broken_links_warning=warning)
+    if outcome.plan.conflicts or outcome.plan.errors or outcome.problems:
+        raise SystemExit(1)
+
+
+def _echo_import_files(root: Path, plan: Plan, *, dry_run: bool, verbose: bool) -> None:
+    """Every post and page written (or that a dry run would write) with its assets; with -v the static files too."""
+    verb = "would write" if dry_run else "wrote"
+    for doc in plan.documents:
+        click.echo(f"{verb} {shown(root, doc.target)}  (from {doc.source})")
+        for _, target in doc.assets:
+            click.echo(f"{verb} {shown(root, target)}")
+    if verbose:
+        for _, source, target in plan.static:
+            click.echo(f"{verb} {shown(root, target)}  (from {source})")
+
+
+def _echo_import_problems(root: Path, outcome: Outcome, *, verbose: bool) -> None:
+    """On stderr: each finding at its line (the quiet kinds only with -v), then every error and conflict,
+    with paths in the new site shown as the user would type them, then the findings counted by kind."""
+    from blogen.importers.summary import QUIET_KINDS, count_kinds
+    from blogen.importers.values import Finding
+
+    plan = outcome.plan
     for finding in plan.findings:
         if finding.kind not in QUIET_KINDS or verbose:
             where = shown(root, finding.path) if finding.path.startswith("content/") else finding.path
@@ -243,6 +265,14 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
     counts = count_kinds(plan.findings)
     if counts:
         click.echo("warnings: " + ", ".join(f"{n} {kind_}" for kind_, n in counts.items()), err=True)
+
+
+def _echo_import_summary(root: Path, outcome: Outcome, *, dry_run: bool) -> None:
+    """What the import brought over, init's samples it removed, and the settings it made in the config
+    (or that the user is to add by hand, when the config is not a blogen.toml it may edit)."""
+    from blogen.importers.summary import headline
+
+    plan = outcome.plan
     click.echo(headline(plan, dry_run=dry_run, where=shown(root, "content") + "/"))
     if plan.samples:
         click.echo(f"{'would remove' if dry_run else 'removed'} blogen init's samples: {', '.join(plan.samples)}")
@@ -252,16 +282,19 @@ def import_posts(kind: Literal["jekyll", "hugo"], src: Path, root: Path, dry_run
         click.echo(f"{verb} in {where}: " + "; ".join(
             (f"[{s.key}]" if s.table else f"{s.key} = {s.value!r}") + ("" if s.known else " (commented out: this blogen does not read it yet)")
             for s in outcome.settings))
-    warning = any(s.key == "broken_links" for s in outcome.settings) or config.broken_links == "warning"
-    steps = next_steps(plan, broken_links_warning=warning)
+
+
+def _echo_next_steps(root: Path, plan: Plan, *, dry_run: bool, broken_links_warning: bool) -> None:
+    """The numbered list of what to fix next, then (after a real import) the build to run."""
+    from blogen.importers.summary import next_steps
+
+    steps = next_steps(plan, broken_links_warning=broken_links_warning)
     if steps:
         click.echo("what to fix next:")
         for n, step in enumerate(steps, 1):
             click.echo(f"  {n}. {step}")
     if not dry_run:
         click.echo(f"next: blogen build --root {root}" if str(root) != "." else "next: blogen build")
-    if plan.conflicts or plan.errors or outcome.problems:
-        raise SystemExit(1)
 
 
 # --- blogen list ----------------------------------------------------------------------------------

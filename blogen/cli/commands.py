@@ -3,55 +3,26 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import click
 
 from blogen import __version__
-from blogen.cli.terminal import Command, end_progress, print_problems, progress_line, root_option, shown, warning_summary
+from blogen.cli.buildsteps import (
+    build_base_url,
+    decide,
+    placeholder_before_build,
+    placeholder_warning,
+    report_build,
+    report_up_to_date,
+)
+from blogen.cli.terminal import Command, end_progress, print_problems, progress_line, root_option, warning_summary
 from blogen.core.errors import Problem
-
-if TYPE_CHECKING:
-    from blogen.incremental.plan import Decision
-    from blogen.output.folders import OutputHold
-
-
-def _decide(root: Path, drafts: bool, base_url: str | None, output: str | None
-            ) -> tuple[Decision | None, OutputHold | None]:
-    """How this build starts (see ``blogen.incremental.plan``), decided before the pipeline is loaded,
-    with the output folder held from before the decision (so the writer builds on the decision's look
-    at it); None when the config itself has problems (the build then reports them). The folder is not
-    held when another build holds it: then the build says so, unless nothing changed."""
-    from datetime import UTC, datetime
-
-    from blogen.core.config import load_config
-    from blogen.core.errors import BlogenError
-    from blogen.incremental import snapshot
-    from blogen.incremental.plan import build_options, decide_build
-    from blogen.output.folders import OutputHold
-
-    site = root.resolve()
-    try:
-        config = load_config(site, base_url=base_url, output=output)
-    except BlogenError:
-        return None, None
-    hold = OutputHold.take(config.output_dir)
-    try:
-        decision = decide_build(site, config.output_dir, build_options(drafts, base_url, output), datetime.now(UTC),
-                                snapshot=lambda made: snapshot.stored_id(site, made),
-                                live=hold.live if hold is not None else None)
-    except BaseException:
-        if hold is not None:
-            hold.release()
-        raise
-    return decision, hold
-
 
 T = TypeVar("T")
 
@@ -79,45 +50,6 @@ def _guarded(root: Path, verbose: bool, what: str, consequence: str, action: Cal
         raise SystemExit(1) from None
     settle()
     return result
-
-
-def _placeholder_warning(root: Path, base_url: str | None) -> Problem | None:
-    """The warning for a placeholder base_url in the config (not one given with --base-url, which is a choice).
-
-    A config that does not load gives none here: the build reports its problems itself.
-    """
-    if base_url is not None:
-        return None
-    from blogen.core.config import load_config, placeholder_base_url
-    from blogen.core.errors import BlogenError
-
-    try:
-        return placeholder_base_url(load_config(root))
-    except BlogenError:
-        return None
-
-
-def _strict_failure(root: Path, what: str, problem: Problem, consequence: str) -> None:
-    """Under --strict a warning found before the work starts fails the command at once."""
-    from dataclasses import replace
-
-    print_problems(root, [replace(problem, message=problem.message + " (--strict)", severity="error")])
-    click.echo(f"{what} failed: 1 error{consequence}", err=True)
-    raise SystemExit(1)
-
-
-def _file_url(root: Path, output: str | None) -> str:
-    """The ``file:`` URL of the output folder, the base_url of a site to be read from disk (--file-urls)."""
-    from blogen.core.config import load_config
-    from blogen.core.errors import BlogenError
-
-    try:
-        folder = load_config(root, output=output).output_dir
-    except BlogenError as exc:
-        print_problems(root, exc.problems)
-        click.echo(f"build failed: {len(exc.problems)} error{'s' * (len(exc.problems) != 1)}; output left unchanged", err=True)
-        raise SystemExit(1) from None
-    return folder.as_uri() + "/"
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -191,24 +123,11 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, fi
     """
     _setup_logging(verbose)
     start = time.perf_counter()
-    if file_urls:
-        if base_url is not None:
-            raise click.UsageError("--file-urls and --base-url exclude each other: --file-urls sets the base URL to the output folder")
-        base_url = _file_url(root, output)
-    placeholder = _placeholder_warning(root, base_url)
-    if placeholder is not None and strict:
-        _strict_failure(root, "build", placeholder, "; output left unchanged")
-    decision, hold = _decide(root, drafts, base_url, output)
+    base_url = build_base_url(root, output, base_url, file_urls)
+    placeholder = placeholder_before_build(root, base_url, strict)
+    decision, hold = decide(root, drafts, base_url, output)
     with hold if hold is not None else nullcontext():
-        from blogen.incremental.plan import UpToDate
-
-        if decision is not None and isinstance(decision.plan, UpToDate) and not (strict and decision.plan.warnings):
-            for line in decision.plan.warnings:
-                click.echo(shown(root, line), err=True)
-            if placeholder is not None:
-                print_problems(root, [placeholder])
-            if not quiet:
-                click.echo(f"nothing changed since the last build: output left as it is ({time.perf_counter() - start:.2f} s)")
+        if report_up_to_date(root, decision, placeholder, strict=strict, quiet=quiet, start=start):
             return
         from blogen.build.pipeline import build_site
 
@@ -220,29 +139,8 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, fi
                                              strict=strict, decision=decision, progress=progress, hold=hold),
                           settle=lambda: end_progress(progress))
     print_problems(root, report.warnings)
-    if quiet:
-        return
-    site = report.site
-    inside = report.output.is_relative_to(root.resolve())
-    out = shown(root, os.path.relpath(report.output, root.resolve())) if inside else str(report.output)
-    n_posts, n_pages, n_tags = len(site.posts), len(site.pages), len(site.tags)
-    click.echo(
-        f"built {n_posts} post{'s' * (n_posts != 1)}, {n_pages} page{'s' * (n_pages != 1)}, "
-        f"{n_tags} tag{'s' * (n_tags != 1)} into {out}/ in {report.seconds:.2f} s: "
-        f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
-        f"{warning_summary(report.warnings)}"
-    )
-    if site.next_scheduled is not None:
-        when, source = site.next_scheduled
-        click.echo(f"next scheduled post goes live {when.strftime('%Y-%m-%d %H:%M %Z').strip()} ({source}); build again then to publish it")
-    if verbose:
-        click.echo(report.plan.reason)
-        click.echo(f"markdown: {report.rendered} rendered, {report.cached} from cache; "
-                   f"pages: {report.pages_kept} kept without rendering (their inputs did not change)")
-        for rel in report.written:
-            click.echo(f"  wrote {rel}")
-        for rel in report.removed:
-            click.echo(f"  removed {rel}")
+    if not quiet:
+        report_build(root, report, verbose)
 
 
 @cli.command(short_help="Check the site without writing anything.")
@@ -272,7 +170,7 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
                       lambda: check_site(root, drafts=drafts, base_url=base_url, external=external, strict=strict,
                                          timeout=timeout))
     problems = list(report.problems)
-    placeholder = _placeholder_warning(root, base_url)
+    placeholder = placeholder_warning(root, base_url)
     if placeholder is not None:
         problems.insert(0, replace(placeholder, message=placeholder.message + " (--strict)", severity="error")
                         if strict else placeholder)
@@ -366,7 +264,7 @@ def deploy(root: Path, dry_run: bool, no_build: bool, jobs: int | None, quiet: b
     _guarded(root, verbose, "deploy", "; nothing built or sent", lambda: checked_target(config))
     from blogen.incremental.plan import UpToDate
 
-    decision, hold = _decide(root, False, None, None)
+    decision, hold = decide(root, False, None, None)
     with hold if hold is not None else nullcontext():
         same = decision is not None and isinstance(decision.plan, UpToDate)
         if not same and no_build:

@@ -4,7 +4,7 @@ take it from ``Renderer.shows``), the views templates see, and the template run 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urljoin
@@ -12,7 +12,6 @@ from urllib.parse import unquote, urljoin
 import jinja2
 
 from blogen import __version__
-from blogen.content.theme import theme_dirs
 from blogen.core.errors import Severity
 from blogen.core.urls import join_url
 from blogen.model.values import Post, Route, Site, Term
@@ -31,7 +30,6 @@ from blogen.render.views import (
     SiteView,
     SocialMeta,
     TaxonomyView,
-    TermView,
     YearView,
     json_ld,
     page_view,
@@ -52,7 +50,8 @@ class Renderer:
         self.template_lines = template_lines or {}  # source -> line of its 'template:' key
         self.config = site.config
         templates = templates_digest(site.config.root)
-        self.env = env or _environment(site, templates, memo)
+        self.env = env or (memo.environment(site.config.root, templates) if memo is not None
+                           else make_environment(site.config.root))
         last = memo.listing if memo is not None else None
         if last is not None and last.routes is site.routes and last.tolerated is site.tolerated:
             feeds, self.known_urls = last.feeds, last.known_urls
@@ -61,8 +60,11 @@ class Renderer:
             # Content links were checked in the model, so anything unknown here came from a template.
             self.known_urls = frozenset(r.url for r in site.routes) | {u.split("#", 1)[0] for u in site.tolerated}
         self.taxonomies: dict[str, TaxonomyView] = {t.key: taxonomy_view(t) for t in site.taxonomies}
-        # taxonomy key -> term slug -> view, for every taxonomy of the site (tags included)
-        self.terms, self._tags_same = _term_views(site, feeds, memo)
+        # taxonomy key -> term slug -> view, for every taxonomy of the site (tags included); with a memo, the
+        # very objects of the last build while they are equal (then a post that is the same object has the
+        # same term views too, without building them to compare)
+        self.terms = {t.key: {term.slug: term_view(term, feeds) for term in t.terms} for t in site.taxonomies}
+        self._tags_same = memo.same_term_views(self.terms) if memo is not None else False
         self._memo = memo
         # posts' digests kept from the last build (everything, everything but the body), for the fingerprints
         self._post_digests: dict[int, tuple[bytes, bytes]] = {}
@@ -83,7 +85,7 @@ class Renderer:
         self.last_body_reads: list[str] | None = None  # posts whose body the last rendered page read
         self.fingerprints = Fingerprints(
             site, self.posts, self.index, self.site_view, templates, self._post_digests,
-            keep_digest=_digest_keeper(site, memo) if memo is not None else None,
+            keep_digest=memo.digest_keeper(site) if memo is not None else None,
         )
         self._sitemap: tuple[tuple[str, datetime | None], ...] | None = None
         # The search index's files, when the site has search: its terms are keyed by the posts' digests.
@@ -353,53 +355,3 @@ class Renderer:
                 self.errors.add(template_holding(self.env, route, target, self.config.root, self.config.base_path), None,
                                 f"broken link '{target}' in the page (from its templates): the site has no such page or file",
                                 page, severity)
-
-
-def _environment(site: Site, templates: bytes, memo: RenderMemo | None) -> jinja2.Environment:
-    """The template environment; the dev server's memo keeps it, compiled templates and all, while no
-    template file changed."""
-    if memo is None:
-        return make_environment(site.config.root)
-    key = (tuple(str(d) for d in theme_dirs(site.config.root)), templates)
-    env = memo.env.get(key)
-    if env is None:
-        memo.env.clear()
-        env = memo.env[key] = make_environment(site.config.root)
-    return env
-
-
-def _term_views(site: Site, feeds: frozenset[str], memo: RenderMemo | None) -> tuple[dict[str, dict[str, TermView]], bool]:
-    """Every term's view, by taxonomy and slug, and whether each is the very object of the last build
-    (then a post that is the same object has the same term views too, without building them to
-    compare). The memo hands back the same view objects while they are equal."""
-    terms = {t.key: {term.slug: term_view(term, feeds) for term in t.terms} for t in site.taxonomies}
-    if memo is None:
-        return terms, False
-    keys = {(taxonomy, slug) for taxonomy, views in terms.items() for slug in views}
-    same = memo.tag_views.keys() == keys
-    for taxonomy, views in terms.items():
-        for slug, view in views.items():
-            kept = memo.tag_views.get((taxonomy, slug))
-            if kept == view:
-                views[slug] = kept
-            else:
-                memo.tag_views[(taxonomy, slug)] = view
-                same = False
-    for gone in [k for k in memo.tag_views if k not in keys]:
-        del memo.tag_views[gone]
-    return terms, same
-
-
-def _digest_keeper(site: Site, memo: RenderMemo) -> Callable[[int, tuple[bytes, bytes]], None]:
-    """What keeps a post's digests with its view in the memo, while the post is the same object.
-
-    A function of the site and the memo, not a method: a bound method held by the renderer's own
-    ``Fingerprints`` would make a cycle, and the renderer (with every feed entry it made) would
-    outlive the build's rendering until a garbage collection happens to run.
-    """
-    def keep(i: int, digest: tuple[bytes, bytes]) -> None:
-        post = site.posts[i]
-        hit = memo.views.get(post.source)
-        if hit is not None and hit[0] is post:
-            memo.views[post.source] = (hit[0], hit[1], hit[2], digest)
-    return keep
