@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -17,6 +17,7 @@ from blogen.core.errors import BlogenError, Problem
 from blogen.core.fileid import identity, settled
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
+_BUNDLE_INDEX = ("index.md", "index.markdown")  # the file that makes its folder a bundle (a post or page with its files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,15 +161,26 @@ def load_content(config: Config, memo: DocumentMemo | None = None, inputs: Input
         raise BlogenError.one("content", None, "no content/ folder: is this a blogen site? (use --root, or blogen init)")
     if inputs is None:
         inputs = walk_inputs(root)
-    problems: list[Problem] = list(inputs.problems)
     files = sorted(Path(inputs.path(key)) for key in inputs.under("content"))
-    documents: list[Document] = []
-    static: list[StaticFile] = []
-    loose: list[str] = []
     # Paths as strings from here: pathlib's hashing and parents cost more than everything else in a rebuild.
-    top = str(content)
     names = [str(f) for f in files]
-    bundles = {os.path.dirname(n) for n in names if os.path.basename(n) in ("index.md", "index.markdown")}
+    reading = _Reading(config, memo, content, str(content), list(inputs.problems), *_bundles(str(content), names))
+    for f, name in zip(files, names, strict=True):
+        reading.add(f, name)
+    if any(p.severity == "error" for p in reading.problems):
+        raise BlogenError(reading.problems)
+    if memo is not None:  # keep what this build used, so a long session does not hoard every version of every file
+        used = {id(d) for d in reading.documents}
+        for key in [k for k, (doc, _) in memo.items() if doc is None or id(doc) not in used]:
+            del memo[key]
+    return Content(tuple(reading.documents), tuple(reading.static),
+                   tuple(p for p in reading.problems if p.severity == "warning"), tuple(reading.loose))
+
+
+def _bundles(top: str, names: list[str]) -> tuple[dict[str, str | None], dict[str, list[str]]]:
+    """Which bundle each file of content/ (``top``) is in: the nearest folder above it that holds an
+    ``index.md`` (None: in none); and each bundle's files besides that index, relative to its folder."""
+    bundles = {os.path.dirname(n) for n in names if os.path.basename(n) in _BUNDLE_INDEX}
 
     def bundle_of(name: str) -> str | None:
         folder = os.path.dirname(name)
@@ -179,45 +191,57 @@ def load_content(config: Config, memo: DocumentMemo | None = None, inputs: Input
         return None
 
     owner = {n: bundle_of(n) for n in names} if bundles else dict.fromkeys(names)
-    bundle_assets: dict[str, list[str]] = {}
+    assets: dict[str, list[str]] = {}
     for n, b in owner.items():
-        if b is not None and not (os.path.dirname(n) == b and os.path.basename(n) in ("index.md", "index.markdown")):
-            bundle_assets.setdefault(b, []).append(n[len(b) + 1:].replace(os.sep, "/"))
-    for f, name in zip(files, names, strict=True):
-        rel = _rel(content, f)
+        if b is not None and not (os.path.dirname(n) == b and os.path.basename(n) in _BUNDLE_INDEX):
+            assets.setdefault(b, []).append(n[len(b) + 1:].replace(os.sep, "/"))
+    return owner, assets
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One read of content/ under way: what places each file (its bundle), and what was found so far."""
+
+    config: Config
+    memo: DocumentMemo | None
+    content: Path
+    top: str  # content/ as a string, the prefix of every file's name
+    problems: list[Problem]
+    owner: dict[str, str | None]  # file -> the bundle folder it is in (see ``_bundles``)
+    bundle_assets: dict[str, list[str]]  # bundle folder -> its files besides the index
+    documents: list[Document] = field(default_factory=list)
+    static: list[StaticFile] = field(default_factory=list)
+    loose: list[str] = field(default_factory=list)
+
+    def add(self, f: Path, name: str) -> None:
+        """Place one file: a static file, a post or page (or a file of its bundle), else a warning that it is ignored."""
+        rel = _rel(self.content, f)
         section = rel.split("/", 1)[0] if "/" in rel else ""
         if section == "static":
-            static.append(StaticFile(_rel(root, f), rel.removeprefix("static/")))
-            continue
-        if section not in ("posts", "pages"):
-            problems.append(Problem(_rel(root, f), None, "ignored: content files belong in content/posts/, content/pages/ or content/static/", "warning"))
-            continue
-        kind: Literal["post", "page"] = "post" if section == "posts" else "page"
-        bundle = owner[name]
-        if bundle is not None and bundle == os.path.join(top, section):
-            problems.append(Problem(_rel(root, f), None, f"content/{section}/ itself cannot be a bundle; move index.md into a folder of its own"))
-            continue
-        if bundle is not None:
-            if os.path.dirname(name) == bundle and f.name in ("index.md", "index.markdown"):
-                assets = tuple(sorted(bundle_assets.get(bundle, ())))
-                doc, found = read_document(config, f, kind, f.parent, assets, memo)
-                problems.extend(found)
-                if doc is not None:
-                    documents.append(doc)
-            continue  # other files in a bundle are its assets
-        if f.suffix in SOURCE_SUFFIXES:
-            doc, found = read_document(config, f, kind, None, (), memo)
-            problems.extend(found)
-            if doc is not None:
-                documents.append(doc)
+            self.static.append(StaticFile(_rel(self.config.root, f), rel.removeprefix("static/")))
+        elif section not in ("posts", "pages"):
+            self.problems.append(Problem(_rel(self.config.root, f), None, "ignored: content files belong in content/posts/, content/pages/ or content/static/", "warning"))
         else:
-            loose.append(_rel(root, f))
-            problems.append(Problem(_rel(root, f), None, f"ignored: only Markdown files belong in content/{section}/ outside a bundle; put images in the post's bundle folder or in content/static/", "warning"))
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise BlogenError(problems)
-    if memo is not None:  # keep what this build used, so a long session does not hoard every version of every file
-        used = {id(d) for d in documents}
-        for key in [k for k, (doc, _) in memo.items() if doc is None or id(doc) not in used]:
-            del memo[key]
-    return Content(tuple(documents), tuple(static), tuple(p for p in problems if p.severity == "warning"), tuple(loose))
+            self._add_source(f, name, section)
+
+    def _add_source(self, f: Path, name: str, section: str) -> None:
+        """A file in content/posts/ or content/pages/: a document, a bundle's index or one of its files, or a loose file."""
+        kind: Literal["post", "page"] = "post" if section == "posts" else "page"
+        bundle = self.owner[name]
+        if bundle is not None and bundle == os.path.join(self.top, section):
+            self.problems.append(Problem(_rel(self.config.root, f), None, f"content/{section}/ itself cannot be a bundle; move index.md into a folder of its own"))
+        elif bundle is not None:
+            if os.path.dirname(name) == bundle and f.name in _BUNDLE_INDEX:
+                self._read(f, kind, f.parent, tuple(sorted(self.bundle_assets.get(bundle, ()))))
+            # other files in a bundle are its assets
+        elif f.suffix in SOURCE_SUFFIXES:
+            self._read(f, kind, None, ())
+        else:
+            self.loose.append(_rel(self.config.root, f))
+            self.problems.append(Problem(_rel(self.config.root, f), None, f"ignored: only Markdown files belong in content/{section}/ outside a bundle; put images in the post's bundle folder or in content/static/", "warning"))
+
+    def _read(self, f: Path, kind: Literal["post", "page"], bundle: Path | None, assets: tuple[str, ...]) -> None:
+        doc, found = read_document(self.config, f, kind, bundle, assets, self.memo)
+        self.problems.extend(found)
+        if doc is not None:
+            self.documents.append(doc)

@@ -48,10 +48,23 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
             out = f"\0invalid:{exc}"
         routes.append(Route(url=url, output=out, kind=kind, owner=owner, **kw))
 
-    per = config.posts_per_page
-    for n in range(1, _paginate(len(posts), per) + 1):
+    for n in range(1, _paginate(len(posts), config.posts_per_page) + 1):
         add(join_url(base, "/" if n == 1 else f"/page/{n}/"), "home", "the home page", template="index.html", number=n)
     items: list[Post | Page] = [*posts, *pages]
+    _item_routes(config, items, add)
+    _taxonomy_routes(taxonomies, config.posts_per_page, add)
+    add(join_url(base, "/archive/"), "archive", "the archive", template="archive.html")
+    add(join_url(base, "/404.html"), "404", "the 404 page", template="404.html")
+    if config.search.enabled:
+        _search_routes(config, items, add)
+    if config.feed.enabled and any(p.public for p in posts):
+        _feed_routes(config, posts, taxonomies, add)
+    _file_routes(config, static, theme_assets, add)
+    return routes
+
+
+def _item_routes(config: Config, items: Sequence[Post | Page], add: Callable[..., None]) -> None:
+    """Each post and page, the redirects of its aliases and the files of its bundle (published beside it)."""
     for item in items:
         kind = "post" if isinstance(item, Post) else "page"
         add(item.url, kind, item.source, template=item.template, item=item.source)
@@ -62,30 +75,40 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
             for asset in item.assets:
                 source = f"{item.bundle}/{asset}"
                 add(folder + asset, "static", f"{item.source} (bundle file '{asset}')", copy_from=source)
+
+
+def _taxonomy_routes(taxonomies: Sequence[Taxonomy], per_page: int, add: Callable[..., None]) -> None:
+    """Each taxonomy's list of terms (when it has one) and every page of each term's posts."""
     for tax in taxonomies:
         kind, key = tax.options.singular, tax.key
         if tax.listed:
             add(tax.url, "terms", f"the {kind} index", template=tax.options.index_template, taxonomy=key)
         for term in tax.terms:
-            for n in range(1, _paginate(len(tax.posts[term.slug]), per) + 1):
+            for n in range(1, _paginate(len(tax.posts[term.slug]), per_page) + 1):
                 add(term.url if n == 1 else f"{term.url}page/{n}/", "term", f"{kind} '{term.name}'",
                     template=tax.options.template, item=term.slug, number=n, taxonomy=key)
-    add(join_url(base, "/archive/"), "archive", "the archive", template="archive.html")
-    add(join_url(base, "/404.html"), "404", "the 404 page", template="404.html")
-    if config.search.enabled:
-        _search_routes(config, items, add)
-    if config.feed.enabled and any(p.public for p in posts):
-        add(join_url(base, "/feed.xml"), "feed", "the site feed")
-        if config.feed.json:
-            add(join_url(base, "/feed.json"), "jsonfeed", "the site's JSON feed")
-        for tax in taxonomies:
-            for term in tax.terms if tax.options.feed else ():
-                if any(posts[i].public for i in tax.posts[term.slug]):
-                    owner = f"{tax.options.singular} '{term.name}'"
-                    add(f"{term.url}feed.xml", "termfeed", f"the feed of {owner}", item=term.slug, taxonomy=tax.key)
-                    if config.feed.json:
-                        add(f"{term.url}feed.json", "termjson", f"the JSON feed of {owner}", item=term.slug, taxonomy=tax.key)
-    # A site's own robots.txt or sitemap.xml in content/static/ replaces the generated one.
+
+
+def _feed_routes(config: Config, posts: Sequence[Post], taxonomies: Sequence[Taxonomy], add: Callable[..., None]) -> None:
+    """The site's feeds, and those of each term with a public post in a taxonomy that has feeds."""
+    base = config.base_path
+    add(join_url(base, "/feed.xml"), "feed", "the site feed")
+    if config.feed.json:
+        add(join_url(base, "/feed.json"), "jsonfeed", "the site's JSON feed")
+    for tax in taxonomies:
+        for term in tax.terms if tax.options.feed else ():
+            if any(posts[i].public for i in tax.posts[term.slug]):
+                owner = f"{tax.options.singular} '{term.name}'"
+                add(f"{term.url}feed.xml", "termfeed", f"the feed of {owner}", item=term.slug, taxonomy=tax.key)
+                if config.feed.json:
+                    add(f"{term.url}feed.json", "termjson", f"the JSON feed of {owner}", item=term.slug, taxonomy=tax.key)
+
+
+def _file_routes(config: Config, static: Sequence[StaticFile], theme_assets: Sequence[ThemeAsset],
+                 add: Callable[..., None]) -> None:
+    """The sitemap and robots.txt (unless content/static/ has its own), the static files, and the theme's
+    assets (an optional script only when the site turned its part on)."""
+    base = config.base_path
     targets = {f.target for f in static}
     if "sitemap.xml" not in targets:
         add(join_url(base, "/sitemap.xml"), "sitemap", "the sitemap")
@@ -96,7 +119,6 @@ def make_routes(config: Config, posts: Sequence[Post], pages: Sequence[Page], ta
     for a in theme_assets:
         if a.name not in _OPTIONAL_ASSETS or _OPTIONAL_ASSETS[a.name](config):
             add(join_url(base, "/" + a.target), "asset", f"theme file '{a.name}'", copy_from=a.source or None, item=a.name)
-    return routes
 
 
 def variant_routes(config: Config, shown: Iterable[str], images: Mapping[str, ImageInfo],
