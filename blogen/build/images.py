@@ -16,11 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from blogen.build.markdown import Progress
 from blogen.content.images import ImageInfo, copies_folder, known_copies, note_copies, note_failures, plan_variants, variant_tag
 from blogen.content.resize import Job, make_variants, missing
 from blogen.core.config import Config
 from blogen.core.processes import worker_count
+from blogen.core.progress import Progress
 from blogen.model.values import Site
 from blogen.output.record import know_inputs, remember_digests
 

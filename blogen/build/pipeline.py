@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from blogen.build.images import remember_known_digests
-from blogen.build.markdown import Progress, cold_and_big
+from blogen.build.markdown import cold_and_big
 from blogen.build.patch import Memo, Patched, patch_model
 from blogen.build.stages import Modelled, copied_files, make_model, with_warnings
 from blogen.content.inputs import Inputs
 from blogen.core.config import Config, load_config
 from blogen.core.errors import BlogenError, Problem
+from blogen.core.progress import Progress
 from blogen.incremental import snapshot as snapshots
 from blogen.incremental.plan import Decision, Full, Patch, Plan, UpToDate, build_options, decide_build, notes_for
 from blogen.incremental.snapshot import Snapshot
