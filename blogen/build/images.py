@@ -18,6 +18,7 @@ from typing import Any
 
 from blogen.content.images import ImageInfo, copies_folder, known_copies, note_copies, note_failures, plan_variants, variant_tag
 from blogen.content.resize import Job, make_variants, missing
+from blogen.core.cachestore import STALE_AFTER
 from blogen.core.config import Config
 from blogen.core.processes import worker_count
 from blogen.core.progress import Progress
@@ -27,8 +28,9 @@ from blogen.output.record import know_inputs, remember_digests
 log = logging.getLogger(__name__)
 
 # A copy no image of the site has is deleted once it is this old: younger ones may belong to another
-# build of the same site (the dev server's) that has seen an image this one has not.
-_STALE_AFTER = 3600
+# build of the same site (the dev server's) that has seen an image this one has not. The same age as
+# for the content-addressed cache's entries.
+_STALE_AFTER = STALE_AFTER
 
 
 def with_copies_folder(config: Config) -> Config:
