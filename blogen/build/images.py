@@ -27,12 +27,6 @@ from blogen.output.record import know_inputs, remember_digests
 
 log = logging.getLogger(__name__)
 
-# A copy no image of the site has is deleted once it is this old: younger ones may belong to another
-# build of the same site (the dev server's) that has seen an image this one has not. The same age as
-# for the content-addressed cache's entries.
-_STALE_AFTER = STALE_AFTER
-
-
 def with_copies_folder(config: Config) -> Config:
     """``config`` with where this process makes resized copies (see ``copies_folder``)."""
     if not config.images.resize:
@@ -89,7 +83,7 @@ def _prune(config: Config, images: Mapping[str, ImageInfo]) -> tuple[list[str], 
             continue
         path = folder / name
         try:
-            if now - path.stat().st_mtime > _STALE_AFTER:
+            if now - path.stat().st_mtime > STALE_AFTER:  # younger: another build (a dev server's) may have seen the image
                 path.unlink()
                 present.pop()
                 pruned = True

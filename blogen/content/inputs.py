@@ -59,8 +59,8 @@ def is_editor_noise(name: str) -> bool:
     Kate's ``.x.kate-swp``; gedit's (GNOME's) ``.goutputstream-*``; JetBrains IDEs' "safe write",
     which writes ``x___jb_tmp___``, renames ``x`` to ``x___jb_old___``, the temporary file to
     ``x`` and deletes the old one (``x`` goes and comes back within a millisecond: one change of
-    ``x``); VS Code writes the file itself, in place. And any dotfile, ``~``-prefixed name, temporary file, partial download or
-    ``.bak`` backup, and Python's ``__pycache__``.
+    ``x``); VS Code writes the file itself, in place. And any dotfile, ``~``-prefixed name,
+    temporary file, partial download or ``.bak`` backup, and Python's ``__pycache__``.
     """
     return (
         name.startswith((".", "#", "~"))
