@@ -396,6 +396,9 @@ def lay_out(tool: str, corpus: Path, root: Path, *, eleventy_highlight: Path | N
     root.mkdir(parents=True)
     if tool == "blogen":
         return layout_blogen(corpus, root)
+    if tool == "floor":  # bench/floor.py reads a blogen site's posts and writes output/, with no cache
+        site = layout_blogen(corpus, root)
+        return Site("floor", root, site.posts_dir, site.output, ())
     if tool == "hugo":
         return layout_hugo(corpus, root)
     if tool == "hugo-light":

@@ -53,8 +53,9 @@ import peers  # noqa: E402
 import serve_bench  # noqa: E402
 
 REPO = HERE.parent
-PEER_ORDER = ("hugo", "hugo-light", "pelican", "eleventy")
-NAMES = {"blogen": "blogen", "hugo": "Hugo", "hugo-light": "Hugo (light)", "pelican": "Pelican", "eleventy": "Eleventy"}
+PEER_ORDER = ("hugo", "hugo-light", "pelican", "eleventy", "floor")
+NAMES = {"blogen": "blogen", "hugo": "Hugo", "hugo-light": "Hugo (light)", "pelican": "Pelican", "eleventy": "Eleventy",
+         "floor": "Python floor"}
 DOC = REPO / "BENCHMARKS.md"
 DOC_START = "<!-- bench:results:start -->"
 DOC_END = "<!-- bench:results:end -->"
@@ -486,8 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version-runs", type=int, default=20, help="runs of `blogen --version` (default 20)")
     ap.add_argument("--serve-edits", type=int, default=20, help="edits timed in `blogen serve` (default 20)")
     ap.add_argument("--serve-size", type=int, help="corpus size for the serve measurement (default: the largest)")
-    ap.add_argument("--tools", default="blogen,hugo,hugo-light,pelican,eleventy",
-                    help="tools to run, of blogen,hugo,hugo-light,pelican,eleventy (default all; blogen is always run; "
+    ap.add_argument("--tools", default="blogen,hugo,hugo-light,pelican,eleventy,floor",
+                    help="tools to run, of blogen,hugo,hugo-light,pelican,eleventy,floor (default all; blogen is always run; "
                          "eleventy is skipped if npm cannot install it)")
     ap.add_argument("--phases", default=",".join(PHASES),
                     help="measurements to take, of cold,noop,edit,mem (default all; without cold, one untimed build first)")
@@ -537,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
         if got is not None:
             tools.append(got[0])
             highlight = got[1]
+    if "floor" in wanted:
+        tools.append(peers.floor(tools[0]))
     results["tools"] = {t.name: {"version": t.version, "note": t.note or f"{t.name} {t.version}",
                                  "command": t.build} for t in tools}
     for t in tools:

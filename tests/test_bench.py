@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -97,7 +98,7 @@ def test_hugo_light_has_its_own_columns_and_the_target_stays_on_hugo(capsys: pyt
 def test_tools_option_refuses_unknown_tools_and_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         run.main(["--tools", "blogen,hugo-lite"])
-    assert "unknown tool(s): hugo-lite (known: blogen, hugo, hugo-light, pelican, eleventy)" in capsys.readouterr().err
+    assert "unknown tool(s): hugo-lite (known: blogen, hugo, hugo-light, pelican, eleventy, floor)" in capsys.readouterr().err
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -123,6 +124,22 @@ def test_hugo_light_site_is_two_templates_and_html_only(tmp_path: Path) -> None:
                          .read_text(encoding="utf-8"))
     assert "rss" in full["outputs"]["term"]
     assert {k: v for k, v in light.items() if k != "outputs"} == {k: v for k, v in full.items() if k != "outputs"}
+
+
+def test_python_floor_builds_the_posts_their_tags_and_a_feed_from_a_blogen_site(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    (corpus / "posts" / "b-post-00002.md").write_text(
+        "---\ntitle: \"B & post\"\ndate: 2024-02-01T10:00:00\ntags:\n  - rust\n---\n\nSee *this*:\n\n"
+        "```rust\nfn main() {}\n```\n", encoding="utf-8")
+    site = layout.lay_out("floor", corpus, tmp_path / "floor")
+    assert site.caches == () and site.output == site.root / "output"
+    subprocess.run([sys.executable, str(BENCH / "floor.py")], cwd=site.root, check=True)
+    page = site.post_output("b-post-00002").read_text(encoding="utf-8")
+    assert "<p>See <em>this</em>:</p>" in page  # the body's HTML, not escaped
+    assert '<div class="highlight">' in page and "<title>B &amp; post</title>" in page  # Pygments, Jinja2 escaping
+    assert site.post_output("a-post-00001").is_file()
+    assert 'href="/posts/b-post-00002/"' in (site.output / "tags" / "rust" / "index.html").read_text(encoding="utf-8")
+    assert (site.output / "feed.xml").read_text(encoding="utf-8").count("<entry>") == 2
 
 
 def test_a_post_page_must_hold_the_posts_opening_words() -> None:
