@@ -604,7 +604,7 @@ def test_copies_of_replaced_images_leave_the_cache(site: Site, build: Build, mon
     Image.new("RGB", (1300, 650), (0, 200, 0)).save(root / "content/posts/board/big.png")
     build(root)  # the old copies are younger than an hour: another build of the site may still want them
     assert old <= {p.name for p in cache.iterdir()}
-    monkeypatch.setattr(build_images, "_STALE_AFTER", -1)
+    monkeypatch.setattr(build_images, "STALE_AFTER", -1)
     Image.new("RGB", (1300, 650), (0, 0, 200)).save(root / "content/posts/board/big.png")
     build(root)
     now = {p.name for p in cache.iterdir()}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import digests, snapshot, write_site
 
 from blogen.content.inputs import input_path, walk_inputs
 
@@ -136,3 +136,31 @@ def test_hidden_files_put_in_static_on_purpose_are_published_and_tool_files_are_
     root = built.resolve()
     assert input_path(root, str(root / "content/static/.well-known/security.txt")) == "content/static/.well-known/security.txt"
     assert input_path(root, str(root / "content/posts/.hidden.md")) is None
+
+
+# What editors leave beside the files they save (see ``is_editor_noise``), in every input folder.
+EDITOR_LEFTOVERS = {
+    "content/posts/good.md___jb_tmp___": "---\ntitle: Half saved\ndate: 2024-01-03\n---\nNot yet.\n",  # JetBrains safe write
+    "content/posts/good.md___jb_old___": "---\ntitle: Good\ndate: 2024-01-01\n---\nBefore.\n",
+    "content/posts/.good.md.kate-swp": "kate swap",
+    "content/static/notes.txt___jb_tmp___": "half saved",
+    "content/static/.notes.txt.kate-swp": "kate swap",
+    "content/static/notes.txt__jb_bak__": "older JetBrains",
+    "theme/templates/post.html___jb_tmp___": "{{ broken",
+    "theme/static/extra.txt___jb_old___": "old",
+    "theme/static/.extra.txt.kate-swp": "kate swap",
+}
+
+
+def test_a_build_ignores_what_editors_leave_beside_their_files(site: Callable[..., Path], cli: Cli, tmp_path: Path) -> None:
+    spec = SITE + "-- content/static/notes.txt --\nnotes\n"
+    clean = write_site(tmp_path / "clean", spec)
+    code, _out, err = cli("build", "--root", str(clean))
+    assert code == 0, err
+    root = site(spec + "".join(f"-- {path} --\n{text}" for path, text in EDITOR_LEFTOVERS.items()))
+    assert not EDITOR_LEFTOVERS.keys() & walk_inputs(root.resolve()).files.keys()
+    code, _out, noisy_err = cli("build", "--root", str(root))
+    assert code == 0, noisy_err
+    assert noisy_err.replace(str(root), "") == err.replace(str(clean), "")  # no warning about them, nothing a clean site does not say
+    assert digests(snapshot(root / "output")) == digests(snapshot(clean / "output"))
+    assert "notes.txt" in {Path(rel).name for rel in snapshot(root / "output")}  # the real file is published

@@ -411,6 +411,40 @@ def test_reload_only_for_changed_pages_and_css_swap(make_server: Callable[..., t
         beta.close()
 
 
+def test_a_jetbrains_safe_write_is_one_rebuild_and_its_temporaries_none(
+        make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:
+    dev, lines = make_server(SITE + "-- content/static/notes.txt --\nnotes\n")
+    first = builds(dev)
+    # Temporaries that come and go by themselves, in content/ and theme/: nothing to build.
+    for folder in (dev.root / "content/static", dev.root / "theme/static"):
+        tmp, old = folder / "notes.txt___jb_tmp___", folder / "notes.txt___jb_old___"
+        tmp.write_text("half saved")
+        tmp.rename(old)
+        old.unlink()
+    time.sleep(0.5)  # many times the watcher's quiet time
+    assert builds(dev) == first
+    alpha = Events(dev.port, "/posts/alpha/", version_of(dev, "/posts/alpha/"))
+    try:
+        # The save itself, as a JetBrains IDE makes it (write the new text beside the file, move the file
+        # away, the new one into place, delete the old): one build, with the new text.
+        post = dev.root / "content/posts/alpha.md"
+        tmp, old = post.with_name("alpha.md___jb_tmp___"), post.with_name("alpha.md___jb_old___")
+        tmp.write_text("---\ntitle: Alpha\ndate: 2024-01-10\ntags: [one]\n---\nSaved by PyCharm.\n")
+        post.rename(old)
+        tmp.rename(post)
+        old.unlink()
+        assert alpha.next_event() == ("ok", "{}")
+        assert alpha.next_event()[0] == "reload"
+    finally:
+        alpha.close()
+    time.sleep(0.5)
+    assert builds(dev) == first + 1
+    assert "Saved by PyCharm." in request(dev.port, "/posts/alpha/").text
+    assert re.match(r"rebuilt in \d+ ms: .*; (patched 1 post: content/posts/alpha.md|full build: .+)$", lines[-1]), lines[-1]
+    assert not [line for line in lines if "jb_" in line]
+    assert not [p for p in dev.served.rglob("*") if "jb_" in p.name]
+
+
 def test_a_shortcode_template_edit_reloads_the_pages_that_use_it(make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:
     spec = SITE.replace("Alpha body text.", "Alpha {{< kbd Ctrl >}} text.") + "-- theme/shortcodes/kbd.html --\n<kbd>{{ get(0) }}</kbd>\n"
     dev, _ = make_server(spec)

@@ -8,6 +8,7 @@ import hashlib
 import marshal
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -245,3 +246,82 @@ def test_template_errors_name_their_file_and_line_with_a_warm_cache(built: Path,
 
 def test_the_environment_without_a_key_has_no_bytecode_cache(built: Path, no_key: None) -> None:
     assert make_environment(built).bytecode_cache is None
+
+
+# --- pruning ---------------------------------------------------------------------------------------
+
+
+def _names(root: Path) -> set[str]:
+    return {p.name for p in _entries(root)}
+
+
+def _age(root: Path, seconds: float = 2 * 3600) -> None:
+    """Make every entry as old as if written ``seconds`` ago (the time between edits, without waiting it)."""
+    then = time.time() - seconds
+    for path in _entries(root):
+        os.utime(path, (then, then))
+
+
+def test_entries_of_an_edited_templates_old_texts_are_pruned_once_old(built: Path, cli: Cli, compiled: list[str]) -> None:
+    template = built / "theme/templates/post.html"
+    start = _names(built)
+    for version in range(2, 7):  # five edits, each with a build, an hour or more apart
+        _age(built)
+        template.write_text(POST_TEMPLATE.replace("template v1", f"template v{version}"))
+        code, _out, err = cli("build", "--root", str(built), "-q")
+        assert code == 0, err
+        assert f"template v{version}" in (built / "output/posts/alpha/index.html").read_text()
+        assert len(_names(built)) == len(start)  # the old text's entry went, the new one came
+    kept = _names(built)
+    compiled.clear()
+    assert _build_all(built, cli)[0] == 0  # a warm rebuild of every page ...
+    assert compiled == []  # ... compiles nothing: every template the build uses is still there
+    assert _names(built) == kept
+    # What is left is exactly what the current templates compile to from an empty cache.
+    shutil.rmtree(built / ".blogen-cache/templates")
+    assert _build_all(built, cli)[0] == 0
+    assert _names(built) == kept and "post.html" in compiled
+
+
+def test_an_unused_entry_younger_than_an_hour_is_kept(built: Path, cli: Cli) -> None:
+    """Another build of the same site (a dev server's, one started before the edit) may still use it."""
+    start = _names(built)
+    (built / "theme/templates/post.html").write_text(POST_TEMPLATE.replace("template v1", "template v2"))
+    assert cli("build", "--root", str(built), "-q")[0] == 0
+    after = _names(built)
+    assert start < after and len(after) == len(start) + 1  # v1's entry is still there, beside v2's
+    _age(built, 3000)  # fifty minutes: still young
+    assert _build_all(built, cli)[0] == 0
+    assert _names(built) == after
+    _age(built, 3700)
+    assert _build_all(built, cli)[0] == 0
+    assert len(_names(built)) == len(start) and _names(built) != start  # v1's is gone, v2's stays
+
+
+def test_a_build_that_renders_no_template_anew_prunes_nothing(built: Path, cli: Cli) -> None:
+    """Only a full build (which a template edit always is) looks at the entries: a post's text edited
+    is a patch, and costs no walk of the cache."""
+    (built / "theme/templates/post.html").write_text(POST_TEMPLATE.replace("template v1", "template v2"))
+    assert cli("build", "--root", str(built), "-q")[0] == 0
+    with_both = _names(built)
+    _age(built)
+    post = built / "content/posts/alpha.md"
+    post.write_text(post.read_text().replace("The alpha text.", "The alpha text, edited."))
+    code, out, err = cli("build", "--root", str(built), "-v")
+    assert code == 0, err
+    assert "patched 1 post" in out + err
+    assert _names(built) == with_both
+
+
+def test_a_cache_folder_leading_out_of_the_site_is_never_pruned(built: Path, cli: Cli, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(built / ".blogen-cache/templates", elsewhere)
+    (built / ".blogen-cache/templates").symlink_to(elsewhere)
+    stray = elsewhere / "ab" / ("ab" + "0" * 62)
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_text("not blogen's to remove")
+    then = time.time() - 7200
+    os.utime(stray, (then, then))
+    (built / "theme/templates/post.html").write_text(POST_TEMPLATE.replace("template v1", "template v2"))
+    assert cli("build", "--root", str(built), "-q")[0] == 0
+    assert stray.read_text() == "not blogen's to remove"

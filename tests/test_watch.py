@@ -79,10 +79,46 @@ def watch(tree: Path) -> Iterator[Callable[..., tuple[Watcher, Recorder]]]:
 
 
 def test_noise_names() -> None:
-    for name in ["4913", ".a.md.swp", "a.md.swx", ".#a.md", "#a.md#", "a.md~", ".goutputstream-XYZ", ".hidden"]:
+    for name in ["4913", ".a.md.swp", "a.md.swx", ".#a.md", "#a.md#", "a.md~", "a.md.~1~", ".goutputstream-XYZ", ".hidden",
+                 ".a.md.kate-swp", "a.md___jb_tmp___", "a.md___jb_old___", "a.md__jb_tmp__", "a.md__jb_bak__"]:
         assert is_editor_noise(name), name
-    for name in ["a.md", "style.css", "index.html", "4914"]:
+    for name in ["a.md", "style.css", "index.html", "4914", "jb_tmp.md", "a___jb_tmp___.md"]:
         assert not is_editor_noise(name), name
+
+
+def _jetbrains_save(path: Path, text: str) -> None:
+    """What a JetBrains IDE with "safe write" on (the default) does on save, step by step."""
+    tmp = path.with_name(path.name + "___jb_tmp___")
+    old = path.with_name(path.name + "___jb_old___")
+    tmp.write_text(text)
+    os.rename(path, old)
+    os.rename(tmp, path)
+    old.unlink()
+
+
+def test_a_jetbrains_safe_write_is_one_change_of_the_real_file(tree: Path, watch: Callable[..., tuple[Watcher, Recorder]]) -> None:
+    _w, rec = watch()
+    _jetbrains_save(tree / "content/posts/a.md", "---\ntitle: A\n---\nsaved by PyCharm\n")
+    rec.wait_for(lambda s: any("content/posts/a.md" in c.paths for c in s))
+    sets = rec.settle()
+    assert [c.paths for c in sets] == [{"content/posts/a.md"}]
+
+
+def test_jetbrains_temporaries_alone_are_no_change(tree: Path, watch: Callable[..., tuple[Watcher, Recorder]]) -> None:
+    _w, rec = watch()
+    # Temporaries that come and go without the real file changing (a save that failed half-way, one of
+    # a file outside the site's inputs renamed in), in content/ and theme/ alike.
+    for folder in (tree / "content/posts", tree / "theme/templates"):
+        tmp, old = folder / "b.md___jb_tmp___", folder / "b.md___jb_old___"
+        tmp.write_text("x")
+        os.rename(tmp, old)
+        old.unlink()
+        (folder / ".b.md.kate-swp").write_text("x")
+    time.sleep(0.3)  # far longer than the watcher's quiet time
+    assert rec.settle() == []
+    (tree / "content/posts/a.md").write_text("---\ntitle: A\n---\nnow a real change\n")  # the watcher was listening
+    rec.wait_for(lambda s: bool(s))
+    assert rec.all_paths() == {"content/posts/a.md"}
 
 
 def test_input_path_keeps_only_inputs(tree: Path) -> None:

@@ -16,20 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from blogen.build.markdown import Progress
 from blogen.content.images import ImageInfo, copies_folder, known_copies, note_copies, note_failures, plan_variants, variant_tag
 from blogen.content.resize import Job, make_variants, missing
+from blogen.core.cachestore import STALE_AFTER
 from blogen.core.config import Config
 from blogen.core.processes import worker_count
+from blogen.core.progress import Progress
 from blogen.model.values import Site
 from blogen.output.record import know_inputs, remember_digests
 
 log = logging.getLogger(__name__)
-
-# A copy no image of the site has is deleted once it is this old: younger ones may belong to another
-# build of the same site (the dev server's) that has seen an image this one has not.
-_STALE_AFTER = 3600
-
 
 def with_copies_folder(config: Config) -> Config:
     """``config`` with where this process makes resized copies (see ``copies_folder``)."""
@@ -87,7 +83,7 @@ def _prune(config: Config, images: Mapping[str, ImageInfo]) -> tuple[list[str], 
             continue
         path = folder / name
         try:
-            if now - path.stat().st_mtime > _STALE_AFTER:
+            if now - path.stat().st_mtime > STALE_AFTER:  # younger: another build (a dev server's) may have seen the image
                 path.unlink()
                 present.pop()
                 pruned = True

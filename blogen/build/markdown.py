@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from blogen.content.theme import shortcode_sources
 from blogen.core.config import Config, MarkdownOptions
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.processes import worker_count
+from blogen.core.progress import Progress
 from blogen.incremental.cache import (
     CACHE_DIR,
     cache_key,
@@ -140,9 +141,6 @@ def cold_and_big(config: Config, jobs: int | None, inputs: Inputs) -> bool:
     except OSError:
         pass
     return sum(1 for key in inputs.under("content") if key.endswith(SOURCE_SUFFIXES)) >= PARALLEL_THRESHOLD
-
-
-Progress = Callable[[str, int, int], None]  # (what, done, total): for a progress line on a terminal
 
 
 def render_documents(config: Config, documents: Sequence[Document], jobs: int | None,

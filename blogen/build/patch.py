@@ -12,7 +12,6 @@ from pathlib import Path
 
 from blogen.build.images import variants_missing
 from blogen.build.markdown import (
-    Progress,
     document_key,
     document_options,
     markdown_key_options,
@@ -21,6 +20,7 @@ from blogen.build.markdown import (
 )
 from blogen.build.stages import Modelled
 from blogen.content.sources import Document, DocumentMemo, read_document
+from blogen.core.progress import Progress
 from blogen.incremental.snapshot import Snapshot
 from blogen.markdown.diagrams import Diagrams, find_diagram_tools
 from blogen.markdown.render import Rendered

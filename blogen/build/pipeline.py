@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from blogen.build.images import remember_known_digests
-from blogen.build.markdown import Progress, cold_and_big
+from blogen.build.markdown import cold_and_big
 from blogen.build.patch import Memo, Patched, patch_model
 from blogen.build.stages import Modelled, copied_files, make_model, with_warnings
 from blogen.content.inputs import Inputs
 from blogen.core.config import Config, load_config
 from blogen.core.errors import BlogenError, Problem
+from blogen.core.progress import Progress
 from blogen.incremental import snapshot as snapshots
 from blogen.incremental.plan import Decision, Full, Patch, Plan, UpToDate, build_options, decide_build, notes_for
 from blogen.incremental.snapshot import Snapshot
@@ -33,8 +34,10 @@ from blogen.output.folders import OutputHold
 from blogen.output.live import read_live
 from blogen.output.record import forget_records
 from blogen.output.writer import Data, Kept, Staging, WriteReport, staged_output
+from blogen.render.bytecode import prune_compiled
 from blogen.render.memo import RenderMemo
 from blogen.render.pages import RenderResult, render_routes
+from blogen.render.templates import make_environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,8 @@ def build_site(root: Path, *, drafts: bool = False, base_url: str | None = None,
     if isinstance(started, str):
         plan, started = Full(started), None
     report = _write(job, started if started is not None else None, plan)
+    if isinstance(report.plan, Full):  # an edited template means a full build: its old entry can go once old
+        prune_compiled(make_environment(root))
     return replace(report, seconds=time.perf_counter() - start)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from blogen.build.images import resize_shown, with_copies_folder
-from blogen.build.markdown import Progress, cold_and_big, ready, render_documents
+from blogen.build.markdown import cold_and_big, ready, render_documents
 from blogen.content.images import ImageInfo, probe_images
 from blogen.content.inputs import Inputs, theme_files
 from blogen.content.sources import Content, DocumentMemo, load_content
@@ -21,6 +21,7 @@ from blogen.core.config import Config
 from blogen.core.errors import BlogenError, Problem
 from blogen.core.files import read_regular
 from blogen.core.processes import worker_count
+from blogen.core.progress import Progress
 from blogen.incremental.cache import read_entry, renderer_fingerprint, write_entry
 from blogen.markdown.render import Rendered, highlight_css
 from blogen.model.make import make_site

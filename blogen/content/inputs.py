@@ -39,16 +39,32 @@ INPUT_FOLDERS = ("content", "theme")
 SOURCE_SUFFIXES = (".md", ".markdown")
 
 
+# Endings of the files editors and tools write beside the one they save, noise wherever they are
+# (see ``is_editor_noise``; under ``content/static/`` too, where other hidden files are published).
+_NOISE_SUFFIXES = (
+    "~",  # backups: vim's and emacs's ``x~``, emacs's numbered ``x.~1~``
+    ".swp", ".swo", ".swx",  # vim's (and nano's) swap files: ``.x.swp``, ``.swo`` when that is taken, ``.swx`` a probe
+    ".kate-swp",  # Kate's and KWrite's swap file, ``.x.kate-swp``
+    # JetBrains IDEs' "safe write": ``x___jb_tmp___``, ``x___jb_old___``; older versions: two underscores, and ``__jb_bak__``
+    "___jb_tmp___", "___jb_old___", "__jb_tmp__", "__jb_old__", "__jb_bak__",
+    ".tmp", ".part", ".crdownload", ".bak",  # temporary files, partial downloads, backups
+)
+
+
 def is_editor_noise(name: str) -> bool:
     """Files editors and tools leave beside real ones; never content, never a reason to rebuild.
 
-    Dotfiles (vim ``.x.swp``, emacs ``.#x`` locks, GNOME ``.goutputstream-*``), emacs ``#x#``
-    autosaves, ``x~`` backups, vim's ``4913`` write probe, temporary or partial downloads, and
-    Python's ``__pycache__``.
+    By editor: vim's swap files (``.x.swp``, ``.x.swo``, the ``.x.swx`` probe), its ``4913``
+    write probe and ``x~`` backups; emacs's ``.#x`` locks, ``#x#`` autosaves and ``x~`` backups;
+    Kate's ``.x.kate-swp``; gedit's (GNOME's) ``.goutputstream-*``; JetBrains IDEs' "safe write",
+    which writes ``x___jb_tmp___``, renames ``x`` to ``x___jb_old___``, the temporary file to
+    ``x`` and deletes the old one (``x`` goes and comes back within a millisecond: one change of
+    ``x``); VS Code writes the file itself, in place. And any dotfile, ``~``-prefixed name,
+    temporary file, partial download or ``.bak`` backup, and Python's ``__pycache__``.
     """
     return (
         name.startswith((".", "#", "~"))
-        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak"))
+        or name.endswith(_NOISE_SUFFIXES)
         or name in ("4913", "__pycache__")
     )
 
@@ -69,7 +85,7 @@ def is_noise_in(folder: str, name: str) -> bool:
         return True
     if not name.startswith(".") or name.startswith(_TOOL_DOTFILES) or name in _TOOL_DOTNAMES:
         return True
-    return name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak"))
+    return name.endswith(_NOISE_SUFFIXES)
 
 
 def input_path(root: Path, path: str) -> str | None:

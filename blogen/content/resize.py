@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from blogen.content.images import ImageInfo, Variant, decode_cost
+from blogen.core.progress import Progress
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -65,9 +66,6 @@ class Outcome:
     lasting: bool  # every failure came from the file itself (not a worker that died)
     made: int
     copies: tuple[Copy, ...] = ()
-
-
-Progress = Callable[[str, int, int], None]
 
 
 def _prepare(img: PILImage.Image) -> PILImage.Image:

@@ -9,7 +9,9 @@ compiled from its source and stored again. Without a key, nothing is kept.
 
 An entry's key is everything that decides the code: the template's source (Jinja's checksum of it),
 its name and file (the code names its file, and errors are reported by it), the Jinja and Python
-versions, and the environment's settings that change what compiling makes.
+versions, and the environment's settings that change what compiling makes. So an edited template
+leaves the entry of its old text behind: ``prune_compiled`` removes those once no build can be
+using them (``blogen.core.cachestore.prune``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 import jinja2
 from jinja2.bccache import Bucket
 
-from blogen.core.cachestore import read_entry, write_entry
+from blogen.core.cachestore import prune, read_entry, write_entry
 from blogen.core.signing import SIGNATURE_BYTES, secret, sign, verify
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,11 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
     def entry_key(self, bucket: Bucket) -> str:
         """The entry's key: Jinja's key for the template (a digest of its name and file) and checksum of
         its source, with the environment's compile settings."""
-        return hashlib.sha256(f"{self._settings}|{bucket.key}|{bucket.checksum}".encode()).hexdigest()
+        return self.key_for(bucket.key, bucket.checksum)
+
+    def key_for(self, template_key: str, checksum: str) -> str:
+        """``entry_key`` from Jinja's key for a template and the checksum of its source."""
+        return hashlib.sha256(f"{self._settings}|{template_key}|{checksum}".encode()).hexdigest()
 
     def load_bytecode(self, bucket: Bucket) -> None:
         key = self.entry_key(bucket)
@@ -102,6 +108,27 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         if bucket.code is not None:
             key = self.entry_key(bucket)
             write_entry(self.root, KIND, key, signed_entry(self._secret, key, marshal.dumps(bucket.code)))
+
+
+def prune_compiled(env: jinja2.Environment) -> int:
+    """Remove the compiled templates none of ``env``'s templates compiles to now (an edited template's
+    earlier texts, removed templates, those of another Jinja or Python), once they are older than the
+    cache keeps such entries (``blogen.core.cachestore.STALE_AFTER``); returns how many went.
+
+    The keys are worked out from the templates' sources, as Jinja asks for them when it loads one,
+    without compiling or loading anything. Without a key nothing is kept, so nothing is pruned.
+    """
+    cache, loader = env.bytecode_cache, env.loader
+    if not isinstance(cache, SignedBytecodeCache) or loader is None:
+        return 0
+    keep: set[str] = set()
+    for name in loader.list_templates():
+        try:
+            source, filename, _uptodate = loader.get_source(env, name)
+        except jinja2.TemplateError:  # unreadable: any entry it had ages out like the others
+            continue
+        keep.add(cache.key_for(cache.get_cache_key(name, filename), cache.get_source_checksum(source)))
+    return prune(cache.root, KIND, keep)
 
 
 def signed_entry(secret: bytes, key: str, code: bytes) -> bytes:

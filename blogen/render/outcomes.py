@@ -14,8 +14,6 @@ from blogen.render.feeds import check_feed
 from blogen.render.jsonfeed import check_json_feed
 from blogen.render.renderer import Renderer
 
-Progress = Callable[[str, int, int], None]
-
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:

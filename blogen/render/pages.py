@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from blogen.core.progress import Progress
 from blogen.model.values import Route, Site
 from blogen.render.memo import RenderMemo
-from blogen.render.outcomes import Collector, Progress, RenderResult, render_route
+from blogen.render.outcomes import Collector, RenderResult, render_route
 from blogen.render.renderer import Renderer
 
 __all__ = ["RenderResult", "render_routes"]

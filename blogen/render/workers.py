@@ -25,8 +25,9 @@ from typing import Any
 
 from blogen.core.errors import Severity
 from blogen.core.processes import worker_count
+from blogen.core.progress import Progress
 from blogen.model.values import Route, Site
-from blogen.render.outcomes import Collector, Outcome, Progress, RenderResult, render_route
+from blogen.render.outcomes import Collector, Outcome, RenderResult, render_route
 from blogen.render.renderer import Renderer
 from blogen.render.search import SEARCH_KINDS
 from blogen.render.templates import TemplateErrors
