@@ -125,3 +125,48 @@ def test_a_read_only_cache_only_costs_speed(root: Path, cli: Cli, tmp_path: Path
         for folder in [cache, *[p for p in cache.rglob("*") if p.is_dir()]]:
             os.chmod(folder, 0o755)
     assert_like_fresh_build(root, tmp_path / "fresh", cli)
+
+
+def _age(paths: list[Path], hours: float = 2) -> None:
+    import os
+    import time
+
+    then = time.time() - hours * 3600
+    for path in paths:
+        os.utime(path, (then, then))
+
+
+def _retitle(root: Path) -> None:
+    """A config change: the next build is a full one."""
+    config = root / "blogen.toml"
+    config.write_text(config.read_text().replace('title = "Test Notes"', 'title = "Other Notes"'))
+
+
+def test_a_full_build_removes_the_markdown_of_old_texts_once_an_hour_old(root: Path, cli: Cli) -> None:
+    """Each save of a post leaves the Markdown of its earlier text behind; a full build clears those
+    out, so the cache holds what the site uses and does not grow with every edit."""
+    post = root / "content/posts/alpha.md"
+    first = _entries(root, "markdown")
+    assert len(first) == 2
+    for n in range(3):  # three edits, each a patch build: their entries pile up meanwhile
+        post.write_text(post.read_text() + f"\nEdit {n}.\n")
+        assert cli("build", "--root", str(root), "-q")[0] == 0
+    assert len(_entries(root, "markdown")) == 5
+    _age(_entries(root, "markdown"))
+    _retitle(root)
+    code, out, err = cli("build", "--root", str(root), "-v")
+    assert code == 0 and "full build" in out + err, out + err
+    left = _entries(root, "markdown")
+    assert len(left) == 2 and left != first  # alpha's latest text and beta's, nothing else
+    assert len(set(first) & set(left)) == 1  # beta's, its text unchanged
+    _rebuild_from_the_cache(root, cli)  # what is left is what the site needs: nothing to render again
+    assert _entries(root, "markdown") == left
+
+
+def test_markdown_of_an_old_text_younger_than_an_hour_is_kept(root: Path, cli: Cli) -> None:
+    """A dev server or another build of the same site, started before the edit, may still use it."""
+    post = root / "content/posts/alpha.md"
+    post.write_text(post.read_text() + "\nEdit.\n")
+    _retitle(root)
+    assert cli("build", "--root", str(root), "-q")[0] == 0
+    assert len(_entries(root, "markdown")) == 3

@@ -22,6 +22,7 @@ from blogen.incremental.cache import (
     cache_key,
     entry_bytes,
     entry_from_bytes,
+    prune_cache,
     read_cache,
     read_entry,
     write_cache,
@@ -156,8 +157,8 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
     When ``documents`` is a list, its documents are replaced by copies without their text as the
     work is handed out, so each source's text can be freed as soon as its HTML is back instead of
     all of it staying until the end (45 MB at 5,000 posts): the caller gives up the text and keeps
-    the rest. ``prune`` drops memo entries this call did not use; the quick rebuild, which passes
-    only the changed documents, keeps the others.
+    the rest. ``prune`` drops the entries this call did not use, from the memo and (once old) from the
+    disk cache; the quick rebuild, which passes only the changed documents, keeps the others.
     """
     results: dict[str, Rendered] = {}
     todo: list[tuple[str, str]] = []  # (source, cache key)
@@ -191,9 +192,11 @@ def render_documents(config: Config, documents: Sequence[Document], jobs: int | 
             memo[key] = outcome
     if problems:
         raise BlogenError(problems)
-    if memo is not None and prune:  # keep this build's results only: a long session must not hoard every draft of every post
-        for key in [k for k in memo if k not in used]:
-            del memo[key]
+    if prune:  # keep this build's results only: a long session must not hoard every draft of every post
+        prune_cache(config.root, used)
+        if memo is not None:
+            for key in [k for k in memo if k not in used]:
+                del memo[key]
     return results, total
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from blogen import __version__
 from blogen.content.sources import Document
 from blogen.core.cachestore import CACHE_DIR as CACHE_DIR
+from blogen.core.cachestore import prune
 from blogen.core.cachestore import read_entry as read_entry
 from blogen.core.cachestore import write_entry as write_entry
 from blogen.core.config import MarkdownOptions
@@ -154,3 +155,11 @@ def read_cache(root: Path, key: str) -> Rendered | None:
 def write_cache(root: Path, key: str, data: bytes) -> None:
     """Store one document's Markdown results (``entry_bytes``'s bytes)."""
     write_entry(root, "markdown", key, data)
+
+
+def prune_cache(root: Path, used: set[str]) -> int:
+    """Remove the Markdown results no document of a full build used (every earlier text of an edited
+    post, every entry of an earlier blogen or other options) once they are old enough that no build
+    running beside this one can want them (``blogen.core.cachestore.prune``); returns how many went.
+    Without it, each save of a post in the dev server would leave an entry behind for good."""
+    return prune(root, "markdown", used)
