@@ -164,3 +164,26 @@ def test_a_build_ignores_what_editors_leave_beside_their_files(site: Callable[..
     assert noisy_err.replace(str(root), "") == err.replace(str(clean), "")  # no warning about them, nothing a clean site does not say
     assert digests(snapshot(root / "output")) == digests(snapshot(clean / "output"))
     assert "notes.txt" in {Path(rel).name for rel in snapshot(root / "output")}  # the real file is published
+
+
+def test_an_editors_copy_of_a_shortcode_template_is_no_shortcode(tmp_path: Path, cli: Cli) -> None:
+    """Shortcode templates follow the walk's rule: a hidden or editor's file beside one (an emacs
+    autosave, a hidden backup) draws nothing and is not offered as a known shortcode."""
+    root = write_site(tmp_path / "site", """\
+-- theme/shortcodes/note.html --
+<aside>{{ inner }}</aside>
+-- theme/shortcodes/.old-note.html --
+<aside class="old">{{ inner }}</aside>
+-- theme/shortcodes/.drafts/box.html --
+<div>{{ inner }}</div>
+-- content/posts/a.md --
+---
+title: A
+date: 2024-01-01
+---
+{{< nite >}}x{{< /nite >}}
+""")
+    code, out, err = cli("build", "--root", str(root), "-q")
+    assert code == 1
+    message = next(line for line in (out + err).splitlines() if "unknown shortcode 'nite'" in line)
+    assert "note" in message and ".old-note" not in message and ".drafts" not in message and "box" not in message

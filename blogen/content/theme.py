@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from blogen.content.inputs import is_editor_noise
 from blogen.core.install import builtin_theme_dir
 
 
@@ -29,8 +30,10 @@ def shortcode_sources(root: Path) -> list[tuple[str, str, str]]:
         folder = theme / "shortcodes"
         prefix = "theme/shortcodes/" if theme.resolve() == site_theme else "(built-in theme)/shortcodes/"
         for path in sorted(folder.rglob("*.html")) if folder.is_dir() else ():
-            if path.is_file():
-                rel = path.relative_to(folder).as_posix()
+            rel = path.relative_to(folder).as_posix()
+            # the input walk's rule: a hidden or editor's file is no input, so no shortcode either (its
+            # edits would never make a build)
+            if path.is_file() and not any(is_editor_noise(part) for part in rel.split("/")):
                 try:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as exc:
