@@ -21,6 +21,7 @@ import pytest
 from conftest import write_site
 
 from blogen.build.pipeline import BuildReport, build_site
+from blogen.output.record import spare_path
 from blogen.serve.httpd import host_allowed, resolve_path
 from blogen.serve.livereload import page_update, stylesheet_hrefs, without_stylesheet_hrefs
 from blogen.serve.loop import BuildOutcome
@@ -443,6 +444,32 @@ def test_a_jetbrains_safe_write_is_one_rebuild_and_its_temporaries_none(
     assert re.match(r"rebuilt in \d+ ms: .*; (patched 1 post: content/posts/alpha.md|full build: .+)$", lines[-1]), lines[-1]
     assert not [line for line in lines if "jb_" in line]
     assert not [p for p in dev.served.rglob("*") if "jb_" in p.name]
+
+
+def test_the_first_save_finds_the_folder_its_build_writes_into_readied(
+        make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:
+    """A session's first build writes a new folder, which leaves no spare for the next one: the
+    first save's build would first link every served file into one (a second at 5,000 posts). The
+    server does that while it waits for the save, and the save still serves exactly its change."""
+    dev, lines = make_server()
+    spare = spare_path(dev.served)
+
+    def inodes(folder: Path) -> dict[str, int]:
+        return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()} \
+            if folder.is_dir() else {}
+
+    served = inodes(dev.served)
+    wait_until(lambda: inodes(spare) == served, "the spare folder, the served files linked into it")
+    beta = request(dev.port, "/posts/beta/").text
+    post = dev.root / "content/posts/alpha.md"
+    post.write_text(post.read_text().replace("Alpha body text.", "Alpha saved once."))
+    wait_until(lambda: "Alpha saved once." in request(dev.port, "/posts/alpha/").text, "the saved page")
+    assert re.match(r"rebuilt in \d+ ms: .*; patched 1 post: content/posts/alpha.md$", lines[-1]), lines[-1]
+    assert request(dev.port, "/posts/beta/").text == beta
+    after = inodes(dev.served)
+    assert after.keys() == served.keys()
+    assert [rel for rel in after if after[rel] != served[rel]] != []  # the changed pages: new files
+    assert "Alpha body text." not in request(dev.port, "/posts/alpha/").text
 
 
 def test_a_shortcode_template_edit_reloads_the_pages_that_use_it(make_server: Callable[..., tuple[DevServer, list[str]]]) -> None:

@@ -17,7 +17,7 @@ from blogen.build.markdown import PARALLEL_THRESHOLD
 from blogen.build.pipeline import build_site
 from blogen.core.errors import BlogenError
 from blogen.output.folders import output_lock
-from blogen.output.writer import staged_output, write_outputs
+from blogen.output.writer import ready_spare, staged_output, write_outputs
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -105,6 +105,31 @@ def test_every_write_into_the_spare_holds_the_output_lock(tmp_path: Path, cli: C
 def _files(folder: Path) -> dict[str, tuple[bytes, int, int]]:
     return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_ino, p.stat().st_mtime_ns)
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_spare_readied_beforehand_takes_the_next_write_as_one_made_by_that_write(tmp_path: Path) -> None:
+    """The first write into a new folder leaves no spare; ``ready_spare`` makes it ahead of the next
+    write (the dev server does, between saves), which then writes only what changed."""
+    out, spare = tmp_path / "out", tmp_path / ".out.blogen-spare"
+    assert not ready_spare(out)  # no site yet: nothing to make a spare of
+    write_outputs(out, {"a.html": b"A1", "b/index.html": b"B1", "c.html": b"C1"})
+    assert not spare.exists()
+    assert ready_spare(out)
+    assert not ready_spare(out)  # there is one now
+    live = _files(out)
+    readied = {rel: os.stat(spare / rel).st_ino for rel in live}
+    assert readied == {rel: os.stat(out / rel).st_ino for rel in live}  # the live files themselves, linked
+    report = write_outputs(out, {"a.html": b"A2", "b/index.html": b"B1", "d.html": b"D1"})
+    assert (report.written, report.removed) == (("a.html", "d.html"), ("c.html",))
+    now = _files(out)
+    assert {k: v[0] for k, v in now.items() if k != ".blogen-output"} == {"a.html": b"A2", "b/index.html": b"B1",
+                                                                          "d.html": b"D1"}
+    assert now["b/index.html"] == live["b/index.html"]  # unchanged: the same file, not a copy
+    # A file put into the readied spare by hand is never published by the write after.
+    assert ready_spare(out) is False and spare.is_dir()
+    (spare / "planted.html").write_bytes(b"planted")
+    write_outputs(out, {"a.html": b"A3", "b/index.html": b"B1", "d.html": b"D1"})
+    assert not (out / "planted.html").exists() and (out / "a.html").read_bytes() == b"A3"
 
 
 @pytest.mark.usefixtures("every_page_written_at_once")

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 from blogen.core.errors import BlogenError
 from blogen.output import folders
 from blogen.output.live import Live, look
-from blogen.output.record import MARKER, DirFacts, Manifest, Record, file_digest, stands
+from blogen.output.record import MARKER, DirFacts, Manifest, Record, file_digest, spare_path, stands
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -136,6 +136,22 @@ def staged_output(out: Path, private: bool = False, hold: folders.OutputHold | N
         staging.abandon(clean=True)  # stops the writer threads (and, had finish not been called, records the spare)
 
 
+def ready_spare(out: Path, private: bool = False) -> bool:
+    """Make the spare folder the next build writes into, when there is none; returns whether it did.
+
+    A build into a folder that held no site (the dev server's first, a cold ``blogen build``)
+    leaves no spare: the next build must first hard-link every live file into a new one, about a
+    second for a site of 5,000 posts, before it writes its one changed page. A process with time
+    on its hands (the dev server, between saves) does that now instead, under the output lock as a
+    build would, and records the spare's manifest as a build stopped early does (``abandon``).
+    """
+    if spare_path(out).is_dir() or not out.is_dir():
+        return False
+    with staged_output(out, private) as staging:
+        staging.ready()
+    return True
+
+
 # Changed files handed to a Staging are written in batches of about this many bytes, each spread
 # over the writer threads while the caller waits: the pages never pile up in memory, and the waits
 # of file creation on the disk's journal still overlap. (Handing each page to a thread while the
@@ -230,6 +246,14 @@ class Staging:
         except KeyError as exc:
             self._failed = True
             raise _cannot_write(self.out, _stale(str(exc.args[0]))) from None
+
+    def ready(self) -> None:
+        """Prepare the spare folder now (see ``ready_spare``), as the first changed file would."""
+        try:
+            self._open_spare()
+        except OSError as exc:
+            self._failed = True
+            raise _cannot_write(self.out, exc) from None
 
     def _open_spare(self) -> Path:
         if self._spare is None:

@@ -50,9 +50,11 @@ def internal_error(exc: BaseException) -> Problem:
 class DevBuilder:
     """Run ``build`` in one background thread whenever asked; changes during a build queue one more."""
 
-    def __init__(self, build: Callable[[], BuildReport], on_built: Callable[[BuildOutcome], None]) -> None:
+    def __init__(self, build: Callable[[], BuildReport], on_built: Callable[[BuildOutcome], None],
+                 between: Callable[[], None] | None = None) -> None:
         self._build = build
         self._on_built = on_built
+        self._between = between  # work for the next build, done after a good one unless another is asked for
         self._cond = threading.Condition()
         self._requested = False
         self._changes: set[str] = set()
@@ -170,6 +172,18 @@ class DevBuilder:
                     self._building = False
                     self._finished += 1
                     self._cond.notify_all()
+            self._idle_work(outcome.ok)
+
+    def _idle_work(self, ok: bool) -> None:
+        """``between``, after a good build and before the next one: requests are served meanwhile (it
+        must not change what they read), and a save made meanwhile is built once it returns."""
+        with self._cond:
+            if self._between is None or not ok or self._requested or self._stopping:
+                return
+        try:
+            self._between()
+        except Exception as exc:  # only the next build's speed depends on it
+            log.debug("preparing for the next build failed: %s: %s", type(exc).__name__, exc)
 
     def _run(self, changes: frozenset[str], since: float | None) -> BuildOutcome:
         self._generation += 1

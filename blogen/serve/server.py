@@ -31,6 +31,7 @@ from blogen.build.pipeline import BuildReport, build_site
 from blogen.content.inputs import Inputs
 from blogen.core.errors import BlogenError, Problem
 from blogen.incremental.scan import Prescan, WalkProcess, agrees, predict
+from blogen.output.writer import ready_spare
 from blogen.serve.httpd import DevHTTPServer, Tab, Target, is_loopback, make_http_server, resolve_path
 from blogen.serve.livereload import digest, error_page, page_update, problems_json
 from blogen.serve.loop import BuildOutcome, DevBuilder, describe
@@ -80,7 +81,7 @@ class DevServer:
         self._memo = Memo(private_output=False)
         self._keeper = Keeper(self.root)
         self.served = self.root / ".blogen-cache" / "serve" / "unbound"  # chosen once the address is known
-        self.builder = DevBuilder(self._build, self._publish)
+        self.builder = DevBuilder(self._build, self._publish, self._ready_next)
         self.watcher = Watcher(self.root, self._changed, poll=poll, on_activity=self._activity)
         # The next build's scan of the inputs, begun at the first event of a burst, and the files
         # named by the change sets since: the build looks at those again (see ``incremental.scan.Prescan``).
@@ -226,6 +227,12 @@ class DevServer:
         self._memo.private_output = True
         self._keeper.built(report, self._memo.snapshot)
         return report
+
+    def _ready_next(self) -> None:
+        """Between saves: the spare folder the next build writes into, when the last build left none
+        (the first of a session, into a new folder), so the first save rebuilds as fast as the rest."""
+        if ready_spare(self.served, private=True):
+            log.debug("readied the spare folder of %s for the next build", self.served)
 
     def _activity(self) -> None:
         """The first event of a burst: hold requests, and start scanning the inputs while it goes quiet."""
