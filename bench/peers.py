@@ -81,12 +81,14 @@ def find_blogen(cache: Path, explicit: str | None) -> Tool:
 
 def floor(blogen: Tool) -> Tool:
     """The Python floor (bench/floor.py), run by the interpreter blogen runs under, so it uses the very
-    libraries blogen does."""
-    first = Path(blogen.extra["script"]).read_text(encoding="utf-8").splitlines()[0]
-    python = first.removeprefix("#!").strip() if first.startswith("#!") else sys.executable
-    versions = json.loads(_out([python, "-c", "import importlib.metadata as m, json; print(json.dumps({k: m.version(k) "
+    libraries blogen does: the one its script's ``#!`` line names (``/usr/bin/env python3`` too), else
+    the one running this benchmark (a script that is a shell wrapper, say)."""
+    first = Path(blogen.extra["script"]).read_text(encoding="utf-8").partition("\n")[0]
+    words = first.removeprefix("#!").split() if first.startswith("#!") else []
+    python = words if words and "python" in Path(words[-1]).name else [sys.executable]
+    versions = json.loads(_out([*python, "-c", "import importlib.metadata as m, json; print(json.dumps({k: m.version(k) "
                                 "for k in ('markdown-it-py', 'pygments', 'jinja2', 'pyyaml')}))"]))
-    return Tool("floor", versions["markdown-it-py"], [python, str(Path(__file__).resolve().parent / "floor.py")],
+    return Tool("floor", versions["markdown-it-py"], [*python, str(Path(__file__).resolve().parent / "floor.py")],
                 note="Python floor: bench/floor.py, blogen's libraries doing only the per-post work in 2 processes ("
                      + ", ".join(f"{k} {v}" for k, v in versions.items()) + ")")
 
