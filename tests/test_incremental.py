@@ -430,6 +430,29 @@ def test_command_line_quick_rebuilds_match_a_from_scratch_build(tmp_path: Path, 
 
 
 @pytest.mark.usefixtures("settled_at_once")
+def test_editing_the_text_of_a_post_left_out_of_the_site_is_a_patch_that_writes_nothing(tmp_path: Path, cli: Cli) -> None:
+    """A writer saves a draft (or a post scheduled for later) again and again: without ``--drafts`` its
+    text is on no page, so the build patches nothing instead of making the whole site again."""
+    root = write_site(tmp_path / "site", BASE + "-- content/posts/draft.md --\n---\ntitle: Draft\ndate: 2024-01-05\n"
+                      "draft: true\n---\nNot yet.\n-- content/posts/later.md --\n---\ntitle: Later\n"
+                      "date: 2099-07-01\n---\nSoon.\n")
+    build_site(root, now=NOW)
+    for n, (rel, old, new) in enumerate((("draft.md", "Not yet.", "Not yet, but [a link](alpha.md) now."),
+                                         ("later.md", "Soon.", "Soon, and longer."))):
+        _edit(f"content/posts/{rel}", old, new)(root)
+        before = snapshot(root / "output")
+        report = build_site(root, now=NOW)
+        assert report.quick, (rel, report.plan)
+        assert report.written == () and report.removed == (), rel
+        assert rewritten(before, assert_like_fresh_build(root, tmp_path / f"fresh-{n}", cli)) == set(), rel
+    # with --drafts the draft is on its pages, and its edits reach them
+    build_site(root, now=NOW, drafts=True)
+    _edit("content/posts/draft.md", "now.", "now, edited.")(root)
+    report = build_site(root, now=NOW, drafts=True)
+    assert "now, edited." in (root / "output/posts/draft/index.html").read_text(), report.plan
+
+
+@pytest.mark.usefixtures("settled_at_once")
 def test_a_base_never_keeps_pages_another_build_wrote(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     from blogen.incremental import snapshot as kept_model
 

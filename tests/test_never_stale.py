@@ -145,6 +145,8 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "tags": _edit("content/posts/alpha.md", "tags: [one, shared]", "tags: [one]"),
     "date and order": _edit("content/posts/alpha.md", "date: 2024-01-01", "date: 2024-01-05"),
     "draft flag": _edit("content/posts/draft.md", "draft: true", "draft: false"),
+    "draft's text": _edit("content/posts/draft.md", "Not yet.", "Not yet, see [beta](beta.md)."),
+    "scheduled post's text": _edit("content/posts/later.md", "Scheduled for tomorrow.", "Scheduled, [alpha](alpha.md)."),
     "template": lambda root: (root / "theme/templates/post.html").write_text(
         (Path(__file__).parent.parent / "theme/templates/post.html").read_text().replace(
             "{% endblock %}", '{% include "_extra.html" %}{% endblock %}', 1)),

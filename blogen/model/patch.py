@@ -46,8 +46,11 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
     settings = model_settings(site.config)
     position = site.post_by_source()
     updates: list[tuple[str, Document, Rendered, Post, _Terms, Post]] = []
+    kept_out = _left_out(b, changed, position, memo)
+    if kept_out is None:
+        return None
     new_targets = dict(targets)
-    for doc, rendered in changed:
+    for doc, rendered in [c for c in changed if c[0].source not in kept_out]:
         made, tagged = memo.made.get(doc.source), memo.tagged.get(doc.source)
         if doc.kind != "post" or doc.source not in position or made is None or tagged is None \
                 or rendered.warnings != made[1].warnings:  # the site's warnings would change
@@ -89,6 +92,7 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
     for source, doc, rendered, post, slugs, fixed in updates:
         memo.made[source] = (doc, rendered, settings, post)
         memo.tagged[source] = (post, slugs, fixed)
+    memo.made.update({source: (doc, rendered, settings, post) for source, (doc, rendered, post) in kept_out.items()})
     memo.links.update(relinked)
     memo.index = (new_targets, index)
     posts = list(site.posts)
@@ -97,6 +101,23 @@ def patch_posts(site: Site, changed: Sequence[tuple[Document, Rendered]], memo: 
         assert isinstance(fixed_post, Post)
         posts[position[source]] = fixed_post
     return replace(site, posts=tuple(posts), backlinks=backlinks), frozenset(position[source] for source in pre), shown
+
+
+def _left_out(b: Builder, changed: Sequence[tuple[Document, Rendered]], position: Mapping[str, int],
+              memo: ModelMemo) -> dict[str, tuple[Document, Rendered, Post]] | None:
+    """The changed posts the site leaves out (a draft without drafts shown, a post not yet due), made
+    again; or None if one no longer makes a post without a problem. The caller checked that their
+    front matter is as it was, so they stay out, and their text is on no page."""
+    found: dict[str, tuple[Document, Rendered, Post]] = {}
+    for doc, rendered in changed:
+        made = memo.made.get(doc.source)
+        if doc.kind != "post" or doc.source in position or made is None or not isinstance(made[3], Post):
+            continue
+        post = b.make_post(doc, rendered)
+        if post is None or b.problems:
+            return None
+        found[doc.source] = (doc, rendered, post)
+    return found
 
 
 def _backlinks(site: Site, position: Mapping[str, int], relinked: Mapping[str, Linked],
