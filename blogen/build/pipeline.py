@@ -241,6 +241,10 @@ def _render(m: Modelled, staging: Staging, memo: RenderMemo | None, progress: Pr
     return (with_warnings(m.site, result.warnings) if result.warnings else m.site), result
 
 
+_NOT_RENDERED = frozenset(("static", "asset"))  # copied files: no page to render
+_DOCUMENT_PAGES = frozenset(("post", "page"))  # a document's own page (its backlinks are on it)
+
+
 def _render_patch(m: Modelled, staging: Staging, memo: RenderMemo, patched: Patched, progress: Progress | None,
                   ) -> tuple[Site, RenderResult, dict[str, Any]]:
     """Render the pages the output shows a changed post on (the record says which posts each page
@@ -248,19 +252,20 @@ def _render_patch(m: Modelled, staging: Staging, memo: RenderMemo, patched: Patc
     left; the others are kept as they are."""
     before = staging.notes.get("pages", {})
     pages: dict[str, Any] = dict(before) if isinstance(before, dict) else {}
-    touched, relinked = patched.touched, patched.relinked
+    touched, relinked, live, note_of = patched.touched, patched.relinked, staging.live, pages.get
     redo: list[Route] = []
     untouched: list[str] = []
+    # One pass over every route of the site after each save in the dev server: kept to plain lookups.
     for route in m.site.routes:
-        if route.kind in ("static", "asset"):
+        kind, out = route.kind, route.output
+        if kind in _NOT_RENDERED:
             continue
-        note = pages.get(route.output)
-        shown = note[3] if isinstance(note, list) and len(note) == 4 and isinstance(note[3], list) else None
-        if shown is None or route.output not in staging.live or not touched.isdisjoint(shown) \
-                or (route.kind in ("post", "page") and route.item in relinked):
-            redo.append(route)
+        note = note_of(out)
+        if type(note) is list and len(note) == 4 and type(shown := note[3]) is list and out in live \
+                and touched.isdisjoint(shown) and not (kind in _DOCUMENT_PAGES and route.item in relinked):
+            untouched.append(out)
         else:
-            untouched.append(route.output)
+            redo.append(route)
     staging.keep(untouched)
     site, result = _render(m, staging, memo, progress, redo)
     return site, replace(result, kept=result.kept | frozenset(untouched)), pages
