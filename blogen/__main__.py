@@ -1,5 +1,5 @@
 """``python -m blogen`` runs the same command line as the ``blogen`` script."""
 
-from blogen.cli.commands import main
+from blogen.cli import main
 
 raise SystemExit(main())

@@ -207,3 +207,41 @@ def test_writer_refuses_paths_that_escape(tmp_path: Path) -> None:
         with pytest.raises(BlogenError, match="refusing to write outside"):
             write_outputs(tmp_path / "out", {bad: b"x"})
     assert not (tmp_path / "x").exists()
+
+
+def test_objects_made_to_last_leave_the_collector_as_it_was_and_later_garbage_is_collected() -> None:
+    """``kept_for_good`` pauses the cyclic collector while a command imports its code (or reads a
+    snapshot), then freezes those objects out of its walks; what is made afterwards must still be
+    collected, or a long build's garbage would pile up."""
+    import gc
+    import weakref
+
+    from blogen.core.heap import kept_for_good
+
+    class Node:
+        pass
+
+    frozen_before = gc.get_freeze_count()
+    try:
+        with kept_for_good():
+            assert not gc.isenabled()
+            kept = Node()
+        assert gc.isenabled() and gc.get_freeze_count() > frozen_before
+        garbage = Node()
+        garbage.me = garbage  # type: ignore[attr-defined]  # a cycle: only the collector frees it
+        gone = weakref.ref(garbage)
+        del garbage
+        gc.collect()
+        assert gone() is None and isinstance(kept, Node)
+        gc.disable()
+        with kept_for_good():
+            pass
+        assert not gc.isenabled()  # left as it was found
+        gc.enable()
+        frozen = gc.get_freeze_count()
+        with kept_for_good("blogen.core.heap"):  # imported already: nothing to freeze
+            Node()
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()
+        gc.unfreeze()

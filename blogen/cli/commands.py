@@ -23,6 +23,7 @@ from blogen.cli.buildsteps import (
 )
 from blogen.cli.terminal import Command, end_progress, print_problems, progress_line, root_option, warning_summary
 from blogen.core.errors import Problem
+from blogen.core.heap import kept_for_good
 
 T = TypeVar("T")
 
@@ -129,8 +130,8 @@ def build(root: Path, drafts: bool, output: str | None, base_url: str | None, fi
     with hold if hold is not None else nullcontext():
         if report_up_to_date(root, decision, placeholder, strict=strict, quiet=quiet, start=start):
             return
-        from blogen.build.pipeline import build_site
-
+        with kept_for_good("blogen.build.pipeline"):
+            from blogen.build.pipeline import build_site
         if placeholder is not None:
             print_problems(root, [placeholder])
         progress = progress_line() if not quiet else None

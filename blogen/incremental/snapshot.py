@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
-import gc
 import hmac
 import itertools
 import logging
@@ -32,6 +31,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from blogen.core.files import check_inside, read_regular, read_regular_chunks
+from blogen.core.heap import kept_for_good
 from blogen.core.signing import new_mac, secret
 
 if TYPE_CHECKING:  # only the fields' types: the no-op check reads a snapshot's id without loading the pipeline
@@ -188,16 +188,14 @@ def load(root: Path, made_with: str, wanted: str) -> Snapshot | None:
     stream = _Draining(pieces.views(len(_MAGIC) + len(mine), size - 65))
     del pieces
     # Unpickling makes ~100,000 objects at 1,000 posts; collections triggered on the way would walk
-    # them again and again (a third of the time), and none of them is garbage.
-    gc.disable()
-    try:
-        snapshot = pickle.Unpickler(stream).load()
-    except Exception as exc:  # signed by this user, yet unreadable: a last guard, a full build replaces it
-        log.debug("model snapshot unreadable: %s", exc)
-        return None
-    finally:
-        gc.enable()
-    gc.freeze()  # and the rest of this short-lived process need not walk them either
+    # them again and again (a third of the time), and none of them is garbage; nor need the rest of
+    # this short-lived process walk them.
+    with kept_for_good():
+        try:
+            snapshot = pickle.Unpickler(stream).load()
+        except Exception as exc:  # signed by this user, yet unreadable: a last guard, a full build replaces it
+            log.debug("model snapshot unreadable: %s", exc)
+            return None
     return snapshot if isinstance(snapshot, Snapshot) and snapshot.id == wanted else None
 
 
