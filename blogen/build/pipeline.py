@@ -179,7 +179,7 @@ def _write(job: _Job, started: tuple[Patched, Snapshot] | None, plan: Plan) -> B
         if render is not None and job.memo is None:
             render.feeds.clear()  # entry contents only help a process that renders the feeds again (the dev server)
         if job.strict and site.warnings:
-            raise BlogenError(Problem(w.path, w.line, w.message + " (--strict)") for w in site.warnings)
+            raise BlogenError(w.under_strict() for w in site.warnings)
         for rel in sorted(result.kept - staging.taken):
             staging.add(rel, Kept(staging.live[rel]))
         for rel, data in copied_files(m):

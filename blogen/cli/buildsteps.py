@@ -74,9 +74,7 @@ def placeholder_before_build(root: Path, base_url: str | None, strict: bool) -> 
 
 def _strict_failure(root: Path, what: str, problem: Problem, consequence: str) -> None:
     """Under --strict a warning found before the work starts fails the command at once."""
-    from dataclasses import replace
-
-    print_problems(root, [replace(problem, message=problem.message + " (--strict)", severity="error")])
+    print_problems(root, [problem.under_strict()])
     click.echo(f"{what} failed: 1 error{consequence}", err=True)
     raise SystemExit(1)
 

@@ -164,8 +164,6 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
       blogen check --external --timeout 5
     """
     _setup_logging(verbose)
-    from dataclasses import replace
-
     from blogen.build.check import check_site
     report = _guarded(root, verbose, "check", "",
                       lambda: check_site(root, drafts=drafts, base_url=base_url, external=external, strict=strict,
@@ -173,8 +171,7 @@ def check(root: Path, drafts: bool, base_url: str | None, external: bool, strict
     problems = list(report.problems)
     placeholder = placeholder_warning(root, base_url)
     if placeholder is not None:
-        problems.insert(0, replace(placeholder, message=placeholder.message + " (--strict)", severity="error")
-                        if strict else placeholder)
+        problems.insert(0, placeholder.under_strict() if strict else placeholder)
     print_problems(root, problems)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors

@@ -31,6 +31,10 @@ class Problem:
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path, self.line or 0, self.message)
 
+    def under_strict(self) -> Problem:
+        """This warning as the error ``--strict`` makes of it, saying so (``build``, ``check``, ``deploy``)."""
+        return Problem(self.path, self.line, self.message + " (--strict)")
+
 
 class BlogenError(Exception):
     """Raised when the site cannot be built; holds every problem found, not just the first."""
