@@ -305,7 +305,7 @@ def _image_problem(image: str) -> str | None:
     return url_problem(image)
 
 
-def _check_key(key: str, value: Any, tz: tzinfo) -> Any:
+def _check_key(key: str, value: Any, tz: tzinfo) -> Any:  # noqa: C901, PLR0912 (one flat list of checks; see pyproject.toml)
     if key in {"title", "summary", "image", "template"}:
         text = _text(value).strip()
         if key == "title" and "\n" in text:

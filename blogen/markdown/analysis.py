@@ -209,7 +209,7 @@ def as_written(md: MarkdownIt, value: str) -> str:
     return md.normalizeLinkText(value)
 
 
-def analyse(
+def analyse(  # noqa: C901, PLR0912, PLR0915 (one flat list of checks; see pyproject.toml)
     md: MarkdownIt,
     tokens: list[Token],
     options: MarkdownOptions,

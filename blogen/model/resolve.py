@@ -76,7 +76,7 @@ def _split(target: str) -> tuple[str, str | None]:
     return path, (frag if "#" in target else None)
 
 
-def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> Resolved:
+def resolve_links(doc: Target, links: tuple[LinkRef, ...], index: LinkIndex) -> Resolved:  # noqa: C901, PLR0912, PLR0915 (one flat list of checks; see pyproject.toml)
     """Check every local link and image of ``doc`` and work out the URL each ``.md`` link becomes."""
     rewrites: dict[str, str] = {}
     problems: list[Problem] = []
